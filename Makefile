@@ -1,0 +1,35 @@
+# newsclean: `make demo` and `make test` are all the set-up a fresh clone needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: demo test lint install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)  ## clean and deduplicate the bundled example corpus
+	@echo "--- newsclean ingest examples/ (records on stdout, summary on stderr)" >&2
+	@$(BIN)/newsclean ingest examples/ --workers 2 | $(BIN)/python -c 'import json, sys; [print(json.dumps({k: (r[k][:70] + "…" if k == "text" else r[k]) for k in ("title", "lang", "text")}, ensure_ascii=False)) for r in map(json.loads, sys.stdin)]'
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check cli corpus tests
+
+test: $(TEST_STAMP) lint
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""newsclean's command line: parses options, wires the corpus stages, shows progress."""

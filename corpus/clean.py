@@ -1,0 +1,218 @@
+"""Stage 2b: remove the boilerplate that scrapes carry, keeping every sentence of the story.
+
+Works on lines (one paragraph per line) in four passes, each recording what it
+removed under the rule's name:
+
+1. line rules mark whole lines of chrome;
+2. the first story-ending heading (a boundary rule) after real story text cuts
+   the rest, and the short fragments just before it go with it;
+3. without a boundary, short fragments at the very end go ("tail-fragment");
+4. calls to action tacked onto the end of a paragraph are cut off it.
+
+The corpus-level pass (:func:`remove_repeated_lines`) runs later, once the
+whole run has been seen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+import xxhash
+
+from corpus.document import Document, Removal
+from corpus.rules import (
+    BOUNDARY_RULES,
+    FRAGMENT_MAX_WORDS,
+    LINE_RULES,
+    MIN_STORY_LINES_BEFORE_BOUNDARY,
+    REPEATED_LINE_MAX_WORDS,
+    STORY_LINE_MIN_WORDS,
+    STORY_SENTENCE_MIN_WORDS,
+    Rule,
+)
+
+_SENTENCE_END = re.compile(r"""[.!?…]["'”’»)\]]*$""")
+_LAST_SENTENCE = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+(?=\W{0,2}[A-Z0-9])""")
+_SUFFIX_RULES = tuple(rule for rule in LINE_RULES if rule.suffix)
+
+
+def match_line(line: str) -> Rule | None:
+    for rule in LINE_RULES:
+        if rule.pattern.search(line):
+            return rule
+    return None
+
+
+def match_boundary(line: str, next_line: str) -> Rule | None:
+    for rule in BOUNDARY_RULES:
+        if rule.pattern.search(line) and (rule.next_line is None or rule.next_line.search(next_line)):
+            return rule
+    return None
+
+
+def is_story_line(line: str) -> bool:
+    words = len(line.split())
+    return words >= STORY_LINE_MIN_WORDS or (words >= STORY_SENTENCE_MIN_WORDS and bool(_SENTENCE_END.search(line)))
+
+
+def is_fragment(line: str) -> bool:
+    return len(line.split()) <= FRAGMENT_MAX_WORDS and not _SENTENCE_END.search(line)
+
+
+def _next_nonempty(lines: list[str], index: int) -> str:
+    for line in lines[index + 1:]:
+        if line.strip():
+            return line
+    return ""
+
+
+def _mark_fragments_before(lines: list[str], verdicts: list[str | None], end: int) -> None:
+    """Walk back from ``end`` over removed lines and fragments, marking the fragments."""
+    for i in range(end - 1, -1, -1):
+        line = lines[i]
+        if not line.strip() or verdicts[i] is not None:
+            continue
+        if not is_fragment(line):
+            return
+        verdicts[i] = "tail-fragment"
+
+
+def line_verdicts(lines: list[str]) -> list[str | None]:
+    """For each line, the name of the rule that removes it, or None to keep it."""
+    verdicts: list[str | None] = [None] * len(lines)
+    for i, line in enumerate(lines):
+        if line.strip():
+            rule = match_line(line)
+            verdicts[i] = rule.name if rule else None
+
+    story_lines = 0
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        boundary = match_boundary(line, _next_nonempty(lines, i))
+        if boundary and story_lines >= MIN_STORY_LINES_BEFORE_BOUNDARY:
+            _cut_from(lines, verdicts, i, boundary)
+            _mark_fragments_before(lines, verdicts, i)
+            return verdicts
+        if boundary and verdicts[i] is None and is_fragment(line):
+            verdicts[i] = boundary.name  # a story heading at the top of the page: navigation
+        if verdicts[i] is None and is_story_line(line):
+            story_lines += 1
+
+    kept = [i for i, v in enumerate(verdicts) if v is None and lines[i].strip()]
+    if kept and any(is_story_line(lines[i]) for i in kept):
+        _mark_fragments_before(lines, verdicts, len(lines))
+    return verdicts
+
+
+def _cut_from(lines: list[str], verdicts: list[str | None], start: int, boundary: Rule) -> None:
+    """Everything from ``start`` on goes, each line under the latest heading it sits under."""
+    current = boundary.name
+    for j in range(start, len(lines)):
+        if not lines[j].strip():
+            continue
+        if j > start:
+            heading = match_boundary(lines[j], _next_nonempty(lines, j))
+            if heading and is_fragment(lines[j]):
+                current = heading.name
+        verdicts[j] = verdicts[j] or current
+
+
+def strip_suffixes(line: str) -> tuple[str, list[Removal]]:
+    """Cut calls to action off the end of a paragraph, one sentence at a time."""
+    removed: list[Removal] = []
+    while True:
+        parts = _LAST_SENTENCE.split(line)
+        if len(parts) < 2:
+            return line, removed
+        last = parts[-1].strip()
+        rule = next((r for r in _SUFFIX_RULES if r.pattern.search(last)), None)
+        if rule is None:
+            return line, removed
+        removed.append(Removal(rule.name, last))
+        line = line[: len(line) - len(parts[-1])].rstrip()
+
+
+def _merge(removals: Iterable[Removal]) -> list[Removal]:
+    """Consecutive lines removed by one rule become one entry."""
+    merged: list[Removal] = []
+    for r in removals:
+        if merged and merged[-1].rule == r.rule:
+            merged[-1] = Removal(r.rule, merged[-1].text + "\n" + r.text)
+        else:
+            merged.append(r)
+    return merged
+
+
+def _join(lines: Iterable[str]) -> str:
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def clean_text(text: str) -> tuple[str, list[Removal]]:
+    """The rule-based cleaner for one text: the clean text and what was removed, in order."""
+    lines = text.split("\n")
+    verdicts = line_verdicts(lines)
+    kept: list[str] = []
+    removed: list[Removal] = []
+    for line, verdict in zip(lines, verdicts, strict=False):
+        if verdict is not None:
+            removed.append(Removal(verdict, line.strip()))
+            continue
+        if line.strip():
+            line, cut = strip_suffixes(line)
+            removed.extend(cut)
+        kept.append(line)
+    return _join(kept), _merge(removed)
+
+
+def clean(doc: Document) -> Document:
+    """The cleaner stage for one document."""
+    doc.text, removed = clean_text(doc.text)
+    doc.removed.extend(removed)
+    return doc
+
+
+def clean_all(docs: Iterable[Document]) -> Iterator[Document]:
+    for doc in docs:
+        yield clean(doc)
+
+
+# Corpus-level repetition -------------------------------------------------------------
+
+_KEY_STRIP = re.compile(r"[\W_]+")
+
+
+def line_key(line: str) -> int | None:
+    """A hash of a line with case, digits' surroundings and punctuation folded; None for prose."""
+    words = line.split()
+    if not words or len(words) > REPEATED_LINE_MAX_WORDS:
+        return None
+    folded = _KEY_STRIP.sub(" ", line.lower()).strip()
+    return xxhash.xxh64_intdigest(folded.encode()) if folded else None
+
+
+def line_keys(text: str, title: str | None = None) -> set[int]:
+    """The keys a document votes with; a plain-text "title" may be a chrome line too."""
+    lines = text.split("\n") + ([title] if title else [])
+    return {k for k in map(line_key, lines) if k is not None}
+
+
+def remove_repeated_lines(doc: Document, repeated: set[int]) -> Document:
+    """Drop the lines the whole run showed to be chrome (see ``REPEATED_LINE_MIN_GROUPS``)."""
+    if not repeated:
+        return doc
+    if doc.title and line_key(doc.title) in repeated:
+        doc.removed.append(Removal("repeated-line", doc.title))
+        doc.title = None
+    kept: list[str] = []
+    removed: list[Removal] = []
+    for line in doc.text.split("\n"):
+        if line.strip() and line_key(line) in repeated:
+            removed.append(Removal("repeated-line", line))
+        else:
+            kept.append(line)
+    if removed and any(line.strip() for line in kept):
+        doc.text = _join(kept)
+        doc.removed.extend(_merge(removed))
+    return doc

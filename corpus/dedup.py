@@ -1,0 +1,144 @@
+"""Stage 4: find near-duplicate stories with MinHash + LSH and pick one per group.
+
+Texts are normalised (NFKC, case-folded, words only) and cut into word
+shingles; each document gets a MinHash signature (datasketch, batch API,
+xxhash: stable across processes, unlike Python's salted ``hash()``). LSH
+proposes candidate pairs; a pair is confirmed when the estimated Jaccard
+similarity, or the estimated containment of the shorter text in the longer
+(a copy cut short, a paragraph dropped), passes its threshold. Confirmed pairs
+are grouped transitively (union-find).
+
+The kept record of a group is the most complete text (most words); ties go to
+the earliest input in sorted path order. So the choice depends on the texts,
+never on the order files were read or the number of workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import xxhash
+from datasketch import MinHash, MinHashLSH
+
+_WORD = re.compile(r"\w+")
+SCHEME = "affine32"  # datasketch's permutation scheme; stored signatures must use the same one
+
+
+@dataclass(frozen=True)
+class MinHashParams:
+    """Signature and matching parameters; see the README's "Near-duplicates" section."""
+
+    shingle_words: int = 5
+    num_perm: int = 128
+    bands: int = 32
+    rows: int = 4
+    seed: int = 1
+    jaccard: float = 0.5  # confirm a candidate pair at this estimated Jaccard similarity ...
+    containment: float = 0.8  # ... or when this share of the shorter text is in the longer
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+@dataclass
+class Signature:
+    hashvalues: np.ndarray
+    shingles: int  # distinct shingles, for the containment estimate
+    words: int  # completeness, for choosing the kept record
+
+
+def normalise(text: str) -> list[str]:
+    """The words dedup compares: NFKC, case-folded, punctuation and layout dropped."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def text_hash(text: str) -> str:
+    """Hash of the normalised text: equal for texts that differ only in case, spacing, punctuation."""
+    return hashlib.sha256(" ".join(normalise(text)).encode()).hexdigest()[:32]
+
+
+def shingles(words: list[str], size: int) -> set[bytes]:
+    if len(words) <= size:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i: i + size]).encode() for i in range(len(words) - size + 1)}
+
+
+def signature(text: str, params: MinHashParams) -> Signature | None:
+    """A MinHash signature of ``text``; None when there are no words to compare."""
+    words = normalise(text)
+    grams = shingles(words, params.shingle_words)
+    if not grams:
+        return None
+    mh = MinHash(num_perm=params.num_perm, seed=params.seed, hashfunc=xxhash.xxh32_intdigest, scheme=SCHEME)
+    mh.update_batch(grams)
+    return Signature(hashvalues=mh.hashvalues, shingles=len(grams), words=len(words))
+
+
+def estimated_jaccard(a: Signature, b: Signature) -> float:
+    return float(np.count_nonzero(a.hashvalues == b.hashvalues)) / len(a.hashvalues)
+
+
+def estimated_containment(a: Signature, b: Signature, jaccard: float) -> float:
+    """Share of the smaller shingle set inside the larger, from Jaccard and the set sizes."""
+    overlap = jaccard * (a.shingles + b.shingles) / (1.0 + jaccard)
+    return min(1.0, overlap / max(1, min(a.shingles, b.shingles)))
+
+
+class Deduplicator:
+    """Collects signatures for one run and groups near-duplicates.
+
+    Documents are added by index in input order; :meth:`groups` maps each index
+    to the index of its group's kept document.
+    """
+
+    def __init__(self, params: MinHashParams | None = None) -> None:
+        self.params = params or MinHashParams()
+        self._lsh = MinHashLSH(num_perm=self.params.num_perm, params=(self.params.bands, self.params.rows))
+        self._signatures: dict[int, Signature] = {}
+        self._parent: dict[int, int] = {}
+
+    def _find(self, i: int) -> int:
+        while self._parent[i] != i:
+            self._parent[i] = self._parent[self._parent[i]]
+            i = self._parent[i]
+        return i
+
+    def _union(self, i: int, j: int) -> None:
+        ri, rj = self._find(i), self._find(j)
+        if ri != rj:
+            self._parent[max(ri, rj)] = min(ri, rj)
+
+    def is_match(self, a: Signature, b: Signature) -> bool:
+        jac = estimated_jaccard(a, b)
+        return jac >= self.params.jaccard or estimated_containment(a, b, jac) >= self.params.containment
+
+    def add(self, index: int, sig: Signature | None) -> None:
+        self._parent[index] = index
+        if sig is None:
+            return
+        mh = MinHash(num_perm=self.params.num_perm, seed=self.params.seed, hashvalues=sig.hashvalues, scheme=SCHEME)
+        for other in self._lsh.query(mh):
+            if self.is_match(sig, self._signatures[other]):
+                self._union(index, other)
+        self._lsh.insert(index, mh, check_duplication=False)
+        self._signatures[index] = sig
+
+    def groups(self) -> dict[int, int]:
+        """index → index of the kept document of its group (itself when kept)."""
+        members: dict[int, list[int]] = {}
+        for i in self._parent:
+            members.setdefault(self._find(i), []).append(i)
+        kept: dict[int, int] = {}
+        for group in members.values():
+            best = min(group, key=lambda i: (-self._words(i), i))
+            for i in group:
+                kept[i] = best
+        return kept
+
+    def _words(self, i: int) -> int:
+        sig = self._signatures.get(i)
+        return sig.words if sig else 0

@@ -1,0 +1,156 @@
+"""The stages wired together: read → extract/clean → language → dedup → write.
+
+Per-document work (extract, clean, language, signature) is a pure function of
+the input, so it runs in a process pool and results come back in input order.
+Documents are spooled to a temporary file while signatures, and only
+signatures, stay in memory; once every document has been seen, near-duplicate
+groups and corpus-wide repeated lines are known and the spool is streamed out.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from corpus import __version__
+from corpus.clean import clean, line_keys, remove_repeated_lines
+from corpus.dedup import Deduplicator, MinHashParams, Signature, signature, text_hash
+from corpus.document import Document, Reject
+from corpus.extract import extract
+from corpus.language import detect_language
+from corpus.read import DEFAULT_MAX_BYTES, RawInput, read_inputs
+from corpus.rules import REPEATED_LINE_MIN_GROUPS
+
+
+@dataclass
+class IngestOptions:
+    languages: set[str] | None = None  # None keeps every language
+    keep_duplicates: bool = False
+    workers: int = 1
+    max_bytes: int = DEFAULT_MAX_BYTES
+    repeated_line_min_groups: int = REPEATED_LINE_MIN_GROUPS  # 0 turns the corpus-level rule off
+    minhash: MinHashParams = field(default_factory=MinHashParams)
+
+
+@dataclass
+class RunStats:
+    files: int = 0
+    documents: int = 0
+    records: int = 0
+    duplicates: int = 0
+    filtered_language: int = 0
+    rejects: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    removed_by_rule: Counter[str] = field(default_factory=Counter)
+    reject_list: list[Reject] = field(default_factory=list)
+
+
+SKIP_REASONS = {"hidden", "unsupported-type"}  # not news files: counted, not rejected
+
+
+def process(raw: RawInput, params: MinHashParams) -> tuple[Document, Signature | None]:
+    """Everything that needs only the one document: runs in a worker process."""
+    doc = detect_language(clean(extract(raw)))
+    return doc, signature(doc.text, params)
+
+
+def _process_star(args: tuple[RawInput, MinHashParams]) -> tuple[Document, Signature | None]:
+    return process(*args)
+
+
+class Ingest:
+    """One ingest run. Iterate :meth:`records` to get the output records in input order."""
+
+    def __init__(self, options: IngestOptions, on_file: Callable[[], None] | None = None) -> None:
+        self.options = options
+        self.stats = RunStats()
+        self._on_file = on_file or (lambda: None)
+        self._ids: list[str] = []  # spool index → document id, to fill in duplicate_of
+
+    def _sorted_inputs(self, paths: Iterable[str]) -> Iterator[RawInput]:
+        for item in read_inputs(paths, self.options.max_bytes):
+            self.stats.files += 1
+            if isinstance(item, Reject):
+                self._reject(item)
+                continue
+            yield item
+
+    def _reject(self, reject: Reject) -> None:
+        if reject.reason in SKIP_REASONS:
+            self.stats.skipped[reject.reason] += 1
+        else:
+            self.stats.rejects[reject.reason] += 1
+            self.stats.reject_list.append(reject)
+        self._on_file()
+
+    def _processed(self, paths: Iterable[str]) -> Iterator[tuple[Document, Signature | None]]:
+        jobs = ((raw, self.options.minhash) for raw in self._sorted_inputs(paths))
+        if self.options.workers <= 1:
+            yield from map(_process_star, jobs)
+            return
+        ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        with ctx.Pool(self.options.workers) as pool:
+            yield from pool.imap(_process_star, jobs, chunksize=4)
+
+    def records(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
+        dedup = Deduplicator(self.options.minhash)
+        with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool:
+            count = self._spool(paths, spool, dedup)
+            kept_of = dedup.groups()
+            repeated = self._repeated_lines(spool, kept_of)
+            spool.seek(0)
+            for index in range(count):
+                doc = Document.from_spool(json.loads(spool.readline()))
+                yield from self._finish(doc, kept_of.get(index, index), index, repeated)
+
+    def _spool(self, paths: Iterable[str], spool: IO[str], dedup: Deduplicator) -> int:
+        index = 0
+        for doc, sig in self._processed(paths):
+            self._on_file()
+            if not doc.text.strip():
+                self._reject(Reject(doc.source.path, "no-text", "no article text left after extraction and cleaning"))
+                continue
+            if self.options.languages is not None and doc.lang not in self.options.languages:
+                self.stats.filtered_language += 1
+                continue
+            spool.write(json.dumps(doc.to_spool(), ensure_ascii=False) + "\n")
+            dedup.add(index, sig)
+            self._ids.append(doc.id)
+            index += 1
+        return index
+
+    def _repeated_lines(self, spool: IO[str], kept_of: dict[int, int]) -> set[int]:
+        """Line keys found in at least N different stories (one vote per duplicate group)."""
+        threshold = self.options.repeated_line_min_groups
+        if threshold <= 0:
+            return set()
+        votes: Counter[int] = Counter()
+        spool.seek(0)
+        for index, line in enumerate(spool):
+            if kept_of.get(index, index) == index:
+                data = json.loads(line)
+                votes.update(line_keys(data["text"], data["title"]))
+        return {key for key, n in votes.items() if n >= threshold}
+
+    def _finish(self, doc: Document, kept: int, index: int, repeated: set[int]) -> Iterator[dict[str, Any]]:
+        self.stats.documents += 1
+        remove_repeated_lines(doc, repeated)
+        doc.text_hash = text_hash(doc.text)
+        if kept != index:
+            self.stats.duplicates += 1
+            if not self.options.keep_duplicates:
+                return
+            doc.duplicate_of = self._id_of(kept)
+        for removal in doc.removed:
+            self.stats.removed_by_rule[removal.rule] += removal.text.count("\n") + 1
+        self.stats.records += 1
+        yield doc.to_record(__version__)
+
+    def _id_of(self, index: int) -> str:
+        return self._ids[index]

@@ -1,0 +1,187 @@
+"""Stage 1: find input files, sniff what they are, and read their bytes.
+
+Yields :class:`RawInput` for every file that can become a document and
+:class:`~corpus.document.Reject` for every file that cannot, so nothing is
+dropped without a word.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.document import Reject, Source
+
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+TEXT_SUFFIXES = {".txt"}
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # past this a "news page" is not one
+
+_HTML_SNIFF = re.compile(
+    rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article|section|span|a\s)", re.I
+)
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+
+@dataclass
+class RawInput:
+    """The bytes of one input document, before any extraction."""
+
+    id: str
+    source: Source
+    data: bytes
+    kind: str  # "html" or "text": which extractor it goes to
+
+
+def document_id(abspath: str, position: int) -> str:
+    """Stable across runs, unique per input document (two copies of a file differ by path)."""
+    return hashlib.sha256(f"{abspath}#{position}".encode()).hexdigest()[:32]
+
+
+def walk(paths: Iterable[str]) -> Iterator[tuple[Path, Path]]:
+    """Yield (file, root) for every file under each PATH, recursively, in sorted order.
+
+    Hidden files and folders are yielded too (the reader rejects them with a
+    reason); symlinked folders are followed once, so a link loop cannot recurse.
+    """
+    for arg in paths:
+        root = Path(arg)
+        if root.is_dir():
+            yield from _walk_dir(root, root, set())
+        else:
+            yield root, root.parent if str(root.parent) else Path(".")
+
+
+def _walk_dir(folder: Path, root: Path, seen: set[str]) -> Iterator[tuple[Path, Path]]:
+    real = os.path.realpath(folder)
+    if real in seen:
+        return
+    seen.add(real)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        yield folder, root  # the reader turns the failure into an "unreadable" reject
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.is_dir():
+            if entry.name.startswith("."):
+                continue
+            yield from _walk_dir(path, root, seen)
+        else:
+            yield path, root
+
+
+def classify(path: Path) -> tuple[str | None, bool]:
+    """(kind, gzipped) from the file name: kind is "html", "text" or None (unsupported)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    gzipped = bool(suffixes) and suffixes[-1] == ".gz"
+    if gzipped:
+        suffixes = suffixes[:-1]
+    last = suffixes[-1] if suffixes else ""
+    if last in HTML_SUFFIXES:
+        return "html", gzipped
+    if last in TEXT_SUFFIXES:
+        return "text", gzipped
+    return None, gzipped
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or many control characters in the head mean it is not text (BOMs excepted)."""
+    head = data[:8192]
+    if head.startswith(_BOMS):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls > len(head) * 0.05
+
+
+def looks_html(data: bytes) -> bool:
+    return bool(_HTML_SNIFF.search(data[:65536]))
+
+
+def read_inputs(paths: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawInput | Reject]:
+    """The reader stage: every file under ``paths`` becomes a RawInput or a Reject."""
+    for path, root in walk(paths):
+        yield read_file(path, root, max_bytes)
+
+
+def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawInput | Reject:
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    if rel == ".":
+        rel = path.name
+    if path.name.startswith("."):
+        return Reject(rel, "hidden", "hidden file skipped")
+    kind, gzipped = classify(path)
+    if kind is None:
+        return Reject(rel, "unsupported-type", f"no reader for {path.suffix or 'files without an extension'}")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return Reject(rel, "too-large", f"{size} bytes is over --max-bytes {max_bytes}")
+        raw = path.read_bytes()
+    except OSError as err:
+        return Reject(rel, "unreadable", err.strerror or str(err))
+    data = raw
+    if gzipped:
+        try:
+            data = _gunzip(raw, max_bytes)
+        except (OSError, EOFError, zlib.error) as err:
+            return Reject(rel, "decode-error", f"bad gzip: {err}")
+        except OverflowError:
+            return Reject(rel, "too-large", f"decompresses to more than --max-bytes {max_bytes}")
+    if not data.strip():
+        return Reject(rel, "empty", "no content")
+    if looks_binary(data):
+        return Reject(rel, "binary", "binary content, not text or HTML")
+    if kind == "html" and not looks_html(data):
+        kind = "text"  # named .html but holds no markup: read it as the text it is
+    abspath = os.path.abspath(path)
+    source = Source(
+        path=rel,
+        abspath=abspath,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        bytes=len(raw),
+        format=kind + (".gz" if gzipped else ""),
+    )
+    return RawInput(id=document_id(abspath, 0), source=source, data=data, kind=kind)
+
+
+def _gunzip(raw: bytes, limit: int) -> bytes:
+    """Decompress without letting a gzip bomb past ``limit``."""
+    decomp = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    out = decomp.decompress(raw, limit + 1)
+    if len(out) > limit:
+        raise OverflowError
+    if not decomp.eof:
+        raise EOFError("truncated gzip stream")
+    return out
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes to str: BOM, then UTF-8, then charset detection; never raises."""
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
+                     (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(enc, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    if best is not None:
+        return data.decode(best.encoding, errors="replace")
+    return data.decode("utf-8", errors="replace")
+

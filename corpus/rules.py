@@ -1,0 +1,231 @@
+"""The boilerplate rules, as data: every rule has a name and a reason.
+
+Three kinds of pattern rule, plus the structural thresholds that go with them:
+
+- ``line``: a whole line that is boilerplate (a cookie notice, a share bar).
+  With ``suffix=True`` the same pattern also removes a sentence of that kind
+  tacked onto the end of a story paragraph ("... Join our Telegram channel.").
+- ``boundary``: a heading that ends the story ("Related Articles", "Leave a
+  Reply", an author bio). Once at least ``MIN_STORY_LINES_BEFORE_BOUNDARY``
+  story paragraphs have been seen, the heading and everything after it go.
+  ``next_line`` narrows a boundary to headings followed by a matching line.
+
+Patterns are matched case-insensitively against one stripped line. They name
+kinds of chrome (structure and wording that recur across sites), never the
+strings of particular pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: str  # "line" or "boundary"
+    pattern: re.Pattern[str]
+    reason: str
+    suffix: bool = False  # line rules: also strip such a sentence from a paragraph's end
+    next_line: re.Pattern[str] | None = None  # boundary rules: what must follow the heading
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I | re.X)
+
+
+# Words and shapes shared by several rules.
+_CHANNELS = r"(?:telegram|whatsapp|facebook|twitter|instagram|youtube|tiktok|linkedin|threads|bluesky|google\s+news|x(?:\.com)?|signal|viber|snapchat|flipboard|rss)"
+_SHORT = r"(?=.{1,300}$)"  # calls to action and chrome are short; long lines are prose
+_HEADING_END = r"\s*[:.…>»\-–—]*\s*$"  # a heading may end in a colon, dots or an arrow
+_ARROWS = r"[>»›→|/]"
+
+# Thresholds of the structural rules, with their reasons.
+MIN_STORY_LINES_BEFORE_BOUNDARY = 2
+"""A story heading ("Related", "Comments") only ends the story after real story text;
+at the top of a page the same words are navigation and only that line goes."""
+
+STORY_LINE_MIN_WORDS = 12
+"""A line this long, or a sentence-ended line of at least ``STORY_SENTENCE_MIN_WORDS``,
+counts as story prose."""
+STORY_SENTENCE_MIN_WORDS = 5
+
+FRAGMENT_MAX_WORDS = 12
+"""Short lines with no sentence ending are fragments: a site name, a menu label, a promo title.
+At the end of the text, or just before a boundary, they are chrome ("tail-fragment")."""
+
+REPEATED_LINE_MIN_GROUPS = 4
+"""Corpus-level evidence: a line found in this many different stories (one vote per
+near-duplicate group) in one run is site chrome, not story text ("repeated-line")."""
+REPEATED_LINE_MAX_WORDS = 40
+"""Longer lines recurring across stories are more often a shared quote than chrome."""
+
+STRUCTURAL_RULES = {
+    "tail-fragment": "short lines without a sentence ending after the story's last paragraph "
+    "(site names, promo titles, tags)",
+    "repeated-line": "a line that recurs across many different stories of the same run",
+}
+
+
+LINE_RULES: tuple[Rule, ...] = (
+    Rule(
+        "cta-social",
+        "line",
+        _rx(_SHORT + rf"""(?:^\W*(?:join|follow|like|subscribe\s+to|find|connect\s+with|stay\s+(?:connected|updated|informed|tuned)|get|click|tap|check\s+out|add)\b
+            |\b(?:follow|join|like|find|connect\s+with)\s+us\b)
+            .*\b{_CHANNELS}\b"""),
+        "calls to join or follow the site on a social or messaging channel",
+        suffix=True,
+    ),
+    Rule(
+        "cta-newsletter",
+        "line",
+        _rx(_SHORT + r"""(?:^\W*(?:sign\s*up|subscribe|register|get|receive|enter\s+your\s+e-?mail|want|don't\s+miss|never\s+miss)\b
+            .*\b(?:newsletters?|inbox|briefings?|digest|daily\s+e-?mail|e-?mail\s+alerts|news\s+alerts)\b
+            |^\W*(?:sign\s*up|subscribe)(?:\s+(?:now|today|here|for\s+free))?\W*$
+            |^.{0,120}\bnewsletters?\b.{0,60}\b(?:sign\s*up|subscribe)\b.{0,60}$)"""),
+        "newsletter sign-up prompts",
+        suffix=True,
+    ),
+    Rule(
+        "cta-app",
+        "line",
+        _rx(_SHORT + r"""(?:^\W*(?:download|get|install|try)\b.*\b(?:apps?|features?|premium)\b
+            |\b(?:app\s+store|google\s+play|play\s+store)\b)"""),
+        "app download and product promotion prompts",
+        suffix=True,
+    ),
+    Rule(
+        "cta-support",
+        "line",
+        _rx(_SHORT + r"""^\W*(?:support\s+(?:our|independent|quality)\s+journalism|become\s+a\s+(?:member|subscriber|supporter|patron)
+            |subscribe\s+(?:now\s+)?(?:to|for)\s+(?:unlimited|full|digital)|donate\s+(?:now|today)|(?:please\s+)?consider\s+(?:supporting|subscribing)
+            |already\s+a\s+subscriber|log\s*in\s+to\s+(?:continue|read)|subscribe\s+to\s+(?:continue|read))"""),
+        "subscription, membership and donation prompts",
+        suffix=True,
+    ),
+    Rule(
+        "comments",
+        "line",
+        _rx(r"""^\W*(?:leave\s+a\s+(?:reply|comment)|no\s+comments?(?:\s+yet)?|post\s+a\s+comment|add\s+(?:a|your)\s+comment
+            |your\s+email\s+address\s+will\s+not\s+be\s+published|required\s+fields\s+are\s+marked|comments?\s+(?:are\s+)?closed
+            |(?:show|view|load|read|see)\s+(?:all\s+)?(?:\d+\s+)?comments?|(?:log|sign)\s*in\s+to\s+(?:comment|reply)
+            |be\s+the\s+first\s+to\s+comment|tell\s+us\s+what\s+(?:you|YOU)\s+think|join\s+the\s+(?:conversation|discussion)
+            |\d+\s+comments?|comments?\s*\(\d+\))\b.{0,120}$"""),
+        "comment-section prompts and counters",
+    ),
+    Rule(
+        "share-bar",
+        "line",
+        _rx(r"""^(?:\W*(?:share(?:\s+(?:this|on|via|the)\b[\w\s]{0,30})?|tweet|e-?mail|print|pin|copy\s+(?:link|url)|whatsapp|facebook|twitter|linkedin|pinterest|reddit|telegram|messenger|flipboard|x|save|gift\s+(?:this\s+)?article)\W*){1,12}$"""),
+        "share and tool bars (lists of social networks and page actions)",
+    ),
+    Rule(
+        "cookie-notice",
+        "line",
+        _rx(_SHORT + r"""(?:\b(?:we|this\s+(?:web)?site|our\s+(?:web)?site|our\s+partners)\s+uses?\s+cookies\b|\baccept\s+(?:all\s+)?cookies\b
+            |\bcookie\s+(?:policy|settings|preferences|consent)\b|\bby\s+(?:continuing|using)\b.*\b(?:you\s+agree|consent)\b.*\bcookies?\b)"""),
+        "cookie and consent notices",
+    ),
+    Rule(
+        "copyright",
+        "line",
+        _rx(_SHORT + r"""(?:^\W*(?:©|\(c\)|copyright\b)|\ball\s+rights\s+reserved\b|\bmay\s+not\s+be\s+(?:published|reproduced|redistributed)\b.{0,80}$)"""),
+        "copyright and reproduction footers",
+    ),
+    Rule(
+        "editor-credit",
+        "line",
+        _rx(r"""^\W*(?:(?:edited|editing|reporting|compiled|translated|produced|additional\s+reporting|fact[\s-]checked)\s+by\b
+            |editor\s*:|(?:writing|reporting)\s+by\b).{0,200}$"""),
+        "editor and production credits",
+    ),
+    Rule(
+        "contact-email",
+        "line",
+        _rx(r"""^\W*(?:(?:e-?mail|contact|write\s+to|reach|tips?)\b[^@\n]{0,40})?[\w.+-]+@[\w-]+(?:\.[\w-]+)+\W*$"""),
+        "a bare contact e-mail address",
+    ),
+    Rule(
+        "relative-time",
+        "line",
+        _rx(r"""^\W*(?:(?:updated|posted|published|last\s+updated|modified)\s*:?\s*)?
+            (?:\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|months?|years?)\s+ago
+            |(?:just\s+now|yesterday|today)
+            |(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)\W*$"""),
+        "relative timestamps and bare update times ('34 minutes ago', 'Updated at 1:23 p.m.')",
+    ),
+    Rule(
+        "navigation",
+        "line",
+        _rx(rf"""^\W*(?:skip\s+to\s+(?:main\s+)?content|back\s+to\s+top|main\s+menu|menu|search|home|sections?|next\s+(?:article|post|story)
+            |previous\s+(?:article|post|story)|prev(?:ious)?|next|toggle\s+navigation|open\s+menu|close|log\s*in|sign\s*in|register|subscribe
+            |home\s*{_ARROWS}.*|(?:[\w'&-]+(?:\s+[\w'&-]+){{0,3}}\s*[>»›→]\s*){{2,}}[\w'&-]+(?:\s+[\w'&-]+){{0,3}}|tags?\s*:.{{0,200}}|filed\s+under\s*:?.{{0,200}}
+            |categor(?:y|ies)\s*:.{{0,200}}|topics?\s*:.{{0,200}})\W*$"""),
+        "navigation labels, breadcrumbs, tag and category lists",
+    ),
+    Rule(
+        "advertisement",
+        "line",
+        _rx(r"""^\W*(?:advertisements?|advertising|sponsored(?:\s+content)?|promoted(?:\s+content)?|paid\s+(?:content|post)
+            |(?:story|article)\s+continues\s+(?:below|after)(?:\s+(?:this\s+)?(?:advertisement|ad))?|scroll\s+(?:down\s+)?to\s+continue(?:\s+reading)?
+            |ad\s+feedback|report\s+this\s+ad)\W*$"""),
+        "advertising slots and their labels",
+    ),
+    Rule(
+        "inline-related",
+        "line",
+        _rx(r"""^\W*(?:read\s+more|also\s+read|read\s+also|see\s+also|related|more|watch|listen|recommended|don't\s+miss|must\s+read|trending|opinion)\s*[:|>»\-–—]\s*\S.{0,200}$"""),
+        "a single 'Read more: <other story>' link line inside the text",
+    ),
+)
+
+_BOUNDARY_RELATED = r"""(?:related(?:\s+(?:articles?|stories|posts?|news|content|coverage|reading|topics|links))?|check\s+also|see\s+also|read\s+also|also\s+read
+    |read\s+more(?:\s+(?:stories|news|articles))?|read\s+next|more\s+(?:stories|news|articles|headlines|to\s+read|on\s+this(?:\s+story)?|from\s+[\w\s.'&-]{1,40})
+    |you\s+(?:might|may)\s+(?:also\s+)?(?:like|enjoy|be\s+interested\s+in)|recommended(?:\s+(?:for\s+you|stories|articles|reading))?|trending(?:\s+(?:now|stories|news))?
+    |most\s+(?:read|popular|viewed|shared|commented)|latest\s+(?:news|stories|articles|headlines)|don't\s+miss|top\s+stories|popular\s+(?:posts|stories|articles|now)
+    |what\s+to\s+read\s+next|further\s+reading|in\s+other\s+news|editor'?s?\s+picks?|other\s+stories|similar\s+(?:articles|stories)|keep\s+reading)"""
+
+BOUNDARY_RULES: tuple[Rule, ...] = (
+    Rule(
+        "related-block",
+        "boundary",
+        _rx(r"^\W*" + _BOUNDARY_RELATED + _HEADING_END),
+        "a 'Related Articles' style heading: the other stories listed under it are not this story",
+    ),
+    Rule(
+        "comments",
+        "boundary",
+        _rx(r"""^\W*(?:comments?|leave\s+a\s+(?:reply|comment)|(?:\d+\s+)?(?:comments?|responses?|replies)|join\s+the\s+(?:conversation|discussion)|discussion
+            |reader\s+comments|post\s+a\s+comment|what\s+do\s+you\s+think\??|have\s+your\s+say)""" + _HEADING_END),
+        "the comment section after the story",
+    ),
+    Rule(
+        "author-bio",
+        "boundary",
+        _rx(r"""^\W*(?:about\s+the\s+(?:author|writer|reporter|contributor)s?|author\s+(?:bio|profile|details)|more\s+(?:by|from)\s+(?:this|the)\s+author
+            |about\s+(?!us\b|the\b|this\b|a\b)[^\s.,:;!?]+(?:\s+[^\s.,:;!?]+){0,3})""" + _HEADING_END),
+        "an author bio: 'About NAME' followed by a self-description",
+        next_line=_rx(r"""^\W*(?:(?:i\s+am|i'm|i\s+have|he\s+is|she\s+is|they\s+are|[\w.'-]+(?:\s+[\w.'-]+){0,3}\s+(?:is|has\s+been|was|writes|covers))\b
+            |.{0,200}\b(?:journalist|writer|reporter|editor|correspondent|columnist|author|contributor|blogger)\b)"""),
+    ),
+    Rule(
+        "editor-credit",
+        "boundary",
+        LINE_RULES[[r.name for r in LINE_RULES].index("editor-credit")].pattern,
+        "an editor or production credit closes the story; what follows is the site's signature",
+    ),
+)
+
+
+def rules_fingerprint() -> str:
+    """A hash of every rule and threshold, so a run can say which cleaner produced it."""
+    h = hashlib.sha256()
+    for rule in LINE_RULES + BOUNDARY_RULES:
+        h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|"
+                 f"{rule.next_line.pattern if rule.next_line else ''}\n".encode())
+    h.update(repr((MIN_STORY_LINES_BEFORE_BOUNDARY, STORY_LINE_MIN_WORDS, STORY_SENTENCE_MIN_WORDS,
+                   FRAGMENT_MAX_WORDS, REPEATED_LINE_MIN_GROUPS, REPEATED_LINE_MAX_WORDS)).encode())
+    return h.hexdigest()[:16]

@@ -1,0 +1,132 @@
+"""The cleaner on chrome written for these tests (never the seeds' strings)."""
+
+import pytest
+
+from corpus.clean import clean_text, line_keys, remove_repeated_lines
+from corpus.document import Document, Source
+from corpus.rules import BOUNDARY_RULES, LINE_RULES, rules_fingerprint
+from tests.conftest import STORY
+
+BODY = "\n\n".join(STORY)
+
+
+def rules_removing(text: str) -> dict[str, str]:
+    _, removed = clean_text(text)
+    return {r.rule: r.text for r in removed}
+
+
+def assert_story_kept(cleaned: str) -> None:
+    for sentence in STORY:
+        assert sentence in cleaned
+
+
+def test_clean_story_is_left_alone():
+    cleaned, removed = clean_text(BODY)
+    assert cleaned == BODY and removed == []
+
+
+@pytest.mark.parametrize(
+    "chrome, rule",
+    [
+        ("Follow us on Instagram for more stories like this", "cta-social"),
+        ("Get breaking alerts on our WhatsApp channel", "cta-social"),
+        ("Subscribe to our daily newsletter for the headlines", "cta-newsletter"),
+        ("Download the Daily Courier app for iPhone and Android", "cta-app"),
+        ("Become a member and support independent journalism", "cta-support"),
+        ("Share on Facebook | Twitter | Email | Print", "share-bar"),
+        ("This website uses cookies to give you the best experience", "cookie-notice"),
+        ("© 2025 Northern Courier Ltd", "copyright"),
+        ("Copyright Northern Courier. All rights reserved.", "copyright"),
+        ("12 minutes ago", "relative-time"),
+        ("Updated at 4:05 p.m.", "relative-time"),
+        ("Home » Regions » North", "navigation"),
+        ("Tags: drought, water, farming", "navigation"),
+        ("Advertisement", "advertisement"),
+        ("Story continues below advertisement", "advertisement"),
+        ("READ MORE: Heatwave warning issued for the weekend", "inline-related"),
+        ("desk@northern-courier.example", "contact-email"),
+    ],
+)
+def test_line_rules_remove_chrome_lines_anywhere(chrome, rule):
+    text = f"{STORY[0]}\n\n{STORY[1]}\n\n{chrome}\n\n" + "\n\n".join(STORY[2:])
+    cleaned, removed = clean_text(text)
+    assert chrome not in cleaned
+    assert [r.rule for r in removed] == [rule]
+    assert_story_kept(cleaned)
+
+
+def test_related_heading_ends_the_story_with_the_stories_under_it():
+    tail = ("More on this story\n"
+            "Heatwave warning issued for the weekend\n"
+            "Farmers count the cost of a dry spring as prices for feed keep climbing across the region this year.\n"
+            "River levels lowest since records began")
+    cleaned, removed = clean_text(BODY + "\n\n" + tail)
+    assert cleaned == BODY
+    assert [r.rule for r in removed] == ["related-block"]
+    assert "Farmers count the cost" in removed[0].text
+
+
+def test_bio_needs_a_self_description():
+    bio = "About Priya Natarajan\nPriya Natarajan is a senior correspondent who covers climate and energy."
+    assert rules_removing(BODY + "\n\n" + bio) == {"author-bio": bio}
+    heading = "About the study\nThe survey covered 3,000 households in eleven towns across the region."
+    cleaned, _ = clean_text(BODY + "\n\n" + heading)
+    assert "The survey covered 3,000 households" in cleaned
+
+
+def test_comment_section_and_credits_go_with_what_follows():
+    text = BODY + "\n\nReporting by Ana Silva; Editing by Mark Hale\nnewsdesk@courier.example\nCourier Regional Desk"
+    cleaned, removed = clean_text(text)
+    assert cleaned == BODY
+    assert removed[0].rule == "editor-credit" and "Courier Regional Desk" in removed[0].text + removed[-1].text
+
+    text = BODY + "\n\n3 Comments\nPosted by reader: what a disgrace this drought policy is!\nReply"
+    cleaned, removed = clean_text(text)
+    assert cleaned == BODY and removed[0].rule == "comments"
+
+
+def test_a_story_heading_at_the_top_is_only_navigation():
+    text = "Related\n\n" + BODY
+    cleaned, removed = clean_text(text)
+    assert cleaned == BODY and [r.rule for r in removed] == ["related-block"]
+
+
+def test_call_to_action_tacked_onto_a_paragraph_is_cut_off_it():
+    text = STORY[0] + " Join our Telegram channel for the latest updates.\n\n" + "\n\n".join(STORY[1:])
+    cleaned, removed = clean_text(text)
+    assert cleaned == BODY
+    assert [(r.rule, r.text) for r in removed] == [("cta-social", "Join our Telegram channel for the latest updates.")]
+
+
+def test_a_story_sentence_mentioning_a_channel_is_kept():
+    sentence = "The minister urged farmers to join the authority's WhatsApp group for drought warnings."
+    cleaned, _ = clean_text(BODY + "\n\n" + sentence)
+    assert sentence in cleaned
+
+
+def test_short_fragments_after_the_last_paragraph_and_before_a_boundary():
+    text = BODY + "\n\nTry Our Premium Features\nDiscover what our briefings offer:\nComments\nNo comments yet"
+    cleaned, removed = clean_text(text)
+    assert cleaned == BODY
+    assert {r.rule for r in removed} >= {"cta-app", "tail-fragment", "comments"}
+    cleaned, removed = clean_text(BODY + "\n\nNorthern Courier\nRegional News Service")
+    assert cleaned == BODY and removed[0].rule == "tail-fragment"
+
+
+def test_nothing_is_removed_from_a_text_of_fragments_only():
+    text = "Water limits\nNorthern districts"
+    assert clean_text(text)[0] == text
+
+
+def test_repeated_lines_across_stories_are_removed_and_recorded():
+    chrome = "Listen to this article on the Courier Player"
+    doc = Document(id="x", source=Source("a.txt", "/a.txt", "0", 1, "text"), text=BODY + "\n" + chrome)
+    repeated = line_keys(chrome)
+    remove_repeated_lines(doc, repeated)
+    assert doc.text == BODY and doc.removed[0].rule == "repeated-line"
+
+
+def test_every_rule_has_a_name_and_reason_and_the_fingerprint_is_stable():
+    for rule in LINE_RULES + BOUNDARY_RULES:
+        assert rule.name and rule.reason and rule.kind in {"line", "boundary"}
+    assert rules_fingerprint() == rules_fingerprint()

@@ -1,0 +1,61 @@
+import random
+
+from corpus.dedup import Deduplicator, normalise, signature, text_hash
+from tests.conftest import STORY
+
+OTHER_STORY_SAME_EVENT = [
+    "Reservoir levels in the region have dropped to a thirty-year low, the water authority announced, "
+    "prompting an emergency meeting of the regional council on Tuesday evening.",
+    "Council members voted to fund new pipelines from the southern lakes, a project that engineers say "
+    "would take at least four years to complete.",
+    "Environmental groups criticised the plan, arguing that the lakes themselves are under stress and that "
+    "leaking mains waste a quarter of the water already supplied.",
+    "The council also asked the national government for emergency funds to help farmers buy feed.",
+]
+
+
+def light_edit(paragraphs: list[str], seed: int) -> str:
+    rng = random.Random(seed)
+    edited = list(paragraphs)
+    edited[0] = "UPDATED: " + edited[0]
+    i = rng.randrange(len(edited))
+    edited[i] = edited[i].replace("the", "teh", 1)
+    return "\n".join(edited)
+
+
+def group_of(texts: list[str]) -> dict[int, int]:
+    dedup = Deduplicator()
+    for i, text in enumerate(texts):
+        dedup.add(i, signature(text, dedup.params))
+    return dedup.groups()
+
+
+def test_normalisation_and_text_hash():
+    assert normalise("The  Bridge, re-opened!") == ["the", "bridge", "re", "opened"]
+    assert text_hash("The bridge reopened.") == text_hash("the  BRIDGE reopened")
+    assert text_hash("The bridge reopened.") != text_hash("The bridge closed.")
+
+
+def test_light_edits_and_cut_copies_group_different_stories_do_not():
+    original = "\n".join(STORY)
+    texts = [
+        original,
+        light_edit(STORY, 1),
+        "\n".join(STORY[:-1]),  # last paragraph cut
+        "\n".join(OTHER_STORY_SAME_EVENT),
+    ]
+    kept = group_of(texts)
+    assert kept[0] == kept[1] == kept[2] == 1, "one group, kept: the copy with the most words"
+    assert kept[3] == 3
+
+
+def test_kept_record_is_the_most_complete_whatever_the_order():
+    short = "\n".join(STORY[:4])
+    full = "\n".join(STORY)
+    assert group_of([short, full]) == {0: 1, 1: 1}
+    assert group_of([full, short]) == {0: 0, 1: 0}
+
+
+def test_ties_go_to_the_earliest_input_and_empty_texts_stand_alone():
+    text = "\n".join(STORY)
+    assert group_of([text, text, ""]) == {0: 0, 1: 0, 2: 2}

@@ -1,0 +1,33 @@
+from corpus.extract import extract, looks_like_headline
+from corpus.read import read_file
+from tests.conftest import STORY, html_page, write
+
+
+def test_headline_detection():
+    assert looks_like_headline("Drought forces water limits in the north")
+    assert not looks_like_headline("The authority said the levels had fallen.")
+    assert not looks_like_headline("Two words")
+    assert not looks_like_headline("“A quote that ends the way a sentence ends.”")
+
+
+def test_plain_text_takes_its_headline_as_title(tmp_path):
+    path = write(tmp_path / "s.txt", "Drought forces water limits in the north\n" + "\n".join(STORY))
+    doc = extract(read_file(path, tmp_path))
+    assert doc.title == "Drought forces water limits in the north"
+    assert doc.text.startswith(STORY[0]) and doc.extractor == "plain-text"
+
+
+def test_plain_text_without_headline_keeps_first_line(tmp_path):
+    path = write(tmp_path / "s.txt", "\n".join(STORY))
+    doc = extract(read_file(path, tmp_path))
+    assert doc.title is None and doc.text.startswith(STORY[0])
+
+
+def test_html_goes_through_trafilatura_with_metadata(tmp_path):
+    path = write(tmp_path / "s.html", html_page("Drought forces water limits", STORY))
+    doc = extract(read_file(path, tmp_path))
+    assert doc.extractor == "trafilatura" and doc.extractor_version
+    assert doc.title == "Drought forces water limits"
+    for sentence in STORY:
+        assert sentence in doc.text
+    assert not doc.text.startswith("Drought forces"), "the headline belongs in title, not text"
