@@ -126,10 +126,10 @@ def rules() -> None:
       newsclean rules
       newsclean ingest crawl/ | jq -r '.provenance.removed[].rule' | sort | uniq -c
     """
-    from corpus.rules import BOUNDARY_RULES, LINE_RULES, STRUCTURAL_RULES, rules_fingerprint
+    from corpus.rules import ALL_RULES, STRUCTURAL_RULES, rules_fingerprint
 
     click.echo(f"# rules fingerprint {rules_fingerprint()}")
-    for rule in LINE_RULES + BOUNDARY_RULES:
+    for rule in ALL_RULES:
         scope = rule.kind + ("+suffix" if rule.suffix else "")
         click.echo(f"{rule.name}\t{scope}\t{rule.reason}")
     for name, reason in STRUCTURAL_RULES.items():

@@ -23,12 +23,14 @@ import xxhash
 from corpus.document import Document, Removal
 from corpus.rules import (
     BOUNDARY_RULES,
+    BOX_RULES,
     FRAGMENT_MAX_WORDS,
     LINE_RULES,
     MIN_STORY_LINES_BEFORE_BOUNDARY,
     REPEATED_LINE_MAX_WORDS,
     STORY_LINE_MIN_WORDS,
     STORY_SENTENCE_MIN_WORDS,
+    TAIL_FRAGMENT_MAX_LINES,
     Rule,
 )
 
@@ -42,6 +44,10 @@ def match_line(line: str) -> Rule | None:
         if rule.pattern.search(line):
             return rule
     return None
+
+
+def match_box(line: str) -> Rule | None:
+    return next((rule for rule in BOX_RULES if rule.pattern.search(line)), None)
 
 
 def match_boundary(line: str, next_line: str) -> Rule | None:
@@ -68,14 +74,29 @@ def _next_nonempty(lines: list[str], index: int) -> str:
 
 
 def _mark_fragments_before(lines: list[str], verdicts: list[str | None], end: int) -> None:
-    """Walk back from ``end`` over removed lines and fragments, marking the fragments."""
+    """Walk back from ``end`` over removed lines and fragments; mark the fragments unless they form a list."""
+    fragments: list[int] = []
     for i in range(end - 1, -1, -1):
         line = lines[i]
         if not line.strip() or verdicts[i] is not None:
             continue
         if not is_fragment(line):
+            break
+        fragments.append(i)
+    if len(fragments) <= TAIL_FRAGMENT_MAX_LINES:
+        for i in fragments:
+            verdicts[i] = "tail-fragment"
+
+
+def _mark_box(lines: list[str], verdicts: list[str | None], start: int, box: Rule) -> None:
+    """The box heading and the headline fragments under it, up to the next story line."""
+    verdicts[start] = box.name
+    for j in range(start + 1, len(lines)):
+        if not lines[j].strip() or verdicts[j] is not None:
+            continue
+        if not is_fragment(lines[j]):
             return
-        verdicts[i] = "tail-fragment"
+        verdicts[j] = box.name
 
 
 def line_verdicts(lines: list[str]) -> list[str | None]:
@@ -89,6 +110,10 @@ def line_verdicts(lines: list[str]) -> list[str | None]:
     story_lines = 0
     for i, line in enumerate(lines):
         if not line.strip():
+            continue
+        box = match_box(line) if verdicts[i] is None and is_fragment(line) else None
+        if box:
+            _mark_box(lines, verdicts, i, box)
             continue
         boundary = match_boundary(line, _next_nonempty(lines, i))
         if boundary and story_lines >= MIN_STORY_LINES_BEFORE_BOUNDARY:

@@ -9,6 +9,8 @@ Three kinds of pattern rule, plus the structural thresholds that go with them:
   Reply", an author bio). Once at least ``MIN_STORY_LINES_BEFORE_BOUNDARY``
   story paragraphs have been seen, the heading and everything after it go.
   ``next_line`` narrows a boundary to headings followed by a matching line.
+- ``box``: a heading of a box that sites put mid-article ("Don't miss"); the
+  heading and the headlines under it go, up to the next story paragraph.
 
 Patterns are matched case-insensitively against one stripped line. They name
 kinds of chrome (structure and wording that recur across sites), never the
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Rule:
     name: str
-    kind: str  # "line" or "boundary"
+    kind: str  # "line", "boundary" or "box"
     pattern: re.Pattern[str]
     reason: str
     suffix: bool = False  # line rules: also strip such a sentence from a paragraph's end
@@ -55,6 +57,9 @@ STORY_SENTENCE_MIN_WORDS = 5
 FRAGMENT_MAX_WORDS = 12
 """Short lines with no sentence ending are fragments: a site name, a menu label, a promo title.
 At the end of the text, or just before a boundary, they are chrome ("tail-fragment")."""
+
+TAIL_FRAGMENT_MAX_LINES = 3
+"""A longer run of short lines at the end is a list (tour dates, results, a poll), which is content."""
 
 REPEATED_LINE_MIN_GROUPS = 4
 """Corpus-level evidence: a line found in this many different stories (one vote per
@@ -92,8 +97,8 @@ LINE_RULES: tuple[Rule, ...] = (
     Rule(
         "cta-app",
         "line",
-        _rx(_SHORT + r"""(?:^\W*(?:download|get|install|try)\b.*\b(?:apps?|features?|premium)\b
-            |\b(?:app\s+store|google\s+play|play\s+store)\b)"""),
+        _rx(r"""(?:^\W*(?:download|get|install|try)\s+(?:the|our)\b.{0,80}\b(?:apps?|features?)\b.{0,80}$
+            |^(?=(?:\S+\s+){0,14}\S+\s*$).*\b(?:app\s+store|google\s+play|play\s+store)\b)"""),
         "app download and product promotion prompts",
         suffix=True,
     ),
@@ -152,10 +157,9 @@ LINE_RULES: tuple[Rule, ...] = (
         "relative-time",
         "line",
         _rx(r"""^\W*(?:(?:updated|posted|published|last\s+updated|modified)\s*:?\s*)?
-            (?:\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|months?|years?)\s+ago
-            |(?:just\s+now|yesterday|today)
-            |(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)\W*$"""),
-        "relative timestamps and bare update times ('34 minutes ago', 'Updated at 1:23 p.m.')",
+            (?:\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|months?|years?)\s+ago|just\s+now)\W*$
+            |^\W*(?:updated|posted|published|last\s+updated|modified)\s*:?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?\W*$"""),
+        "relative timestamps and update times ('34 minutes ago', 'Updated at 1:23 p.m.'); a bare time can be a live-blog entry",
     ),
     Rule(
         "navigation",
@@ -182,11 +186,23 @@ LINE_RULES: tuple[Rule, ...] = (
     ),
 )
 
-_BOUNDARY_RELATED = r"""(?:related(?:\s+(?:articles?|stories|posts?|news|content|coverage|reading|topics|links))?|check\s+also|see\s+also|read\s+also|also\s+read
-    |read\s+more(?:\s+(?:stories|news|articles))?|read\s+next|more\s+(?:stories|news|articles|headlines|to\s+read|on\s+this(?:\s+story)?|from\s+[\w\s.'&-]{1,40})
-    |you\s+(?:might|may)\s+(?:also\s+)?(?:like|enjoy|be\s+interested\s+in)|recommended(?:\s+(?:for\s+you|stories|articles|reading))?|trending(?:\s+(?:now|stories|news))?
-    |most\s+(?:read|popular|viewed|shared|commented)|latest\s+(?:news|stories|articles|headlines)|don't\s+miss|top\s+stories|popular\s+(?:posts|stories|articles|now)
-    |what\s+to\s+read\s+next|further\s+reading|in\s+other\s+news|editor'?s?\s+picks?|other\s+stories|similar\s+(?:articles|stories)|keep\s+reading)"""
+_BOUNDARY_RELATED = r"""(?:related(?:\s+(?:articles?|stories|posts?|news|content|coverage|reading|topics|links))?|check\s+also
+    |more\s+(?:stories|news|articles|headlines|to\s+read|on\s+this(?:\s+story)?|from\s+[\w\s.'&-]{1,40})
+    |you\s+(?:might|may)\s+(?:also\s+)?(?:like|enjoy|be\s+interested\s+in)|recommended(?:\s+(?:for\s+you|stories|articles|reading))?
+    |read\s+next|what\s+to\s+read\s+next|further\s+reading|other\s+stories|similar\s+(?:articles|stories)|keep\s+reading)"""
+_BOX_HEADINGS = r"""(?:don't\s+miss|do\s+not\s+miss|trending(?:\s+(?:now|stories|news))?|most\s+(?:read|popular|viewed|shared|commented)
+    |latest\s+(?:news|stories|articles|headlines)|top\s+stories|popular\s+(?:posts|stories|articles|now)|editor'?s?\s+picks?
+    |read\s+more(?:\s+(?:stories|news|articles))?|see\s+also|read\s+also|also\s+read|in\s+other\s+news|must\s+read|watch\s+(?:now|more))"""
+
+BOX_RULES: tuple[Rule, ...] = (
+    Rule(
+        "related-box",
+        "box",
+        _rx(r"^\W*" + _BOX_HEADINGS + _HEADING_END),
+        "a 'Don't miss' / 'Trending' box: sites put these mid-article, so only the heading and the "
+        "headlines listed under it go, and the story resumes after them",
+    ),
+)
 
 BOUNDARY_RULES: tuple[Rule, ...] = (
     Rule(
@@ -220,12 +236,15 @@ BOUNDARY_RULES: tuple[Rule, ...] = (
 )
 
 
+ALL_RULES: tuple[Rule, ...] = LINE_RULES + BOX_RULES + BOUNDARY_RULES
+
+
 def rules_fingerprint() -> str:
     """A hash of every rule and threshold, so a run can say which cleaner produced it."""
     h = hashlib.sha256()
-    for rule in LINE_RULES + BOUNDARY_RULES:
+    for rule in ALL_RULES:
         h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|"
                  f"{rule.next_line.pattern if rule.next_line else ''}\n".encode())
     h.update(repr((MIN_STORY_LINES_BEFORE_BOUNDARY, STORY_LINE_MIN_WORDS, STORY_SENTENCE_MIN_WORDS,
-                   FRAGMENT_MAX_WORDS, REPEATED_LINE_MIN_GROUPS, REPEATED_LINE_MAX_WORDS)).encode())
+                   FRAGMENT_MAX_WORDS, TAIL_FRAGMENT_MAX_LINES, REPEATED_LINE_MIN_GROUPS, REPEATED_LINE_MAX_WORDS)).encode())
     return h.hexdigest()[:16]

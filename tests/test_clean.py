@@ -4,7 +4,7 @@ import pytest
 
 from corpus.clean import clean_text, line_keys, remove_repeated_lines
 from corpus.document import Document, Source
-from corpus.rules import BOUNDARY_RULES, LINE_RULES, rules_fingerprint
+from corpus.rules import ALL_RULES, rules_fingerprint
 from tests.conftest import STORY
 
 BODY = "\n\n".join(STORY)
@@ -127,6 +127,6 @@ def test_repeated_lines_across_stories_are_removed_and_recorded():
 
 
 def test_every_rule_has_a_name_and_reason_and_the_fingerprint_is_stable():
-    for rule in LINE_RULES + BOUNDARY_RULES:
-        assert rule.name and rule.reason and rule.kind in {"line", "boundary"}
+    for rule in ALL_RULES:
+        assert rule.name and rule.reason and rule.kind in {"line", "boundary", "box"}
     assert rules_fingerprint() == rules_fingerprint()
