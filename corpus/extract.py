@@ -18,6 +18,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 _SENTENCE_END = re.compile(r"""[.!?…;,:]["'”’»)\]]*$""")
 HEADLINE_MAX_CHARS = 200  # longer first lines are paragraphs, not headlines
 HEADLINE_MIN_WORDS = 3
+PRECISION_FALLBACK_WORDS = 80  # fewer words from precision mode: try trafilatura's default mode too
 # Dates only from what the page states: no guessing from copyright years, and no
 # dependence on today's date, so that a rerun on another day gives the same output.
 DATE_PARAMS = {"extensive_search": False, "original_date": True, "max_date": "2100-12-31"}
@@ -69,14 +70,28 @@ def extract_text(raw: RawInput) -> Document:
                     extractor_version="")
 
 
-def extract_html(raw: RawInput) -> Document:
+def _trafilatura(html: str, favor_precision: bool):  # noqa: ANN202 - trafilatura's Document
     import trafilatura
 
-    html = decode_html(raw.data)
-    result = trafilatura.bare_extraction(
-        html, include_comments=False, favor_precision=True, with_metadata=True,
+    return trafilatura.bare_extraction(
+        html, include_comments=False, favor_precision=favor_precision, with_metadata=True,
         date_extraction_params=DATE_PARAMS,
     )
+
+
+def _word_count(result) -> int:  # noqa: ANN001
+    return len(result.text.split()) if result is not None and result.text else 0
+
+
+def extract_html(raw: RawInput) -> Document:
+    html = decode_html(raw.data)
+    result = _trafilatura(html, favor_precision=True)
+    if _word_count(result) < PRECISION_FALLBACK_WORDS:
+        # Precision mode now and then throws the article away with the chrome; then the
+        # default mode's longer text is the better start (the cleaner still runs on it).
+        fallback = _trafilatura(html, favor_precision=False)
+        if _word_count(fallback) >= 2 * max(1, _word_count(result)):
+            result = fallback
     doc = Document(id=raw.id, source=raw.source, extractor="trafilatura",
                    extractor_version=trafilatura_version())
     if result is None:

@@ -137,14 +137,16 @@ LINE_RULES: tuple[Rule, ...] = (
     Rule(
         "copyright",
         "line",
-        _rx(_SHORT + r"""(?:^\W*(?:©|\(c\)|copyright\b)|\ball\s+rights\s+reserved\b|\bmay\s+not\s+be\s+(?:published|reproduced|redistributed)\b.{0,80}$)"""),
+        _rx(_SHORT + r"""(?:^\W*(?:©|\(c\)|copyright\b)|\ball\s+rights\s+reserved\b|\bmay\s+not\s+be\s+(?:published|reproduced|redistributed)\b.{0,80}$
+            |\bfor\s+(?:your\s+)?personal,?\s+non-?commercial\s+use\b)"""),
         "copyright and reproduction footers",
     ),
     Rule(
         "editor-credit",
         "line",
         _rx(r"""^\W*(?:(?:edited|editing|reporting|compiled|translated|produced|additional\s+reporting|fact[\s-]checked)\s+by\b
-            |editor\s*:|(?:writing|reporting)\s+by\b).{0,200}$"""),
+            |editor\s*:|(?:writing|reporting)\s+by\b).{0,200}$
+            |^(?=.{0,300}$).{0,200}\bcontributed\s+(?:reporting|additional\s+reporting|to\s+(?:this|the)\s+(?:report|story|article))\b.{0,120}$"""),
         "editor and production credits",
     ),
     Rule(
@@ -165,10 +167,28 @@ LINE_RULES: tuple[Rule, ...] = (
         "navigation",
         "line",
         _rx(rf"""^\W*(?:skip\s+to\s+(?:main\s+)?content|back\s+to\s+top|main\s+menu|menu|search|home|sections?|next\s+(?:article|post|story)
-            |previous\s+(?:article|post|story)|prev(?:ious)?|next|toggle\s+navigation|open\s+menu|close|log\s*in|sign\s*in|register|subscribe
+            |previous\s+(?:article|post|story)|prev(?:ious)?|next|toggle\s+navigation|tags|more\s*:|also\s*:|open\s+menu|close|log\s*in|sign\s*in|register|subscribe
             |home\s*{_ARROWS}.*|(?:[\w'&-]+(?:\s+[\w'&-]+){{0,3}}\s*[>»›→]\s*){{2,}}[\w'&-]+(?:\s+[\w'&-]+){{0,3}}|tags?\s*:.{{0,200}}|filed\s+under\s*:?.{{0,200}}
             |categor(?:y|ies)\s*:.{{0,200}}|topics?\s*:.{{0,200}})\W*$"""),
         "navigation labels, breadcrumbs, tag and category lists",
+    ),
+    Rule(
+        "page-meta",
+        "line",
+        _rx(r"""^\W*(?:(?:reading\s+time|read\s+time|tempo\s+de\s+leitura|tiempo\s+de\s+lectura|temps\s+de\s+lecture|lesezeit)\s*:?\s*\d{1,3}\s*\w{0,10}
+            |\d{1,3}\s*(?:-\s*)?min(?:ute)?s?\s+read)\W*$
+            |^(?=(?:\S+\s+){0,11}\S+\s*$)(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d{2}\b).*$"""),
+        "reading-time labels and date-and-time stamps (a short line holding a year and a clock time)",
+    ),
+    Rule(
+        "cta-engagement",
+        "line",
+        _rx(_SHORT + r"""(?:\bclick\s+here\b|\bshare\s+(?:it|this(?:\s+(?:story|article))?)\s+with\s+(?:a\s+friend|your\s+friends)\b
+            |^\W*if\s+you\s+(?:enjoyed|liked|valued?|appreciate)\s+(?:this|our)\s+(?:article|story|piece|reporting|journalism)\b
+            |^\W*(?:have|got)\s+a\s+(?:news\s+)?tip\b|\bletters?\s+to\s+the\s+editor\b.*\b(?:hear|send|submit|write)\b
+            |^\W*(?:like|love|enjoy(?:ed)?)\s+this\s+(?:story|article|post)\?)"""),
+        "prompts to click through, share, send tips or letters, or pay after the story",
+        suffix=True,
     ),
     Rule(
         "advertisement",
@@ -181,7 +201,7 @@ LINE_RULES: tuple[Rule, ...] = (
     Rule(
         "inline-related",
         "line",
-        _rx(r"""^\W*(?:read\s+more|also\s+read|read\s+also|see\s+also|related|more|watch|listen|recommended|don't\s+miss|must\s+read|trending|opinion)\s*[:|>»\-–—]\s*\S.{0,200}$"""),
+        _rx(r"""^\W*(?:read\s+more|also\s+read|read\s+also|see\s+(?:also|more)|related(?:\s+(?:post|article|story|stories|reading|content|video))?|more|watch|listen|recommended|don't\s+miss|must\s+read|trending|opinion)\s*[:|>»\-–—]\s*\S.{0,200}$"""),
         "a single 'Read more: <other story>' link line inside the text",
     ),
 )
@@ -198,7 +218,7 @@ BOX_RULES: tuple[Rule, ...] = (
     Rule(
         "related-box",
         "box",
-        _rx(r"^\W*" + _BOX_HEADINGS + _HEADING_END),
+        _rx(r"^\W*" + _BOX_HEADINGS + r"(?:\s+(?:in|on|from)\s+[\w'&-]+(?:\s+[\w'&-]+){0,3})?" + _HEADING_END),
         "a 'Don't miss' / 'Trending' box: sites put these mid-article, so only the heading and the "
         "headlines listed under it go, and the story resumes after them",
     ),
