@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,11 @@ demo: $(STAMP)  ## clean and deduplicate the bundled example corpus
 	@echo "--- newsclean ingest examples/ (records on stdout, summary on stderr)" >&2
 	@$(BIN)/newsclean ingest examples/ --workers 2 | $(BIN)/python -c 'import json, sys; [print(json.dumps({k: (r[k][:70] + "…" if k == "text" else r[k]) for k in ("title", "lang", "text")}, ensure_ascii=False)) for r in map(json.loads, sys.stdin)]'
 
+eval: $(STAMP)  ## cleaning quality on ../shared/bench/extraction, beside trafilatura alone
+	$(BIN)/python bench/eval_extraction.py
+
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check cli corpus tests
+	$(BIN)/ruff check cli corpus tests bench
 
 test: $(TEST_STAMP) lint
 	$(BIN)/python -m pytest -q

@@ -27,6 +27,7 @@ from corpus.rules import (
     FRAGMENT_MAX_WORDS,
     LINE_RULES,
     MIN_STORY_LINES_BEFORE_BOUNDARY,
+    MIN_STORY_WORDS_BEFORE_BOUNDARY,
     REPEATED_LINE_MAX_WORDS,
     STORY_LINE_MIN_WORDS,
     STORY_SENTENCE_MIN_WORDS,
@@ -39,9 +40,19 @@ _LAST_SENTENCE = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+(?=\W{0,2}[A-Z0-
 _SUFFIX_RULES = tuple(rule for rule in LINE_RULES if rule.suffix)
 
 
+def first_sentence(line: str) -> str:
+    return _LAST_SENTENCE.split(line, maxsplit=1)[0]
+
+
 def match_line(line: str) -> Rule | None:
+    """The first line rule that takes the whole line.
+
+    A call to action (a ``suffix`` rule) must start in the line's first sentence: when it
+    only ends a story paragraph, the suffix pass cuts it off and the story sentences stay.
+    """
     for rule in LINE_RULES:
-        if rule.pattern.search(line):
+        match = rule.pattern.search(line)
+        if match and (not rule.suffix or match.start() < len(first_sentence(line))):
             return rule
     return None
 
@@ -107,7 +118,7 @@ def line_verdicts(lines: list[str]) -> list[str | None]:
             rule = match_line(line)
             verdicts[i] = rule.name if rule else None
 
-    story_lines = 0
+    story_lines = story_words = 0
     for i, line in enumerate(lines):
         if not line.strip():
             continue
@@ -116,7 +127,8 @@ def line_verdicts(lines: list[str]) -> list[str | None]:
             _mark_box(lines, verdicts, i, box)
             continue
         boundary = match_boundary(line, _next_nonempty(lines, i))
-        if boundary and story_lines >= MIN_STORY_LINES_BEFORE_BOUNDARY:
+        enough_story = story_lines >= MIN_STORY_LINES_BEFORE_BOUNDARY or story_words >= MIN_STORY_WORDS_BEFORE_BOUNDARY
+        if boundary and enough_story:
             _cut_from(lines, verdicts, i, boundary)
             _mark_fragments_before(lines, verdicts, i)
             return verdicts
@@ -124,6 +136,7 @@ def line_verdicts(lines: list[str]) -> list[str | None]:
             verdicts[i] = boundary.name  # a story heading at the top of the page: navigation
         if verdicts[i] is None and is_story_line(line):
             story_lines += 1
+            story_words += len(line.split())
 
     kept = [i for i, v in enumerate(verdicts) if v is None and lines[i].strip()]
     if kept and any(is_story_line(lines[i]) for i in kept):

@@ -46,8 +46,10 @@ _ARROWS = r"[>»›→|/]"
 
 # Thresholds of the structural rules, with their reasons.
 MIN_STORY_LINES_BEFORE_BOUNDARY = 2
-"""A story heading ("Related", "Comments") only ends the story after real story text;
-at the top of a page the same words are navigation and only that line goes."""
+MIN_STORY_WORDS_BEFORE_BOUNDARY = 50
+"""A story heading ("Related", "Comments") only ends the story after real story text (two
+paragraphs, or one of 50 words when a scrape ran the story together); at the top of a page
+the same words are navigation and only that line goes."""
 
 STORY_LINE_MIN_WORDS = 12
 """A line this long, or a sentence-ended line of at least ``STORY_SENTENCE_MIN_WORDS``,
@@ -265,6 +267,6 @@ def rules_fingerprint() -> str:
     for rule in ALL_RULES:
         h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|"
                  f"{rule.next_line.pattern if rule.next_line else ''}\n".encode())
-    h.update(repr((MIN_STORY_LINES_BEFORE_BOUNDARY, STORY_LINE_MIN_WORDS, STORY_SENTENCE_MIN_WORDS,
+    h.update(repr((MIN_STORY_LINES_BEFORE_BOUNDARY, MIN_STORY_WORDS_BEFORE_BOUNDARY, STORY_LINE_MIN_WORDS, STORY_SENTENCE_MIN_WORDS,
                    FRAGMENT_MAX_WORDS, TAIL_FRAGMENT_MAX_LINES, REPEATED_LINE_MIN_GROUPS, REPEATED_LINE_MAX_WORDS)).encode())
     return h.hexdigest()[:16]

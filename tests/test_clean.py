@@ -130,3 +130,36 @@ def test_every_rule_has_a_name_and_reason_and_the_fingerprint_is_stable():
     for rule in ALL_RULES:
         assert rule.name and rule.reason and rule.kind in {"line", "boundary", "box"}
     assert rules_fingerprint() == rules_fingerprint()
+
+
+def test_unpunctuated_call_to_action_on_a_paragraph_keeps_the_story_sentence():
+    text = "\n\n".join(STORY[:-1]) + "\n\n" + STORY[-1] + " Follow us on Google News and Telegram"
+    cleaned, removed = clean_text(text)
+    assert cleaned == BODY
+    assert [(r.rule, r.text) for r in removed] == [("cta-social", "Follow us on Google News and Telegram")]
+
+
+def test_short_paragraph_ending_in_a_share_prompt_keeps_its_sentence():
+    text = BODY + "\n\nThe ban ends in October. Like this story? Share it with your friends!"
+    cleaned, _ = clean_text(text)
+    assert cleaned.endswith("The ban ends in October.")
+
+
+def test_a_story_run_together_in_one_paragraph_still_ends_at_a_related_heading():
+    text = " ".join(STORY) + "\nYou might also like\nHeatwave warning issued for the weekend\nRiver levels at a low"
+    cleaned, removed = clean_text(text)
+    assert cleaned == " ".join(STORY)
+    assert removed[0].rule == "related-block" and "River levels at a low" in removed[0].text
+
+
+def test_a_box_mid_article_removes_its_headlines_and_the_story_resumes():
+    text = (f"{STORY[0]}\n\n{STORY[1]}\n\nDON'T MISS\nHeatwave warning issued for the weekend\n"
+            "River levels lowest since records began\n\n" + "\n\n".join(STORY[2:]))
+    cleaned, removed = clean_text(text)
+    assert cleaned == BODY and [r.rule for r in removed] == ["related-box"]
+
+
+def test_a_long_run_of_short_lines_at_the_end_is_a_list_not_chrome():
+    tour = "\n".join(f"June {d} -- Arena {d}, Springfield" for d in range(10, 16))
+    cleaned, removed = clean_text(BODY + "\n\nTour dates:\n" + tour)
+    assert cleaned.endswith(tour) and removed == []
