@@ -6,18 +6,19 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, nullcontext
+from dataclasses import asdict
 from typing import IO
 
 import click
 from rich.console import Console
 
 from corpus import __version__
-from corpus.pipeline import Ingest, IngestOptions
+from corpus.pipeline import DEFAULT_TIMEOUT, Ingest, IngestOptions
 from corpus.read import DEFAULT_MAX_BYTES
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
-from corpus.write import atomic_output, check_writable, write_jsonl
+from corpus.write import atomic_output, check_writable, dumps, write_jsonl
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 INGEST_HELP = """Clean and deduplicate the news files under PATH... into JSON Lines.
 
@@ -70,13 +71,16 @@ def main() -> None:
               help="Reject files larger than this (after decompression).")
 @click.option("--min-repeat", type=click.IntRange(min=0), default=REPEATED_LINE_MIN_GROUPS, show_default=True,
               help="Remove lines found in this many different stories of the run (0: off).")
+@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Seconds one document may take before it is rejected (0: no limit).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False),
-              help="Write one JSON line per rejected file to FILE.")
+              help="Write one JSON line per rejected or skipped file to FILE.")
+@click.option("--strict", is_flag=True, help="Exit with 3 when any file was rejected (skips excepted).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, keep_duplicates: bool,
-           workers: int, max_bytes: int, min_repeat: int, rejects_path: str | None, quiet: bool,
-           debug: bool) -> None:
+           workers: int, max_bytes: int, min_repeat: int, timeout: float, rejects_path: str | None,
+           strict: bool, quiet: bool, debug: bool) -> None:
     console = Console(stderr=True)
     for arg in paths:
         if arg != "-" and not os.path.lexists(arg):
@@ -89,25 +93,24 @@ def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, ke
                 raise click.BadParameter(str(err), param_hint=f"'{target}'") from err
 
     options = IngestOptions(languages=_parse_languages(languages), keep_duplicates=keep_duplicates,
-                            workers=workers, max_bytes=max_bytes, repeated_line_min_groups=min_repeat)
+                            workers=workers, max_bytes=max_bytes, repeated_line_min_groups=min_repeat,
+                            timeout=timeout)
     try:
         with ExitStack() as stack:
             progress = stack.enter_context(_progress(console, quiet))
             task = progress.add_task("reading", total=None) if progress else None
-            run = Ingest(options, on_file=(lambda: progress.advance(task)) if progress else None)
+            rejects = stack.enter_context(atomic_output(rejects_path)) if rejects_path else None
+            run = Ingest(options, on_file=(lambda: progress.advance(task)) if progress else None,
+                         on_reject=(lambda r: rejects.write(dumps(asdict(r)) + "\n")) if rejects else None)
             out: IO[str] = stack.enter_context(atomic_output(output)) if output else sys.stdout
             write_jsonl(run.records(_paths_from(paths)), out)
             out.flush()
-        if rejects_path:
-            with atomic_output(rejects_path) as handle:
-                write_jsonl(({"path": r.path, "reason": r.reason, "message": r.message}
-                             for r in run.stats.reject_list), handle)
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(EXIT_OK)
     except KeyboardInterrupt:
-        console.print("newsclean: interrupted")
-        sys.exit(130)
+        console.print("newsclean: interrupted; no output file was replaced" if output else "newsclean: interrupted")
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as err:  # noqa: BLE001 - one clear line, not a traceback
         if debug:
             raise
@@ -115,6 +118,8 @@ def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, ke
         sys.exit(EXIT_FAILED)
     if not quiet:
         _summary(console, run)
+    if strict and run.stats.failures:
+        sys.exit(EXIT_REJECTS)
 
 
 @main.command()

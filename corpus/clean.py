@@ -26,6 +26,7 @@ from corpus.rules import (
     BOX_RULES,
     FRAGMENT_MAX_WORDS,
     LINE_RULES,
+    MAX_CHROME_LINE_CHARS,
     MIN_STORY_LINES_BEFORE_BOUNDARY,
     MIN_STORY_WORDS_BEFORE_BOUNDARY,
     REPEATED_LINE_MAX_WORDS,
@@ -50,6 +51,8 @@ def match_line(line: str) -> Rule | None:
     A call to action (a ``suffix`` rule) must start in the line's first sentence: when it
     only ends a story paragraph, the suffix pass cuts it off and the story sentences stay.
     """
+    if len(line) > MAX_CHROME_LINE_CHARS:
+        return None
     for rule in LINE_RULES:
         match = rule.pattern.search(line)
         if match and (not rule.suffix or match.start() < len(first_sentence(line))):
@@ -58,10 +61,15 @@ def match_line(line: str) -> Rule | None:
 
 
 def match_box(line: str) -> Rule | None:
+    if len(line) > MAX_CHROME_LINE_CHARS:
+        return None
     return next((rule for rule in BOX_RULES if rule.pattern.search(line)), None)
 
 
 def match_boundary(line: str, next_line: str) -> Rule | None:
+    if len(line) > MAX_CHROME_LINE_CHARS:
+        return None
+    next_line = next_line[:MAX_CHROME_LINE_CHARS]
     for rule in BOUNDARY_RULES:
         if rule.pattern.search(line) and (rule.next_line is None or rule.next_line.search(next_line)):
             return rule
@@ -165,6 +173,8 @@ def strip_suffixes(line: str) -> tuple[str, list[Removal]]:
         if len(parts) < 2:
             return line, removed
         last = parts[-1].strip()
+        if len(last) > MAX_CHROME_LINE_CHARS:
+            return line, removed
         rule = next((r for r in _SUFFIX_RULES if r.pattern.search(last)), None)
         if rule is None:
             return line, removed

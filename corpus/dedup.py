@@ -25,6 +25,8 @@ import xxhash
 from datasketch import MinHash, MinHashLSH
 
 _WORD = re.compile(r"\w+")
+MAX_SIGNATURE_WORDS = 200_000  # a signature of a text's first 200k words (news stories are far shorter)
+BATCH = 50_000  # shingles hashed per update_batch call: bounds the (shingles x permutations) array
 SCHEME = "affine32"  # datasketch's permutation scheme; stored signatures must use the same one
 
 
@@ -70,11 +72,13 @@ def shingles(words: list[str], size: int) -> set[bytes]:
 def signature(text: str, params: MinHashParams) -> Signature | None:
     """A MinHash signature of ``text``; None when there are no words to compare."""
     words = normalise(text)
-    grams = shingles(words, params.shingle_words)
+    grams = shingles(words[:MAX_SIGNATURE_WORDS], params.shingle_words)
     if not grams:
         return None
     mh = MinHash(num_perm=params.num_perm, seed=params.seed, hashfunc=xxhash.xxh32_intdigest, scheme=SCHEME)
-    mh.update_batch(grams)
+    ordered = list(grams)
+    for start in range(0, len(ordered), BATCH):
+        mh.update_batch(ordered[start: start + BATCH])
     return Signature(hashvalues=mh.hashvalues, shingles=len(grams), words=len(words))
 
 

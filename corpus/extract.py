@@ -12,7 +12,7 @@ import unicodedata
 from functools import lru_cache
 
 from corpus.document import Document
-from corpus.read import RawInput, decode_text
+from corpus.read import RawInput, decode_text, has_bom_or_utf16
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _SENTENCE_END = re.compile(r"""[.!?…;,:]["'”’»)\]]*$""")
@@ -32,12 +32,14 @@ def trafilatura_version() -> str:
 
 
 def decode_html(data: bytes) -> str:
-    """Declared charset first (pages usually say it), then the text decoder's guesses."""
+    """A BOM first, then the declared charset (pages usually say it), then the text decoder's guesses."""
+    if has_bom_or_utf16(data):
+        return decode_text(data)
     match = _META_CHARSET.search(data[:4096])
     if match:
         try:
             return data.decode(match.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):
             pass
     return decode_text(data)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -27,6 +28,8 @@ from corpus.language import detect_language
 from corpus.read import DEFAULT_MAX_BYTES, RawInput, read_inputs
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 
+DEFAULT_TIMEOUT = 60.0  # seconds per document: trafilatura takes ~0.05 s on a news page
+
 
 @dataclass
 class IngestOptions:
@@ -35,6 +38,7 @@ class IngestOptions:
     workers: int = 1
     max_bytes: int = DEFAULT_MAX_BYTES
     repeated_line_min_groups: int = REPEATED_LINE_MIN_GROUPS  # 0 turns the corpus-level rule off
+    timeout: float = DEFAULT_TIMEOUT  # seconds one document may take; 0 for no limit
     minhash: MinHashParams = field(default_factory=MinHashParams)
 
 
@@ -48,10 +52,24 @@ class RunStats:
     rejects: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     removed_by_rule: Counter[str] = field(default_factory=Counter)
-    reject_list: list[Reject] = field(default_factory=list)
+
+    @property
+    def failures(self) -> int:
+        """Rejects that are not mere skips of files that are not news (what --strict counts)."""
+        return sum(self.rejects.values())
+
+    def accounted(self) -> int:
+        """Files with a known fate; equals ``files`` at the end of a run."""
+        return self.documents + self.filtered_language + sum(self.rejects.values()) + sum(self.skipped.values())
 
 
-SKIP_REASONS = {"hidden", "unsupported-type"}  # not news files: counted, not rejected
+SKIP_REASONS = {"hidden", "unsupported-type"}  # not news files: listed, but --strict ignores them
+class DocumentTimeout(BaseException):
+    """Raised by the timer; a BaseException so that libraries' ``except Exception`` let it through."""
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise DocumentTimeout
 
 
 def process(raw: RawInput, params: MinHashParams) -> tuple[Document, Signature | None]:
@@ -60,17 +78,44 @@ def process(raw: RawInput, params: MinHashParams) -> tuple[Document, Signature |
     return doc, signature(doc.text, params)
 
 
-def _process_star(args: tuple[RawInput, MinHashParams]) -> tuple[Document, Signature | None]:
-    return process(*args)
+def process_safely(raw: RawInput, params: MinHashParams, timeout: float) -> tuple[Document, Signature | None] | Reject:
+    """:func:`process` under a time limit; any failure becomes a Reject instead of ending the run."""
+    timed = timeout > 0 and hasattr(signal, "setitimer")
+    if timed:
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return process(raw, params)
+    except DocumentTimeout:
+        return Reject(raw.source.path, "timeout", f"took longer than --timeout {timeout:g} s")
+    except RecursionError:
+        return Reject(raw.source.path, "malformed", "markup nested too deeply to parse")
+    except Exception as err:  # noqa: BLE001 - one bad page must not end a night's run
+        return Reject(raw.source.path, "error", f"{type(err).__name__}: {err}"[:300])
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _process_star(args: tuple[RawInput, MinHashParams, float]) -> tuple[Document, Signature | None] | Reject:
+    return process_safely(*args)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which stops the pool and says so once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class Ingest:
     """One ingest run. Iterate :meth:`records` to get the output records in input order."""
 
-    def __init__(self, options: IngestOptions, on_file: Callable[[], None] | None = None) -> None:
+    def __init__(self, options: IngestOptions, on_file: Callable[[], None] | None = None,
+                 on_reject: Callable[[Reject], None] | None = None) -> None:
         self.options = options
         self.stats = RunStats()
         self._on_file = on_file or (lambda: None)
+        self._on_reject = on_reject or (lambda reject: None)
         self._ids: list[str] = []  # spool index → document id, to fill in duplicate_of
 
     def _sorted_inputs(self, paths: Iterable[str]) -> Iterator[RawInput]:
@@ -86,16 +131,16 @@ class Ingest:
             self.stats.skipped[reject.reason] += 1
         else:
             self.stats.rejects[reject.reason] += 1
-            self.stats.reject_list.append(reject)
+        self._on_reject(reject)
         self._on_file()
 
-    def _processed(self, paths: Iterable[str]) -> Iterator[tuple[Document, Signature | None]]:
-        jobs = ((raw, self.options.minhash) for raw in self._sorted_inputs(paths))
+    def _processed(self, paths: Iterable[str]) -> Iterator[tuple[Document, Signature | None] | Reject]:
+        jobs = ((raw, self.options.minhash, self.options.timeout) for raw in self._sorted_inputs(paths))
         if self.options.workers <= 1:
             yield from map(_process_star, jobs)
             return
         ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ctx.Pool(self.options.workers) as pool:
+        with ctx.Pool(self.options.workers, initializer=_ignore_sigint) as pool:
             yield from pool.imap(_process_star, jobs, chunksize=4)
 
     def records(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
@@ -111,11 +156,15 @@ class Ingest:
 
     def _spool(self, paths: Iterable[str], spool: IO[str], dedup: Deduplicator) -> int:
         index = 0
-        for doc, sig in self._processed(paths):
-            self._on_file()
+        for result in self._processed(paths):
+            if isinstance(result, Reject):
+                self._reject(result)
+                continue
+            doc, sig = result
             if not doc.text.strip():
                 self._reject(Reject(doc.source.path, "no-text", "no article text left after extraction and cleaning"))
                 continue
+            self._on_file()
             if self.options.languages is not None and doc.lang not in self.options.languages:
                 self.stats.filtered_language += 1
                 continue

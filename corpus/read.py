@@ -21,6 +21,7 @@ from corpus.document import Reject, Source
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 TEXT_SUFFIXES = {".txt"}
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # past this a "news page" is not one
+BINARY_CONTROL_SHARE = 0.05  # more control bytes than this in the first 8 KB: not text
 
 _HTML_SNIFF = re.compile(
     rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article|section|span|a\s)", re.I
@@ -51,10 +52,18 @@ def walk(paths: Iterable[str]) -> Iterator[tuple[Path, Path]]:
     """
     for arg in paths:
         root = Path(arg)
-        if root.is_dir():
+        if _is_dir(root):
             yield from _walk_dir(root, root, set())
         else:
             yield root, root.parent if str(root.parent) else Path(".")
+
+
+def _is_dir(path: Path | os.DirEntry) -> bool:
+    """is_dir that says False, rather than raising, for link loops and vanished entries."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _walk_dir(folder: Path, root: Path, seen: set[str]) -> Iterator[tuple[Path, Path]]:
@@ -69,7 +78,7 @@ def _walk_dir(folder: Path, root: Path, seen: set[str]) -> Iterator[tuple[Path, 
         return
     for entry in entries:
         path = Path(entry.path)
-        if entry.is_dir():
+        if _is_dir(entry):
             if entry.name.startswith("."):
                 continue
             yield from _walk_dir(path, root, seen)
@@ -91,15 +100,31 @@ def classify(path: Path) -> tuple[str | None, bool]:
     return None, gzipped
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" when the bytes look like UTF-16 saved without a BOM."""
+    head = data[:4096]
+    half = len(head) // 2
+    if half < 8:
+        return None
+    even_nuls = head[0::2].count(0) / half
+    odd_nuls = head[1::2].count(0) / half
+    if odd_nuls > 0.4 and even_nuls < 0.05:
+        return "utf-16-le"
+    if even_nuls > 0.4 and odd_nuls < 0.05:
+        return "utf-16-be"
+    return None
+
+
 def looks_binary(data: bytes) -> bool:
-    """NUL bytes or many control characters in the head mean it is not text (BOMs excepted)."""
+    """Many NUL or control bytes in the head mean it is not text (BOMs and UTF-16 excepted).
+
+    A stray NUL in a text file does not make it binary: it is dropped when decoded.
+    """
     head = data[:8192]
-    if head.startswith(_BOMS):
+    if head.startswith(_BOMS) or utf16_without_bom(head):
         return False
-    if b"\x00" in head:
-        return True
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return controls > len(head) * 0.05
+    return controls > len(head) * BINARY_CONTROL_SHARE
 
 
 def looks_html(data: bytes) -> bool:
@@ -125,6 +150,8 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Raw
     if kind is None:
         return Reject(rel, "unsupported-type", f"no reader for {path.suffix or 'files without an extension'}")
     try:
+        if not path.is_file():
+            return Reject(rel, "unreadable", "not a regular file")
         size = path.stat().st_size
         if size > max_bytes:
             return Reject(rel, "too-large", f"{size} bytes is over --max-bytes {max_bytes}")
@@ -167,17 +194,42 @@ def _gunzip(raw: bytes, limit: int) -> bytes:
     return out
 
 
+def _looks_western(data: bytes) -> bool:
+    """Latin-1/cp1252 text: high bytes are accented letters, sparse among ASCII letters.
+
+    Short Western texts are where charset detection guesses worst; Cyrillic or Greek
+    single-byte text has nearly every letter above 0x7F, so it is left to detection.
+    """
+    head = data[:65536]
+    high = sum(1 for b in head if b >= 0x80)
+    ascii_letters = sum(1 for b in head if 65 <= b <= 90 or 97 <= b <= 122)
+    if not high or high > 0.3 * (high + ascii_letters):
+        return False
+    text = head.decode("cp1252", errors="replace")
+    letters = sum(1 for ch in text if ord(ch) >= 0x80 and ch.isalpha())
+    return letters >= 0.7 * sum(1 for ch in text if ord(ch) >= 0x80)
+
+
+def has_bom_or_utf16(data: bytes) -> bool:
+    return data.startswith(_BOMS) or utf16_without_bom(data) is not None
+
+
 def decode_text(data: bytes) -> str:
-    """Bytes to str: BOM, then UTF-8, then charset detection; never raises."""
+    """Bytes to str: BOM, UTF-16 shape, then UTF-8, then charset detection; never raises."""
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
                      (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
                      (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             return data.decode(enc, errors="replace")
+    utf16 = utf16_without_bom(data)
+    if utf16:
+        return data.decode(utf16, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    if _looks_western(data):
+        return data.decode("cp1252", errors="replace")
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
