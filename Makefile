@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint install eval clean
+.PHONY: demo test lint install eval eval-dedup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ demo: $(STAMP)  ## clean and deduplicate the bundled example corpus
 
 eval: $(STAMP)  ## cleaning quality on ../shared/bench/extraction, beside trafilatura alone
 	$(BIN)/python bench/eval_extraction.py
+
+eval-dedup: $(STAMP)  ## near-duplicate quality on syndicated copies of real news
+	$(BIN)/python bench/eval_dedup.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check cli corpus tests bench

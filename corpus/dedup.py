@@ -36,8 +36,8 @@ class MinHashParams:
 
     shingle_words: int = 5
     num_perm: int = 128
-    bands: int = 32
-    rows: int = 4
+    bands: int = 42
+    rows: int = 3
     seed: int = 1
     jaccard: float = 0.5  # confirm a candidate pair at this estimated Jaccard similarity ...
     containment: float = 0.8  # ... or when this share of the shorter text is in the longer
