@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, nullcontext
 from dataclasses import asdict
+from datetime import datetime, timezone
 from typing import IO
 
 import click
@@ -16,6 +19,7 @@ from corpus import __version__
 from corpus.pipeline import DEFAULT_TIMEOUT, Ingest, IngestOptions
 from corpus.read import DEFAULT_MAX_BYTES
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
+from corpus.state import StateError, StateIndex, locked, stored_params
 from corpus.write import atomic_output, check_writable, dumps, write_jsonl
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -76,16 +80,20 @@ def main() -> None:
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False),
               help="Write one JSON line per rejected or skipped file to FILE.")
 @click.option("--strict", is_flag=True, help="Exit with 3 when any file was rejected (skips excepted).")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False),
+              help="Persistent dedup index (SQLite): copies of stories kept by earlier runs are duplicates.")
+@click.option("--lock-wait", type=click.FloatRange(min=0), default=600, show_default=True,
+              help="Seconds to wait for another run holding --state before giving up.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, keep_duplicates: bool,
            workers: int, max_bytes: int, min_repeat: int, timeout: float, rejects_path: str | None,
-           strict: bool, quiet: bool, debug: bool) -> None:
+           strict: bool, state_path: str | None, lock_wait: float, quiet: bool, debug: bool) -> None:
     console = Console(stderr=True)
     for arg in paths:
         if arg != "-" and not os.path.lexists(arg):
             raise click.BadParameter(f"no such file or folder: {arg}", param_hint="PATH")
-    for target in (output, rejects_path):
+    for target in (output, rejects_path, state_path):
         if target:
             try:
                 check_writable(target)
@@ -95,26 +103,32 @@ def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, ke
     options = IngestOptions(languages=_parse_languages(languages), keep_duplicates=keep_duplicates,
                             workers=workers, max_bytes=max_bytes, repeated_line_min_groups=min_repeat,
                             timeout=timeout)
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
         with ExitStack() as stack:
+            state = _open_state(stack, state_path, options, lock_wait, quiet) if state_path else None
             progress = stack.enter_context(_progress(console, quiet))
             task = progress.add_task("reading", total=None) if progress else None
             rejects = stack.enter_context(atomic_output(rejects_path)) if rejects_path else None
             run = Ingest(options, on_file=(lambda: progress.advance(task)) if progress else None,
-                         on_reject=(lambda r: rejects.write(dumps(asdict(r)) + "\n")) if rejects else None)
-            out: IO[str] = stack.enter_context(atomic_output(output)) if output else sys.stdout
-            write_jsonl(run.records(_paths_from(paths)), out)
-            out.flush()
+                         on_reject=(lambda r: rejects.write(dumps(asdict(r)) + "\n")) if rejects else None,
+                         state=state)
+            with ExitStack() as output_stack:
+                out: IO[str] = output_stack.enter_context(atomic_output(output)) if output else sys.stdout
+                write_jsonl(run.records(_paths_from(paths)), out)
+                out.flush()
+            run.save_state(started)  # only once the output is safe
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(EXIT_OK)
     except KeyboardInterrupt:
-        console.print("newsclean: interrupted; no output file was replaced" if output else "newsclean: interrupted")
+        click.echo("newsclean: interrupted; no output file was replaced" if output else "newsclean: interrupted",
+                   err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as err:  # noqa: BLE001 - one clear line, not a traceback
         if debug:
             raise
-        console.print(f"newsclean: error: {err}", markup=False, highlight=False)
+        click.echo(f"newsclean: error: {err}", err=True)
         sys.exit(EXIT_FAILED)
     if not quiet:
         _summary(console, run)
@@ -139,6 +153,81 @@ def rules() -> None:
         click.echo(f"{rule.name}\t{scope}\t{rule.reason}")
     for name, reason in STRUCTURAL_RULES.items():
         click.echo(f"{name}\tstructural\t{reason}")
+
+
+def _open_state(stack: ExitStack, path: str, options: IngestOptions, lock_wait: float, quiet: bool) -> StateIndex:
+    """Lock, open and check the state; closed (and unlocked) when the run ends, however it ends."""
+    stack.enter_context(locked(path, lock_wait, announce=not quiet))
+    index = StateIndex(path, options.minhash)
+    stack.callback(index.close)
+    return index
+
+
+@main.group()
+def state() -> None:
+    """Inspect and prune a --state dedup index.
+
+    \b
+    Examples:
+      newsclean state info nightly.db
+      newsclean state prune nightly.db --before 2026-01-01
+    """
+
+
+def _open_existing(path: str) -> StateIndex:
+    params = stored_params(path)
+    if params is None:
+        raise StateError(f"{path} is not a newsclean state")
+    return StateIndex(path, params)
+
+
+@state.command("info")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def state_info(path: str) -> None:
+    """Records, size on disk, oldest and newest first-seen times, MinHash parameters (JSON).
+
+    \b
+    Example:
+      newsclean state info nightly.db | jq .records
+    """
+    try:
+        index = _open_existing(path)
+        try:
+            click.echo(json.dumps(index.info(), indent=2))
+        finally:
+            index.close()
+    except (StateError, sqlite3.DatabaseError) as err:
+        raise click.ClickException(str(err)) from err
+
+
+@state.command("prune")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--before", required=True, metavar="DATE",
+              help="Forget records first seen before this ISO date or time (UTC), e.g. 2026-01-01.")
+@click.option("--lock-wait", type=click.FloatRange(min=0), default=600, show_default=True,
+              help="Seconds to wait for a run holding the state.")
+def state_prune(path: str, before: str, lock_wait: float) -> None:
+    """Remove old records so the index does not grow without bound; prints how many went.
+
+    \b
+    Example (keep 90 days, from cron):
+      newsclean state prune nightly.db --before "$(date -u -d '90 days ago' +%F)"
+    """
+    try:
+        datetime.fromisoformat(before)
+    except ValueError as err:
+        raise click.BadParameter(f"not an ISO date: {before}", param_hint="--before") from err
+    try:
+        with locked(path, lock_wait):
+            index = _open_existing(path)
+            try:
+                removed = index.prune(before)
+                remaining = index.info()["records"]
+            finally:
+                index.close()
+    except (StateError, sqlite3.DatabaseError) as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"removed {removed} records first seen before {before}; {remaining} remain")
 
 
 def _progress(console: Console, quiet: bool):  # noqa: ANN202

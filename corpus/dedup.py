@@ -10,7 +10,9 @@ are grouped transitively (union-find).
 
 The kept record of a group is the most complete text (most words); ties go to
 the earliest input in sorted path order. So the choice depends on the texts,
-never on the order files were read or the number of workers.
+never on the order files were read or the number of workers. With a persistent
+index of earlier runs (``--state``), a group that matches a record kept on an
+earlier night is a copy of it: every member points to the earliest such record.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import xxhash
 from datasketch import MinHash, MinHashLSH
+
+if TYPE_CHECKING:
+    from corpus.state import StoredRecord
 
 _WORD = re.compile(r"\w+")
 MAX_SIGNATURE_WORDS = 200_000  # a signature of a text's first 200k words (news stories are far shorter)
@@ -92,18 +98,28 @@ def estimated_containment(a: Signature, b: Signature, jaccard: float) -> float:
     return min(1.0, overlap / max(1, min(a.shingles, b.shingles)))
 
 
+class EarlierIndex(Protocol):
+    """What the deduplicator needs of a persistent index (see corpus.state.StateIndex)."""
+
+    def lookup(self, sig: Signature) -> list[StoredRecord]: ...
+
+
 class Deduplicator:
     """Collects signatures for one run and groups near-duplicates.
 
     Documents are added by index in input order; :meth:`groups` maps each index
-    to the index of its group's kept document.
+    to the index of its group's kept document, or to the id of an earlier
+    night's record when the group is a copy of one.
     """
 
-    def __init__(self, params: MinHashParams | None = None) -> None:
+    def __init__(self, params: MinHashParams | None = None, earlier: EarlierIndex | None = None) -> None:
         self.params = params or MinHashParams()
         self._lsh = MinHashLSH(num_perm=self.params.num_perm, params=(self.params.bands, self.params.rows))
         self._signatures: dict[int, Signature] = {}
         self._parent: dict[int, int] = {}
+        self._earlier_index = earlier
+        self._earlier: dict[int, list[tuple[str, str]]] = {}  # index → [(first_seen, id)] it matches
+        self._ids: dict[int, str] = {}
 
     def _find(self, i: int) -> int:
         while self._parent[i] != i:
@@ -120,10 +136,16 @@ class Deduplicator:
         jac = estimated_jaccard(a, b)
         return jac >= self.params.jaccard or estimated_containment(a, b, jac) >= self.params.containment
 
-    def add(self, index: int, sig: Signature | None) -> None:
+    def add(self, index: int, sig: Signature | None, doc_id: str = "") -> None:
         self._parent[index] = index
+        self._ids[index] = doc_id
         if sig is None:
             return
+        if self._earlier_index is not None:
+            matches = [(rec.first_seen, rec.id) for rec in self._earlier_index.lookup(sig)
+                       if self.is_match(sig, rec.signature)]
+            if matches:
+                self._earlier[index] = matches
         mh = MinHash(num_perm=self.params.num_perm, seed=self.params.seed, hashvalues=sig.hashvalues, scheme=SCHEME)
         for other in self._lsh.query(mh):
             if self.is_match(sig, self._signatures[other]):
@@ -131,14 +153,20 @@ class Deduplicator:
         self._lsh.insert(index, mh, check_duplication=False)
         self._signatures[index] = sig
 
-    def groups(self) -> dict[int, int]:
-        """index → index of the kept document of its group (itself when kept)."""
+    def signature_of(self, index: int) -> Signature | None:
+        return self._signatures.get(index)
+
+    def groups(self) -> dict[int, int | str]:
+        """index → index of the kept document of its group (itself when kept), or the id of
+        the earliest record of an earlier run that the group copies."""
         members: dict[int, list[int]] = {}
         for i in self._parent:
             members.setdefault(self._find(i), []).append(i)
-        kept: dict[int, int] = {}
+        tonight = set(self._ids.values())  # a rerun finds tonight's own records in the index: not earlier
+        kept: dict[int, int | str] = {}
         for group in members.values():
-            best = min(group, key=lambda i: (-self._words(i), i))
+            earlier = [m for i in group for m in self._earlier.get(i, []) if m[1] not in tonight]
+            best: int | str = min(earlier)[1] if earlier else min(group, key=lambda i: (-self._words(i), i))
             for i in group:
                 kept[i] = best
         return kept

@@ -27,6 +27,7 @@ from corpus.extract import extract
 from corpus.language import detect_language
 from corpus.read import DEFAULT_MAX_BYTES, RawInput, read_inputs
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
+from corpus.state import StateIndex
 
 DEFAULT_TIMEOUT = 60.0  # seconds per document: trafilatura takes ~0.05 s on a news page
 
@@ -111,9 +112,13 @@ class Ingest:
     """One ingest run. Iterate :meth:`records` to get the output records in input order."""
 
     def __init__(self, options: IngestOptions, on_file: Callable[[], None] | None = None,
-                 on_reject: Callable[[Reject], None] | None = None) -> None:
+                 on_reject: Callable[[Reject], None] | None = None, state: StateIndex | None = None) -> None:
         self.options = options
+        self.state = state
         self.stats = RunStats()
+        self._dedup = Deduplicator(options.minhash, earlier=state)
+        self._kept_of: dict[int, int | str] = {}
+        self._paths: list[str] = []  # spool index → source path, for the state
         self._on_file = on_file or (lambda: None)
         self._on_reject = on_reject or (lambda reject: None)
         self._ids: list[str] = []  # spool index → document id, to fill in duplicate_of
@@ -144,15 +149,23 @@ class Ingest:
             yield from pool.imap(_process_star, jobs, chunksize=4)
 
     def records(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
-        dedup = Deduplicator(self.options.minhash)
         with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool:
-            count = self._spool(paths, spool, dedup)
-            kept_of = dedup.groups()
+            count = self._spool(paths, spool, self._dedup)
+            self._kept_of = kept_of = self._dedup.groups()
             repeated = self._repeated_lines(spool, kept_of)
             spool.seek(0)
             for index in range(count):
                 doc = Document.from_spool(json.loads(spool.readline()))
                 yield from self._finish(doc, kept_of.get(index, index), index, repeated)
+
+    def save_state(self, first_seen: str) -> int:
+        """Add this run's kept records to the state, in one transaction; call once the output is safe."""
+        if self.state is None:
+            return 0
+        kept = ((self._ids[i], self._paths[i], self._dedup.signature_of(i))
+                for i, k in sorted(self._kept_of.items()) if k == i)
+        return self.state.add_all(((doc_id, path, sig) for doc_id, path, sig in kept if sig is not None),
+                                  first_seen)
 
     def _spool(self, paths: Iterable[str], spool: IO[str], dedup: Deduplicator) -> int:
         index = 0
@@ -169,8 +182,9 @@ class Ingest:
                 self.stats.filtered_language += 1
                 continue
             spool.write(json.dumps(doc.to_spool(), ensure_ascii=False) + "\n")
-            dedup.add(index, sig)
+            dedup.add(index, sig, doc.id)
             self._ids.append(doc.id)
+            self._paths.append(doc.source.abspath)
             index += 1
         return index
 
@@ -187,7 +201,7 @@ class Ingest:
                 votes.update(line_keys(data["text"], data["title"]))
         return {key for key, n in votes.items() if n >= threshold}
 
-    def _finish(self, doc: Document, kept: int, index: int, repeated: set[int]) -> Iterator[dict[str, Any]]:
+    def _finish(self, doc: Document, kept: int | str, index: int, repeated: set[int]) -> Iterator[dict[str, Any]]:
         self.stats.documents += 1
         remove_repeated_lines(doc, repeated)
         doc.text_hash = text_hash(doc.text)
@@ -195,11 +209,8 @@ class Ingest:
             self.stats.duplicates += 1
             if not self.options.keep_duplicates:
                 return
-            doc.duplicate_of = self._id_of(kept)
+            doc.duplicate_of = kept if isinstance(kept, str) else self._ids[kept]
         for removal in doc.removed:
             self.stats.removed_by_rule[removal.rule] += removal.text.count("\n") + 1
         self.stats.records += 1
         yield doc.to_record(__version__)
-
-    def _id_of(self, index: int) -> str:
-        return self._ids[index]

@@ -1,0 +1,94 @@
+"""Lookups per second against a --state index of many stored signatures.
+
+Fills a state with N synthetic signatures (uniform random 32-bit values, which is
+what MinHash values are), then times `StateIndex.lookup` + confirmation for
+queries that match nothing and for near-copies of stored records (a fifth of the
+values changed, about Jaccard 0.8). Prints the median of three rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from corpus.dedup import Deduplicator, MinHashParams, Signature  # noqa: E402
+from corpus.state import StateIndex, band_keys  # noqa: E402
+
+
+def fill(index: StateIndex, count: int, params: MinHashParams, rng: np.random.Generator) -> np.ndarray:
+    """Bulk-load ``count`` records in batches (one transaction each); returns a sample of them."""
+    db = index._db  # the bench loads directly: add_all's per-record path would take an hour here
+    sample = []
+    batch = 20_000
+    for start in range(0, count, batch):
+        values = rng.integers(0, 2**32, size=(min(batch, count - start), params.num_perm), dtype=np.uint32)
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO docs (rowid, id, path, first_seen, shingles, words, signature) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       ((start + i + 1, f"doc{start + i}", f"/corpus/{start + i}.html", "2026-01-01T00:00:00+00:00",
+                         400, 450, row.tobytes()) for i, row in enumerate(values)))
+        db.executemany("INSERT INTO bands VALUES (?, ?)",
+                       ((key, start + i + 1) for i, row in enumerate(values) for key in band_keys(row, params)))
+        db.execute("COMMIT")
+        sample.append(values[:50])
+    return np.concatenate(sample)
+
+
+def time_lookups(index: StateIndex, queries: list[Signature], dedup: Deduplicator) -> tuple[float, int]:
+    start = time.perf_counter()
+    confirmed = 0
+    for sig in queries:
+        confirmed += sum(1 for rec in index.lookup(sig) if dedup.is_match(sig, rec.signature))
+    return len(queries) / (time.perf_counter() - start), confirmed
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--records", type=int, default=int(os.environ.get("BENCH_STATE_RECORDS", 1_000_000)))
+    ap.add_argument("--queries", type=int, default=2000)
+    args = ap.parse_args()
+    params = MinHashParams()
+    rng = np.random.default_rng(1)
+    with tempfile.TemporaryDirectory(prefix="newsclean-state-bench-") as tmp:
+        path = str(Path(tmp) / "state.db")
+        index = StateIndex(path, params)
+        started = time.perf_counter()
+        stored = fill(index, args.records, params, rng)
+        fill_seconds = time.perf_counter() - started
+        size = sum(os.path.getsize(p) for p in Path(tmp).iterdir())
+        dedup = Deduplicator(params)
+        misses = [Signature(rng.integers(0, 2**32, params.num_perm, dtype=np.uint32), 400, 450)
+                  for _ in range(args.queries)]
+        copies = []
+        for i in range(args.queries):
+            values = stored[i % len(stored)].copy()
+            changed = rng.choice(params.num_perm, params.num_perm // 5, replace=False)
+            values[changed] = rng.integers(0, 2**32, len(changed), dtype=np.uint32)
+            copies.append(Signature(values, 400, 450))
+        rounds = {"no match": [], "near-copy": []}
+        found = 0
+        for _ in range(3):
+            rate, _ = time_lookups(index, misses, dedup)
+            rounds["no match"].append(rate)
+            rate, found = time_lookups(index, copies, dedup)
+            rounds["near-copy"].append(rate)
+        index.close()
+    print(f"state index: {args.records:,} stored signatures ({params.num_perm} permutations, "
+          f"{params.bands} band keys each), {size / 2**20:,.0f} MiB on disk, filled in {fill_seconds:.0f} s")
+    for kind, rates in rounds.items():
+        print(f"  lookups per second, {kind:9s} (median of 3 x {args.queries}): {statistics.median(rates):,.0f}")
+    print(f"  near-copies confirmed: {found} of {args.queries}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
