@@ -52,9 +52,9 @@ def groups_from_texts(texts: dict[str, str], params: MinHashParams) -> dict[str,
     paths = sorted(texts)
     dedup = Deduplicator(params)
     for i, path in enumerate(paths):
-        dedup.add(i, signature(texts[path], params))
-    kept = dedup.groups()
-    return {path: paths[kept[i]] for i, path in enumerate(paths)}
+        dedup.add(i, signature(texts[path], params), f"{i:032x}")
+    kept, _ = dedup.groups()
+    return {path: paths[kept.get(i, i)] for i, path in enumerate(paths)}
 
 
 def measure(truth: dict, predicted: dict[str, str]) -> dict:

@@ -198,3 +198,86 @@ def build(folder: Path, bench: Path, seed: int = 7, follow_ups: int = 20) -> dic
     }
     (folder.parent / "truth.json").write_text(json.dumps(truth, indent=1), encoding="utf-8")
     return truth
+
+
+def build_bench_corpus(folder: Path, bench: Path, count: int, seed: int = 11) -> dict[str, int]:
+    """``count`` real-looking ~5 KB news documents for throughput and memory benchmarks.
+
+    Stories are made distinct by recombining paragraphs of several gold articles around a
+    base one; a fifth of the documents are syndicated copies (edits as in :func:`syndicate`).
+    Half are HTML pages under ``html/`` (real benchmark pages with the new story in their
+    article paragraphs: real markup, real chrome), half plain-text scrapes under ``text/``.
+    """
+    rng = random.Random(seed)
+    stories = [s for s in load_stories(bench) if len(s.paragraphs) >= 3]
+    paragraphs = [p for s in stories for p in s.paragraphs if len(p.split()) >= 15]
+    templates = real_page_templates(bench)
+    titles = [headline(s) for s in stories]
+    made: list[Story] = []
+    counts = {"html": 0, "text": 0, "copies": 0}
+    for n in range(count):
+        if made and rng.random() < 0.2:
+            original = rng.choice(made[-500:])
+            body, title, _ = syndicate(original, paragraphs, rng)
+            counts["copies"] += 1
+        else:
+            base = rng.choice(stories)
+            body = list(base.paragraphs[:6])
+            while sum(len(p.split()) for p in body) < 800:
+                body.insert(rng.randrange(1, len(body) + 1), rng.choice(paragraphs))
+            original = Story(f"{n:08d}", base.url, body)
+            made.append(original)
+            title = headline(base) + f" {n}"
+        kind = "text" if n % 2 else "html"
+        path = folder / kind / f"{n // 1000:04d}" / f"{n:07d}.{'txt' if kind == 'text' else 'html'}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        others = rng.sample(titles, 5)
+        content = (dress("\n".join(body), title, others, seed * 1_000_003 + n) if kind == "text"
+                   else fill_template(templates[n % len(templates)], body))
+        path.write_text(content, encoding="utf-8")
+        counts[kind] += 1
+    return counts
+
+
+def real_page_templates(bench: Path) -> list[list[str]]:
+    """The benchmark's real pages cut around their article paragraphs.
+
+    Each template is the page's HTML split at the <p> elements that hold gold paragraphs;
+    joining it with new paragraphs gives a page with real markup and real chrome around a
+    new story. Pages with fewer than three such paragraphs are left out.
+    """
+    import gzip
+
+    from lxml import html as lxml_html
+
+    gold = json.loads((bench / "ground-truth.json").read_text(encoding="utf-8"))
+    templates = []
+    for page in sorted((bench / "html").glob("*.html.gz")):
+        wanted = {" ".join(p.split())[:60] for p in gold[page.name.split(".")[0]]["articleBody"].split("\n")
+                  if len(p.split()) >= 8}
+        with gzip.open(page, "rt", encoding="utf-8") as handle:
+            tree = lxml_html.fromstring(handle.read())
+        slots = 0
+        for element in tree.iter("p"):
+            if " ".join(element.text_content().split())[:60] in wanted:
+                for child in list(element):
+                    element.remove(child)
+                element.text = f"@@SLOT{slots}@@"
+                slots += 1
+        if slots >= 3:
+            text = lxml_html.tostring(tree, encoding="unicode")
+            templates.append(re.split(r"@@SLOT\d+@@", text))
+    return templates
+
+
+def fill_template(parts: list[str], paragraphs: list[str]) -> str:
+    """Put ``paragraphs`` into a template's slots; extra paragraphs go into the last slot."""
+    slots = len(parts) - 1
+    chunks = [html.escape(p) for p in paragraphs[: slots - 1]]
+    chunks.append("</p><p>".join(html.escape(p) for p in paragraphs[slots - 1:]))
+    chunks += [""] * (slots - len(chunks))
+    out = [parts[0]]
+    for chunk, part in zip(chunks, parts[1:], strict=True):
+        out.append(chunk)
+        out.append(part)
+    return "".join(out)

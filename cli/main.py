@@ -69,6 +69,8 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of stdout.")
 @click.option("--lang", "languages", metavar="CODES", help="Keep only these languages, e.g. 'en,de'.")
 @click.option("--keep-duplicates", is_flag=True, help="Also write near-duplicates, with duplicate_of set.")
+@click.option("--stream", is_flag=True,
+              help="Write each record as soon as it is done: the first of a group is kept, no repeated-line rule.")
 @click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
               help="Processes for extraction, cleaning and language detection.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
@@ -86,7 +88,7 @@ def main() -> None:
               help="Seconds to wait for another run holding --state before giving up.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
-def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, keep_duplicates: bool,
+def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, keep_duplicates: bool, stream: bool,
            workers: int, max_bytes: int, min_repeat: int, timeout: float, rejects_path: str | None,
            strict: bool, state_path: str | None, lock_wait: float, quiet: bool, debug: bool) -> None:
     console = Console(stderr=True)
@@ -102,7 +104,7 @@ def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, ke
 
     options = IngestOptions(languages=_parse_languages(languages), keep_duplicates=keep_duplicates,
                             workers=workers, max_bytes=max_bytes, repeated_line_min_groups=min_repeat,
-                            timeout=timeout)
+                            timeout=timeout, stream=stream)
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
         with ExitStack() as stack:
@@ -112,12 +114,12 @@ def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, ke
             rejects = stack.enter_context(atomic_output(rejects_path)) if rejects_path else None
             run = Ingest(options, on_file=(lambda: progress.advance(task)) if progress else None,
                          on_reject=(lambda r: rejects.write(dumps(asdict(r)) + "\n")) if rejects else None,
-                         state=state)
+                         state=state, first_seen=started)
             with ExitStack() as output_stack:
                 out: IO[str] = output_stack.enter_context(atomic_output(output)) if output else sys.stdout
-                write_jsonl(run.records(_paths_from(paths)), out)
+                write_jsonl(run.records(_paths_from(paths)), out, flush_each=stream)
                 out.flush()
-            run.save_state(started)  # only once the output is safe
+            run.save_state()  # only once the output is safe
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(EXIT_OK)

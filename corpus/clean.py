@@ -54,6 +54,8 @@ def match_line(line: str) -> Rule | None:
     if len(line) > MAX_CHROME_LINE_CHARS:
         return None
     for rule in LINE_RULES:
+        if rule.max_chars and len(line) > rule.max_chars:
+            continue
         match = rule.pattern.search(line)
         if match and (not rule.suffix or match.start() < len(first_sentence(line))):
             return rule
@@ -175,7 +177,8 @@ def strip_suffixes(line: str) -> tuple[str, list[Removal]]:
         last = parts[-1].strip()
         if len(last) > MAX_CHROME_LINE_CHARS:
             return line, removed
-        rule = next((r for r in _SUFFIX_RULES if r.pattern.search(last)), None)
+        rule = next((r for r in _SUFFIX_RULES if len(last) <= (r.max_chars or MAX_CHROME_LINE_CHARS)
+                     and r.pattern.search(last)), None)
         if rule is None:
             return line, removed
         removed.append(Removal(rule.name, last))

@@ -21,11 +21,12 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import xxhash
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
 if TYPE_CHECKING:
     from corpus.state import StoredRecord
@@ -75,13 +76,20 @@ def shingles(words: list[str], size: int) -> set[bytes]:
     return {" ".join(words[i: i + size]).encode() for i in range(len(words) - size + 1)}
 
 
+@lru_cache(maxsize=4)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch draws these anew for every MinHash object; they depend only on the seed."""
+    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+
+
 def signature(text: str, params: MinHashParams) -> Signature | None:
     """A MinHash signature of ``text``; None when there are no words to compare."""
     words = normalise(text)
     grams = shingles(words[:MAX_SIGNATURE_WORDS], params.shingle_words)
     if not grams:
         return None
-    mh = MinHash(num_perm=params.num_perm, seed=params.seed, hashfunc=xxhash.xxh32_intdigest, scheme=SCHEME)
+    mh = MinHash(num_perm=params.num_perm, seed=params.seed, hashfunc=xxhash.xxh32_intdigest, scheme=SCHEME,
+                 permutations=_permutations(params.num_perm, params.seed))
     ordered = list(grams)
     for start in range(0, len(ordered), BATCH):
         mh.update_batch(ordered[start: start + BATCH])
@@ -104,73 +112,205 @@ class EarlierIndex(Protocol):
     def lookup(self, sig: Signature) -> list[StoredRecord]: ...
 
 
-class Deduplicator:
-    """Collects signatures for one run and groups near-duplicates.
+_MIX = np.uint64(0x9E3779B97F4A7C15)
 
-    Documents are added by index in input order; :meth:`groups` maps each index
-    to the index of its group's kept document, or to the id of an earlier
-    night's record when the group is a copy of one.
+
+def band_keys32(hashvalues: np.ndarray, params: MinHashParams) -> np.ndarray:
+    """One 32-bit key per LSH band, in memory. Two documents share a key when their rows in
+    that band are equal; a rare accidental collision only adds a candidate to confirm."""
+    rows = np.asarray(hashvalues[: params.bands * params.rows], dtype=np.uint64).reshape(params.bands, params.rows)
+    h = np.arange(1, params.bands + 1, dtype=np.uint64) * _MIX
+    with np.errstate(over="ignore"):
+        for r in range(params.rows):
+            h = (h ^ rows[:, r]) * _MIX
+            h ^= h >> np.uint64(29)
+    return (h >> np.uint64(32)).astype(np.uint32)
+
+
+class BandIndex:
+    """Which earlier documents share an LSH band key with a new one.
+
+    Recent documents sit in a dict; every ``BUFFER_DOCS`` they are sorted into a numpy
+    run (4 bytes of key and 4 of document per band), and small runs merge up to
+    ``MAX_RUN_DOCS``. About 340 bytes per document for 42 bands, with no per-key objects.
+    """
+
+    BUFFER_DOCS = 2048
+    MAX_RUN_DOCS = 1 << 16
+
+    def __init__(self) -> None:
+        self._buffer: dict[int, list[int]] = {}
+        self._buffered = 0
+        self._runs: list[tuple[np.ndarray, np.ndarray, int]] = []  # (sorted keys, their documents, documents)
+
+    def query(self, keys: np.ndarray) -> set[int]:
+        found: set[int] = set()
+        for key in keys.tolist():
+            found.update(self._buffer.get(key, ()))
+        for run_keys, run_docs, _ in self._runs:
+            lo = np.searchsorted(run_keys, keys, "left")
+            hi = np.searchsorted(run_keys, keys, "right")
+            for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+                if a < b:
+                    found.update(run_docs[a:b].tolist())
+        return found
+
+    def add(self, doc: int, keys: np.ndarray) -> None:
+        for key in keys.tolist():
+            self._buffer.setdefault(key, []).append(doc)
+        self._buffered += 1
+        if self._buffered >= self.BUFFER_DOCS:
+            self._flush()
+
+    def _flush(self) -> None:
+        size = sum(len(docs) for docs in self._buffer.values())
+        keys = np.empty(size, dtype=np.uint32)
+        docs = np.empty(size, dtype=np.int32)
+        pos = 0
+        for key, members in self._buffer.items():
+            keys[pos: pos + len(members)] = key
+            docs[pos: pos + len(members)] = members
+            pos += len(members)
+        order = np.argsort(keys, kind="stable")
+        self._runs.append((keys[order], docs[order], self._buffered))
+        self._buffer.clear()
+        self._buffered = 0
+        while len(self._runs) >= 2 and self._runs[-2][2] <= self._runs[-1][2] \
+                and self._runs[-2][2] + self._runs[-1][2] <= self.MAX_RUN_DOCS:
+            (k1, d1, n1), (k2, d2, n2) = self._runs[-2], self._runs[-1]
+            keys, docs = np.concatenate((k1, k2)), np.concatenate((d1, d2))
+            order = np.argsort(keys, kind="stable")
+            self._runs[-2:] = [(keys[order], docs[order], n1 + n2)]
+
+
+class SignatureStore:
+    """Signatures and text sizes of one run in chunked numpy arrays: no object per document."""
+
+    CHUNK = 4096
+
+    def __init__(self, num_perm: int) -> None:
+        self._num_perm = num_perm
+        self._values: list[np.ndarray] = []
+        self._sizes: list[np.ndarray] = []  # (shingles, words) per document
+        self.count = 0
+
+    def append(self, sig: Signature | None) -> None:
+        row = self.count % self.CHUNK
+        if row == 0:
+            self._values.append(np.zeros((self.CHUNK, self._num_perm), dtype=np.uint32))
+            self._sizes.append(np.zeros((self.CHUNK, 2), dtype=np.int32))
+        if sig is not None:
+            self._values[-1][row] = sig.hashvalues
+            self._sizes[-1][row] = (sig.shingles, sig.words)
+        self.count += 1
+
+    def get(self, index: int) -> Signature | None:
+        chunk, row = divmod(index, self.CHUNK)
+        shingles, words = self._sizes[chunk][row].tolist()
+        return Signature(self._values[chunk][row], shingles, words) if shingles else None
+
+    def words(self, index: int) -> int:
+        chunk, row = divmod(index, self.CHUNK)
+        return int(self._sizes[chunk][row][1])
+
+
+class Deduplicator:
+    """Groups near-duplicates among the documents of one run, and against earlier runs.
+
+    Documents are added by index in input order. In memory per document: its signature,
+    its band keys and its 16-byte id (about 0.9 KB), never its text.
     """
 
     def __init__(self, params: MinHashParams | None = None, earlier: EarlierIndex | None = None) -> None:
         self.params = params or MinHashParams()
-        self._lsh = MinHashLSH(num_perm=self.params.num_perm, params=(self.params.bands, self.params.rows))
-        self._signatures: dict[int, Signature] = {}
-        self._parent: dict[int, int] = {}
+        self._bands = BandIndex()
+        self._store = SignatureStore(self.params.num_perm)
+        self._ids = bytearray()  # 16 bytes per document
+        self._parent: dict[int, int] = {}  # only documents that joined a group
         self._earlier_index = earlier
         self._earlier: dict[int, list[tuple[str, str]]] = {}  # index → [(first_seen, id)] it matches
-        self._ids: dict[int, str] = {}
 
     def _find(self, i: int) -> int:
-        while self._parent[i] != i:
-            self._parent[i] = self._parent[self._parent[i]]
-            i = self._parent[i]
-        return i
+        root = i
+        while self._parent.get(root, root) != root:
+            root = self._parent[root]
+        while self._parent.get(i, i) != root:  # path compression
+            self._parent[i], i = root, self._parent[i]
+        return root
 
     def _union(self, i: int, j: int) -> None:
         ri, rj = self._find(i), self._find(j)
         if ri != rj:
-            self._parent[max(ri, rj)] = min(ri, rj)
+            low, high = min(ri, rj), max(ri, rj)
+            self._parent.setdefault(low, low)
+            self._parent[high] = low
 
     def is_match(self, a: Signature, b: Signature) -> bool:
         jac = estimated_jaccard(a, b)
         return jac >= self.params.jaccard or estimated_containment(a, b, jac) >= self.params.containment
 
-    def add(self, index: int, sig: Signature | None, doc_id: str = "") -> None:
-        self._parent[index] = index
-        self._ids[index] = doc_id
+    def id_of(self, index: int) -> str:
+        return self._ids[16 * index: 16 * index + 16].hex()
+
+    def signature_of(self, index: int) -> Signature | None:
+        return self._store.get(index)
+
+    def add(self, index: int, sig: Signature | None, doc_id: str) -> list[int]:
+        """Record a document (indices must come in order 0, 1, 2, ...); returns the earlier
+        documents of this run it matches."""
+        assert index == self._store.count, "documents must be added in input order"
+        self._ids += bytes.fromhex(doc_id)
+        self._store.append(sig)
         if sig is None:
-            return
+            return []
         if self._earlier_index is not None:
             matches = [(rec.first_seen, rec.id) for rec in self._earlier_index.lookup(sig)
                        if self.is_match(sig, rec.signature)]
             if matches:
                 self._earlier[index] = matches
-        mh = MinHash(num_perm=self.params.num_perm, seed=self.params.seed, hashvalues=sig.hashvalues, scheme=SCHEME)
-        for other in self._lsh.query(mh):
-            if self.is_match(sig, self._signatures[other]):
+        keys = band_keys32(sig.hashvalues, self.params)
+        matched = []
+        for other in sorted(self._bands.query(keys)):
+            other_sig = self._store.get(other)
+            if other_sig is not None and self.is_match(sig, other_sig):
                 self._union(index, other)
-        self._lsh.insert(index, mh, check_duplication=False)
-        self._signatures[index] = sig
+                matched.append(other)
+        self._bands.add(index, keys)
+        return matched
 
-    def signature_of(self, index: int) -> Signature | None:
-        return self._signatures.get(index)
+    def _earlier_match(self, members: list[int]) -> str | None:
+        """The earliest earlier-run record the group copies; records with a member's own id are
+        this run's documents met again on a rerun, not earlier stories."""
+        own = {self.id_of(i) for i in members}
+        earlier = [m for i in members for m in self._earlier.get(i, []) if m[1] not in own]
+        return min(earlier)[1] if earlier else None
 
-    def groups(self) -> dict[int, int | str]:
-        """index → index of the kept document of its group (itself when kept), or the id of
-        the earliest record of an earlier run that the group copies."""
+    def decide(self, index: int, matched: list[int]) -> int | str:
+        """Stream-and-decide: the kept record for a document just added, final at once.
+
+        The first document of a group (in input order) is kept; a group that copies an
+        earlier run's record points to it.
+        """
+        members = sorted({index, *matched, *(self._find(m) for m in matched)})
+        earlier = self._earlier_match(members)
+        return earlier if earlier is not None else self._find(index)
+
+    def groups(self) -> tuple[dict[int, int | str], set[int]]:
+        """After the run: (kept, followers). ``kept`` maps each document of a group, or with an
+        earlier-run match, to its group's kept index (the most complete text, ties to the earliest)
+        or to the earlier record's id; documents not in it stand alone. ``followers`` are the
+        documents that do not speak for their group (one vote per story for repeated lines)."""
         members: dict[int, list[int]] = {}
-        for i in self._parent:
+        for i in set(self._parent) | set(self._earlier):
             members.setdefault(self._find(i), []).append(i)
-        tonight = set(self._ids.values())  # a rerun finds tonight's own records in the index: not earlier
         kept: dict[int, int | str] = {}
+        followers: set[int] = set()
         for group in members.values():
-            earlier = [m for i in group for m in self._earlier.get(i, []) if m[1] not in tonight]
-            best: int | str = min(earlier)[1] if earlier else min(group, key=lambda i: (-self._words(i), i))
+            group.sort()
+            best = min(group, key=lambda i: (-self._store.words(i), i))
+            earlier = self._earlier_match(group)
             for i in group:
-                kept[i] = best
-        return kept
-
-    def _words(self, i: int) -> int:
-        sig = self._signatures.get(i)
-        return sig.words if sig else 0
+                kept[i] = earlier if earlier is not None else best
+                if i != best:
+                    followers.add(i)
+        return kept, followers

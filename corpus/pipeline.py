@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from corpus import __version__
-from corpus.clean import clean, line_keys, remove_repeated_lines
+from corpus.clean import clean, remove_repeated_lines
 from corpus.dedup import Deduplicator, MinHashParams, Signature, signature, text_hash
 from corpus.document import Document, Reject
 from corpus.extract import extract
 from corpus.language import detect_language
 from corpus.read import DEFAULT_MAX_BYTES, RawInput, read_inputs
+from corpus.repeated import repeated_lines
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex
 
@@ -40,6 +41,7 @@ class IngestOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     repeated_line_min_groups: int = REPEATED_LINE_MIN_GROUPS  # 0 turns the corpus-level rule off
     timeout: float = DEFAULT_TIMEOUT  # seconds one document may take; 0 for no limit
+    stream: bool = False  # write each record when done: first of a group kept, no repeated-line rule
     minhash: MinHashParams = field(default_factory=MinHashParams)
 
 
@@ -109,19 +111,30 @@ def _ignore_sigint() -> None:
 
 
 class Ingest:
-    """One ingest run. Iterate :meth:`records` to get the output records in input order."""
+    """One ingest run. Iterate :meth:`records` to get the output records in input order.
+
+    Two ways to decide duplicates (see the README's "Streaming" section):
+
+    - batch (default): documents are spooled to a temporary file; once all are seen,
+      each group keeps its most complete text and repeated lines are counted over the
+      whole run; then the spool is streamed out.
+    - stream (``options.stream``): each record is written as soon as it is done; the
+      first document of a group (in input order) is kept, later ones are its duplicates,
+      and the repeated-line rule is off (it needs the whole run).
+
+    Either way memory holds signatures and band keys, never texts.
+    """
 
     def __init__(self, options: IngestOptions, on_file: Callable[[], None] | None = None,
-                 on_reject: Callable[[Reject], None] | None = None, state: StateIndex | None = None) -> None:
+                 on_reject: Callable[[Reject], None] | None = None, state: StateIndex | None = None,
+                 first_seen: str = "") -> None:
         self.options = options
         self.state = state
         self.stats = RunStats()
         self._dedup = Deduplicator(options.minhash, earlier=state)
-        self._kept_of: dict[int, int | str] = {}
-        self._paths: list[str] = []  # spool index → source path, for the state
+        self._first_seen = first_seen  # when this run started: stored in the state, never in records
         self._on_file = on_file or (lambda: None)
         self._on_reject = on_reject or (lambda reject: None)
-        self._ids: list[str] = []  # spool index → document id, to fill in duplicate_of
 
     def _sorted_inputs(self, paths: Iterable[str]) -> Iterator[RawInput]:
         for item in read_inputs(paths, self.options.max_bytes):
@@ -148,27 +161,8 @@ class Ingest:
         with ctx.Pool(self.options.workers, initializer=_ignore_sigint) as pool:
             yield from pool.imap(_process_star, jobs, chunksize=4)
 
-    def records(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
-        with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool:
-            count = self._spool(paths, spool, self._dedup)
-            self._kept_of = kept_of = self._dedup.groups()
-            repeated = self._repeated_lines(spool, kept_of)
-            spool.seek(0)
-            for index in range(count):
-                doc = Document.from_spool(json.loads(spool.readline()))
-                yield from self._finish(doc, kept_of.get(index, index), index, repeated)
-
-    def save_state(self, first_seen: str) -> int:
-        """Add this run's kept records to the state, in one transaction; call once the output is safe."""
-        if self.state is None:
-            return 0
-        kept = ((self._ids[i], self._paths[i], self._dedup.signature_of(i))
-                for i, k in sorted(self._kept_of.items()) if k == i)
-        return self.state.add_all(((doc_id, path, sig) for doc_id, path, sig in kept if sig is not None),
-                                  first_seen)
-
-    def _spool(self, paths: Iterable[str], spool: IO[str], dedup: Deduplicator) -> int:
-        index = 0
+    def _documents(self, paths: Iterable[str]) -> Iterator[tuple[Document, Signature | None]]:
+        """Processed documents that go on to dedup; rejects and other languages are counted here."""
         for result in self._processed(paths):
             if isinstance(result, Reject):
                 self._reject(result)
@@ -181,25 +175,53 @@ class Ingest:
             if self.options.languages is not None and doc.lang not in self.options.languages:
                 self.stats.filtered_language += 1
                 continue
-            spool.write(json.dumps(doc.to_spool(), ensure_ascii=False) + "\n")
-            dedup.add(index, sig, doc.id)
-            self._ids.append(doc.id)
-            self._paths.append(doc.source.abspath)
-            index += 1
-        return index
+            yield doc, sig
 
-    def _repeated_lines(self, spool: IO[str], kept_of: dict[int, int]) -> set[int]:
+    def records(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
+        if self.state is not None:
+            self.state.begin()  # the run's one write transaction, committed by save_state()
+        if self.options.stream:
+            yield from self._stream(paths)
+        else:
+            yield from self._batch(paths)
+
+    def _stream(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
+        for index, (doc, sig) in enumerate(self._documents(paths)):
+            matched = self._dedup.add(index, sig, doc.id)
+            yield from self._finish(doc, self._dedup.decide(index, matched), index, set())
+
+    def _batch(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
+        with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool:
+            count = 0
+            for index, (doc, sig) in enumerate(self._documents(paths)):
+                spool.write(json.dumps(doc.to_spool(), ensure_ascii=False) + "\n")
+                self._dedup.add(index, sig, doc.id)
+                count += 1
+            kept_of, followers = self._dedup.groups()
+            repeated = self._repeated_lines(spool, followers)
+            spool.seek(0)
+            for index in range(count):
+                doc = Document.from_spool(json.loads(spool.readline()))
+                yield from self._finish(doc, kept_of.get(index, index), index, repeated)
+
+    def save_state(self) -> int:
+        """Commit this run's kept records to the state; call once the output is safe."""
+        return self.state.commit() if self.state is not None else 0
+
+    def _repeated_lines(self, spool: IO[str], followers: set[int]) -> set[int]:
         """Line keys found in at least N different stories (one vote per duplicate group)."""
         threshold = self.options.repeated_line_min_groups
         if threshold <= 0:
             return set()
-        votes: Counter[int] = Counter()
-        spool.seek(0)
-        for index, line in enumerate(spool):
-            if kept_of.get(index, index) == index:
-                data = json.loads(line)
-                votes.update(line_keys(data["text"], data["title"]))
-        return {key for key, n in votes.items() if n >= threshold}
+
+        def stories() -> Iterator[tuple[str, str | None]]:
+            spool.seek(0)
+            for index, line in enumerate(spool):
+                if index not in followers:
+                    data = json.loads(line)
+                    yield data["text"], data["title"]
+
+        return repeated_lines(stories(), stories(), threshold)
 
     def _finish(self, doc: Document, kept: int | str, index: int, repeated: set[int]) -> Iterator[dict[str, Any]]:
         self.stats.documents += 1
@@ -209,7 +231,9 @@ class Ingest:
             self.stats.duplicates += 1
             if not self.options.keep_duplicates:
                 return
-            doc.duplicate_of = kept if isinstance(kept, str) else self._ids[kept]
+            doc.duplicate_of = kept if isinstance(kept, str) else self._dedup.id_of(kept)
+        elif self.state is not None and (sig := self._dedup.signature_of(index)) is not None:
+            self.state.add(doc.id, doc.source.abspath, sig, self._first_seen)
         for removal in doc.removed:
             self.stats.removed_by_rule[removal.rule] += removal.text.count("\n") + 1
         self.stats.records += 1

@@ -32,6 +32,7 @@ class Rule:
     reason: str
     suffix: bool = False  # line rules: also strip such a sentence from a paragraph's end
     next_line: re.Pattern[str] | None = None  # boundary rules: what must follow the heading
+    max_chars: int = 0  # longer lines are never this kind of chrome (0: the general MAX_CHROME_LINE_CHARS)
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -40,7 +41,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 # Words and shapes shared by several rules.
 _CHANNELS = r"(?:telegram|whatsapp|facebook|twitter|instagram|youtube|tiktok|linkedin|threads|bluesky|google\s+news|x(?:\.com)?|signal|viber|snapchat|flipboard|rss)"
-_SHORT = r"(?=.{1,300}$)"  # calls to action and chrome are short; long lines are prose
+SHORT_CHROME_CHARS = 300  # calls to action, cookie and copyright notices are short; longer lines are prose
 _HEADING_END = r"\s*[:.…>»\-–—]*\s*$"  # a heading may end in a colon, dots or an arrow
 _ARROWS = r"[>»›→|/]"
 
@@ -84,21 +85,23 @@ LINE_RULES: tuple[Rule, ...] = (
     Rule(
         "cta-social",
         "line",
-        _rx(_SHORT + rf"""(?:^\W*(?:join|follow|like|subscribe\s+to|find|connect\s+with|stay\s+(?:connected|updated|informed|tuned)|get|click|tap|check\s+out|add)\b
+        _rx(rf"""(?:^\W*(?:join|follow|like|subscribe\s+to|find|connect\s+with|stay\s+(?:connected|updated|informed|tuned)|get|click|tap|check\s+out|add)\b
             |\b(?:follow|join|like|find|connect\s+with)\s+us\b)
             .*\b{_CHANNELS}\b"""),
         "calls to join or follow the site on a social or messaging channel",
         suffix=True,
+        max_chars=SHORT_CHROME_CHARS,
     ),
     Rule(
         "cta-newsletter",
         "line",
-        _rx(_SHORT + r"""(?:^\W*(?:sign\s*up|subscribe|register|get|receive|enter\s+your\s+e-?mail|want|don't\s+miss|never\s+miss)\b
+        _rx(r"""(?:^\W*(?:sign\s*up|subscribe|register|get|receive|enter\s+your\s+e-?mail|want|don't\s+miss|never\s+miss)\b
             .*\b(?:newsletters?|inbox|briefings?|digest|daily\s+e-?mail|e-?mail\s+alerts|news\s+alerts)\b
             |^\W*(?:sign\s*up|subscribe)(?:\s+(?:now|today|here|for\s+free))?\W*$
             |^.{0,120}\bnewsletters?\b.{0,60}\b(?:sign\s*up|subscribe)\b.{0,60}$)"""),
         "newsletter sign-up prompts",
         suffix=True,
+        max_chars=SHORT_CHROME_CHARS,
     ),
     Rule(
         "cta-app",
@@ -111,11 +114,12 @@ LINE_RULES: tuple[Rule, ...] = (
     Rule(
         "cta-support",
         "line",
-        _rx(_SHORT + r"""^\W*(?:support\s+(?:our|independent|quality)\s+journalism|become\s+a\s+(?:member|subscriber|supporter|patron)
+        _rx(r"""^\W*(?:support\s+(?:our|independent|quality)\s+journalism|become\s+a\s+(?:member|subscriber|supporter|patron)
             |subscribe\s+(?:now\s+)?(?:to|for)\s+(?:unlimited|full|digital)|donate\s+(?:now|today)|(?:please\s+)?consider\s+(?:supporting|subscribing)
             |already\s+a\s+subscriber|log\s*in\s+to\s+(?:continue|read)|subscribe\s+to\s+(?:continue|read))"""),
         "subscription, membership and donation prompts",
         suffix=True,
+        max_chars=SHORT_CHROME_CHARS,
     ),
     Rule(
         "comments",
@@ -136,16 +140,18 @@ LINE_RULES: tuple[Rule, ...] = (
     Rule(
         "cookie-notice",
         "line",
-        _rx(_SHORT + r"""(?:\b(?:we|this\s+(?:web)?site|our\s+(?:web)?site|our\s+partners)\s+uses?\s+cookies\b|\baccept\s+(?:all\s+)?cookies\b
+        _rx(r"""(?:\b(?:we|this\s+(?:web)?site|our\s+(?:web)?site|our\s+partners)\s+uses?\s+cookies\b|\baccept\s+(?:all\s+)?cookies\b
             |\bcookie\s+(?:policy|settings|preferences|consent)\b|\bby\s+(?:continuing|using)\b.*\b(?:you\s+agree|consent)\b.*\bcookies?\b)"""),
         "cookie and consent notices",
+        max_chars=SHORT_CHROME_CHARS,
     ),
     Rule(
         "copyright",
         "line",
-        _rx(_SHORT + r"""(?:^\W*(?:©|\(c\)|copyright\b)|\ball\s+rights\s+reserved\b|\bmay\s+not\s+be\s+(?:published|reproduced|redistributed)\b.{0,80}$
+        _rx(r"""(?:^\W*(?:©|\(c\)|copyright\b)|\ball\s+rights\s+reserved\b|\bmay\s+not\s+be\s+(?:published|reproduced|redistributed)\b.{0,80}$
             |\bfor\s+(?:your\s+)?personal,?\s+non-?commercial\s+use\b)"""),
         "copyright and reproduction footers",
+        max_chars=SHORT_CHROME_CHARS,
     ),
     Rule(
         "editor-credit",
@@ -189,12 +195,13 @@ LINE_RULES: tuple[Rule, ...] = (
     Rule(
         "cta-engagement",
         "line",
-        _rx(_SHORT + r"""(?:\bclick\s+here\b|\bshare\s+(?:it|this(?:\s+(?:story|article))?)\s+with\s+(?:a\s+friend|your\s+friends)\b
+        _rx(r"""(?:\bclick\s+here\b|\bshare\s+(?:it|this(?:\s+(?:story|article))?)\s+with\s+(?:a\s+friend|your\s+friends)\b
             |^\W*if\s+you\s+(?:enjoyed|liked|valued?|appreciate)\s+(?:this|our)\s+(?:article|story|piece|reporting|journalism)\b
             |^\W*(?:have|got)\s+a\s+(?:news\s+)?tip\b|\bletters?\s+to\s+the\s+editor\b.*\b(?:hear|send|submit|write)\b
             |^\W*(?:like|love|enjoy(?:ed)?)\s+this\s+(?:story|article|post)\?)"""),
         "prompts to click through, share, send tips or letters, or pay after the story",
         suffix=True,
+        max_chars=SHORT_CHROME_CHARS,
     ),
     Rule(
         "advertisement",
@@ -269,7 +276,7 @@ def rules_fingerprint() -> str:
     """A hash of every rule and threshold, so a run can say which cleaner produced it."""
     h = hashlib.sha256()
     for rule in ALL_RULES:
-        h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|"
+        h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|{rule.max_chars}|"
                  f"{rule.next_line.pattern if rule.next_line else ''}\n".encode())
     h.update(repr((MIN_STORY_LINES_BEFORE_BOUNDARY, MIN_STORY_WORDS_BEFORE_BOUNDARY, STORY_LINE_MIN_WORDS, STORY_SENTENCE_MIN_WORDS,
                    FRAGMENT_MAX_WORDS, MAX_CHROME_LINE_CHARS, TAIL_FRAGMENT_MAX_LINES, REPEATED_LINE_MIN_GROUPS, REPEATED_LINE_MAX_WORDS)).encode())

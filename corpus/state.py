@@ -106,6 +106,7 @@ class StateIndex:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._pending = 0
         self._check_params()
 
     def _check_params(self) -> None:
@@ -124,6 +125,8 @@ class StateIndex:
                              "its signatures cannot be compared with this run's: use another --state file")
 
     def close(self) -> None:
+        """Close; a transaction still open (the run did not finish) is rolled back."""
+        self.rollback()
         self._db.close()
 
     def lookup(self, sig: Signature) -> list[StoredRecord]:
@@ -136,27 +139,40 @@ class StateIndex:
         return [StoredRecord(doc_id, seen, Signature(np.frombuffer(blob, dtype=np.uint32), shingles, words))
                 for doc_id, seen, shingles, words, blob in rows]
 
-    def add_all(self, records: Iterable[tuple[str, str, Signature]], first_seen: str) -> int:
-        """Add (id, path, signature) records in one transaction; ids already stored keep their entry."""
-        added = 0
+    def begin(self) -> None:
+        """Open the run's one write transaction; nothing is visible or kept until :meth:`commit`."""
         self._db.execute("BEGIN IMMEDIATE")
+        self._pending = 0
+
+    def add(self, doc_id: str, path: str, sig: Signature, first_seen: str) -> None:
+        """Add a kept record inside the open transaction; an id already stored keeps its entry."""
+        cur = self._db.execute(
+            "INSERT OR IGNORE INTO docs (id, path, first_seen, shingles, words, signature) VALUES (?, ?, ?, ?, ?, ?)",
+            (doc_id, path, first_seen, sig.shingles, sig.words, np.asarray(sig.hashvalues, dtype=np.uint32).tobytes()))
+        if cur.rowcount:
+            self._db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
+                                 [(key, cur.lastrowid) for key in band_keys(sig.hashvalues, self.params)])
+            self._pending += 1
+
+    def commit(self) -> int:
+        """Make the run's records part of the state; returns how many were added."""
+        self._db.execute("COMMIT")
+        return self._pending
+
+    def rollback(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    def add_all(self, records: Iterable[tuple[str, str, Signature]], first_seen: str) -> int:
+        """Add (id, path, signature) records in one transaction."""
+        self.begin()
         try:
             for doc_id, path, sig in records:
-                cur = self._db.execute(
-                    "INSERT OR IGNORE INTO docs (id, path, first_seen, shingles, words, signature) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (doc_id, path, first_seen, sig.shingles, sig.words,
-                     np.asarray(sig.hashvalues, dtype=np.uint32).tobytes()))
-                if cur.rowcount:
-                    rowid = cur.lastrowid
-                    self._db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
-                                         [(key, rowid) for key in band_keys(sig.hashvalues, self.params)])
-                    added += 1
-            self._db.execute("COMMIT")
+                self.add(doc_id, path, sig, first_seen)
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self.rollback()
             raise
-        return added
+        return self.commit()
 
     def info(self) -> dict:
         count, oldest, newest = self._db.execute(

@@ -41,10 +41,12 @@ def atomic_output(path: str) -> Iterator[IO[str]]:
         raise
 
 
-def write_jsonl(records: Iterable[dict[str, Any]], out: IO[str]) -> int:
-    """Write each record as it comes; returns how many were written."""
+def write_jsonl(records: Iterable[dict[str, Any]], out: IO[str], flush_each: bool = False) -> int:
+    """Write each record as it comes (``flush_each``: pass it on at once); returns how many."""
     count = 0
     for record in records:
         out.write(dumps(record) + "\n")
+        if flush_each:
+            out.flush()
         count += 1
     return count

@@ -26,8 +26,9 @@ def light_edit(paragraphs: list[str], seed: int) -> str:
 def group_of(texts: list[str]) -> dict[int, int]:
     dedup = Deduplicator()
     for i, text in enumerate(texts):
-        dedup.add(i, signature(text, dedup.params))
-    return dedup.groups()
+        dedup.add(i, signature(text, dedup.params), f"{i:032x}")
+    kept, _ = dedup.groups()
+    return {i: kept.get(i, i) for i in range(len(texts))}
 
 
 def test_normalisation_and_text_hash():
@@ -59,3 +60,43 @@ def test_kept_record_is_the_most_complete_whatever_the_order():
 def test_ties_go_to_the_earliest_input_and_empty_texts_stand_alone():
     text = "\n".join(STORY)
     assert group_of([text, text, ""]) == {0: 0, 1: 0, 2: 2}
+
+
+def test_band_index_finds_exactly_the_documents_sharing_a_key(monkeypatch):
+    import numpy as np
+
+    from corpus.dedup import BandIndex
+
+    monkeypatch.setattr(BandIndex, "BUFFER_DOCS", 8)  # force many sorted runs and merges
+    monkeypatch.setattr(BandIndex, "MAX_RUN_DOCS", 32)
+    rng = np.random.default_rng(3)
+    index, stored = BandIndex(), []
+    for doc in range(300):
+        keys = rng.integers(0, 50_000, size=6, dtype=np.uint32)
+        expected = {d for d, k in stored if set(k.tolist()) & set(keys.tolist())}
+        assert index.query(keys) == expected
+        index.add(doc, keys)
+        stored.append((doc, keys))
+
+
+def test_stream_decisions_keep_the_first_of_a_group():
+    full = "\n".join(STORY)
+    dedup = Deduplicator()
+    decisions = []
+    for i, text in enumerate([full, "\n".join(OTHER_STORY_SAME_EVENT), light_edit(STORY, 2)]):
+        matched = dedup.add(i, signature(text, dedup.params), f"{i:032x}")
+        decisions.append(dedup.decide(i, matched))
+    assert decisions == [0, 1, 0]
+
+
+def test_repeated_lines_are_exact_even_when_the_sketch_collides(monkeypatch):
+    import corpus.repeated as repeated
+
+    monkeypatch.setattr(repeated, "SKETCH_WIDTH", 16)  # every line collides with many others
+    chrome = "Listen to this story"
+    stories = [(f"{chrome}\nUnique line number {i} of story {i}", None) for i in range(6)]
+    stories += [("A line seen twice\nA different story", None), ("A line seen twice", None)]
+    found = repeated.repeated_lines(stories, stories, threshold=4)
+    from corpus.clean import line_key
+
+    assert found == {line_key(chrome)}

@@ -162,3 +162,31 @@ def test_version_and_help_have_examples(run_cli):
     for args in (["--help"], ["ingest", "--help"]):
         result = subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, check=True)
         assert "Example" in result.stdout
+
+
+def test_stream_mode_writes_as_it_goes_and_keeps_the_first_copy(tmp_path):
+    write(tmp_path / "a-copy.txt", "Reservoirs hit thirty-year low\n\n" + "\n\n".join(STORY[:-1]))
+    write(tmp_path / "b-full.txt", "Reservoirs at a thirty-year low\n\n" + "\n\n".join(STORY))
+    outputs = []
+    for workers in ("1", "2"):
+        result = subprocess.run([sys.executable, "-m", "cli", "ingest", str(tmp_path), "--stream",
+                                 "--keep-duplicates", "--workers", workers, "-q"],
+                                capture_output=True, text=True, check=True)
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    first, second = (json.loads(line) for line in outputs[0].splitlines())
+    assert first["duplicate_of"] is None and second["duplicate_of"] == first["id"], "first in input order is kept"
+    batch = subprocess.run([sys.executable, "-m", "cli", "ingest", str(tmp_path), "--keep-duplicates", "-q"],
+                           capture_output=True, text=True, check=True).stdout
+    kept = [json.loads(line) for line in batch.splitlines() if json.loads(line)["duplicate_of"] is None]
+    assert [r["provenance"]["path"] for r in kept] == ["b-full.txt"], "batch mode keeps the most complete"
+
+    # Records come out before the input ends: paths on a pipe that stays open.
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "ingest", "-", "--stream", "--workers", "1", "-q"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc.stdin.write(f"{tmp_path / 'b-full.txt'}\n")
+    proc.stdin.flush()
+    line = proc.stdout.readline()
+    proc.stdin.close()
+    proc.wait(timeout=30)
+    assert json.loads(line)["provenance"]["path"] == "b-full.txt"
