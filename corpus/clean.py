@@ -45,6 +45,13 @@ def first_sentence(line: str) -> str:
     return _LAST_SENTENCE.split(line, maxsplit=1)[0]
 
 
+def _may_match(rule: Rule, line: str, lowered: str) -> bool:
+    """The rule's cheap checks (length, needles) before its pattern is tried."""
+    if len(line) > (rule.max_chars or MAX_CHROME_LINE_CHARS):
+        return False
+    return not rule.needles or any(needle in lowered for needle in rule.needles)
+
+
 def match_line(line: str) -> Rule | None:
     """The first line rule that takes the whole line.
 
@@ -53,8 +60,9 @@ def match_line(line: str) -> Rule | None:
     """
     if len(line) > MAX_CHROME_LINE_CHARS:
         return None
+    lowered = line.lower()
     for rule in LINE_RULES:
-        if rule.max_chars and len(line) > rule.max_chars:
+        if not _may_match(rule, line, lowered):
             continue
         match = rule.pattern.search(line)
         if match and (not rule.suffix or match.start() < len(first_sentence(line))):
@@ -72,8 +80,10 @@ def match_boundary(line: str, next_line: str) -> Rule | None:
     if len(line) > MAX_CHROME_LINE_CHARS:
         return None
     next_line = next_line[:MAX_CHROME_LINE_CHARS]
+    lowered = line.lower()
     for rule in BOUNDARY_RULES:
-        if rule.pattern.search(line) and (rule.next_line is None or rule.next_line.search(next_line)):
+        if _may_match(rule, line, lowered) and rule.pattern.search(line) \
+                and (rule.next_line is None or rule.next_line.search(next_line)):
             return rule
     return None
 
@@ -177,8 +187,8 @@ def strip_suffixes(line: str) -> tuple[str, list[Removal]]:
         last = parts[-1].strip()
         if len(last) > MAX_CHROME_LINE_CHARS:
             return line, removed
-        rule = next((r for r in _SUFFIX_RULES if len(last) <= (r.max_chars or MAX_CHROME_LINE_CHARS)
-                     and r.pattern.search(last)), None)
+        lowered = last.lower()
+        rule = next((r for r in _SUFFIX_RULES if _may_match(r, last, lowered) and r.pattern.search(last)), None)
         if rule is None:
             return line, removed
         removed.append(Removal(rule.name, last))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -69,19 +69,22 @@ class Document:
                 "extractor": self.extractor,
                 "extractor_version": self.extractor_version,
                 "newsclean_version": newsclean_version,
-                "removed": [asdict(r) for r in self.removed],
+                "removed": [{"rule": r.rule, "text": r.text} for r in self.removed],
             },
         }
 
     def to_spool(self) -> dict[str, Any]:
         """Everything needed to rebuild the document after a pass through disk."""
-        return asdict(self)
+        data = dict(self.__dict__)
+        data["source"] = dict(self.source.__dict__)
+        data["removed"] = [(r.rule, r.text) for r in self.removed]
+        return data
 
     @classmethod
     def from_spool(cls, data: dict[str, Any]) -> Document:
         data = dict(data)
         data["source"] = Source(**data["source"])
-        data["removed"] = [Removal(**r) for r in data["removed"]]
+        data["removed"] = [Removal(rule, text) for rule, text in data["removed"]]
         return cls(**data)
 
 

@@ -18,6 +18,8 @@ from corpus.document import Document
 from corpus.read import RawInput, decode_text, has_bom_or_utf16
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_SPACES = re.compile(r"[ \t\f\v]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
 _SENTENCE_END = re.compile(r"""[.!?…;,:]["'”’»)\]]*$""")
 HEADLINE_MAX_CHARS = 200  # longer first lines are paragraphs, not headlines
 HEADLINE_MIN_WORDS = 3
@@ -51,9 +53,9 @@ def decode_html(data: bytes) -> str:
 def normalise_whitespace(text: str) -> str:
     """One paragraph per line, no trailing blanks, NFC; blank lines between paragraphs kept."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = text.replace("\u00a0", " ").replace("\ufeff", "").replace("\x00", "")
-    lines = [re.sub(r"[ \t\f\v]+", " ", line).strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    text = _SPACES.sub(" ", text.replace("\u00a0", " ").replace("\ufeff", "").replace("\x00", ""))
+    lines = [line.strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
 def looks_like_headline(line: str) -> bool:

@@ -22,6 +22,7 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 TEXT_SUFFIXES = {".txt"}
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # past this a "news page" is not one
 BINARY_CONTROL_SHARE = 0.05  # more control bytes than this in the first 8 KB: not text
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 
 _HTML_SNIFF = re.compile(
     rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article|section|span|a\s)", re.I
@@ -123,7 +124,7 @@ def looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if head.startswith(_BOMS) or utf16_without_bom(head):
         return False
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > len(head) * BINARY_CONTROL_SHARE
 
 

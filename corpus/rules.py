@@ -33,6 +33,7 @@ class Rule:
     suffix: bool = False  # line rules: also strip such a sentence from a paragraph's end
     next_line: re.Pattern[str] | None = None  # boundary rules: what must follow the heading
     max_chars: int = 0  # longer lines are never this kind of chrome (0: the general MAX_CHROME_LINE_CHARS)
+    needles: tuple[str, ...] = ()  # a speed hint: a line without any of these (lower-cased) cannot match
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -91,6 +92,7 @@ LINE_RULES: tuple[Rule, ...] = (
         "calls to join or follow the site on a social or messaging channel",
         suffix=True,
         max_chars=SHORT_CHROME_CHARS,
+        needles=("telegram", "whatsapp", "facebook", "twitter", "instagram", "youtube", "tiktok", "linkedin", "threads", "bluesky", "google", "signal", "viber", "snapchat", "flipboard", "rss", "x"),
     ),
     Rule(
         "cta-newsletter",
@@ -102,6 +104,7 @@ LINE_RULES: tuple[Rule, ...] = (
         "newsletter sign-up prompts",
         suffix=True,
         max_chars=SHORT_CHROME_CHARS,
+        needles=("newsletter", "inbox", "briefing", "digest", "mail", "alert", "sign", "subscribe"),
     ),
     Rule(
         "cta-app",
@@ -110,6 +113,7 @@ LINE_RULES: tuple[Rule, ...] = (
             |^(?=(?:\S+\s+){0,14}\S+\s*$).*\b(?:app\s+store|google\s+play|play\s+store)\b)"""),
         "app download and product promotion prompts",
         suffix=True,
+        needles=("app", "feature", "play"),
     ),
     Rule(
         "cta-support",
@@ -144,6 +148,7 @@ LINE_RULES: tuple[Rule, ...] = (
             |\bcookie\s+(?:policy|settings|preferences|consent)\b|\bby\s+(?:continuing|using)\b.*\b(?:you\s+agree|consent)\b.*\bcookies?\b)"""),
         "cookie and consent notices",
         max_chars=SHORT_CHROME_CHARS,
+        needles=("cookie",),
     ),
     Rule(
         "copyright",
@@ -152,6 +157,7 @@ LINE_RULES: tuple[Rule, ...] = (
             |\bfor\s+(?:your\s+)?personal,?\s+non-?commercial\s+use\b)"""),
         "copyright and reproduction footers",
         max_chars=SHORT_CHROME_CHARS,
+        needles=("©", "(c)", "copyright", "reserved", "may", "commercial"),
     ),
     Rule(
         "editor-credit",
@@ -160,6 +166,7 @@ LINE_RULES: tuple[Rule, ...] = (
             |editor\s*:|(?:writing|reporting)\s+by\b).{0,200}$
             |^(?=.{0,300}$).{0,200}\bcontributed\s+(?:reporting|additional\s+reporting|to\s+(?:this|the)\s+(?:report|story|article))\b.{0,120}$"""),
         "editor and production credits",
+        needles=("edit", "report", "compiled", "translated", "produced", "checked", "writing", "contributed"),
     ),
     Rule(
         "contact-email",
@@ -183,6 +190,7 @@ LINE_RULES: tuple[Rule, ...] = (
             |home\s*{_ARROWS}.*|(?:[\w'&-]+(?:\s+[\w'&-]+){{0,3}}\s*[>»›→]\s*){{2,}}[\w'&-]+(?:\s+[\w'&-]+){{0,3}}|tags?\s*:.{{0,200}}|filed\s+under\s*:?.{{0,200}}
             |categor(?:y|ies)\s*:.{{0,200}}|topics?\s*:.{{0,200}})\W*$"""),
         "navigation labels, breadcrumbs, tag and category lists",
+        max_chars=250,
     ),
     Rule(
         "page-meta",
@@ -191,6 +199,7 @@ LINE_RULES: tuple[Rule, ...] = (
             |\d{1,3}\s*(?:-\s*)?min(?:ute)?s?\s+read)\W*$
             |^(?=(?:\S+\s+){0,11}\S+\s*$)(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d{2}\b).*$"""),
         "reading-time labels and date-and-time stamps (a short line holding a year and a clock time)",
+        max_chars=120,
     ),
     Rule(
         "cta-engagement",
@@ -202,6 +211,7 @@ LINE_RULES: tuple[Rule, ...] = (
         "prompts to click through, share, send tips or letters, or pay after the story",
         suffix=True,
         max_chars=SHORT_CHROME_CHARS,
+        needles=("click", "share", "if you", "tip", "letter", "?"),
     ),
     Rule(
         "advertisement",
@@ -218,6 +228,8 @@ LINE_RULES: tuple[Rule, ...] = (
         "a single 'Read more: <other story>' link line inside the text",
     ),
 )
+
+_EDITOR_CREDIT = next(rule for rule in LINE_RULES if rule.name == "editor-credit")
 
 _BOUNDARY_RELATED = r"""(?:related(?:\s+(?:articles?|stories|posts?|news|content|coverage|reading|topics|links))?|check\s+also
     |more\s+(?:stories|news|articles|headlines|to\s+read|on\s+this(?:\s+story)?|from\s+[\w\s.'&-]{1,40})
@@ -263,8 +275,9 @@ BOUNDARY_RULES: tuple[Rule, ...] = (
     Rule(
         "editor-credit",
         "boundary",
-        LINE_RULES[[r.name for r in LINE_RULES].index("editor-credit")].pattern,
+        _EDITOR_CREDIT.pattern,
         "an editor or production credit closes the story; what follows is the site's signature",
+        needles=_EDITOR_CREDIT.needles,
     ),
 )
 
@@ -276,7 +289,7 @@ def rules_fingerprint() -> str:
     """A hash of every rule and threshold, so a run can say which cleaner produced it."""
     h = hashlib.sha256()
     for rule in ALL_RULES:
-        h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|{rule.max_chars}|"
+        h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|{rule.max_chars}|{rule.needles}|"
                  f"{rule.next_line.pattern if rule.next_line else ''}\n".encode())
     h.update(repr((MIN_STORY_LINES_BEFORE_BOUNDARY, MIN_STORY_WORDS_BEFORE_BOUNDARY, STORY_LINE_MIN_WORDS, STORY_SENTENCE_MIN_WORDS,
                    FRAGMENT_MAX_WORDS, MAX_CHROME_LINE_CHARS, TAIL_FRAGMENT_MAX_LINES, REPEATED_LINE_MIN_GROUPS, REPEATED_LINE_MAX_WORDS)).encode())

@@ -163,3 +163,30 @@ def test_a_long_run_of_short_lines_at_the_end_is_a_list_not_chrome():
     tour = "\n".join(f"June {d} -- Arena {d}, Springfield" for d in range(10, 16))
     cleaned, removed = clean_text(BODY + "\n\nTour dates:\n" + tour)
     assert cleaned.endswith(tour) and removed == []
+
+
+def test_needles_and_length_limits_never_change_a_decision():
+    """The prefilters only skip patterns that could not match: checked against the regex alone."""
+    import json
+    import random
+    import sys
+
+    from corpus.clean import _may_match
+    from tests.conftest import ROOT, SEEDS
+
+    lines = list(STORY)
+    gold = SEEDS.parent / "bench" / "extraction" / "ground-truth.json"
+    if gold.is_file():
+        lines += [line for v in json.loads(gold.read_text()).values() for line in v["articleBody"].split("\n")]
+    sys.path.insert(0, str(ROOT / "bench"))
+    import chrome
+
+    rng = random.Random(5)
+    for _ in range(300):
+        lines += chrome.dress("Body paragraph.", "A headline for the test", ["Other story one", "Other two"],
+                              rng.randrange(10**6)).split("\n")
+    for line in {line.strip() for line in lines if line.strip()}:
+        lowered = line.lower()
+        for rule in ALL_RULES:
+            if rule.pattern.search(line) and len(line) <= (rule.max_chars or 1000):
+                assert _may_match(rule, line, lowered), (rule.name, line)
