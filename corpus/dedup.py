@@ -1,8 +1,9 @@
 """Stage 4: find near-duplicate stories with MinHash + LSH and pick one per group.
 
 Texts are normalised (NFKC, case-folded, words only) and cut into word
-shingles; each document gets a MinHash signature (datasketch, batch API,
-xxhash: stable across processes, unlike Python's salted ``hash()``). LSH
+shingles; each document gets a MinHash signature (datasketch's batch API over
+shingle hashes mixed from xxhash word hashes: stable across processes, unlike
+Python's salted ``hash()``). LSH
 proposes candidate pairs; a pair is confirmed when the estimated Jaccard
 similarity, or the estimated containment of the shorter text in the longer
 (a copy cut short, a paragraph dropped), passes its threshold. Confirmed pairs
@@ -70,29 +71,49 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(normalise(text)).encode()).hexdigest()[:32]
 
 
-def shingles(words: list[str], size: int) -> set[bytes]:
-    if len(words) <= size:
-        return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i: i + size]).encode() for i in range(len(words) - size + 1)}
-
-
 @lru_cache(maxsize=4)
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch draws these anew for every MinHash object; they depend only on the seed."""
     return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
 
 
+_P1 = np.uint64(0x9E3779B97F4A7C15)
+_P2 = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def shingle_hashes(words: list[str], size: int) -> np.ndarray:
+    """Distinct 32-bit hashes of the ``size``-word shingles: each word hashed once (xxh32), then
+    the words of every window mixed together with numpy, instead of one string per shingle."""
+    if not words:
+        return np.empty(0, dtype=np.uint32)
+    word_hashes = np.fromiter((xxhash.xxh32_intdigest(w.encode()) for w in words), dtype=np.uint64,
+                              count=len(words))
+    width = min(size, len(words))
+    count = len(words) - width + 1
+    h = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(width):
+            h = (h ^ word_hashes[j: j + count]) * _P1
+        h ^= h >> np.uint64(31)
+        h *= _P2
+        h ^= h >> np.uint64(29)
+    return np.unique((h >> np.uint64(32)).astype(np.uint32))
+
+
+def _same(value: int) -> int:
+    return value
+
+
 def signature(text: str, params: MinHashParams) -> Signature | None:
     """A MinHash signature of ``text``; None when there are no words to compare."""
     words = normalise(text)
-    grams = shingles(words[:MAX_SIGNATURE_WORDS], params.shingle_words)
-    if not grams:
+    grams = shingle_hashes(words[:MAX_SIGNATURE_WORDS], params.shingle_words)
+    if not len(grams):
         return None
-    mh = MinHash(num_perm=params.num_perm, seed=params.seed, hashfunc=xxhash.xxh32_intdigest, scheme=SCHEME,
+    mh = MinHash(num_perm=params.num_perm, seed=params.seed, hashfunc=_same, scheme=SCHEME,
                  permutations=_permutations(params.num_perm, params.seed))
-    ordered = list(grams)
-    for start in range(0, len(ordered), BATCH):
-        mh.update_batch(ordered[start: start + BATCH])
+    for start in range(0, len(grams), BATCH):
+        mh.update_batch(grams[start: start + BATCH])
     return Signature(hashvalues=mh.hashvalues, shingles=len(grams), words=len(words))
 
 

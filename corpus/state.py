@@ -67,8 +67,8 @@ def band_keys(hashvalues: np.ndarray, params: MinHashParams) -> list[int]:
 
 def params_record(params: MinHashParams) -> str:
     """What must match for stored signatures to be comparable with new ones."""
-    return json.dumps({**params.as_dict(), "scheme": SCHEME, "hash": "xxh32", "shingles": "nfkc-casefold-words"},
-                      sort_keys=True)
+    return json.dumps({**params.as_dict(), "scheme": SCHEME, "hash": "xxh32-words-mix64",
+                       "shingles": "nfkc-casefold-words"}, sort_keys=True)
 
 
 @contextmanager
