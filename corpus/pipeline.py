@@ -17,7 +17,10 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
+
+import numpy as np
 
 from corpus import __version__
 from corpus.clean import clean, remove_repeated_lines
@@ -25,8 +28,8 @@ from corpus.dedup import Deduplicator, MinHashParams, Signature, signature, text
 from corpus.document import Document, Reject
 from corpus.extract import extract
 from corpus.language import detect_language
-from corpus.read import DEFAULT_MAX_BYTES, RawInput, read_inputs
-from corpus.repeated import repeated_lines
+from corpus.read import DEFAULT_MAX_BYTES, RawInput, read_file, walk
+from corpus.repeated import RepeatedLines, keys_of
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex
 
@@ -67,6 +70,26 @@ class RunStats:
 
 
 SKIP_REASONS = {"hidden", "unsupported-type"}  # not news files: listed, but --strict ignores them
+
+
+@dataclass
+class Processed:
+    """A document as a worker hands it back: already serialised, with what the main process needs.
+
+    The main process only routes: it writes ``spool`` as it is, adds the signature to the
+    dedup index and the line keys to the repeated-line sketch, so its own work per
+    document stays small and the workers keep the cores busy.
+    """
+
+    id: str
+    path: str
+    lang: str | None
+    empty: bool
+    spool: str  # the Document as one JSON line
+    signature: Signature | None
+    line_keys: np.ndarray
+
+
 class DocumentTimeout(BaseException):
     """Raised by the timer; a BaseException so that libraries' ``except Exception`` let it through."""
 
@@ -75,13 +98,16 @@ def _on_alarm(signum: int, frame: object) -> None:
     raise DocumentTimeout
 
 
-def process(raw: RawInput, params: MinHashParams) -> tuple[Document, Signature | None]:
+def process(raw: RawInput, params: MinHashParams) -> Processed:
     """Everything that needs only the one document: runs in a worker process."""
     doc = detect_language(clean(extract(raw)))
-    return doc, signature(doc.text, params)
+    doc.text_hash = text_hash(doc.text)
+    return Processed(doc.id, doc.source.path, doc.lang, not doc.text.strip(),
+                     json.dumps(doc.to_spool(), ensure_ascii=False), signature(doc.text, params),
+                     keys_of(doc.text, doc.title))
 
 
-def process_safely(raw: RawInput, params: MinHashParams, timeout: float) -> tuple[Document, Signature | None] | Reject:
+def process_safely(raw: RawInput, params: MinHashParams, timeout: float) -> Processed | Reject:
     """:func:`process` under a time limit; any failure becomes a Reject instead of ending the run."""
     timed = timeout > 0 and hasattr(signal, "setitimer")
     if timed:
@@ -101,8 +127,10 @@ def process_safely(raw: RawInput, params: MinHashParams, timeout: float) -> tupl
             signal.signal(signal.SIGALRM, previous)
 
 
-def _process_star(args: tuple[RawInput, MinHashParams, float]) -> tuple[Document, Signature | None] | Reject:
-    return process_safely(*args)
+def _read_and_process(args: tuple[Path, Path, IngestOptions]) -> Processed | Reject:
+    path, root, options = args
+    raw = read_file(path, root, options.max_bytes)
+    return raw if isinstance(raw, Reject) else process_safely(raw, options.minhash, options.timeout)
 
 
 def _ignore_sigint() -> None:
@@ -136,13 +164,10 @@ class Ingest:
         self._on_file = on_file or (lambda: None)
         self._on_reject = on_reject or (lambda reject: None)
 
-    def _sorted_inputs(self, paths: Iterable[str]) -> Iterator[RawInput]:
-        for item in read_inputs(paths, self.options.max_bytes):
+    def _files(self, paths: Iterable[str]) -> Iterator[tuple[Path, Path]]:
+        for path, root in walk(paths):
             self.stats.files += 1
-            if isinstance(item, Reject):
-                self._reject(item)
-                continue
-            yield item
+            yield path, root
 
     def _reject(self, reject: Reject) -> None:
         if reject.reason in SKIP_REASONS:
@@ -152,30 +177,30 @@ class Ingest:
         self._on_reject(reject)
         self._on_file()
 
-    def _processed(self, paths: Iterable[str]) -> Iterator[tuple[Document, Signature | None] | Reject]:
-        jobs = ((raw, self.options.minhash, self.options.timeout) for raw in self._sorted_inputs(paths))
+    def _processed(self, paths: Iterable[str]) -> Iterator[Processed | Reject]:
+        """Reading and everything per document happen in the workers; results come back in input order."""
+        jobs = ((path, root, self.options) for path, root in self._files(paths))
         if self.options.workers <= 1:
-            yield from map(_process_star, jobs)
+            yield from map(_read_and_process, jobs)
             return
         ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         with ctx.Pool(self.options.workers, initializer=_ignore_sigint) as pool:
-            yield from pool.imap(_process_star, jobs, chunksize=4)
+            yield from pool.imap(_read_and_process, jobs, chunksize=4)
 
-    def _documents(self, paths: Iterable[str]) -> Iterator[tuple[Document, Signature | None]]:
+    def _documents(self, paths: Iterable[str]) -> Iterator[Processed]:
         """Processed documents that go on to dedup; rejects and other languages are counted here."""
         for result in self._processed(paths):
             if isinstance(result, Reject):
                 self._reject(result)
                 continue
-            doc, sig = result
-            if not doc.text.strip():
-                self._reject(Reject(doc.source.path, "no-text", "no article text left after extraction and cleaning"))
+            if result.empty:
+                self._reject(Reject(result.path, "no-text", "no article text left after extraction and cleaning"))
                 continue
             self._on_file()
-            if self.options.languages is not None and doc.lang not in self.options.languages:
+            if self.options.languages is not None and result.lang not in self.options.languages:
                 self.stats.filtered_language += 1
                 continue
-            yield doc, sig
+            yield result
 
     def records(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
         if self.state is not None:
@@ -186,47 +211,60 @@ class Ingest:
             yield from self._batch(paths)
 
     def _stream(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
-        for index, (doc, sig) in enumerate(self._documents(paths)):
-            matched = self._dedup.add(index, sig, doc.id)
+        for index, done in enumerate(self._documents(paths)):
+            matched = self._dedup.add(index, done.signature, done.id)
+            doc = Document.from_spool(json.loads(done.spool))
             yield from self._finish(doc, self._dedup.decide(index, matched), index, set())
 
     def _batch(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
-        with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool:
+        threshold = self.options.repeated_line_min_groups
+        lines = RepeatedLines(threshold) if threshold > 0 else None
+        with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool, \
+                tempfile.TemporaryFile(prefix="newsclean-lines-") as line_spool:
             count = 0
-            for index, (doc, sig) in enumerate(self._documents(paths)):
-                spool.write(json.dumps(doc.to_spool(), ensure_ascii=False) + "\n")
-                self._dedup.add(index, sig, doc.id)
+            for index, done in enumerate(self._documents(paths)):
+                spool.write(done.spool + "\n")
+                self._dedup.add(index, done.signature, done.id)
+                if lines is not None:
+                    lines.sketch(done.line_keys)
+                    np.array([len(done.line_keys)], dtype=np.uint32).tofile(line_spool)
+                    done.line_keys.tofile(line_spool)
                 count += 1
             kept_of, followers = self._dedup.groups()
-            repeated = self._repeated_lines(spool, followers)
+            repeated = self._repeated_lines(lines, line_spool, count, followers) if lines is not None else set()
             spool.seek(0)
+            line_spool.seek(0)
             for index in range(count):
                 doc = Document.from_spool(json.loads(spool.readline()))
-                yield from self._finish(doc, kept_of.get(index, index), index, repeated)
+                has_repeated = bool(repeated) and not repeated.isdisjoint(self._keys_at(line_spool).tolist())
+                yield from self._finish(doc, kept_of.get(index, index), index, repeated if has_repeated else set())
 
     def save_state(self) -> int:
         """Commit this run's kept records to the state; call once the output is safe."""
         return self.state.commit() if self.state is not None else 0
 
-    def _repeated_lines(self, spool: IO[str], followers: set[int]) -> set[int]:
-        """Line keys found in at least N different stories (one vote per duplicate group)."""
-        threshold = self.options.repeated_line_min_groups
-        if threshold <= 0:
-            return set()
+    @staticmethod
+    def _repeated_lines(lines: RepeatedLines, line_spool: IO[bytes], count: int, followers: set[int]) -> set[int]:
+        """Line keys found in at least N different stories: exact counts, one vote per duplicate group."""
+        line_spool.seek(0)
+        for index in range(count):
+            keys = Ingest._keys_at(line_spool)
+            if index not in followers:
+                lines.count(keys)
+        return lines.repeated()
 
-        def stories() -> Iterator[tuple[str, str | None]]:
-            spool.seek(0)
-            for index, line in enumerate(spool):
-                if index not in followers:
-                    data = json.loads(line)
-                    yield data["text"], data["title"]
-
-        return repeated_lines(stories(), stories(), threshold)
+    @staticmethod
+    def _keys_at(line_spool: IO[bytes]) -> np.ndarray:
+        """The next document's line keys from the binary side spool."""
+        (size,) = np.fromfile(line_spool, dtype=np.uint32, count=1)
+        return np.fromfile(line_spool, dtype=np.uint64, count=int(size))
 
     def _finish(self, doc: Document, kept: int | str, index: int, repeated: set[int]) -> Iterator[dict[str, Any]]:
         self.stats.documents += 1
+        before = doc.text
         remove_repeated_lines(doc, repeated)
-        doc.text_hash = text_hash(doc.text)
+        if doc.text != before:
+            doc.text_hash = text_hash(doc.text)
         if kept != index:
             self.stats.duplicates += 1
             if not self.options.keep_duplicates:

@@ -20,8 +20,17 @@ SKETCH_WIDTH = 1 << 22  # slots per row
 SKETCH_DEPTH = 2
 
 
+def keys_of(text: str, title: str | None) -> np.ndarray:
+    """The line keys one document votes with, as an array (computed where the document is)."""
+    return np.fromiter(line_keys(text, title), dtype=np.uint64)
+
+
 class RepeatedLines:
-    """Feed each story's lines twice (:meth:`sketch`, then :meth:`count`), then ask :meth:`repeated`."""
+    """Feed line keys twice (:meth:`sketch`, then :meth:`count`), then ask :meth:`repeated`.
+
+    The sketch may see every document, duplicates included (it only proposes candidates);
+    the exact count must see one document per story.
+    """
 
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
@@ -32,8 +41,7 @@ class RepeatedLines:
     def _slots(keys: np.ndarray) -> list[np.ndarray]:
         return [(keys >> np.uint64(20 * row)) & np.uint64(SKETCH_WIDTH - 1) for row in range(SKETCH_DEPTH)]
 
-    def sketch(self, text: str, title: str | None) -> None:
-        keys = np.fromiter(line_keys(text, title), dtype=np.uint64)
+    def sketch(self, keys: np.ndarray) -> None:
         for row, slots in enumerate(self._slots(keys)):
             counts = self._sketch[row]
             np.add.at(counts, slots, 1)
@@ -43,8 +51,7 @@ class RepeatedLines:
         estimate = np.min([self._sketch[row][slots] for row, slots in enumerate(self._slots(keys))], axis=0)
         return keys[estimate >= self.threshold]
 
-    def count(self, text: str, title: str | None) -> None:
-        keys = np.fromiter(line_keys(text, title), dtype=np.uint64)
+    def count(self, keys: np.ndarray) -> None:
         if len(keys):
             self._exact.update(self._candidates(keys).tolist())
 
@@ -52,12 +59,12 @@ class RepeatedLines:
         return {key for key, n in self._exact.items() if n >= self.threshold}
 
 
-def repeated_lines(stories: Iterable[tuple[str, str | None]], again: Iterable[tuple[str, str | None]],
-                   threshold: int) -> set[int]:
-    """The line keys found in at least ``threshold`` stories; each iterable yields (text, title) once."""
+def repeated_lines(stories: Iterable[tuple[str, str | None]], threshold: int) -> set[int]:
+    """The line keys found in at least ``threshold`` of ``stories`` ((text, title) pairs, one per story)."""
+    keys = [keys_of(text, title) for text, title in stories]
     counter = RepeatedLines(threshold)
-    for text, title in stories:
-        counter.sketch(text, title)
-    for text, title in again:
-        counter.count(text, title)
+    for k in keys:
+        counter.sketch(k)
+    for k in keys:
+        counter.count(k)
     return counter.repeated()
