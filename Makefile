@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint install eval eval-dedup bench-state clean
+.PHONY: demo test lint install eval eval-dedup bench bench-state clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ eval: $(STAMP)  ## cleaning quality on ../shared/bench/extraction, beside trafil
 
 eval-dedup: $(STAMP)  ## near-duplicate quality on syndicated copies of real news
 	$(BIN)/python bench/eval_dedup.py
+
+bench: $(TEST_STAMP)  ## throughput and memory on BENCH_DOCS (20,000) documents, beside trafilatura alone
+	$(BIN)/python bench/bench_pipeline.py
 
 bench-state: $(STAMP)  ## lookups/s against a --state of BENCH_STATE_RECORDS (1,000,000) signatures
 	$(BIN)/python bench/bench_state.py

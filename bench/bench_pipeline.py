@@ -173,7 +173,7 @@ def main() -> int:
             total = sum(stages.values())
             print(f"  {kind:11s} " + "  ".join(f"{k} {v:.2f}" for k, v in stages.items()) + f"  | total {total:.2f}")
 
-        mixed = sorted(str(p) for p in corpus.rglob("*.*"))
+        mixed = sorted((str(p) for p in corpus.rglob("*.*")), key=lambda p: Path(p).name)  # HTML and text interleaved
         small = mixed[: min(10_000, len(mixed))]
         rss_small, rate_small = peak_rss(small, w)
         rss_all, rate_all = peak_rss(mixed, w)
