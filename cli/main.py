@@ -6,52 +6,122 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, nullcontext
 from dataclasses import asdict
 from datetime import datetime, timezone
-from typing import IO
+from pathlib import Path
+from typing import IO, Any
 
 import click
 from rich.console import Console
 
 from corpus import __version__
 from corpus.language import BACKENDS, backend_available
-from corpus.pipeline import DEFAULT_TIMEOUT, Ingest, IngestOptions
-from corpus.read import DEFAULT_MAX_BYTES
+from corpus.manifest import RunManifest
+from corpus.pipeline import DEFAULT_TIMEOUT, STDIN_RECORDS, Ingest, IngestOptions
+from corpus.read import DEFAULT_MAX_BYTES, classify
+from corpus.read_records import open_stream
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateError, StateIndex, locked, stored_params
 from corpus.write import atomic_output, check_writable, dumps, write_jsonl
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
-INGEST_HELP = """Clean and deduplicate the news files under PATH... into JSON Lines.
+INGEST_HELP = """Clean and deduplicate the news under PATH... into JSON Lines.
 
-Each PATH is a file or a folder (walked recursively, in sorted order). A PATH of
-"-" reads a list of paths from standard input, one per line. HTML (.html, .htm,
-.xhtml), plain text (.txt) and the .gz of either are read; other files are
-skipped and counted.
+Each PATH is a file or a folder (walked recursively, in sorted order). Read are
+HTML (.html, .htm, .xhtml) and plain text (.txt), one document per file; WARC
+archives (.warc, .warc.gz: every HTTP 200 HTML response); crawler JSON Lines
+(.jsonl, .ndjson: one object per line with "html" or "text"); and the .gz (or,
+with the zstd extra, .zst) of any of them. Other files are skipped and counted.
+A PATH of "-" reads a list of paths from standard input, one per line, or, with
+--stdin-format jsonl, the records themselves.
 
 \b
 Examples:
   newsclean ingest crawl/ > clean.jsonl
-  newsclean ingest crawl/ --lang en,de -o clean.jsonl
+  newsclean ingest CC-NEWS-20261124.warc.gz feeds/crawl.jsonl pages/ -o clean.jsonl
   find crawl -name '*.html' -newer last-run | newsclean ingest - | jq -r .title
+  zcat feed.jsonl.gz | newsclean ingest - --stdin-format jsonl --state nightly.db
 """
 
 
-def _paths_from(args: tuple[str, ...]) -> Iterator[str]:
+def _paths_from(args: tuple[str, ...], stdin_format: str) -> Iterator[str]:
     for arg in args:
-        if arg == "-":
+        if arg == "-" and stdin_format == "jsonl":
+            yield STDIN_RECORDS
+        elif arg == "-":
             yield from (line.rstrip("\n") for line in sys.stdin if line.strip())
         else:
             yield arg
+
+
+def _records_from(source: str) -> Iterator[dict]:
+    """newsclean records, one JSON object per line, from a file (maybe compressed) or stdin."""
+    if source == "-":
+        stream: IO[bytes] = sys.stdin.buffer
+    else:
+        stream = open_stream(Path(source), classify(Path(source))[1])
+    with stream:
+        for number, line in enumerate(stream, 1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise click.ClickException(f"{source}:{number}: not a JSON record ({err})") from err
 
 
 def _parse_languages(value: str | None) -> set[str] | None:
     if not value:
         return None
     return {code.strip().lower() for code in value.split(",") if code.strip()}
+
+
+def _options(*decorators: Callable) -> Callable:
+    """Apply a shared group of click options (in the order they are listed in --help)."""
+    def apply(fn: Callable) -> Callable:
+        for decorator in reversed(decorators):
+            fn = decorator(fn)
+        return fn
+    return apply
+
+
+OUTPUT_OPTIONS = _options(
+    click.option("-o", "--output", type=click.Path(dir_okay=False),
+                 help="Write to FILE (atomically) instead of stdout."),
+    click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False),
+                 help="Write one JSON line per rejected or skipped input to FILE."),
+    click.option("--strict", is_flag=True, help="Exit with 3 when any input was rejected (skips excepted)."),
+    click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False),
+                 help="Write a run manifest (times, versions, rules, parameters, inputs and outcomes) to FILE."),
+    click.option("-q", "--quiet", is_flag=True, help="No summary on stderr."),
+    click.option("--debug", is_flag=True, help="Show tracebacks on errors."),
+)
+DOCUMENT_OPTIONS = _options(
+    click.option("--stdin-format", type=click.Choice(["paths", "jsonl"]), default="paths", show_default=True,
+                 help="What a PATH of '-' reads from stdin: a list of paths, or JSONL records."),
+    click.option("--lang", "languages", metavar="CODES", help="Keep only these languages, e.g. 'en,de'."),
+    click.option("--lang-backend", type=click.Choice(BACKENDS), default="langdetect", show_default=True,
+                 help="Language detector; 'langid' (py3langid, pip install 'newsclean[fast]') is about 8x faster."),
+    click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
+                 help="Processes for reading, extraction, cleaning and language detection."),
+    click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
+                 help="Reject documents larger than this (after decompression)."),
+    click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+                 help="Seconds one document may take before it is rejected (0: no limit)."),
+)
+DEDUP_OPTIONS = _options(
+    click.option("--keep-duplicates", is_flag=True, help="Also write near-duplicates, with duplicate_of set."),
+    click.option("--stream", is_flag=True,
+                 help="Write each record as soon as it is done: the first of a group is kept, no repeated-line rule."),
+    click.option("--min-repeat", type=click.IntRange(min=0), default=REPEATED_LINE_MIN_GROUPS, show_default=True,
+                 help="Remove lines found in this many different stories of the run (0: off)."),
+    click.option("--state", "state_path", type=click.Path(dir_okay=False),
+                 help="Persistent dedup index (SQLite): copies of stories kept by earlier runs are duplicates."),
+    click.option("--lock-wait", type=click.FloatRange(min=0), default=600, show_default=True,
+                 help="Seconds to wait for another run holding --state before giving up."),
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,52 +137,77 @@ def main() -> None:
 
 @main.command(help=INGEST_HELP)
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE (atomically) instead of stdout.")
-@click.option("--lang", "languages", metavar="CODES", help="Keep only these languages, e.g. 'en,de'.")
-@click.option("--lang-backend", type=click.Choice(BACKENDS), default="langdetect", show_default=True,
-              help="Language detector; 'langid' (py3langid, pip install 'newsclean[fast]') is about 8x faster.")
-@click.option("--keep-duplicates", is_flag=True, help="Also write near-duplicates, with duplicate_of set.")
-@click.option("--stream", is_flag=True,
-              help="Write each record as soon as it is done: the first of a group is kept, no repeated-line rule.")
-@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
-              help="Processes for extraction, cleaning and language detection.")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
-              help="Reject files larger than this (after decompression).")
-@click.option("--min-repeat", type=click.IntRange(min=0), default=REPEATED_LINE_MIN_GROUPS, show_default=True,
-              help="Remove lines found in this many different stories of the run (0: off).")
-@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
-              help="Seconds one document may take before it is rejected (0: no limit).")
-@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False),
-              help="Write one JSON line per rejected or skipped file to FILE.")
-@click.option("--strict", is_flag=True, help="Exit with 3 when any file was rejected (skips excepted).")
-@click.option("--state", "state_path", type=click.Path(dir_okay=False),
-              help="Persistent dedup index (SQLite): copies of stories kept by earlier runs are duplicates.")
-@click.option("--lock-wait", type=click.FloatRange(min=0), default=600, show_default=True,
-              help="Seconds to wait for another run holding --state before giving up.")
-@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
-@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
-def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, lang_backend: str,
-           keep_duplicates: bool, stream: bool,
-           workers: int, max_bytes: int, min_repeat: int, timeout: float, rejects_path: str | None,
-           strict: bool, state_path: str | None, lock_wait: float, quiet: bool, debug: bool) -> None:
-    console = Console(stderr=True)
+@OUTPUT_OPTIONS
+@DOCUMENT_OPTIONS
+@DEDUP_OPTIONS
+def ingest(paths: tuple[str, ...], stdin_format: str, **settings: Any) -> None:
+    _check_paths(paths)
+    _run(lambda run: run.records(_paths_from(paths, stdin_format)), **settings)
+
+
+@main.command()
+@click.argument("source", metavar="FILE")
+@OUTPUT_OPTIONS
+@DOCUMENT_OPTIONS
+def clean(source: str, stdin_format: str, **settings: Any) -> None:
+    """Clean crawler JSON Lines (or any PATH ingest reads) without deduplicating.
+
+    FILE is a file or folder as for ingest, or "-" for JSONL records on stdin. The
+    output has ingest's record format; `newsclean dedup` finishes the job.
+
+    \b
+    Example:
+      zcat feed.jsonl.gz | newsclean clean - | newsclean dedup - --state nightly.db
+    """
+    _check_paths((source,))
+    paths = (STDIN_RECORDS,) if source == "-" else (source,)
+    _run(lambda run: run.cleaned(paths), **settings)
+
+
+@main.command()
+@click.argument("source", metavar="FILE")
+@OUTPUT_OPTIONS
+@DEDUP_OPTIONS
+def dedup(source: str, **settings: Any) -> None:
+    """Deduplicate records written by `newsclean clean` (FILE, or "-" for stdin).
+
+    Near-duplicates, the corpus-level repeated-line rule and --state work as in ingest:
+    `newsclean clean - | newsclean dedup -` gives what `newsclean ingest` gives.
+
+    \b
+    Example:
+      newsclean dedup cleaned.jsonl --state nightly.db --keep-duplicates
+    """
+    _check_paths((source,))
+    _run(lambda run: run.deduplicated(_records_from(source)), workers=1, **settings)
+
+
+def _check_paths(paths: tuple[str, ...]) -> None:
     for arg in paths:
         if arg != "-" and not os.path.lexists(arg):
             raise click.BadParameter(f"no such file or folder: {arg}", param_hint="PATH")
+
+
+def _run(produce: Callable[[Ingest], Iterator[dict]], *, output: str | None, rejects_path: str | None,
+         strict: bool, manifest_path: str | None, quiet: bool, debug: bool, state_path: str | None = None,
+         lock_wait: float = 600, languages: str | None = None, lang_backend: str = "langdetect",
+         **settings: Any) -> None:
+    """One run of any command: checks first, then output, rejects, state and manifest, all or nothing."""
+    console = Console(stderr=True)
     if not backend_available(lang_backend):
         raise click.BadParameter(f"{lang_backend} is not installed: pip install 'newsclean[fast]'",
                                  param_hint="--lang-backend")
-    for target in (output, rejects_path, state_path):
+    for target in (output, rejects_path, state_path, manifest_path):
         if target:
             try:
                 check_writable(target)
             except OSError as err:
                 raise click.BadParameter(str(err), param_hint=f"'{target}'") from err
-
-    options = IngestOptions(languages=_parse_languages(languages), keep_duplicates=keep_duplicates,
-                            workers=workers, max_bytes=max_bytes, repeated_line_min_groups=min_repeat,
-                            timeout=timeout, stream=stream, lang_backend=lang_backend)
+    options = IngestOptions(languages=_parse_languages(languages), lang_backend=lang_backend,
+                            repeated_line_min_groups=settings.pop("min_repeat", REPEATED_LINE_MIN_GROUPS),
+                            **settings)
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    manifest = RunManifest(started, options.minhash, _manifest_options(options)) if manifest_path else None
     try:
         with ExitStack() as stack:
             state = _open_state(stack, state_path, options, lock_wait, quiet) if state_path else None
@@ -121,12 +216,15 @@ def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, la
             rejects = stack.enter_context(atomic_output(rejects_path)) if rejects_path else None
             run = Ingest(options, on_file=(lambda: progress.advance(task)) if progress else None,
                          on_reject=(lambda r: rejects.write(dumps(asdict(r)) + "\n")) if rejects else None,
-                         state=state, first_seen=started)
+                         state=state, first_seen=started, manifest=manifest)
             with ExitStack() as output_stack:
                 out: IO[str] = output_stack.enter_context(atomic_output(output)) if output else sys.stdout
-                write_jsonl(run.records(_paths_from(paths)), out, flush_each=stream)
+                write_jsonl(produce(run), out, flush_each=options.stream)
                 out.flush()
             run.save_state()  # only once the output is safe
+            if manifest is not None:
+                with atomic_output(manifest_path) as handle:
+                    handle.write(manifest.dumps(datetime.now(timezone.utc).isoformat(timespec="seconds"), run.stats))
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(EXIT_OK)
@@ -134,6 +232,8 @@ def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, la
         click.echo("newsclean: interrupted; no output file was replaced" if output else "newsclean: interrupted",
                    err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException:
+        raise
     except Exception as err:  # noqa: BLE001 - one clear line, not a traceback
         if debug:
             raise
@@ -143,6 +243,13 @@ def ingest(paths: tuple[str, ...], output: str | None, languages: str | None, la
         _summary(console, run)
     if strict and run.stats.failures:
         sys.exit(EXIT_REJECTS)
+
+
+def _manifest_options(options: IngestOptions) -> dict[str, Any]:
+    return {"languages": sorted(options.languages) if options.languages else None,
+            "lang_backend": options.lang_backend, "keep_duplicates": options.keep_duplicates,
+            "stream": options.stream, "workers": options.workers, "max_bytes": options.max_bytes,
+            "timeout": options.timeout, "min_repeat": options.repeated_line_min_groups}
 
 
 @main.command()

@@ -246,7 +246,8 @@ class Deduplicator:
         self.params = params or MinHashParams()
         self._bands = BandIndex()
         self._store = SignatureStore(self.params.num_perm)
-        self._ids = bytearray()  # 16 bytes per document
+        self._ids = bytearray()  # 16 bytes per document (our ids are 32 hex digits)
+        self._other_ids: dict[int, str] = {}  # ids that are not (crawler ids from JSONL input)
         self._parent: dict[int, int] = {}  # only documents that joined a group
         self._earlier_index = earlier
         self._earlier: dict[int, list[tuple[str, str]]] = {}  # index → [(first_seen, id)] it matches
@@ -271,7 +272,7 @@ class Deduplicator:
         return jac >= self.params.jaccard or estimated_containment(a, b, jac) >= self.params.containment
 
     def id_of(self, index: int) -> str:
-        return self._ids[16 * index: 16 * index + 16].hex()
+        return self._other_ids.get(index) or self._ids[16 * index: 16 * index + 16].hex()
 
     def signature_of(self, index: int) -> Signature | None:
         return self._store.get(index)
@@ -280,7 +281,11 @@ class Deduplicator:
         """Record a document (indices must come in order 0, 1, 2, ...); returns the earlier
         documents of this run it matches."""
         assert index == self._store.count, "documents must be added in input order"
-        self._ids += bytes.fromhex(doc_id)
+        if len(doc_id) == 32 and all(c in "0123456789abcdef" for c in doc_id):
+            self._ids += bytes.fromhex(doc_id)
+        else:
+            self._ids += bytes(16)
+            self._other_ids[index] = doc_id
         self._store.append(sig)
         if sig is None:
             return []

@@ -22,8 +22,9 @@ class Source:
     abspath: str  # absolute path, used for the stable id (never written to records)
     sha256: str
     bytes: int
-    format: str  # "html" or "text" (with ".gz" when it was compressed)
-    position: int = 0  # index of the record inside its file (0 for one-document files)
+    format: str  # "html", "text", "warc", "jsonl" (with ".gz"/".zst" when compressed)
+    position: int = 0  # where in its file: 0, a WARC record's byte offset, a JSONL line number
+    extra: dict[str, Any] = field(default_factory=dict)  # provenance of container records (WARC headers)
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Document:
     date: str | None = None
     url: str | None = None
     sitename: str | None = None
+    meta: dict[str, Any] | None = None  # a crawler record's own fields, passed through
     lang: str | None = None
     lang_prob: float = 0.0
     duplicate_of: str | None = None
@@ -60,6 +62,7 @@ class Document:
             "lang_prob": self.lang_prob,
             "duplicate_of": self.duplicate_of,
             "text": self.text,
+            "meta": self.meta,
             "provenance": {
                 "path": self.source.path,
                 "position": self.source.position,
@@ -70,8 +73,25 @@ class Document:
                 "extractor_version": self.extractor_version,
                 "newsclean_version": newsclean_version,
                 "removed": [{"rule": r.rule, "text": r.text} for r in self.removed],
+                **self.source.extra,
             },
         }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any], abspath: str = "") -> Document:
+        """A written record read back (``newsclean dedup``): the inverse of :meth:`to_record`."""
+        prov = dict(record["provenance"])
+        known = ("path", "position", "sha256", "bytes", "format", "extractor", "extractor_version",
+                 "newsclean_version", "removed")
+        source = Source(path=prov["path"], abspath=abspath or prov["path"], sha256=prov["sha256"],
+                        bytes=prov["bytes"], format=prov["format"], position=prov.get("position", 0),
+                        extra={k: v for k, v in prov.items() if k not in known})
+        return cls(id=record["id"], source=source, text=record["text"], title=record.get("title"),
+                   author=record.get("author"), date=record.get("date"), url=record.get("url"),
+                   sitename=record.get("sitename"), meta=record.get("meta"), lang=record.get("lang"),
+                   lang_prob=record.get("lang_prob", 0.0), text_hash=record.get("text_hash"),
+                   extractor=prov.get("extractor", ""), extractor_version=prov.get("extractor_version", ""),
+                   removed=[Removal(r["rule"], r["text"]) for r in prov.get("removed", [])])
 
     def to_spool(self) -> dict[str, Any]:
         """Everything needed to rebuild the document after a pass through disk."""
@@ -92,6 +112,15 @@ class Document:
 class Reject:
     """An input that produced no document, with a short machine code and a human message."""
 
-    path: str
+    path: str  # the file, or "file@offset" / "file:line" for a record inside a WARC or JSONL file
     reason: str  # e.g. "binary", "empty", "unknown-type", "hidden", "no-text"
     message: str
+    file: str | None = None  # the input file a record-level reject belongs to
+
+    def __post_init__(self) -> None:
+        # one clean line whatever the error quoted (corrupt archives quote their raw bytes)
+        self.message = "".join(ch if ch.isprintable() else "?" for ch in self.message)[:300]
+
+    @property
+    def input(self) -> str:
+        return self.file or self.path

@@ -72,7 +72,9 @@ def extract_text(raw: RawInput) -> Document:
     text = normalise_whitespace(decode_text(raw.data))
     title = None
     first, _, rest = text.partition("\n")
-    if rest.strip() and looks_like_headline(first):
+    if "title" in raw.preset:  # the crawler knows the title: only a copy of it leaves the text
+        text = _drop_leading_title(text, raw.preset["title"])
+    elif rest.strip() and looks_like_headline(first):
         title, text = first, rest.strip()
     return Document(id=raw.id, source=raw.source, text=text, title=title, extractor="plain-text",
                     extractor_version="")
@@ -153,5 +155,14 @@ def _drop_leading_title(text: str, title: str | None) -> str:
 
 
 def extract(raw: RawInput) -> Document:
-    """The extractor stage for one input: dispatch on the sniffed kind."""
-    return extract_html(raw) if raw.kind == "html" else extract_text(raw)
+    """The extractor stage for one input: dispatch on the sniffed kind, then what the input states."""
+    doc = extract_html(raw) if raw.kind == "html" else extract_text(raw)
+    for key, value in raw.preset.items():
+        setattr(doc, key, value)
+    for key, value in raw.fallback.items():
+        if not getattr(doc, key):
+            setattr(doc, key, value)
+    doc.meta = raw.meta
+    if raw.preset.get("title"):
+        doc.text = _drop_leading_title(doc.text, doc.title)
+    return doc

@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import os
 import signal
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -28,7 +29,9 @@ from corpus.dedup import Deduplicator, MinHashParams, Signature, signature, text
 from corpus.document import Document, Reject
 from corpus.extract import extract
 from corpus.language import detect_language
-from corpus.read import DEFAULT_MAX_BYTES, RawInput, read_file, walk
+from corpus.manifest import RunManifest
+from corpus.read import DEFAULT_MAX_BYTES, RawInput, check_readable, classify, read_file, relative_path, walk
+from corpus.read_records import Skip, jsonl_records, open_stream, warc_records
 from corpus.repeated import RepeatedLines, keys_of
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex
@@ -71,6 +74,7 @@ class RunStats:
 
 
 SKIP_REASONS = {"hidden", "unsupported-type"}  # not news files: listed, but --strict ignores them
+STDIN_RECORDS = "\0stdin-jsonl"  # a PATH that means: JSONL records on standard input
 
 
 @dataclass
@@ -83,7 +87,8 @@ class Processed:
     """
 
     id: str
-    path: str
+    path: str  # for rejects: the document ("file@offset" inside a WARC)
+    input: str  # the input file it came from
     lang: str | None
     empty: bool
     spool: str  # the Document as one JSON line
@@ -103,7 +108,9 @@ def process(raw: RawInput, params: MinHashParams, lang_backend: str = "langdetec
     """Everything that needs only the one document: runs in a worker process."""
     doc = detect_language(clean(extract(raw)), lang_backend)
     doc.text_hash = text_hash(doc.text)
-    return Processed(doc.id, doc.source.path, doc.lang, not doc.text.strip(),
+    where = {"offset": "@", "line": ":"}
+    suffix = next((f"{mark}{doc.source.extra[key]}" for key, mark in where.items() if key in doc.source.extra), "")
+    return Processed(doc.id, doc.source.path + suffix, doc.source.path, doc.lang, not doc.text.strip(),
                      json.dumps(doc.to_spool(), ensure_ascii=False), signature(doc.text, params),
                      keys_of(doc.text, doc.title))
 
@@ -129,9 +136,12 @@ def process_safely(raw: RawInput, params: MinHashParams, timeout: float,
             signal.signal(signal.SIGALRM, previous)
 
 
-def _read_and_process(args: tuple[Path, Path, IngestOptions]) -> Processed | Reject:
-    path, root, options = args
-    raw = read_file(path, root, options.max_bytes)
+Job = tuple[Path, Path] | RawInput | Reject  # a file for the worker to read, a container's record, or a reject
+
+
+def _read_and_process(args: tuple[Job, IngestOptions]) -> Processed | Reject:
+    job, options = args
+    raw = read_file(*job, options.max_bytes) if isinstance(job, tuple) else job
     if isinstance(raw, Reject):
         return raw
     return process_safely(raw, options.minhash, options.timeout, options.lang_backend)
@@ -159,31 +169,70 @@ class Ingest:
 
     def __init__(self, options: IngestOptions, on_file: Callable[[], None] | None = None,
                  on_reject: Callable[[Reject], None] | None = None, state: StateIndex | None = None,
-                 first_seen: str = "") -> None:
+                 first_seen: str = "", manifest: RunManifest | None = None) -> None:
         self.options = options
         self.state = state
         self.stats = RunStats()
         self._dedup = Deduplicator(options.minhash, earlier=state)
         self._first_seen = first_seen  # when this run started: stored in the state, never in records
+        self.manifest = manifest
         self._on_file = on_file or (lambda: None)
         self._on_reject = on_reject or (lambda reject: None)
 
-    def _files(self, paths: Iterable[str]) -> Iterator[tuple[Path, Path]]:
-        for path, root in walk(paths):
-            self.stats.files += 1
-            yield path, root
+    def _jobs(self, paths: Iterable[str]) -> Iterator[Job]:
+        """What the workers get, in input order: files to read, and the records of WARC and JSONL
+        files (read here, as streams, so that one large file still keeps every worker busy)."""
+        for arg in paths:
+            if arg == STDIN_RECORDS:
+                self.stats.files += 1
+                self._on_input("<stdin>", None)
+                yield from self._container_records(jsonl_records(sys.stdin.buffer, "<stdin>", "<stdin>", "jsonl",
+                                                                self.options.max_bytes))
+                continue
+            for path, root in walk([arg]):
+                self.stats.files += 1
+                kind, compression = classify(path)
+                rel = relative_path(path, root)
+                self._on_input(rel, path)
+                if kind not in ("warc", "jsonl"):
+                    yield path, root
+                elif (problem := check_readable(path, rel, kind, compression)) is not None:
+                    yield problem
+                elif kind == "warc":
+                    yield from self._container_records(
+                        warc_records(path, rel, os.path.abspath(path), self.options.max_bytes))
+                else:
+                    yield from self._jsonl_file(path, rel, compression)
+
+    def _jsonl_file(self, path: Path, rel: str, compression: str | None) -> Iterator[Job]:
+        fmt = "jsonl" + (f".{compression}" if compression else "")
+        try:
+            with open_stream(path, compression) as stream:
+                yield from self._container_records(
+                    jsonl_records(stream, rel, os.path.abspath(path), fmt, self.options.max_bytes))
+        except (OSError, EOFError) as err:  # a truncated .gz: the lines before it went through
+            yield Reject(rel, "decode-error", f"stream ends early: {err}", rel)
+
+    def _container_records(self, records: Iterable[RawInput | Reject | Skip]) -> Iterator[Job]:
+        for item in records:
+            if isinstance(item, Skip):
+                self.stats.skipped[item.reason] += 1
+                self._on_outcome(None, item.reason)  # the container being read
+            else:
+                yield item
 
     def _reject(self, reject: Reject) -> None:
         if reject.reason in SKIP_REASONS:
             self.stats.skipped[reject.reason] += 1
         else:
             self.stats.rejects[reject.reason] += 1
+        self._on_outcome(reject.input, "rejects")
         self._on_reject(reject)
         self._on_file()
 
     def _processed(self, paths: Iterable[str]) -> Iterator[Processed | Reject]:
         """Reading and everything per document happen in the workers; results come back in input order."""
-        jobs = ((path, root, self.options) for path, root in self._files(paths))
+        jobs = ((job, self.options) for job in self._jobs(paths))
         if self.options.workers <= 1:
             yield from map(_read_and_process, jobs)
             return
@@ -198,35 +247,58 @@ class Ingest:
                 self._reject(result)
                 continue
             if result.empty:
-                self._reject(Reject(result.path, "no-text", "no article text left after extraction and cleaning"))
+                self._reject(Reject(result.path, "no-text", "no article text left after extraction and cleaning",
+                                    result.input))
                 continue
             self._on_file()
             if self.options.languages is not None and result.lang not in self.options.languages:
                 self.stats.filtered_language += 1
+                self._on_outcome(result.input, "other-language")
                 continue
             yield result
 
     def records(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """``newsclean ingest``: every stage, from files (or stdin records) to output records."""
+        return self._decide(self._documents(paths))
+
+    def cleaned(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """``newsclean clean``: the per-document stages only; no dedup, no corpus-level rule."""
+        for done in self._documents(paths):
+            yield from self._finish(Document.from_spool(json.loads(done.spool)), 0, 0, set())
+
+    def deduplicated(self, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """``newsclean dedup``: the corpus-level stages on records written by ``newsclean clean``."""
+        return self._decide(self._from_records(records))
+
+    def _from_records(self, records: Iterable[dict[str, Any]]) -> Iterator[Processed]:
+        for record in records:
+            self.stats.files += 1
+            doc = Document.from_record(record)
+            yield Processed(doc.id, doc.source.path, doc.source.path, doc.lang, not doc.text.strip(),
+                            json.dumps(doc.to_spool(), ensure_ascii=False), signature(doc.text, self.options.minhash),
+                            keys_of(doc.text, doc.title))
+
+    def _decide(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
         if self.state is not None:
             self.state.begin()  # the run's one write transaction, committed by save_state()
         if self.options.stream:
-            yield from self._stream(paths)
+            yield from self._stream(documents)
         else:
-            yield from self._batch(paths)
+            yield from self._batch(documents)
 
-    def _stream(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
-        for index, done in enumerate(self._documents(paths)):
+    def _stream(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
+        for index, done in enumerate(documents):
             matched = self._dedup.add(index, done.signature, done.id)
             doc = Document.from_spool(json.loads(done.spool))
             yield from self._finish(doc, self._dedup.decide(index, matched), index, set())
 
-    def _batch(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
+    def _batch(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
         threshold = self.options.repeated_line_min_groups
         lines = RepeatedLines(threshold) if threshold > 0 else None
         with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool, \
                 tempfile.TemporaryFile(prefix="newsclean-lines-") as line_spool:
             count = 0
-            for index, done in enumerate(self._documents(paths)):
+            for index, done in enumerate(documents):
                 spool.write(done.spool + "\n")
                 self._dedup.add(index, done.signature, done.id)
                 if lines is not None:
@@ -263,6 +335,14 @@ class Ingest:
         (size,) = np.fromfile(line_spool, dtype=np.uint32, count=1)
         return np.fromfile(line_spool, dtype=np.uint64, count=int(size))
 
+    def _on_input(self, rel: str, path: Path | None) -> None:
+        if self.manifest is not None:
+            self.manifest.add_input(rel, path)
+
+    def _on_outcome(self, rel: str | None, outcome: str) -> None:
+        if self.manifest is not None:
+            self.manifest.count(rel, outcome)
+
     def _finish(self, doc: Document, kept: int | str, index: int, repeated: set[int]) -> Iterator[dict[str, Any]]:
         self.stats.documents += 1
         before = doc.text
@@ -271,6 +351,7 @@ class Ingest:
             doc.text_hash = text_hash(doc.text)
         if kept != index:
             self.stats.duplicates += 1
+            self._on_outcome(doc.source.path, "duplicates")
             if not self.options.keep_duplicates:
                 return
             doc.duplicate_of = kept if isinstance(kept, str) else self._dedup.id_of(kept)
@@ -279,4 +360,5 @@ class Ingest:
         for removal in doc.removed:
             self.stats.removed_by_rule[removal.rule] += removal.text.count("\n") + 1
         self.stats.records += 1
+        self._on_outcome(doc.source.path, "records")
         yield doc.to_record(__version__)

@@ -13,13 +13,16 @@ import os
 import re
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from corpus.document import Reject, Source
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 TEXT_SUFFIXES = {".txt"}
+WARC_SUFFIXES = {".warc"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # past this a "news page" is not one
 BINARY_CONTROL_SHARE = 0.05  # more control bytes than this in the first 8 KB: not text
 _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
@@ -38,6 +41,9 @@ class RawInput:
     source: Source
     data: bytes
     kind: str  # "html" or "text": which extractor it goes to
+    preset: dict[str, str] = field(default_factory=dict)  # metadata the input states (crawler JSONL)
+    fallback: dict[str, str] = field(default_factory=dict)  # used when the page has none (WARC target URI)
+    meta: dict[str, Any] | None = None  # a crawler record's other fields, passed through
 
 
 def document_id(abspath: str, position: int) -> str:
@@ -87,18 +93,61 @@ def _walk_dir(folder: Path, root: Path, seen: set[str]) -> Iterator[tuple[Path, 
             yield path, root
 
 
-def classify(path: Path) -> tuple[str | None, bool]:
-    """(kind, gzipped) from the file name: kind is "html", "text" or None (unsupported)."""
+def classify(path: Path) -> tuple[str | None, str | None]:
+    """(kind, compression) from the file name.
+
+    kind: "html" or "text" (one document per file), "warc" or "jsonl" (many), None (unsupported);
+    compression: "gz", "zst" or None.
+    """
     suffixes = [s.lower() for s in path.suffixes]
-    gzipped = bool(suffixes) and suffixes[-1] == ".gz"
-    if gzipped:
+    compression = suffixes[-1][1:] if suffixes and suffixes[-1] in (".gz", ".zst") else None
+    if compression:
         suffixes = suffixes[:-1]
     last = suffixes[-1] if suffixes else ""
     if last in HTML_SUFFIXES:
-        return "html", gzipped
+        return "html", compression
     if last in TEXT_SUFFIXES:
-        return "text", gzipped
-    return None, gzipped
+        return "text", compression
+    if last in WARC_SUFFIXES and compression != "zst":
+        return "warc", compression
+    if last in JSONL_SUFFIXES:
+        return "jsonl", compression
+    return None, compression
+
+
+def zstd_available() -> bool:
+    try:
+        import zstandard  # noqa: F401 - the optional "zstd" extra
+    except ImportError:
+        return False
+    return True
+
+
+def relative_path(path: Path, root: Path) -> str:
+    """The path as records show it: relative to the PATH argument it was found under, POSIX."""
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    return path.name if rel == "." else rel
+
+
+def check_readable(path: Path, rel: str, kind: str | None, compression: str | None) -> Reject | None:
+    """The checks every file gets before its content is read."""
+    if path.name.startswith("."):
+        return Reject(rel, "hidden", "hidden file skipped")
+    if kind is None:
+        return Reject(rel, "unsupported-type", f"no reader for {path.suffix or 'files without an extension'}")
+    if compression == "zst" and not zstd_available():
+        return Reject(rel, "unsupported-type", "a .zst file: pip install 'newsclean[zstd]' to read it")
+    try:
+        if not path.is_file():
+            return Reject(rel, "unreadable", "not a regular file")
+        with open(path, "rb"):
+            pass
+    except OSError as err:
+        return Reject(rel, "unreadable", err.strerror or str(err))
+    return None
 
 
 def utf16_without_bom(data: bytes) -> str | None:
@@ -139,20 +188,15 @@ def read_inputs(paths: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Ite
 
 
 def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawInput | Reject:
+    """A one-document file (HTML or text, maybe compressed) as a RawInput, or why not."""
+    rel = relative_path(path, root)
+    kind, compression = classify(path)
+    problem = check_readable(path, rel, kind, compression)
+    if problem is not None:
+        return problem
+    if kind not in ("html", "text"):
+        return Reject(rel, "unsupported-type", f"a {kind} file holds many documents (read by read_records)")
     try:
-        rel = path.relative_to(root).as_posix()
-    except ValueError:
-        rel = path.as_posix()
-    if rel == ".":
-        rel = path.name
-    if path.name.startswith("."):
-        return Reject(rel, "hidden", "hidden file skipped")
-    kind, gzipped = classify(path)
-    if kind is None:
-        return Reject(rel, "unsupported-type", f"no reader for {path.suffix or 'files without an extension'}")
-    try:
-        if not path.is_file():
-            return Reject(rel, "unreadable", "not a regular file")
         size = path.stat().st_size
         if size > max_bytes:
             return Reject(rel, "too-large", f"{size} bytes is over --max-bytes {max_bytes}")
@@ -160,13 +204,13 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Raw
     except OSError as err:
         return Reject(rel, "unreadable", err.strerror or str(err))
     data = raw
-    if gzipped:
+    if compression:
         try:
-            data = _gunzip(raw, max_bytes)
-        except (OSError, EOFError, zlib.error) as err:
-            return Reject(rel, "decode-error", f"bad gzip: {err}")
+            data = _gunzip(raw, max_bytes) if compression == "gz" else _unzstd(raw, max_bytes)
         except OverflowError:
             return Reject(rel, "too-large", f"decompresses to more than --max-bytes {max_bytes}")
+        except Exception as err:  # noqa: BLE001 - zlib, EOF and zstandard errors alike
+            return Reject(rel, "decode-error", f"bad {compression} stream: {err}")
     if not data.strip():
         return Reject(rel, "empty", "no content")
     if looks_binary(data):
@@ -179,9 +223,19 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Raw
         abspath=abspath,
         sha256=hashlib.sha256(raw).hexdigest(),
         bytes=len(raw),
-        format=kind + (".gz" if gzipped else ""),
+        format=kind + (f".{compression}" if compression else ""),
     )
     return RawInput(id=document_id(abspath, 0), source=source, data=data, kind=kind)
+
+
+def _unzstd(raw: bytes, limit: int) -> bytes:
+    import zstandard
+
+    with zstandard.ZstdDecompressor().stream_reader(raw) as reader:
+        out = reader.read(limit + 1)
+    if len(out) > limit:
+        raise OverflowError
+    return out
 
 
 def _gunzip(raw: bytes, limit: int) -> bytes:

@@ -1,0 +1,89 @@
+"""The run manifest (``--manifest FILE``): what a run read, with what, and what became of it.
+
+Wall-clock time lives here, never in records: the records of a rerun are byte-identical,
+the manifest says when each run happened.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections import Counter
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from corpus import __version__
+from corpus.dedup import MinHashParams
+from corpus.read_records import hash_file
+from corpus.rules import rules_fingerprint
+
+LIBRARIES = ("trafilatura", "lxml", "htmldate", "datasketch", "langdetect", "py3langid", "warcio", "zstandard",
+             "click", "rich", "numpy", "xxhash")
+
+
+def library_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+class RunManifest:
+    """Collects the inputs and their outcomes during a run; :meth:`document` gives the JSON."""
+
+    def __init__(self, started: str, params: MinHashParams, options: dict[str, Any]) -> None:
+        self.started = started
+        self.params = params
+        self.options = options
+        self._inputs: dict[str, dict[str, Any]] = {}
+        self._outcomes: dict[str, Counter[str]] = {}
+        self._current: str | None = None
+
+    def add_input(self, rel: str, path: Path | None) -> None:
+        """An input file (or stdin); hashed here, in blocks, only because a manifest was asked for."""
+        entry: dict[str, Any] = {"path": rel}
+        if path is not None:
+            try:
+                entry["sha256"] = hash_file(path)
+                entry["bytes"] = path.stat().st_size
+            except OSError:
+                entry["sha256"] = None
+        self._inputs.setdefault(rel, entry)
+        self._outcomes.setdefault(rel, Counter())
+        self._current = rel
+
+    def count(self, rel: str | None, outcome: str) -> None:
+        """One document of input ``rel`` (None: the input being read now) became ``outcome``."""
+        key = rel if rel is not None else self._current
+        if key is not None:
+            self._outcomes.setdefault(key, Counter())[outcome] += 1
+
+    def document(self, finished: str, stats: Any) -> dict[str, Any]:  # noqa: ANN401 - RunStats
+        inputs = []
+        for rel, entry in self._inputs.items():
+            inputs.append({**entry, "outcomes": dict(sorted(self._outcomes.get(rel, Counter()).items()))})
+        return {
+            "newsclean_version": __version__,
+            "started": self.started,
+            "finished": finished,
+            "libraries": library_versions(),
+            "rules_fingerprint": rules_fingerprint(),
+            "minhash": self.params.as_dict(),
+            "options": self.options,
+            "totals": {
+                "files": stats.files,
+                "records": stats.records,
+                "duplicates": stats.duplicates,
+                "other_language": stats.filtered_language,
+                "rejects": dict(stats.rejects),
+                "skipped": dict(stats.skipped),
+            },
+            "inputs": inputs,
+        }
+
+    def dumps(self, finished: str, stats: Any) -> str:  # noqa: ANN401
+        return json.dumps(self.document(finished, stats), ensure_ascii=False, indent=1) + "\n"
