@@ -180,3 +180,14 @@ def test_manifest_says_what_became_of_every_input(tmp_path):
     assert inputs["empty.txt"]["outcomes"] == {"rejects": 1}
     assert len(inputs["copy.txt"]["sha256"]) == 64
     assert doc["started"] not in out.read_text() and doc["finished"] not in out.read_text(), "no run time in records"
+
+
+def test_a_warc_cut_off_inside_its_last_gzip_member_keeps_the_records_before(tmp_path):
+    offsets = build_warc(tmp_path / "full.warc.gz")
+    data = (tmp_path / "full.warc.gz").read_bytes()
+    write(tmp_path / "in" / "cut.warc.gz", data[: offsets[4] + 120])  # the market record ends early
+    rejects = tmp_path / "rejects.jsonl"
+    got = records(run("ingest", str(tmp_path / "in"), "--rejects", str(rejects), "--workers", "1", "-q"))
+    assert [r["url"] for r in got] == ["https://a.example/drought", "https://b.example/cinema"]
+    (reject,) = [json.loads(line) for line in rejects.read_text().split("\n") if line]
+    assert reject["reason"] == "decode-error" and reject["path"] == f"cut.warc.gz@{offsets[4]}"
