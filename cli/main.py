@@ -19,9 +19,9 @@ from cli.state_commands import state
 from corpus import __version__
 from corpus.language import BACKENDS, backend_available
 from corpus.manifest import RunManifest
-from corpus.pipeline import DEFAULT_TIMEOUT, STDIN_RECORDS, Ingest, IngestOptions
+from corpus.pipeline import DEFAULT_TIMEOUT, Ingest, IngestOptions
 from corpus.read import DEFAULT_MAX_BYTES, classify
-from corpus.read_records import open_stream
+from corpus.read_records import STDIN_RECORDS, open_stream
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex, locked
 from corpus.write import atomic_output, check_writable, dumps, write_jsonl

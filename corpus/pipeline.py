@@ -13,7 +13,6 @@ import json
 import multiprocessing
 import os
 import signal
-import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -30,8 +29,8 @@ from corpus.document import Document, Reject
 from corpus.extract import extract
 from corpus.language import detect_language
 from corpus.manifest import RunManifest
-from corpus.read import DEFAULT_MAX_BYTES, RawInput, check_readable, classify, read_file, relative_path, walk
-from corpus.read_records import Skip, jsonl_records, open_stream, warc_records
+from corpus.read import DEFAULT_MAX_BYTES, RawInput, read_file
+from corpus.read_records import Skip, read_inputs
 from corpus.repeated import RepeatedLines, keys_of
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex
@@ -68,13 +67,9 @@ class RunStats:
         """Rejects that are not mere skips of files that are not news (what --strict counts)."""
         return sum(self.rejects.values())
 
-    def accounted(self) -> int:
-        """Files with a known fate; equals ``files`` at the end of a run."""
-        return self.documents + self.filtered_language + sum(self.rejects.values()) + sum(self.skipped.values())
 
 
 SKIP_REASONS = {"hidden", "unsupported-type"}  # not news files: listed, but --strict ignores them
-STDIN_RECORDS = "\0stdin-jsonl"  # a PATH that means: JSONL records on standard input
 
 
 @dataclass
@@ -182,39 +177,7 @@ class Ingest:
     def _jobs(self, paths: Iterable[str]) -> Iterator[Job]:
         """What the workers get, in input order: files to read, and the records of WARC and JSONL
         files (read here, as streams, so that one large file still keeps every worker busy)."""
-        for arg in paths:
-            if arg == STDIN_RECORDS:
-                self.stats.files += 1
-                self._on_input("<stdin>", None)
-                yield from self._container_records(jsonl_records(sys.stdin.buffer, "<stdin>", "<stdin>", "jsonl",
-                                                                self.options.max_bytes))
-                continue
-            for path, root in walk([arg]):
-                self.stats.files += 1
-                kind, compression = classify(path)
-                rel = relative_path(path, root)
-                self._on_input(rel, path)
-                if kind not in ("warc", "jsonl"):
-                    yield path, root
-                elif (problem := check_readable(path, rel, kind, compression)) is not None:
-                    yield problem
-                elif kind == "warc":
-                    yield from self._container_records(
-                        warc_records(path, rel, os.path.abspath(path), self.options.max_bytes))
-                else:
-                    yield from self._jsonl_file(path, rel, compression)
-
-    def _jsonl_file(self, path: Path, rel: str, compression: str | None) -> Iterator[Job]:
-        fmt = "jsonl" + (f".{compression}" if compression else "")
-        try:
-            with open_stream(path, compression) as stream:
-                yield from self._container_records(
-                    jsonl_records(stream, rel, os.path.abspath(path), fmt, self.options.max_bytes))
-        except (OSError, EOFError) as err:  # a truncated .gz: the lines before it went through
-            yield Reject(rel, "decode-error", f"stream ends early: {err}", rel)
-
-    def _container_records(self, records: Iterable[RawInput | Reject | Skip]) -> Iterator[Job]:
-        for item in records:
+        for item in read_inputs(paths, self.options.max_bytes, defer_files=True, on_file=self._on_input):
             if isinstance(item, Skip):
                 self.stats.skipped[item.reason] += 1
                 self._on_outcome(None, item.reason)  # the container being read
@@ -336,6 +299,7 @@ class Ingest:
         return np.fromfile(line_spool, dtype=np.uint64, count=int(size))
 
     def _on_input(self, rel: str, path: Path | None) -> None:
+        self.stats.files += 1
         if self.manifest is not None:
             self.manifest.add_input(rel, path)
 

@@ -181,12 +181,6 @@ def looks_html(data: bytes) -> bool:
     return bool(_HTML_SNIFF.search(data[:65536]))
 
 
-def read_inputs(paths: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawInput | Reject]:
-    """The reader stage: every file under ``paths`` becomes a RawInput or a Reject."""
-    for path, root in walk(paths):
-        yield read_file(path, root, max_bytes)
-
-
 def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawInput | Reject:
     """A one-document file (HTML or text, maybe compressed) as a RawInput, or why not."""
     rel = relative_path(path, root)

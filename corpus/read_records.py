@@ -13,15 +13,27 @@ import gzip
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterator
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from corpus.document import Reject, Source
-from corpus.read import RawInput, document_id
+from corpus.read import (
+    DEFAULT_MAX_BYTES,
+    RawInput,
+    check_readable,
+    classify,
+    document_id,
+    read_file,
+    relative_path,
+    walk,
+)
 
 JSONL_FIELDS = ("html", "text", "url", "title", "date", "author", "id")
+STDIN_RECORDS = "\0stdin-jsonl"  # a PATH that means: JSONL records on standard input
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 
 
@@ -30,6 +42,44 @@ class Skip:
     """A record inside a container that is not a document (counted, not listed)."""
 
     reason: str  # "warc-not-response", "warc-not-200", "warc-not-html"
+
+
+def read_inputs(paths: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES, *, defer_files: bool = False,
+                on_file: Callable[[str, Path | None], None] | None = None,
+                ) -> Iterator[RawInput | Reject | Skip | tuple[Path, Path]]:
+    """The reader stage: every input under ``paths`` as documents, rejects and skips, in order.
+
+    One-document files (HTML, text) are read here, or with ``defer_files`` handed on as
+    (path, root) for a worker to read with :func:`corpus.read.read_file`; WARC and JSONL
+    files are always streamed here. ``on_file`` hears of every input file (rel, path).
+    """
+    notify = on_file or (lambda rel, path: None)
+    for arg in paths:
+        if arg == STDIN_RECORDS:
+            notify("<stdin>", None)
+            yield from jsonl_records(sys.stdin.buffer, "<stdin>", "<stdin>", "jsonl", max_bytes)
+            continue
+        for path, root in walk([arg]):
+            kind, compression = classify(path)
+            rel = relative_path(path, root)
+            notify(rel, path)
+            if kind not in ("warc", "jsonl"):
+                yield (path, root) if defer_files else read_file(path, root, max_bytes)
+            elif (problem := check_readable(path, rel, kind, compression)) is not None:
+                yield problem
+            elif kind == "warc":
+                yield from warc_records(path, rel, os.path.abspath(path), max_bytes)
+            else:
+                yield from _jsonl_file(path, rel, compression, max_bytes)
+
+
+def _jsonl_file(path: Path, rel: str, compression: str | None, max_bytes: int) -> Iterator[RawInput | Reject]:
+    fmt = "jsonl" + (f".{compression}" if compression else "")
+    try:
+        with open_stream(path, compression) as stream:
+            yield from jsonl_records(stream, rel, os.path.abspath(path), fmt, max_bytes)
+    except (OSError, EOFError) as err:  # a truncated .gz: the lines before it went through
+        yield Reject(rel, "decode-error", f"stream ends early: {err}", rel)
 
 
 def open_stream(path: Path, compression: str | None) -> IO[bytes]:
