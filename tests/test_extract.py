@@ -31,3 +31,26 @@ def test_html_goes_through_trafilatura_with_metadata(tmp_path):
     for sentence in STORY:
         assert sentence in doc.text
     assert not doc.text.startswith("Drought forces"), "the headline belongs in title, not text"
+
+
+def test_page_metadata_matches_trafilaturas_own_on_real_pages():
+    """page_metadata is trafilatura's extract_metadata less categories, tags and licence: same answers."""
+    import gzip
+
+    import pytest
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    from corpus.extract import DATE_PARAMS, page_metadata
+    from tests.conftest import SEEDS
+
+    pages = sorted((SEEDS.parent / "bench" / "extraction" / "html").glob("*.html.gz"))[:40]
+    if not pages:
+        pytest.skip("../shared/bench/extraction is not beside the project")
+    for page in pages:
+        with gzip.open(page, "rt", encoding="utf-8") as handle:
+            html = handle.read()
+        theirs = trafilatura.extract_metadata(html, date_config=dict(DATE_PARAMS))
+        ours = page_metadata(load_html(html))
+        for key in ("title", "author", "date", "url", "sitename"):
+            assert ours[key] == (getattr(theirs, key) or None), (page.name, key)
