@@ -14,6 +14,14 @@ class Removal:
     text: str
 
 
+_LOCATION_MARKS = (("offset", "@"), ("line", ":"))
+
+
+def location(path: str, extra: dict[str, Any]) -> str:
+    """Where a document is, as rejects name it: the file, or "file@offset" (WARC), "file:line" (JSONL)."""
+    return next((f"{path}{mark}{extra[key]}" for key, mark in _LOCATION_MARKS if key in extra), path)
+
+
 @dataclass
 class Source:
     """Where a document came from; enough to find the exact input bytes again."""
@@ -25,6 +33,10 @@ class Source:
     format: str  # "html", "text", "warc", "jsonl" (with ".gz"/".zst" when compressed)
     position: int = 0  # where in its file: 0, a WARC record's byte offset, a JSONL line number
     extra: dict[str, Any] = field(default_factory=dict)  # provenance of container records (WARC headers)
+
+    @property
+    def location(self) -> str:
+        return location(self.path, self.extra)
 
 
 @dataclass

@@ -68,7 +68,6 @@ class RunStats:
         return sum(self.rejects.values())
 
 
-
 SKIP_REASONS = {"hidden", "unsupported-type"}  # not news files: listed, but --strict ignores them
 
 
@@ -99,15 +98,18 @@ def _on_alarm(signum: int, frame: object) -> None:
     raise DocumentTimeout
 
 
+def handed_back(doc: Document, params: MinHashParams) -> Processed:
+    """A finished document in the shape the main process routes (serialised, signed, line keys)."""
+    return Processed(doc.id, doc.source.location, doc.source.path, doc.lang, not doc.text.strip(),
+                     json.dumps(doc.to_spool(), ensure_ascii=False), signature(doc.text, params),
+                     keys_of(doc.text, doc.title))
+
+
 def process(raw: RawInput, params: MinHashParams, lang_backend: str = "langdetect") -> Processed:
     """Everything that needs only the one document: runs in a worker process."""
     doc = detect_language(clean(extract(raw)), lang_backend)
     doc.text_hash = text_hash(doc.text)
-    where = {"offset": "@", "line": ":"}
-    suffix = next((f"{mark}{doc.source.extra[key]}" for key, mark in where.items() if key in doc.source.extra), "")
-    return Processed(doc.id, doc.source.path + suffix, doc.source.path, doc.lang, not doc.text.strip(),
-                     json.dumps(doc.to_spool(), ensure_ascii=False), signature(doc.text, params),
-                     keys_of(doc.text, doc.title))
+    return handed_back(doc, params)
 
 
 def process_safely(raw: RawInput, params: MinHashParams, timeout: float,
@@ -120,11 +122,11 @@ def process_safely(raw: RawInput, params: MinHashParams, timeout: float,
     try:
         return process(raw, params, lang_backend)
     except DocumentTimeout:
-        return Reject(raw.source.path, "timeout", f"took longer than --timeout {timeout:g} s")
+        return Reject(raw.source.location, "timeout", f"took longer than --timeout {timeout:g} s", raw.source.path)
     except RecursionError:
-        return Reject(raw.source.path, "malformed", "markup nested too deeply to parse")
+        return Reject(raw.source.location, "malformed", "markup nested too deeply to parse", raw.source.path)
     except Exception as err:  # noqa: BLE001 - one bad page must not end a night's run
-        return Reject(raw.source.path, "error", f"{type(err).__name__}: {err}"[:300])
+        return Reject(raw.source.location, "error", f"{type(err).__name__}: {err}", raw.source.path)
     finally:
         if timed:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -236,10 +238,7 @@ class Ingest:
     def _from_records(self, records: Iterable[dict[str, Any]]) -> Iterator[Processed]:
         for record in records:
             self.stats.files += 1
-            doc = Document.from_record(record)
-            yield Processed(doc.id, doc.source.path, doc.source.path, doc.lang, not doc.text.strip(),
-                            json.dumps(doc.to_spool(), ensure_ascii=False), signature(doc.text, self.options.minhash),
-                            keys_of(doc.text, doc.title))
+            yield handed_back(Document.from_record(record), self.options.minhash)
 
     def _decide(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
         if self.state is not None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from corpus.document import Reject, Source
+from corpus.document import Reject, Source, location
 from corpus.read import (
     DEFAULT_MAX_BYTES,
     RawInput,
@@ -105,14 +105,14 @@ def jsonl_records(stream: IO[bytes], rel: str, abspath: str, fmt: str,
     for number, line in enumerate(stream, 1):
         if not line.strip():
             continue
-        where = f"{rel}:{number}"
+        where = location(rel, {"line": number})
         if len(line) > max_bytes:
             yield Reject(where, "too-large", f"line {number}: {len(line)} bytes is over --max-bytes {max_bytes}", rel)
             continue
         try:
             obj = json.loads(line)
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            yield Reject(where, "malformed", f"line {number}: not JSON ({err.__class__.__name__}: {err})"[:300], rel)
+            yield Reject(where, "malformed", f"line {number}: not JSON ({err.__class__.__name__}: {err})", rel)
             continue
         if not isinstance(obj, dict):
             yield Reject(where, "malformed", f"line {number}: a JSON {type(obj).__name__}, not an object", rel)
@@ -153,8 +153,8 @@ def warc_records(path: Path, rel: str, abspath: str, max_bytes: int) -> Iterator
                         yield item
                 return
             except Exception as err:  # noqa: BLE001 - warcio raises many kinds on corrupt input
-                yield Reject(f"{rel}@{next_start}", "decode-error",
-                             f"record at byte {next_start}: {err.__class__.__name__}: {err}"[:300], rel)
+                yield Reject(location(rel, {"offset": next_start}), "decode-error",
+                             f"record at byte {next_start}: {err.__class__.__name__}: {err}", rel)
                 resume = _next_record_start(handle, next_start + 1, fmt)
                 if resume is None:
                     return
@@ -175,9 +175,10 @@ def _warc_document(record: Any, rel: str, abspath: str, offset_of: Callable[[], 
     data = record.content_stream().read(max_bytes + 1)
     offset = offset_of()
     if len(data) > max_bytes:
-        return Reject(f"{rel}@{offset}", "too-large", f"record at byte {offset}: over --max-bytes {max_bytes}", rel)
+        return Reject(location(rel, {"offset": offset}), "too-large",
+                      f"record at byte {offset}: over --max-bytes {max_bytes}", rel)
     if not data.strip():
-        return Reject(f"{rel}@{offset}", "empty", f"record at byte {offset}: empty body", rel)
+        return Reject(location(rel, {"offset": offset}), "empty", f"record at byte {offset}: empty body", rel)
     uri = record.rec_headers.get_header("WARC-Target-URI")
     extra = {
         "offset": offset,

@@ -191,3 +191,13 @@ def test_a_warc_cut_off_inside_its_last_gzip_member_keeps_the_records_before(tmp
     assert [r["url"] for r in got] == ["https://a.example/drought", "https://b.example/cinema"]
     (reject,) = [json.loads(line) for line in rejects.read_text().split("\n") if line]
     assert reject["reason"] == "decode-error" and reject["path"] == f"cut.warc.gz@{offsets[4]}"
+
+
+def test_a_warc_record_over_the_time_limit_is_named_by_its_offset(tmp_path):
+    offsets = build_warc(tmp_path / "cc.warc.gz")
+    rejects = tmp_path / "rejects.jsonl"
+    run("ingest", str(tmp_path / "cc.warc.gz"), "--timeout", "0.001", "--rejects", str(rejects), "--workers", "1",
+        "-q")
+    found = [json.loads(line) for line in rejects.read_text().split("\n") if line]
+    assert [(r["path"], r["reason"], r["file"]) for r in found] == [
+        (f"cc.warc.gz@{offset}", "timeout", "cc.warc.gz") for offset in (offsets[0], offsets[3], offsets[4])]
