@@ -20,11 +20,11 @@ from corpus import __version__
 from corpus.language import BACKENDS, backend_available
 from corpus.manifest import RunManifest
 from corpus.pipeline import DEFAULT_TIMEOUT, Ingest, IngestOptions
-from corpus.read import DEFAULT_MAX_BYTES, classify
+from corpus.read import DEFAULT_MAX_BYTES, classify, common_base
 from corpus.read_records import STDIN_RECORDS, open_stream
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex, locked
-from corpus.write import atomic_output, check_writable, dumps, write_jsonl
+from corpus.write import StagedOutputs, check_writable, dumps, write_jsonl
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -142,7 +142,8 @@ def main() -> None:
 @DEDUP_OPTIONS
 def ingest(paths: tuple[str, ...], stdin_format: str, **settings: Any) -> None:
     _check_paths(paths)
-    _run(lambda run: run.records(_paths_from(paths, stdin_format)), **settings)
+    base = common_base([p for p in paths if p != "-"] or ["."])
+    _run(lambda run: run.records(_paths_from(paths, stdin_format), base), **settings)
 
 
 @main.command()
@@ -161,7 +162,7 @@ def clean(source: str, stdin_format: str, **settings: Any) -> None:
     """
     _check_paths((source,))
     paths = (STDIN_RECORDS,) if source == "-" else (source,)
-    _run(lambda run: run.cleaned(paths), **settings)
+    _run(lambda run: run.cleaned(paths, common_base(paths if source != "-" else ["."])), **settings)
 
 
 @main.command()
@@ -192,7 +193,8 @@ def _run(produce: Callable[[Ingest], Iterator[dict]], *, output: str | None, rej
          strict: bool, manifest_path: str | None, quiet: bool, debug: bool, state_path: str | None = None,
          lock_wait: float = 600, languages: str | None = None, lang_backend: str = "langdetect",
          **settings: Any) -> None:
-    """One run of any command: checks first, then output, rejects, state and manifest, all or nothing."""
+    """One run of any command: checks first; then the outputs, written under temporary names; then the
+    state commit; then the outputs renamed into place. A failure before the renames changes nothing."""
     console = Console(stderr=True)
     if not backend_available(lang_backend):
         raise click.BadParameter(f"{lang_backend} is not installed: pip install 'newsclean[fast]'",
@@ -213,18 +215,21 @@ def _run(produce: Callable[[Ingest], Iterator[dict]], *, output: str | None, rej
             state = _open_state(stack, state_path, options, lock_wait, quiet) if state_path else None
             progress = stack.enter_context(_progress(console, quiet))
             task = progress.add_task("reading", total=None) if progress else None
-            rejects = stack.enter_context(atomic_output(rejects_path)) if rejects_path else None
+            staged = StagedOutputs()
+            stack.callback(staged.discard)  # however the run ends, no temporary file stays behind
+            rejects = staged.open(rejects_path) if rejects_path else None
             run = Ingest(options, on_file=(lambda: progress.advance(task)) if progress else None,
                          on_reject=(lambda r: rejects.write(dumps(asdict(r)) + "\n")) if rejects else None,
                          state=state, first_seen=started, manifest=manifest)
-            with ExitStack() as output_stack:
-                out: IO[str] = output_stack.enter_context(atomic_output(output)) if output else sys.stdout
-                write_jsonl(produce(run), out, flush_each=options.stream)
-                out.flush()
-            run.save_state()  # only once the output is safe
+            out: IO[str] = staged.open(output) if output else sys.stdout
+            write_jsonl(produce(run), out, flush_each=options.stream)
+            out.flush()
             if manifest is not None:
-                with atomic_output(manifest_path) as handle:
-                    handle.write(manifest.dumps(datetime.now(timezone.utc).isoformat(timespec="seconds"), run.stats))
+                finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
+                staged.open(manifest_path).write(manifest.dumps(finished, run.stats))
+            staged.finish()  # every output on disk under its temporary name
+            run.save_state()
+            staged.publish()
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(EXIT_OK)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
 
 import click
 
-from corpus.state import StateError, StateIndex, locked, stored_params
+from corpus.state import StateError, StateIndex, integrity_problem, locked, stored_params, utc_instant
 
 
 @click.group()
@@ -18,6 +17,7 @@ def state() -> None:
     \b
     Examples:
       newsclean state info nightly.db
+      newsclean state check nightly.db
       newsclean state prune nightly.db --before 2026-01-01
     """
 
@@ -48,31 +48,64 @@ def state_info(path: str) -> None:
         raise click.ClickException(str(err)) from err
 
 
+@state.command("check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def state_check(path: str) -> None:
+    """Check a state file's integrity (SQLite integrity_check), schema and parameters; exit 1 if unsound.
+
+    \b
+    Example:
+      newsclean state check nightly.db && cp nightly.db backup/
+    """
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            problem = integrity_problem(db, thorough=True)
+        finally:
+            db.close()
+        if problem:
+            raise StateError(f"{path} is damaged: {problem}")
+        index = _open_existing(path)
+        info = index.info()
+        index.close()
+    except (StateError, sqlite3.DatabaseError) as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"{path}: ok (schema {info['schema']}, {info['records']} records, {info['runs']} runs)")
+
+
 @state.command("prune")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--before", required=True, metavar="DATE",
-              help="Forget records first seen before this ISO date or time (UTC), e.g. 2026-01-01.")
+              help="Forget records first seen before this date (YYYY-MM-DD, UTC midnight) or date-time "
+                   "(YYYY-MM-DDTHH:MM[:SS], UTC unless it gives an offset such as +02:00).")
+@click.option("--all-ok", is_flag=True, help="Allow a prune that removes every record.")
 @click.option("--lock-wait", type=click.FloatRange(min=0), default=600, show_default=True,
               help="Seconds to wait for a run holding the state.")
-def state_prune(path: str, before: str, lock_wait: float) -> None:
+def state_prune(path: str, before: str, all_ok: bool, lock_wait: float) -> None:
     """Remove old records so the index does not grow without bound; prints how many went.
+
+    A prune that would remove every record is refused unless --all-ok is given.
 
     \b
     Example (keep 90 days, from cron):
       newsclean state prune nightly.db --before "$(date -u -d '90 days ago' +%F)"
     """
     try:
-        datetime.fromisoformat(before)
+        cutoff = utc_instant(before)
     except ValueError as err:
-        raise click.BadParameter(f"not an ISO date: {before}", param_hint="--before") from err
+        raise click.BadParameter(str(err), param_hint="--before") from err
     try:
         with locked(path, lock_wait):
             index = _open_existing(path)
             try:
-                removed = index.prune(before)
+                total = index.info()["records"]
+                if total and index.count_before(cutoff) == total and not all_ok:
+                    raise StateError(f"every one of the {total} records was first seen before {cutoff}: "
+                                     "nothing would remain (pass --all-ok to do it anyway)")
+                removed = index.prune(cutoff)
                 remaining = index.info()["records"]
             finally:
                 index.close()
     except (StateError, sqlite3.DatabaseError) as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"removed {removed} records first seen before {before}; {remaining} remain")
+    click.echo(f"removed {removed} records first seen before {cutoff}; {remaining} remain")

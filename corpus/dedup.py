@@ -29,6 +29,8 @@ import numpy as np
 import xxhash
 from datasketch import MinHash
 
+from corpus.identity import redelivered_id
+
 if TYPE_CHECKING:
     from corpus.state import StoredRecord
 
@@ -249,8 +251,9 @@ class Deduplicator:
         self._ids = bytearray()  # 16 bytes per document (our ids are 32 hex digits)
         self._other_ids: dict[int, str] = {}  # ids that are not (crawler ids from JSONL input)
         self._parent: dict[int, int] = {}  # only documents that joined a group
+        self._renamed: dict[int, str] = {}  # re-deliveries of records an earlier run stored
         self._earlier_index = earlier
-        self._earlier: dict[int, list[tuple[str, str]]] = {}  # index → [(first_seen, id)] it matches
+        self._earlier: dict[int, list[tuple[str, str, int]]] = {}  # index → [(first_seen, id, run)] it matches
 
     def _find(self, i: int) -> int:
         root = i
@@ -272,7 +275,7 @@ class Deduplicator:
         return jac >= self.params.jaccard or estimated_containment(a, b, jac) >= self.params.containment
 
     def id_of(self, index: int) -> str:
-        return self._other_ids.get(index) or self._ids[16 * index: 16 * index + 16].hex()
+        return self._renamed.get(index) or self._other_ids.get(index) or self._ids[16 * index: 16 * index + 16].hex()
 
     def signature_of(self, index: int) -> Signature | None:
         return self._store.get(index)
@@ -290,7 +293,7 @@ class Deduplicator:
         if sig is None:
             return []
         if self._earlier_index is not None:
-            matches = [(rec.first_seen, rec.id) for rec in self._earlier_index.lookup(sig)
+            matches = [(rec.first_seen, rec.id, rec.run) for rec in self._earlier_index.lookup(sig)
                        if self.is_match(sig, rec.signature)]
             if matches:
                 self._earlier[index] = matches
@@ -304,28 +307,43 @@ class Deduplicator:
         self._bands.add(index, keys)
         return matched
 
+    def _settle_earlier(self, index: int, cutoff: int | None, run_key: str) -> None:
+        """Keep the earlier-run matches this run may see (a rerun sees only runs before its first
+        one), and give a new id to a document whose own id an earlier run stored: it is that
+        record delivered again (see corpus.identity)."""
+        visible = [m for m in self._earlier.get(index, []) if cutoff is None or m[2] < cutoff]
+        if visible:
+            self._earlier[index] = visible
+        else:
+            self._earlier.pop(index, None)
+        own = self.id_of(index)
+        if any(m[1] == own for m in visible):
+            self._renamed[index] = redelivered_id(own, run_key)
+
     def _earlier_match(self, members: list[int]) -> str | None:
-        """The earliest earlier-run record the group copies; records with a member's own id are
-        this run's documents met again on a rerun, not earlier stories."""
-        own = {self.id_of(i) for i in members}
-        earlier = [m for i in members for m in self._earlier.get(i, []) if m[1] not in own]
+        """The earliest earlier-run record the group copies."""
+        earlier = [m for i in members for m in self._earlier.get(i, [])]
         return min(earlier)[1] if earlier else None
 
-    def decide(self, index: int, matched: list[int]) -> int | str:
+    def decide(self, index: int, matched: list[int], cutoff: int | None = None, run_key: str = "") -> int | str:
         """Stream-and-decide: the kept record for a document just added, final at once.
 
         The first document of a group (in input order) is kept; a group that copies an
         earlier run's record points to it.
         """
+        self._settle_earlier(index, cutoff, run_key)
         members = sorted({index, *matched, *(self._find(m) for m in matched)})
         earlier = self._earlier_match(members)
         return earlier if earlier is not None else self._find(index)
 
-    def groups(self) -> tuple[dict[int, int | str], set[int]]:
+    def groups(self, cutoff: int | None = None, run_key: str = "") -> tuple[dict[int, int | str], set[int]]:
         """After the run: (kept, followers). ``kept`` maps each document of a group, or with an
         earlier-run match, to its group's kept index (the most complete text, ties to the earliest)
         or to the earlier record's id; documents not in it stand alone. ``followers`` are the
-        documents that do not speak for their group (one vote per story for repeated lines)."""
+        documents that do not speak for their group (one vote per story for repeated lines).
+        ``cutoff`` and ``run_key``: see :meth:`_settle_earlier`."""
+        for index in list(self._earlier):
+            self._settle_earlier(index, cutoff, run_key)
         members: dict[int, list[int]] = {}
         for i in set(self._parent) | set(self._earlier):
             members.setdefault(self._find(i), []).append(i)

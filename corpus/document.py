@@ -26,11 +26,13 @@ def location(path: str, extra: dict[str, Any]) -> str:
 class Source:
     """Where a document came from; enough to find the exact input bytes again."""
 
-    path: str  # relative to the PATH argument it was found under, POSIX separators
-    abspath: str  # absolute path, used for the stable id (never written to records)
-    sha256: str
-    bytes: int
+    path: str  # distinct per input: relative to the common folder of the PATH arguments, POSIX separators
+    abspath: str  # absolute path, for messages and the state's record of where a story was seen
+    sha256: str | None  # of the whole input file as stored (None for standard input)
+    bytes: int | None
     format: str  # "html", "text", "warc", "jsonl" (with ".gz"/".zst" when compressed)
+    record_sha256: str = ""  # of this document's own bytes: the file, the WARC payload, the JSONL line
+    record_bytes: int = 0
     position: int = 0  # where in its file: 0, a WARC record's byte offset, a JSONL line number
     extra: dict[str, Any] = field(default_factory=dict)  # provenance of container records (WARC headers)
 
@@ -52,6 +54,7 @@ class Document:
     url: str | None = None
     sitename: str | None = None
     meta: dict[str, Any] | None = None  # a crawler record's own fields, passed through
+    source_id: str | None = None  # a crawler record's own id: kept, but it decides nothing
     lang: str | None = None
     lang_prob: float = 0.0
     duplicate_of: str | None = None
@@ -74,12 +77,15 @@ class Document:
             "lang_prob": self.lang_prob,
             "duplicate_of": self.duplicate_of,
             "text": self.text,
+            "source_id": self.source_id,
             "meta": self.meta,
             "provenance": {
                 "path": self.source.path,
                 "position": self.source.position,
                 "sha256": self.source.sha256,
                 "bytes": self.source.bytes,
+                "record_sha256": self.source.record_sha256,
+                "record_bytes": self.source.record_bytes,
                 "format": self.source.format,
                 "extractor": self.extractor,
                 "extractor_version": self.extractor_version,
@@ -93,14 +99,17 @@ class Document:
     def from_record(cls, record: dict[str, Any], abspath: str = "") -> Document:
         """A written record read back (``newsclean dedup``): the inverse of :meth:`to_record`."""
         prov = dict(record["provenance"])
-        known = ("path", "position", "sha256", "bytes", "format", "extractor", "extractor_version",
-                 "newsclean_version", "removed")
-        source = Source(path=prov["path"], abspath=abspath or prov["path"], sha256=prov["sha256"],
-                        bytes=prov["bytes"], format=prov["format"], position=prov.get("position", 0),
+        known = ("path", "position", "sha256", "bytes", "record_sha256", "record_bytes", "format", "extractor",
+                 "extractor_version", "newsclean_version", "removed")
+        source = Source(path=prov["path"], abspath=abspath or prov["path"], sha256=prov.get("sha256"),
+                        bytes=prov.get("bytes"), format=prov["format"], position=prov.get("position", 0),
+                        record_sha256=prov.get("record_sha256") or prov.get("sha256") or "",
+                        record_bytes=prov.get("record_bytes") or prov.get("bytes") or 0,
                         extra={k: v for k, v in prov.items() if k not in known})
         return cls(id=record["id"], source=source, text=record["text"], title=record.get("title"),
                    author=record.get("author"), date=record.get("date"), url=record.get("url"),
-                   sitename=record.get("sitename"), meta=record.get("meta"), lang=record.get("lang"),
+                   sitename=record.get("sitename"), meta=record.get("meta"), source_id=record.get("source_id"),
+                   lang=record.get("lang"),
                    lang_prob=record.get("lang_prob", 0.0), text_hash=record.get("text_hash"),
                    extractor=prov.get("extractor", ""), extractor_version=prov.get("extractor_version", ""),
                    removed=[Removal(r["rule"], r["text"]) for r in prov.get("removed", [])])

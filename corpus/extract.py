@@ -163,6 +163,7 @@ def extract(raw: RawInput) -> Document:
         if not getattr(doc, key):
             setattr(doc, key, value)
     doc.meta = raw.meta
+    doc.source_id = raw.source_id
     if raw.preset.get("title"):
         doc.text = _drop_leading_title(doc.text, doc.title)
     return doc

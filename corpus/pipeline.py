@@ -27,6 +27,7 @@ from corpus.clean import clean, remove_repeated_lines
 from corpus.dedup import Deduplicator, MinHashParams, Signature, signature, text_hash
 from corpus.document import Document, Reject
 from corpus.extract import extract
+from corpus.identity import RunFingerprint, RunIdentities
 from corpus.language import detect_language
 from corpus.manifest import RunManifest
 from corpus.read import DEFAULT_MAX_BYTES, RawInput, read_file
@@ -105,9 +106,15 @@ def handed_back(doc: Document, params: MinHashParams) -> Processed:
                      keys_of(doc.text, doc.title))
 
 
+def one_paragraph_per_line(text: str) -> str:
+    """Every kind of input leaves with the same layout: a paragraph per line, no blank lines."""
+    return "\n".join(line for line in text.split("\n") if line.strip())
+
+
 def process(raw: RawInput, params: MinHashParams, lang_backend: str = "langdetect") -> Processed:
     """Everything that needs only the one document: runs in a worker process."""
     doc = detect_language(clean(extract(raw)), lang_backend)
+    doc.text = one_paragraph_per_line(doc.text)
     doc.text_hash = text_hash(doc.text)
     return handed_back(doc, params)
 
@@ -172,14 +179,19 @@ class Ingest:
         self.stats = RunStats()
         self._dedup = Deduplicator(options.minhash, earlier=state)
         self._first_seen = first_seen  # when this run started: stored in the state, never in records
+        self._identities = RunIdentities()
+        self.fingerprint = RunFingerprint()
+        self._run = 0  # this run's number in the state (a rerun keeps its first number)
+        self._rerun = False
         self.manifest = manifest
         self._on_file = on_file or (lambda: None)
         self._on_reject = on_reject or (lambda reject: None)
 
-    def _jobs(self, paths: Iterable[str]) -> Iterator[Job]:
+    def _jobs(self, paths: Iterable[str], base: Path | None) -> Iterator[Job]:
         """What the workers get, in input order: files to read, and the records of WARC and JSONL
         files (read here, as streams, so that one large file still keeps every worker busy)."""
-        for item in read_inputs(paths, self.options.max_bytes, defer_files=True, on_file=self._on_input):
+        for item in read_inputs(paths, self.options.max_bytes, defer_files=True, on_file=self._on_input,
+                                base=base):
             if isinstance(item, Skip):
                 self.stats.skipped[item.reason] += 1
                 self._on_outcome(None, item.reason)  # the container being read
@@ -191,13 +203,13 @@ class Ingest:
             self.stats.skipped[reject.reason] += 1
         else:
             self.stats.rejects[reject.reason] += 1
-        self._on_outcome(reject.input, "rejects")
+        self._on_outcome(reject.input, reject.reason)
         self._on_reject(reject)
         self._on_file()
 
-    def _processed(self, paths: Iterable[str]) -> Iterator[Processed | Reject]:
+    def _processed(self, paths: Iterable[str], base: Path | None) -> Iterator[Processed | Reject]:
         """Reading and everything per document happen in the workers; results come back in input order."""
-        jobs = ((job, self.options) for job in self._jobs(paths))
+        jobs = ((job, self.options) for job in self._jobs(paths, base))
         if self.options.workers <= 1:
             yield from map(_read_and_process, jobs)
             return
@@ -205,9 +217,9 @@ class Ingest:
         with ctx.Pool(self.options.workers, initializer=_ignore_sigint) as pool:
             yield from pool.imap(_read_and_process, jobs, chunksize=4)
 
-    def _documents(self, paths: Iterable[str]) -> Iterator[Processed]:
+    def _documents(self, paths: Iterable[str], base: Path | None) -> Iterator[Processed]:
         """Processed documents that go on to dedup; rejects and other languages are counted here."""
-        for result in self._processed(paths):
+        for result in self._processed(paths, base):
             if isinstance(result, Reject):
                 self._reject(result)
                 continue
@@ -220,16 +232,18 @@ class Ingest:
                 self.stats.filtered_language += 1
                 self._on_outcome(result.input, "other-language")
                 continue
+            result.id = self._identities.assign(result.id)
             yield result
 
-    def records(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
-        """``newsclean ingest``: every stage, from files (or stdin records) to output records."""
-        return self._decide(self._documents(paths))
+    def records(self, paths: Iterable[str], base: Path | None = None) -> Iterator[dict[str, Any]]:
+        """``newsclean ingest``: every stage, from files (or stdin records) to output records.
+        ``base``: the folder record paths are shown relative to (see :func:`corpus.read.common_base`)."""
+        return self._decide(self._documents(paths, base))
 
-    def cleaned(self, paths: Iterable[str]) -> Iterator[dict[str, Any]]:
+    def cleaned(self, paths: Iterable[str], base: Path | None = None) -> Iterator[dict[str, Any]]:
         """``newsclean clean``: the per-document stages only; no dedup, no corpus-level rule."""
-        for done in self._documents(paths):
-            yield from self._finish(Document.from_spool(json.loads(done.spool)), 0, 0, set())
+        for done in self._documents(paths, base):
+            yield from self._finish(self._restore(done), 0, 0, set())
 
     def deduplicated(self, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """``newsclean dedup``: the corpus-level stages on records written by ``newsclean clean``."""
@@ -238,21 +252,35 @@ class Ingest:
     def _from_records(self, records: Iterable[dict[str, Any]]) -> Iterator[Processed]:
         for record in records:
             self.stats.files += 1
-            yield handed_back(Document.from_record(record), self.options.minhash)
+            done = handed_back(Document.from_record(record), self.options.minhash)
+            done.id = self._identities.assign(done.id)
+            yield done
+
+    @staticmethod
+    def _restore(done: Processed) -> Document:
+        doc = Document.from_spool(json.loads(done.spool))
+        doc.id = done.id  # the run's final id (a second byte-identical copy gets its own)
+        return doc
 
     def _decide(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
         if self.state is not None:
             self.state.begin()  # the run's one write transaction, committed by save_state()
+            self._run = self.state.next_run()
         if self.options.stream:
             yield from self._stream(documents)
         else:
             yield from self._batch(documents)
 
     def _stream(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
+        """Stream-and-decide. The run's fingerprint is known only at its end, so a record the state
+        already holds is always taken as a re-delivery (see the README's "Streaming" section)."""
         for index, done in enumerate(documents):
+            self.fingerprint.add(done.id)
             matched = self._dedup.add(index, done.signature, done.id)
-            doc = Document.from_spool(json.loads(done.spool))
-            yield from self._finish(doc, self._dedup.decide(index, matched), index, set())
+            kept = self._dedup.decide(index, matched, None, f"run-{self._run}")
+            doc = self._restore(done)
+            doc.id = self._dedup.id_of(index)  # renamed when an earlier run stored the same record
+            yield from self._finish(doc, kept, index, set())
 
     def _batch(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
         threshold = self.options.repeated_line_min_groups
@@ -262,24 +290,40 @@ class Ingest:
             count = 0
             for index, done in enumerate(documents):
                 spool.write(done.spool + "\n")
+                self.fingerprint.add(done.id)
                 self._dedup.add(index, done.signature, done.id)
                 if lines is not None:
                     lines.sketch(done.line_keys)
                     np.array([len(done.line_keys)], dtype=np.uint32).tofile(line_spool)
                     done.line_keys.tofile(line_spool)
                 count += 1
-            kept_of, followers = self._dedup.groups()
+            kept_of, followers = self._dedup.groups(*self._run_identity())
             repeated = self._repeated_lines(lines, line_spool, count, followers) if lines is not None else set()
             spool.seek(0)
             line_spool.seek(0)
             for index in range(count):
                 doc = Document.from_spool(json.loads(spool.readline()))
+                doc.id = self._dedup.id_of(index)
                 has_repeated = bool(repeated) and not repeated.isdisjoint(self._keys_at(line_spool).tolist())
                 yield from self._finish(doc, kept_of.get(index, index), index, repeated if has_repeated else set())
 
+    def _run_identity(self) -> tuple[int | None, str]:
+        """(cutoff, run key) once the whole run is known: a rerun sees the state as it was before
+        its first run; a new run sees all of it and re-ids what earlier runs stored."""
+        fingerprint = self.fingerprint.hexdigest()
+        if self.state is None:
+            return None, fingerprint
+        first = self.state.rerun_of(fingerprint)
+        if first is not None:
+            self._run, self._rerun = first, True
+        return first, fingerprint
+
     def save_state(self) -> int:
-        """Commit this run's kept records to the state; call once the output is safe."""
-        return self.state.commit() if self.state is not None else 0
+        """Commit this run's kept records to the state; call once the outputs are written."""
+        if self.state is None:
+            return 0
+        return self.state.commit(self._run, self.fingerprint.hexdigest(), self._first_seen,
+                                 "stream" if self.options.stream else "batch", rerun=self._rerun)
 
     @staticmethod
     def _repeated_lines(lines: RepeatedLines, line_spool: IO[bytes], count: int, followers: set[int]) -> set[int]:
@@ -319,7 +363,7 @@ class Ingest:
                 return
             doc.duplicate_of = kept if isinstance(kept, str) else self._dedup.id_of(kept)
         elif self.state is not None and (sig := self._dedup.signature_of(index)) is not None:
-            self.state.add(doc.id, doc.source.abspath, sig, self._first_seen)
+            self.state.add(doc.id, doc.source.path, sig, self._first_seen, self._run)
         for removal in doc.removed:
             self.stats.removed_by_rule[removal.rule] += removal.text.count("\n") + 1
         self.stats.records += 1

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.document import Reject, Source
+from corpus.identity import record_id
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 TEXT_SUFFIXES = {".txt"}
@@ -44,11 +45,14 @@ class RawInput:
     preset: dict[str, str] = field(default_factory=dict)  # metadata the input states (crawler JSONL)
     fallback: dict[str, str] = field(default_factory=dict)  # used when the page has none (WARC target URI)
     meta: dict[str, Any] | None = None  # a crawler record's other fields, passed through
+    source_id: str | None = None  # a crawler record's own id
 
 
-def document_id(abspath: str, position: int) -> str:
-    """Stable across runs, unique per input document (two copies of a file differ by path)."""
-    return hashlib.sha256(f"{abspath}#{position}".encode()).hexdigest()[:32]
+def common_base(paths: Iterable[str]) -> Path | None:
+    """The folder the PATH arguments have in common: records name inputs relative to it, so two
+    same-named files under different arguments stay distinct, and moving the crawl changes nothing."""
+    folders = [os.path.abspath(p) if _is_dir(Path(p)) else os.path.dirname(os.path.abspath(p)) for p in paths]
+    return Path(os.path.commonpath(folders)) if folders else None
 
 
 def walk(paths: Iterable[str]) -> Iterator[tuple[Path, Path]]:
@@ -124,9 +128,9 @@ def zstd_available() -> bool:
 
 
 def relative_path(path: Path, root: Path) -> str:
-    """The path as records show it: relative to the PATH argument it was found under, POSIX."""
+    """The path as records show it: relative to ``root`` (see :func:`common_base`), POSIX."""
     try:
-        rel = path.relative_to(root).as_posix()
+        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
     except ValueError:
         rel = path.as_posix()
     return path.name if rel == "." else rel
@@ -136,6 +140,11 @@ def check_readable(path: Path, rel: str, kind: str | None, compression: str | No
     """The checks every file gets before its content is read."""
     if path.name.startswith("."):
         return Reject(rel, "hidden", "hidden file skipped")
+    if path.is_symlink() and not path.exists():
+        try:
+            path.stat()
+        except OSError as err:
+            return Reject(rel, "unreadable", f"a symbolic link that cannot be followed: {err.strerror or err}")
     if kind is None:
         return Reject(rel, "unsupported-type", f"no reader for {path.suffix or 'files without an extension'}")
     if compression == "zst" and not zstd_available():
@@ -211,15 +220,17 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Raw
         return Reject(rel, "binary", "binary content, not text or HTML")
     if kind == "html" and not looks_html(data):
         kind = "text"  # named .html but holds no markup: read it as the text it is
-    abspath = os.path.abspath(path)
+    digest = hashlib.sha256(raw).hexdigest()
     source = Source(
         path=rel,
-        abspath=abspath,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        abspath=os.path.abspath(path),
+        sha256=digest,
         bytes=len(raw),
         format=kind + (f".{compression}" if compression else ""),
+        record_sha256=digest,
+        record_bytes=len(raw),
     )
-    return RawInput(id=document_id(abspath, 0), source=source, data=data, kind=kind)
+    return RawInput(id=record_id(digest), source=source, data=data, kind=kind)
 
 
 def _unzstd(raw: bytes, limit: int) -> bytes:

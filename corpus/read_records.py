@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from corpus.document import Reject, Source, location
+from corpus.identity import record_id
 from corpus.read import (
     DEFAULT_MAX_BYTES,
     RawInput,
     check_readable,
     classify,
-    document_id,
     read_file,
     relative_path,
     walk,
@@ -45,13 +45,16 @@ class Skip:
 
 
 def read_inputs(paths: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES, *, defer_files: bool = False,
-                on_file: Callable[[str, Path | None], None] | None = None,
+                on_file: Callable[[str, Path | None], None] | None = None, base: Path | None = None,
                 ) -> Iterator[RawInput | Reject | Skip | tuple[Path, Path]]:
     """The reader stage: every input under ``paths`` as documents, rejects and skips, in order.
 
     One-document files (HTML, text) are read here, or with ``defer_files`` handed on as
     (path, root) for a worker to read with :func:`corpus.read.read_file`; WARC and JSONL
     files are always streamed here. ``on_file`` hears of every input file (rel, path).
+    With ``base`` (the PATH arguments' common folder) paths are shown relative to it, or,
+    when outside it (listed on stdin), relative to the working folder or absolute; without
+    it, relative to the PATH argument they were found under.
     """
     notify = on_file or (lambda rel, path: None)
     for arg in paths:
@@ -59,7 +62,8 @@ def read_inputs(paths: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES, *, def
             notify("<stdin>", None)
             yield from jsonl_records(sys.stdin.buffer, "<stdin>", "<stdin>", "jsonl", max_bytes)
             continue
-        for path, root in walk([arg]):
+        for path, found_under in walk([arg]):
+            root = found_under if base is None else base if _is_under(path, base) else Path.cwd()
             kind, compression = classify(path)
             rel = relative_path(path, root)
             notify(rel, path)
@@ -73,11 +77,23 @@ def read_inputs(paths: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES, *, def
                 yield from _jsonl_file(path, rel, compression, max_bytes)
 
 
+def _is_under(path: Path, base: Path) -> bool:
+    return os.path.abspath(path).startswith(os.path.join(os.path.abspath(base), ""))
+
+
+def _file_identity(path: Path) -> tuple[str | None, int | None]:
+    """(sha256, size) of a container file as stored, for its records' provenance."""
+    try:
+        return hash_file(path), path.stat().st_size
+    except OSError:
+        return None, None
+
+
 def _jsonl_file(path: Path, rel: str, compression: str | None, max_bytes: int) -> Iterator[RawInput | Reject]:
     fmt = "jsonl" + (f".{compression}" if compression else "")
     try:
         with open_stream(path, compression) as stream:
-            yield from jsonl_records(stream, rel, os.path.abspath(path), fmt, max_bytes)
+            yield from jsonl_records(stream, rel, os.path.abspath(path), fmt, max_bytes, _file_identity(path))
     except (OSError, EOFError) as err:  # a truncated .gz: the lines before it went through
         yield Reject(rel, "decode-error", f"stream ends early: {err}", rel)
 
@@ -94,13 +110,14 @@ def open_stream(path: Path, compression: str | None) -> IO[bytes]:
     return open(path, "rb")  # noqa: SIM115 - closed by the caller
 
 
-def _source(rel: str, abspath: str, position: int, fmt: str, data: bytes, extra: dict[str, Any]) -> Source:
-    return Source(path=rel, abspath=abspath, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
-                  format=fmt, position=position, extra=extra)
+def _source(rel: str, abspath: str, position: int, fmt: str, record: bytes, extra: dict[str, Any],
+            file: tuple[str | None, int | None]) -> Source:
+    return Source(path=rel, abspath=abspath, sha256=file[0], bytes=file[1], format=fmt, position=position,
+                  record_sha256=hashlib.sha256(record).hexdigest(), record_bytes=len(record), extra=extra)
 
 
-def jsonl_records(stream: IO[bytes], rel: str, abspath: str, fmt: str,
-                  max_bytes: int) -> Iterator[RawInput | Reject]:
+def jsonl_records(stream: IO[bytes], rel: str, abspath: str, fmt: str, max_bytes: int,
+                  file: tuple[str | None, int | None] = (None, None)) -> Iterator[RawInput | Reject]:
     """One document per line: an object with ``html`` or ``text``; other fields kept under ``meta``."""
     for number, line in enumerate(stream, 1):
         if not line.strip():
@@ -125,9 +142,10 @@ def jsonl_records(stream: IO[bytes], rel: str, abspath: str, fmt: str,
         preset = {k: str(obj[k]) for k in ("url", "title", "date", "author") if obj.get(k) not in (None, "")}
         meta = {k: v for k, v in obj.items() if k not in JSONL_FIELDS}
         data = body.encode("utf-8")
-        source = _source(rel, abspath, number, fmt, data, {"line": number})
-        doc_id = str(obj["id"]) if obj.get("id") not in (None, "") else document_id(abspath, number)
-        yield RawInput(id=doc_id, source=source, data=data, kind=kind, preset=preset, meta=meta or None)
+        source = _source(rel, abspath, number, fmt, line.rstrip(b"\r\n"), {"line": number}, file)
+        source_id = str(obj["id"]) if obj.get("id") not in (None, "") else None
+        yield RawInput(id=record_id(source.record_sha256), source=source, data=data, kind=kind, preset=preset,
+                       meta=meta or None, source_id=source_id)
 
 
 def warc_records(path: Path, rel: str, abspath: str, max_bytes: int) -> Iterator[RawInput | Reject | Skip]:
@@ -136,6 +154,7 @@ def warc_records(path: Path, rel: str, abspath: str, max_bytes: int) -> Iterator
     from warcio.archiveiterator import ArchiveIterator
 
     fmt = "warc.gz" if path.name.lower().endswith(".gz") else "warc"
+    file = _file_identity(path)
     with open(path, "rb") as handle:
         start = 0
         while True:
@@ -146,7 +165,8 @@ def warc_records(path: Path, rel: str, abspath: str, max_bytes: int) -> Iterator
                 for record in records:
                     # warcio finds a record's offset by reading it to the end: body first, offset after
                     item = _warc_document(record, rel, abspath,
-                                          lambda base=start, it=records: base + it.get_record_offset(), fmt, max_bytes)
+                                          lambda base=start, it=records: base + it.get_record_offset(), fmt, max_bytes,
+                                          file)
                     records.read_to_end()
                     next_start = start + records.get_record_offset() + records.get_record_length()
                     if item is not None:
@@ -162,7 +182,7 @@ def warc_records(path: Path, rel: str, abspath: str, max_bytes: int) -> Iterator
 
 
 def _warc_document(record: Any, rel: str, abspath: str, offset_of: Callable[[], int], fmt: str,  # noqa: ANN401
-                   max_bytes: int) -> RawInput | Reject | Skip | None:
+                   max_bytes: int, file: tuple[str | None, int | None]) -> RawInput | Reject | Skip | None:
     if record.rec_type != "response":
         return Skip("warc-not-response") if record.rec_type in ("request", "metadata", "resource",
                                                                 "revisit") else None
@@ -186,8 +206,8 @@ def _warc_document(record: Any, rel: str, abspath: str, offset_of: Callable[[], 
         "warc_target_uri": uri,
         "warc_date": record.rec_headers.get_header("WARC-Date"),
     }
-    source = _source(rel, abspath, offset, fmt, data, extra)
-    return RawInput(id=document_id(abspath, offset), source=source, data=data, kind="html",
+    source = _source(rel, abspath, offset, fmt, data, extra, file)
+    return RawInput(id=record_id(source.record_sha256), source=source, data=data, kind="html",
                     fallback={"url": uri} if uri else {})
 
 

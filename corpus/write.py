@@ -1,12 +1,20 @@
-"""Stage 5: write records as JSON Lines, to stdout or atomically to a file."""
+"""Stage 5: write records as JSON Lines, to stdout or to files that appear only when the run succeeds.
+
+A run's outputs (records, rejects, manifest) are first written to temporary files beside their
+targets (:class:`StagedOutputs`); the state is committed next; only then are the temporary
+files renamed over last night's. A failure at any point before the renames leaves every old
+file, and the state, as they were. ``-o FILE.gz`` and ``-o FILE.zst`` are compressed as named.
+"""
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,22 +31,97 @@ def check_writable(path: str) -> None:
         raise FileNotFoundError(f"no such folder: {folder}")
     if not os.access(folder, os.W_OK):
         raise PermissionError(f"cannot write in {folder}")
+    if path.lower().endswith(".zst"):
+        try:
+            import zstandard  # noqa: F401 - the optional "zstd" extra
+        except ImportError:
+            raise OSError(f"{path}: writing .zst needs the zstd extra: pip install 'newsclean[zstd]'") from None
+
+
+class StagedFile:
+    """One output under a temporary name beside its target, compressed as the target's name says."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        folder = Path(path).resolve().parent
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".part", dir=folder)
+        self._raw = os.fdopen(fd, "wb")
+        self._compressor: Any = None
+        binary: IO[bytes] = self._raw
+        lowered = path.lower()
+        if lowered.endswith(".gz"):  # no name and no time in the header: reruns stay byte-identical
+            self._compressor = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0)
+            binary = self._compressor
+        elif lowered.endswith(".zst"):
+            import zstandard
+
+            self._compressor = zstandard.ZstdCompressor().stream_writer(self._raw, closefd=False)
+            binary = self._compressor
+        self.handle: IO[str] = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")  # type: ignore[arg-type]
+        self._closed = False
+
+    def finish(self) -> None:
+        """Flush, end the compressed stream and fsync: the bytes are on disk, not yet under the name."""
+        self.handle.flush()
+        if self._compressor is not None:
+            self.handle.detach()
+            self._compressor.close()
+        else:
+            self.handle.detach()
+        self._raw.flush()
+        os.fsync(self._raw.fileno())
+        self._raw.close()
+        self._closed = True
+
+    def publish(self) -> None:
+        os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        if not self._closed:
+            with suppress(OSError):
+                self._raw.close()
+        Path(self.tmp).unlink(missing_ok=True)
+
+
+class StagedOutputs:
+    """A run's output files: all written, then (after the state commit) all renamed into place."""
+
+    def __init__(self) -> None:
+        self._files: list[StagedFile] = []
+        self._published = False
+
+    def open(self, path: str) -> IO[str]:
+        staged = StagedFile(path)
+        self._files.append(staged)
+        return staged.handle
+
+    def finish(self) -> None:
+        for staged in self._files:
+            staged.finish()
+
+    def publish(self) -> None:
+        for staged in self._files:
+            staged.publish()
+        self._published = True
+
+    def discard(self) -> None:
+        """Remove whatever was not published (called however the run ends)."""
+        if not self._published:
+            for staged in self._files:
+                staged.discard()
 
 
 @contextmanager
 def atomic_output(path: str) -> Iterator[IO[str]]:
     """A file that appears at ``path`` only when the block ends without an error."""
-    folder = Path(path).resolve().parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".part", dir=folder)
+    outputs = StagedOutputs()
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        handle = outputs.open(path)
+        yield handle
+        outputs.finish()
+        outputs.publish()
+    finally:
+        outputs.discard()
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], out: IO[str], flush_each: bool = False) -> int:

@@ -113,7 +113,8 @@ def test_paths_from_stdin(tmp_path, run_cli):
     a = write(tmp_path / "a.txt", "\n".join(STORY))
     write(tmp_path / "b.txt", "Another text that is not listed on stdin at all.")
     code, records, _ = run_cli("ingest", "-", "--workers", "1", input=f"{a}\n")
-    assert code == 0 and [r["provenance"]["path"] for r in records] == ["a.txt"]
+    # a path listed on stdin is shown as given (outside the working folder: absolute)
+    assert code == 0 and [r["provenance"]["path"] for r in records] == [a.as_posix()]
 
 
 def test_usage_errors_exit_2_before_any_work(tmp_path, run_cli):
@@ -189,4 +190,4 @@ def test_stream_mode_writes_as_it_goes_and_keeps_the_first_copy(tmp_path):
     line = proc.stdout.readline()
     proc.stdin.close()
     proc.wait(timeout=30)
-    assert json.loads(line)["provenance"]["path"] == "b-full.txt"
+    assert json.loads(line)["provenance"]["path"] == (tmp_path / "b-full.txt").as_posix()

@@ -103,7 +103,7 @@ def test_run_failure_is_one_line_and_exit_1(tmp_path, monkeypatch):
 
     from cli.main import main
 
-    def explode(self, paths):
+    def explode(self, paths, base=None):
         raise RuntimeError("disk full")
         yield  # pragma: no cover
 

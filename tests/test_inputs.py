@@ -110,7 +110,8 @@ def test_jsonl_input_keeps_fields_passes_meta_and_rejects_broken_lines(tmp_path)
     write(tmp_path / "feed.jsonl.gz", gzip.compress(("\n".join(lines) + "\n").encode()))
     rejects = tmp_path / "rejects.jsonl"
     got = records(run("ingest", str(tmp_path / "feed.jsonl.gz"), "--rejects", str(rejects), "-q"))
-    assert [r["id"] for r in got] == ["crawl-1", "crawl-2"]
+    assert [r["source_id"] for r in got] == ["crawl-1", "crawl-2"], "the crawler's id is kept, as source_id"
+    assert len({r["id"] for r in got}) == 2 and not {r["id"] for r in got} & {"crawl-1", "crawl-2"}
     first = got[0]
     assert first["title"] == "Reservoirs low" and first["date"] == "2026-11-23"
     assert first["url"] == "https://c.example/drought" and first["meta"] == {"source": "crawler-7", "lang_hint": "en"}
@@ -136,10 +137,10 @@ def test_one_stream_across_warc_jsonl_and_pages_with_stdin_records(tmp_path):
     got = records(run("ingest", str(tmp_path / "cc.warc.gz"), "-", str(tmp_path / "pages"), "--stdin-format",
                       "jsonl", "--keep-duplicates", "-q", stdin=feed))
     paths = [r["provenance"]["path"] for r in got]
-    assert paths == ["cc.warc.gz"] * 3 + ["<stdin>", "drought-copy.txt"]
+    assert paths == ["cc.warc.gz"] * 3 + ["<stdin>", "pages/drought-copy.txt"], "relative to the arguments' folder"
     by_url = {r["url"]: r for r in got}
     assert by_url["https://d.example/market"]["duplicate_of"] == by_url["https://b.example/market"]["id"]
-    copy = next(r for r in got if r["provenance"]["path"] == "drought-copy.txt")
+    copy = next(r for r in got if r["provenance"]["path"] == "pages/drought-copy.txt")
     assert copy["duplicate_of"] == by_url["https://a.example/drought"]["id"], "WARC page and text copy meet"
 
 
@@ -154,11 +155,12 @@ def test_clean_then_dedup_gives_what_ingest_gives(tmp_path):
     pipe = (f"{sys.executable} -m cli clean - -q < {feed} | "
             f"{sys.executable} -m cli dedup - --keep-duplicates --state {state_b} -q")
     piped = subprocess.run(["bash", "-o", "pipefail", "-c", pipe], capture_output=True, text=True, check=True).stdout
-    strip = [{**r, "provenance": {k: v for k, v in r["provenance"].items() if k != "path"}}
+    file_level = ("path", "sha256", "bytes")  # a file, then stdin (which has no file hash)
+    strip = [{**r, "provenance": {k: v for k, v in r["provenance"].items() if k not in file_level}}
              for r in map(json.loads, ingested.splitlines())]
-    strip_piped = [{**r, "provenance": {k: v for k, v in r["provenance"].items() if k != "path"}}
+    strip_piped = [{**r, "provenance": {k: v for k, v in r["provenance"].items() if k not in file_level}}
                    for r in map(json.loads, piped.splitlines())]
-    assert strip == strip_piped, "only the input's name differs (a file, then stdin)"
+    assert strip == strip_piped, "only the input's name and file hash differ; ids are the same"
     assert sum(r["duplicate_of"] is not None for r in strip) == 1
     cleaned = records(run("clean", str(feed), "-q"))
     assert all(r["duplicate_of"] is None for r in cleaned) and len(cleaned) == 4
@@ -177,7 +179,7 @@ def test_manifest_says_what_became_of_every_input(tmp_path):
     inputs = {i["path"]: i for i in doc["inputs"]}
     assert inputs["cc.warc.gz"]["outcomes"] == {"records": 3, "warc-not-200": 1, "warc-not-html": 1}
     assert inputs["copy.txt"]["outcomes"] == {"duplicates": 1}
-    assert inputs["empty.txt"]["outcomes"] == {"rejects": 1}
+    assert inputs["empty.txt"]["outcomes"] == {"empty": 1}, "rejects are counted by reason"
     assert len(inputs["copy.txt"]["sha256"]) == 64
     assert doc["started"] not in out.read_text() and doc["finished"] not in out.read_text(), "no run time in records"
 

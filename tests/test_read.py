@@ -31,12 +31,22 @@ def test_extension_is_confirmed_by_sniffing(tmp_path):
     assert items["empty.txt"].reason == "empty"
 
 
-def test_ids_are_stable_and_distinct_for_identical_files(tmp_path):
+def test_ids_come_from_the_bytes_and_copies_in_one_run_get_their_own(tmp_path):
+    from corpus.identity import RunIdentities
+
     write(tmp_path / "x" / "story.txt", "Same words.")
     write(tmp_path / "y" / "story.txt", "Same words.")
+    write(tmp_path / "z" / "other.txt", "Other words.")
     first = [i.id for i in read_inputs([str(tmp_path)])]
-    again = [i.id for i in read_inputs([str(tmp_path)])]
-    assert first == again and len(set(first)) == 2
+    moved = tmp_path.parent / (tmp_path.name + "-moved")
+    tmp_path.rename(moved)
+    assert [i.id for i in read_inputs([str(moved)])] == first, "paths never enter an id"
+    assert first[0] == first[1] != first[2], "the reader's id is the bytes' id"
+    identities = RunIdentities()
+    final = [identities.assign(doc_id) for doc_id in first]
+    assert final[0] == first[0] and len(set(final)) == 3, "a second byte-identical copy gets an id of its own"
+    again = RunIdentities()
+    assert [again.assign(doc_id) for doc_id in first] == final, "and the same one on every run"
 
 
 def test_truncated_gzip_is_a_reject_not_a_crash(tmp_path):
