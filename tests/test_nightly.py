@@ -192,3 +192,24 @@ def test_output_is_compressed_as_named(tmp_path, suffix):
     assert out.read_bytes() == first, "compressed output is byte-identical on a rerun"
     deduped = records(cli("dedup", str(out), "-q").stdout)
     assert [story_of(r) for r in deduped] == ["flood"], "newsclean reads its own compressed output"
+
+
+def test_stream_mode_takes_a_stored_record_as_a_redelivery(tmp_path):
+    state = tmp_path / "state.db"
+    night1 = "\n".join(line(*arrival) for arrival in NIGHTS[0]) + "\n"
+    first = records(cli("ingest", "-", "--stdin-format", "jsonl", "--stream", "--state", str(state), "-q",
+                        stdin=night1).stdout)
+    again = records(cli("ingest", "-", "--stdin-format", "jsonl", "--stream", "--state", str(state),
+                        "--keep-duplicates", "-q", stdin=night1).stdout)
+    assert [r["duplicate_of"] for r in again] == [r["id"] for r in first], "as the README says"
+    assert not {r["id"] for r in again} & {r["id"] for r in first} and stored(state) == 2
+
+
+def test_a_link_loop_is_unreadable_not_an_unsupported_type(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "loop.html").symlink_to(tmp_path / "in" / "loop.html")
+    write(tmp_path / "in" / "story.txt", "Flood waters rise in the valley\n\n" + "\n\n".join(STORIES["flood"]))
+    rejects = tmp_path / "rejects.jsonl"
+    cli("ingest", str(tmp_path / "in"), "--rejects", str(rejects), "-q")
+    (reject,) = records(rejects.read_text())
+    assert reject["reason"] == "unreadable" and reject["path"] == "loop.html" and "link" in reject["message"]
