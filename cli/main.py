@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, nullcontext
 from dataclasses import asdict
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -17,11 +15,12 @@ from rich.console import Console
 
 from cli.state_commands import state
 from corpus import __version__
+from corpus.document import Reject
 from corpus.language import BACKENDS, backend_available
 from corpus.manifest import RunManifest
 from corpus.pipeline import DEFAULT_TIMEOUT, Ingest, IngestOptions
-from corpus.read import DEFAULT_MAX_BYTES, classify, common_base
-from corpus.read_records import STDIN_RECORDS, open_stream
+from corpus.read import DEFAULT_MAX_BYTES, common_base
+from corpus.read_records import STDIN_RECORDS, newsclean_records, path_list
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex, locked
 from corpus.write import StagedOutputs, check_writable, dumps, write_jsonl
@@ -47,29 +46,14 @@ Examples:
 """
 
 
-def _paths_from(args: tuple[str, ...], stdin_format: str) -> Iterator[str]:
+def _paths_from(args: tuple[str, ...], stdin_format: str) -> Iterator[str | Reject]:
     for arg in args:
         if arg == "-" and stdin_format == "jsonl":
             yield STDIN_RECORDS
         elif arg == "-":
-            yield from (line.rstrip("\n") for line in sys.stdin if line.strip())
+            yield from path_list(sys.stdin.buffer)
         else:
             yield arg
-
-
-def _records_from(source: str) -> Iterator[dict]:
-    """newsclean records, one JSON object per line, from a file (maybe compressed) or stdin."""
-    if source == "-":
-        stream: IO[bytes] = sys.stdin.buffer
-    else:
-        stream = open_stream(Path(source), classify(Path(source))[1])
-    with stream:
-        for number, line in enumerate(stream, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise click.ClickException(f"{source}:{number}: not a JSON record ({err})") from err
 
 
 def _parse_languages(value: str | None) -> set[str] | None:
@@ -180,7 +164,7 @@ def dedup(source: str, **settings: Any) -> None:
       newsclean dedup cleaned.jsonl --state nightly.db --keep-duplicates
     """
     _check_paths((source,))
-    _run(lambda run: run.deduplicated(_records_from(source)), workers=1, **settings)
+    _run(lambda run: run.deduplicated(newsclean_records(source, run.options.max_bytes)), workers=1, **settings)
 
 
 def _check_paths(paths: tuple[str, ...]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from corpus import __version__
 from corpus.dedup import MinHashParams
+from corpus.read import is_regular_file
 from corpus.read_records import hash_file
 from corpus.rules import rules_fingerprint
 
@@ -45,8 +46,8 @@ class RunManifest:
 
     def add_input(self, rel: str, path: Path | None) -> None:
         """An input file (or stdin); hashed here, in blocks, only because a manifest was asked for."""
-        entry: dict[str, Any] = {"path": rel}
-        if path is not None:
+        entry: dict[str, Any] = {"path": rel, "sha256": None, "bytes": None}
+        if path is not None and is_regular_file(path):  # never a FIFO or a device: they would block or never end
             try:
                 entry["sha256"] = hash_file(path)
                 entry["bytes"] = path.stat().st_size

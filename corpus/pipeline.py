@@ -187,7 +187,7 @@ class Ingest:
         self._on_file = on_file or (lambda: None)
         self._on_reject = on_reject or (lambda reject: None)
 
-    def _jobs(self, paths: Iterable[str], base: Path | None) -> Iterator[Job]:
+    def _jobs(self, paths: Iterable[str | Reject], base: Path | None) -> Iterator[Job]:
         """What the workers get, in input order: files to read, and the records of WARC and JSONL
         files (read here, as streams, so that one large file still keeps every worker busy)."""
         for item in read_inputs(paths, self.options.max_bytes, defer_files=True, on_file=self._on_input,
@@ -207,7 +207,7 @@ class Ingest:
         self._on_reject(reject)
         self._on_file()
 
-    def _processed(self, paths: Iterable[str], base: Path | None) -> Iterator[Processed | Reject]:
+    def _processed(self, paths: Iterable[str | Reject], base: Path | None) -> Iterator[Processed | Reject]:
         """Reading and everything per document happen in the workers; results come back in input order."""
         jobs = ((job, self.options) for job in self._jobs(paths, base))
         if self.options.workers <= 1:
@@ -217,7 +217,7 @@ class Ingest:
         with ctx.Pool(self.options.workers, initializer=_ignore_sigint) as pool:
             yield from pool.imap(_read_and_process, jobs, chunksize=4)
 
-    def _documents(self, paths: Iterable[str], base: Path | None) -> Iterator[Processed]:
+    def _documents(self, paths: Iterable[str | Reject], base: Path | None) -> Iterator[Processed]:
         """Processed documents that go on to dedup; rejects and other languages are counted here."""
         for result in self._processed(paths, base):
             if isinstance(result, Reject):
@@ -235,7 +235,7 @@ class Ingest:
             result.id = self._identities.assign(result.id)
             yield result
 
-    def records(self, paths: Iterable[str], base: Path | None = None) -> Iterator[dict[str, Any]]:
+    def records(self, paths: Iterable[str | Reject], base: Path | None = None) -> Iterator[dict[str, Any]]:
         """``newsclean ingest``: every stage, from files (or stdin records) to output records.
         ``base``: the folder record paths are shown relative to (see :func:`corpus.read.common_base`)."""
         return self._decide(self._documents(paths, base))
@@ -245,14 +245,24 @@ class Ingest:
         for done in self._documents(paths, base):
             yield from self._finish(self._restore(done), 0, 0, set())
 
-    def deduplicated(self, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def deduplicated(self, records: Iterable[tuple[str, dict[str, Any]] | Reject]) -> Iterator[dict[str, Any]]:
         """``newsclean dedup``: the corpus-level stages on records written by ``newsclean clean``."""
         return self._decide(self._from_records(records))
 
-    def _from_records(self, records: Iterable[dict[str, Any]]) -> Iterator[Processed]:
-        for record in records:
+    def _from_records(self, records: Iterable[tuple[str, dict[str, Any]] | Reject]) -> Iterator[Processed]:
+        for item in records:
             self.stats.files += 1
-            done = handed_back(Document.from_record(record), self.options.minhash)
+            if isinstance(item, Reject):
+                self._reject(item)
+                continue
+            where, record = item
+            try:
+                doc = Document.from_record(record)
+            except (KeyError, TypeError, ValueError, AttributeError) as err:
+                self._reject(Reject(where, "malformed", f"not a newsclean record ({type(err).__name__}: {err})",
+                                    where.rsplit(":", 1)[0]))
+                continue
+            done = handed_back(doc, self.options.minhash)
             done.id = self._identities.assign(done.id)
             yield done
 

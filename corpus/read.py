@@ -11,6 +11,7 @@ import codecs
 import hashlib
 import os
 import re
+import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ TEXT_SUFFIXES = {".txt"}
 WARC_SUFFIXES = {".warc"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # past this a "news page" is not one
+MAX_BYTES_CAP = 1 << 62  # a --max-bytes beyond this means "no limit"; zlib's length arguments stop there
 BINARY_CONTROL_SHARE = 0.05  # more control bytes than this in the first 8 KB: not text
 _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 
@@ -89,12 +91,10 @@ def _walk_dir(folder: Path, root: Path, seen: set[str]) -> Iterator[tuple[Path, 
         return
     for entry in entries:
         path = Path(entry.path)
-        if _is_dir(entry):
-            if entry.name.startswith("."):
-                continue
+        if _is_dir(entry) and not entry.name.startswith("."):
             yield from _walk_dir(path, root, seen)
         else:
-            yield path, root
+            yield path, root  # a hidden folder too: counted as a "hidden" skip, not entered
 
 
 def classify(path: Path) -> tuple[str | None, str | None]:
@@ -128,35 +128,69 @@ def zstd_available() -> bool:
 
 
 def relative_path(path: Path, root: Path) -> str:
-    """The path as records show it: relative to ``root`` (see :func:`common_base`), POSIX."""
+    """The path as records show it: relative to ``root`` (see :func:`common_base`), POSIX.
+
+    Paths are bytes to the system; a name that is not UTF-8 is shown with its odd bytes escaped
+    (``bad\\xff.html``), so records and messages stay valid UTF-8 while the file is still read.
+    """
     try:
         rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
     except ValueError:
         rel = path.as_posix()
-    return path.name if rel == "." else rel
+    return shown(path.name if rel == "." else rel)
+
+
+def shown(name: str) -> str:
+    """A file name as text: undecodable bytes (surrogate escapes) become ``\\xNN``."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def check_readable(path: Path, rel: str, kind: str | None, compression: str | None) -> Reject | None:
-    """The checks every file gets before its content is read."""
+    """The checks every file gets before its content is read: special files (FIFOs, devices,
+    sockets) are refused on what ``stat`` says, before anything could block on opening them."""
     if path.name.startswith("."):
-        return Reject(rel, "hidden", "hidden file skipped")
-    if path.is_symlink() and not path.exists():
-        try:
-            path.stat()
-        except OSError as err:
-            return Reject(rel, "unreadable", f"a symbolic link that cannot be followed: {err.strerror or err}")
+        return Reject(rel, "hidden", "hidden " + ("folder" if _is_dir(path) else "file") + " skipped")
+    try:
+        info = path.stat()
+    except ValueError:  # a NUL byte in the name: no file can have it
+        return Reject(rel, "unreadable", "a file name with a NUL byte")
+    except OSError as err:
+        what = "a symbolic link that cannot be followed" if path.is_symlink() else "cannot be read"
+        return Reject(rel, "unreadable", f"{what}: {err.strerror or err}")
+    if stat.S_ISDIR(info.st_mode):
+        return Reject(rel, "unreadable", "a folder that cannot be listed")
+    if not stat.S_ISREG(info.st_mode):
+        return Reject(rel, "unreadable", f"not a regular file ({_file_kind(info.st_mode)})")
     if kind is None:
-        return Reject(rel, "unsupported-type", f"no reader for {path.suffix or 'files without an extension'}")
+        return Reject(rel, "unsupported-type", f"no reader for {shown(path.suffix) or 'files without an extension'}")
     if compression == "zst" and not zstd_available():
         return Reject(rel, "unsupported-type", "a .zst file: pip install 'newsclean[zstd]' to read it")
     try:
-        if not path.is_file():
-            return Reject(rel, "unreadable", "not a regular file")
         with open(path, "rb"):
             pass
     except OSError as err:
         return Reject(rel, "unreadable", err.strerror or str(err))
     return None
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def is_regular_file(path: Path) -> bool:
+    """True only for a regular file (following links): what may be opened and hashed without blocking."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def utf16_without_bom(data: bytes) -> str | None:
@@ -234,24 +268,36 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Raw
 
 
 def _unzstd(raw: bytes, limit: int) -> bytes:
+    """Every frame (``cat a.zst b.zst`` is one stream), never past ``limit``; a cut frame is an error."""
     import zstandard
 
-    with zstandard.ZstdDecompressor().stream_reader(raw) as reader:
-        out = reader.read(limit + 1)
-    if len(out) > limit:
-        raise OverflowError
-    return out
+    out = bytearray()
+    rest = raw
+    while rest:
+        decomp = zstandard.ZstdDecompressor().decompressobj()
+        out += decomp.decompress(rest)
+        if len(out) > limit:
+            raise OverflowError
+        if not decomp.eof:
+            raise EOFError("truncated zstd stream")
+        rest = decomp.unused_data
+    return bytes(out)
 
 
 def _gunzip(raw: bytes, limit: int) -> bytes:
-    """Decompress without letting a gzip bomb past ``limit``."""
-    decomp = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    out = decomp.decompress(raw, limit + 1)
-    if len(out) > limit:
-        raise OverflowError
-    if not decomp.eof:
-        raise EOFError("truncated gzip stream")
-    return out
+    """Every gzip member (``cat a.gz b.gz`` is one file), never past ``limit`` (a gzip bomb stops there)."""
+    limit = min(limit, MAX_BYTES_CAP)
+    out = bytearray()
+    rest = raw
+    while rest:
+        decomp = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        out += decomp.decompress(rest, limit + 1 - len(out))
+        if len(out) > limit:
+            raise OverflowError
+        if not decomp.eof:
+            raise EOFError("truncated gzip stream")
+        rest = decomp.unused_data.lstrip(b"\0")  # padding between members is allowed
+    return bytes(out)
 
 
 def _looks_western(data: bytes) -> bool:

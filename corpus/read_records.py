@@ -31,10 +31,11 @@ from corpus.read import (
     relative_path,
     walk,
 )
+from corpus.warc import BadRecord, split_warc
 
 JSONL_FIELDS = ("html", "text", "url", "title", "date", "author", "id")
+PATH_LINE_LIMIT = 64 * 1024  # a line of a path list longer than this is not a path
 STDIN_RECORDS = "\0stdin-jsonl"  # a PATH that means: JSONL records on standard input
-_GZIP_MAGIC = b"\x1f\x8b\x08"
 
 
 @dataclass
@@ -44,7 +45,7 @@ class Skip:
     reason: str  # "warc-not-response", "warc-not-200", "warc-not-html"
 
 
-def read_inputs(paths: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES, *, defer_files: bool = False,
+def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTES, *, defer_files: bool = False,
                 on_file: Callable[[str, Path | None], None] | None = None, base: Path | None = None,
                 ) -> Iterator[RawInput | Reject | Skip | tuple[Path, Path]]:
     """The reader stage: every input under ``paths`` as documents, rejects and skips, in order.
@@ -58,6 +59,10 @@ def read_inputs(paths: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES, *, def
     """
     notify = on_file or (lambda rel, path: None)
     for arg in paths:
+        if isinstance(arg, Reject):  # a path list that turned out not to be one
+            notify(arg.path, None)
+            yield arg
+            continue
         if arg == STDIN_RECORDS:
             notify("<stdin>", None)
             yield from jsonl_records(sys.stdin.buffer, "<stdin>", "<stdin>", "jsonl", max_bytes)
@@ -105,7 +110,8 @@ def open_stream(path: Path, compression: str | None) -> IO[bytes]:
     if compression == "zst":
         import zstandard  # the optional "zstd" extra; checked before the file is opened
 
-        raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)  # noqa: SIM115
+        raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True,  # noqa: SIM115
+                                                         read_across_frames=True)
         return io.BufferedReader(raw)  # line iteration needs a buffered stream
     return open(path, "rb")  # noqa: SIM115 - closed by the caller
 
@@ -116,19 +122,65 @@ def _source(rel: str, abspath: str, position: int, fmt: str, record: bytes, extr
                   record_sha256=hashlib.sha256(record).hexdigest(), record_bytes=len(record), extra=extra)
 
 
+def bounded_lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None, int]]:
+    """(line number, line, length) for each line, never holding more than ``limit`` bytes of one:
+    a longer line comes as None (with the length it had) and is read past in blocks."""
+    number = 0
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield number, line, len(line)
+            continue
+        size = len(line)
+        while line and not line.endswith(b"\n"):
+            line = stream.readline(1 << 20)
+            size += len(line)
+        yield number, None, size
+
+
+def _no_surrogates(value: Any) -> Any:  # noqa: ANN401 - any JSON value
+    """JSON may escape lone surrogates ("\\ud800"), which no UTF-8 output can hold: they become U+FFFD."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {_no_surrogates(k): _no_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_surrogates(v) for v in value]
+    return value
+
+
+def parse_json_line(line: bytes) -> Any:  # noqa: ANN401 - any JSON value
+    """A JSON line as strict JSON: NaN and Infinity become null; raises ValueError on anything else wrong
+    (bad JSON, bad UTF-8, a 5,000-digit number, nesting too deep to parse)."""
+    try:
+        return _no_surrogates(json.loads(line, parse_constant=lambda name: None))
+    except RecursionError:
+        raise ValueError("nested too deeply to parse") from None
+
+
 def jsonl_records(stream: IO[bytes], rel: str, abspath: str, fmt: str, max_bytes: int,
                   file: tuple[str | None, int | None] = (None, None)) -> Iterator[RawInput | Reject]:
-    """One document per line: an object with ``html`` or ``text``; other fields kept under ``meta``."""
-    for number, line in enumerate(stream, 1):
-        if not line.strip():
+    """One document per line: an object with ``html`` or ``text``; other fields kept under ``meta``.
+    A bad line is one reject with its line number; a file with no lines at all is one ``empty`` reject."""
+    found = False
+    for number, line, size in bounded_lines(stream, max_bytes):
+        if line is not None and not line.strip():
             continue
+        found = True
         where = location(rel, {"line": number})
-        if len(line) > max_bytes:
-            yield Reject(where, "too-large", f"line {number}: {len(line)} bytes is over --max-bytes {max_bytes}", rel)
+        if line is None:
+            yield Reject(where, "too-large", f"line {number}: {size} bytes is over --max-bytes {max_bytes}", rel)
             continue
         try:
-            obj = json.loads(line)
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            obj = parse_json_line(line)
+        except ValueError as err:
             yield Reject(where, "malformed", f"line {number}: not JSON ({err.__class__.__name__}: {err})", rel)
             continue
         if not isinstance(obj, dict):
@@ -146,46 +198,41 @@ def jsonl_records(stream: IO[bytes], rel: str, abspath: str, fmt: str, max_bytes
         source_id = str(obj["id"]) if obj.get("id") not in (None, "") else None
         yield RawInput(id=record_id(source.record_sha256), source=source, data=data, kind=kind, preset=preset,
                        meta=meta or None, source_id=source_id)
+    if not found:
+        yield Reject(rel, "empty", "no records (an empty feed)", rel)
 
 
 def warc_records(path: Path, rel: str, abspath: str, max_bytes: int) -> Iterator[RawInput | Reject | Skip]:
-    """Each HTTP 200 response with an HTML body; a corrupt record is a reject, then reading resumes
-    at the next gzip member (or the next ``WARC/`` header in an uncompressed file)."""
+    """Each HTTP 200 response with an HTML body. Records are found by :mod:`corpus.warc`, which
+    trusts no length; a record that cannot be read is a reject at its offset, and reading goes on."""
     from warcio.archiveiterator import ArchiveIterator
 
     fmt = "warc.gz" if path.name.lower().endswith(".gz") else "warc"
     file = _file_identity(path)
+    found = False
     with open(path, "rb") as handle:
-        start = 0
-        while True:
-            handle.seek(start)
-            records = ArchiveIterator(handle)
-            next_start = start  # where the record being read begins: known even when it is corrupt
+        for item in split_warc(handle, max_bytes):
+            found = True
+            where = location(rel, {"offset": item.offset})
+            if isinstance(item, BadRecord):
+                yield Reject(where, item.reason, f"record at byte {item.offset}: {item.message}", rel)
+                continue
             try:
-                for record in records:
-                    # warcio finds a record's offset by reading it to the end: body first, offset after
-                    item = _warc_document(record, rel, abspath,
-                                          lambda base=start, it=records: base + it.get_record_offset(), fmt, max_bytes,
-                                          file)
-                    records.read_to_end()
-                    next_start = start + records.get_record_offset() + records.get_record_length()
-                    if item is not None:
-                        yield item
-                return
+                record = next(iter(ArchiveIterator(io.BytesIO(item.data), no_record_parse=False)))
+                document = _warc_document(record, rel, abspath, item.offset, fmt, max_bytes, file)
             except Exception as err:  # noqa: BLE001 - warcio raises many kinds on corrupt input
-                yield Reject(location(rel, {"offset": next_start}), "decode-error",
-                             f"record at byte {next_start}: {err.__class__.__name__}: {err}", rel)
-                resume = _next_record_start(handle, next_start + 1, fmt)
-                if resume is None:
-                    return
-                start = resume
+                document = Reject(where, "decode-error", f"record at byte {item.offset}: {describe(err)}", rel)
+            if document is not None:
+                yield document
+    if not found:
+        yield Reject(rel, "empty", "a WARC file with no records")
 
 
-def _warc_document(record: Any, rel: str, abspath: str, offset_of: Callable[[], int], fmt: str,  # noqa: ANN401
+def _warc_document(record: Any, rel: str, abspath: str, offset: int, fmt: str,  # noqa: ANN401
                    max_bytes: int, file: tuple[str | None, int | None]) -> RawInput | Reject | Skip | None:
     if record.rec_type != "response":
         return Skip("warc-not-response") if record.rec_type in ("request", "metadata", "resource",
-                                                                "revisit") else None
+                                                                "revisit", "warcinfo") else None
     headers = record.http_headers
     if headers is None or headers.get_statuscode() != "200":
         return Skip("warc-not-200")
@@ -193,7 +240,6 @@ def _warc_document(record: Any, rel: str, abspath: str, offset_of: Callable[[], 
     if "html" not in ctype:
         return Skip("warc-not-html")
     data = record.content_stream().read(max_bytes + 1)
-    offset = offset_of()
     if len(data) > max_bytes:
         return Reject(location(rel, {"offset": offset}), "too-large",
                       f"record at byte {offset}: over --max-bytes {max_bytes}", rel)
@@ -211,22 +257,12 @@ def _warc_document(record: Any, rel: str, abspath: str, offset_of: Callable[[], 
                     fallback={"url": uri} if uri else {})
 
 
-def _next_record_start(handle: IO[bytes], position: int, fmt: str) -> int | None:
-    """Where the next record may start after a corrupt one."""
-    marker = _GZIP_MAGIC if fmt == "warc.gz" else b"WARC/1."
-    handle.seek(position)
-    carry = b""
-    base = position
-    while True:
-        chunk = handle.read(1 << 20)
-        if not chunk:
-            return None
-        window = carry + chunk
-        found = window.find(marker)
-        if found >= 0:
-            return base - len(carry) + found
-        carry = window[-(len(marker) - 1):]
-        base += len(chunk)
+def describe(err: BaseException) -> str:
+    """An exception in words, even when it carries none (a MemoryError says nothing)."""
+    text = str(err)
+    if isinstance(err, MemoryError):
+        return "ran out of memory (MemoryError)" + (f": {text}" if text else "")
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
 def hash_file(path: Path) -> str:
@@ -237,3 +273,58 @@ def hash_file(path: Path) -> str:
             digest.update(block)
     return digest.hexdigest()
 
+
+
+def path_list(stream: IO[bytes], name: str = "<stdin>") -> Iterator[str | Reject]:
+    """The paths of a list, one per line (``find … | newsclean ingest -``). Lines are bytes until
+    decoded the way the system decodes file names, so any name works; CR LF endings are fine. A
+    line too long to be a path means the stream is not a list: one reject, and the rest is left."""
+    for number, line, size in bounded_lines(stream, PATH_LINE_LIMIT):
+        if line is None:
+            yield Reject(name, "malformed", f"line {number} is {size} bytes: not a list of paths "
+                         "(records on stdin need --stdin-format jsonl)")
+            return
+        path = line.rstrip(b"\r\n")
+        if path.strip():
+            yield os.fsdecode(path)
+
+
+def newsclean_records(source: str, max_bytes: int) -> Iterator[tuple[str, dict[str, Any]] | Reject]:
+    """Records written by newsclean (``newsclean dedup``), as (location, record), from a file (maybe
+    compressed) or "-"; a line that is not one is a reject with its line number, never the end of the run."""
+    if source == "-":
+        yield from _records_in(sys.stdin.buffer, "<stdin>", max_bytes)
+        return
+    path = Path(source)
+    rel = path.name
+    kind, compression = classify(path)
+    problem = check_readable(path, rel, kind or "jsonl", compression)
+    if problem is not None:
+        yield problem
+        return
+    try:
+        with open_stream(path, compression) as stream:
+            yield from _records_in(stream, rel, max_bytes)
+    except (OSError, EOFError) as err:
+        yield Reject(rel, "decode-error", f"stream ends early: {err}", rel)
+
+
+def _records_in(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[tuple[str, dict[str, Any]] | Reject]:
+    for number, line, size in bounded_lines(stream, max_bytes):
+        if line is not None and not line.strip():
+            continue
+        where = location(name, {"line": number})
+        if line is None:
+            yield Reject(where, "too-large", f"line {number}: {size} bytes is over --max-bytes {max_bytes}", name)
+            continue
+        try:
+            record = parse_json_line(line)
+        except ValueError as err:
+            yield Reject(where, "malformed", f"line {number}: not JSON ({err.__class__.__name__}: {err})", name)
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str) \
+                or not isinstance(record.get("provenance"), dict):
+            yield Reject(where, "malformed", f"line {number}: not a newsclean record (needs text and provenance)",
+                         name)
+            continue
+        yield where, record
