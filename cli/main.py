@@ -13,19 +13,22 @@ from typing import IO, Any
 import click
 from rich.console import Console
 
+from cli.entry import exit_status, signal_name
 from cli.state_commands import state
 from corpus import __version__
 from corpus.document import Reject
 from corpus.language import BACKENDS, backend_available
 from corpus.manifest import RunManifest
 from corpus.pipeline import DEFAULT_TIMEOUT, Ingest, IngestOptions
-from corpus.read import DEFAULT_MAX_BYTES, common_base
-from corpus.read_records import STDIN_RECORDS, newsclean_records, path_list
+from corpus.read import DEFAULT_MAX_BYTES, MAX_BYTES_CAP, common_base
+from corpus.read_records import STDIN_RECORDS, describe, newsclean_records, path_list
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex, locked
 from corpus.write import StagedOutputs, check_writable, dumps, write_jsonl
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_SIGHUP, EXIT_SIGTERM = 129, 143  # 128 + the signal, as shells report it (see cli.entry)
+MAX_TIMEOUT = 7 * 24 * 3600.0  # a week: past this there is no limit worth setting (use 0)
 
 INGEST_HELP = """Clean and deduplicate the news under PATH... into JSON Lines.
 
@@ -91,8 +94,10 @@ DOCUMENT_OPTIONS = _options(
     click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
                  help="Processes for reading, extraction, cleaning and language detection."),
     click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
+                 callback=lambda ctx, param, value: min(value, MAX_BYTES_CAP),
                  help="Reject documents larger than this (after decompression)."),
-    click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+    click.option("--timeout", type=click.FloatRange(min=0, max=MAX_TIMEOUT), default=DEFAULT_TIMEOUT,
+                 show_default=True,
                  help="Seconds one document may take before it is rejected (0: no limit)."),
 )
 DEDUP_OPTIONS = _options(
@@ -180,6 +185,8 @@ def _run(produce: Callable[[Ingest], Iterator[dict]], *, output: str | None, rej
     """One run of any command: checks first; then the outputs, written under temporary names; then the
     state commit; then the outputs renamed into place. A failure before the renames changes nothing."""
     console = Console(stderr=True)
+    if output is None and sys.stdout is None:
+        raise click.UsageError("standard output is closed: give -o FILE for the records")
     if not backend_available(lang_backend):
         raise click.BadParameter(f"{lang_backend} is not installed: pip install 'newsclean[fast]'",
                                  param_hint="--lang-backend")
@@ -217,16 +224,16 @@ def _run(produce: Callable[[Ingest], Iterator[dict]], *, output: str | None, rej
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(EXIT_OK)
-    except KeyboardInterrupt:
-        click.echo("newsclean: interrupted; no output file was replaced" if output else "newsclean: interrupted",
-                   err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as interrupt:  # Ctrl-C, SIGTERM, SIGHUP (cli.entry)
+        said = f"newsclean: interrupted ({signal_name(interrupt)})"
+        click.echo(said + ("; no output file was replaced" if output else ""), err=True)
+        sys.exit(exit_status(interrupt))
     except click.ClickException:
         raise
     except Exception as err:  # noqa: BLE001 - one clear line, not a traceback
         if debug:
             raise
-        click.echo(f"newsclean: error: {err}", err=True)
+        click.echo(f"newsclean: error: {str(err) if str(err) else describe(err)}", err=True)
         sys.exit(EXIT_FAILED)
     if not quiet:
         _summary(console, run)

@@ -25,6 +25,11 @@ HEADLINE_MAX_CHARS = 200  # longer first lines are paragraphs, not headlines
 HEADLINE_MIN_WORDS = 3
 THOROUGH_BELOW_WORDS = 100  # fewer words from the fast pass: also run trafilatura's comparison
 PRECISION_FALLBACK_WORDS = 80  # fewer words from precision mode: try trafilatura's default mode too
+SLIM_ABOVE_CHARS = 2 * 1024 * 1024  # a page larger than this loses its scripts, styles and inline data first
+MAX_MARKUP_CHARS = 8 * 1024 * 1024  # then more than this is too much to parse: lxml takes ~40 bytes per byte
+_HEAVY = re.compile(r"<script\b(?![^>]*ld\+json)[^>]*>.*?</script\s*>|<style\b[^>]*>.*?</style\s*>|<!--.*?-->"
+                    r"|<svg\b[^>]*>.*?</svg\s*>", re.I | re.S)
+_INLINE_DATA = re.compile(r"data:[^\"'\s)>]{256,}")
 # Dates only from what the page states: no guessing from copyright years, and no
 # dependence on today's date, so that a rerun on another day gives the same output.
 DATE_PARAMS = {"extensive_search": False, "original_date": True, "max_date": "2100-12-31"}
@@ -117,10 +122,27 @@ def page_metadata(tree: HtmlElement) -> dict[str, str | None]:
     return {key: getattr(found, key) or None for key in ("title", "author", "date", "url", "sitename")}
 
 
+class PageTooLarge(Exception):
+    """More markup than a worker should parse (memory grows ~40x the markup in lxml)."""
+
+
+def slim_markup(html: str) -> str:
+    """A very large page without what holds no story: scripts (JSON-LD kept, it has the metadata),
+    styles, comments, inline SVG and inline ``data:`` payloads. Pages under ``SLIM_ABOVE_CHARS``
+    are left exactly as they are."""
+    if len(html) <= SLIM_ABOVE_CHARS:
+        return html
+    html = _INLINE_DATA.sub("data:,", _HEAVY.sub("", html))
+    if len(html) > MAX_MARKUP_CHARS:
+        raise PageTooLarge(f"{len(html)} characters of markup (after scripts, styles and inline data) is over "
+                           f"the {MAX_MARKUP_CHARS} a page may have to be parsed")
+    return html
+
+
 def extract_html(raw: RawInput) -> Document:
     from trafilatura.utils import load_html
 
-    html = decode_html(raw.data)
+    html = slim_markup(decode_html(raw.data))
     doc = Document(id=raw.id, source=raw.source, extractor="trafilatura",
                    extractor_version=trafilatura_version())
     tree = load_html(html)

@@ -9,9 +9,8 @@ groups and corpus-wide repeated lines are known and the spool is streamed out.
 
 from __future__ import annotations
 
+import functools
 import json
-import multiprocessing
-import os
 import signal
 import tempfile
 from collections import Counter
@@ -25,16 +24,17 @@ import numpy as np
 from corpus import __version__
 from corpus.clean import clean, remove_repeated_lines
 from corpus.dedup import Deduplicator, MinHashParams, Signature, signature, text_hash
-from corpus.document import Document, Reject
-from corpus.extract import extract
+from corpus.document import Document, Reject, Source
+from corpus.extract import PageTooLarge, extract
 from corpus.identity import RunFingerprint, RunIdentities
 from corpus.language import detect_language
 from corpus.manifest import RunManifest
-from corpus.read import DEFAULT_MAX_BYTES, RawInput, read_file
-from corpus.read_records import Skip, read_inputs
+from corpus.read import DEFAULT_MAX_BYTES, RawInput, read_file, relative_path
+from corpus.read_records import Skip, describe, read_inputs
 from corpus.repeated import RepeatedLines, keys_of
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex
+from corpus.workers import OrderedPool
 
 DEFAULT_TIMEOUT = 60.0  # seconds per document: trafilatura takes ~0.05 s on a news page
 
@@ -95,8 +95,24 @@ class DocumentTimeout(BaseException):
     """Raised by the timer; a BaseException so that libraries' ``except Exception`` let it through."""
 
 
+_armed = False  # the timer raises only while a document is being processed, never in the code around it
+
+
 def _on_alarm(signum: int, frame: object) -> None:
-    raise DocumentTimeout
+    if _armed:
+        raise DocumentTimeout
+
+
+def warm_up(lang_backend: str = "langdetect") -> None:
+    """Load what the libraries load lazily (language profiles, trafilatura's modules) before any timer
+    runs: a timeout that fired inside that loading would leave the library broken for the process."""
+    detect_language(clean(extract(RawInput("warm-up", Source("warm-up", "", None, None, "html"),
+                                           _WARM_UP_PAGE, "html"))), lang_backend)
+
+
+_WARM_UP_PAGE = (b"<html><head><title>Warm up</title></head><body><article><p>A short paragraph of plain English "
+                 b"text, long enough for the extractor and the language detector to load everything they need."
+                 b"</p></article></body></html>")
 
 
 def handed_back(doc: Document, params: MinHashParams) -> Processed:
@@ -122,22 +138,29 @@ def process(raw: RawInput, params: MinHashParams, lang_backend: str = "langdetec
 def process_safely(raw: RawInput, params: MinHashParams, timeout: float,
                    lang_backend: str = "langdetect") -> Processed | Reject:
     """:func:`process` under a time limit; any failure becomes a Reject instead of ending the run."""
+    global _armed
     timed = timeout > 0 and hasattr(signal, "setitimer")
-    if timed:
-        previous = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        return process(raw, params, lang_backend)
+        try:
+            if timed:
+                signal.signal(signal.SIGALRM, _on_alarm)
+                _armed = True
+                signal.setitimer(signal.ITIMER_REAL, timeout)
+            return process(raw, params, lang_backend)
+        finally:
+            _armed = False
+            if timed:
+                signal.setitimer(signal.ITIMER_REAL, 0)
     except DocumentTimeout:
         return Reject(raw.source.location, "timeout", f"took longer than --timeout {timeout:g} s", raw.source.path)
     except RecursionError:
         return Reject(raw.source.location, "malformed", "markup nested too deeply to parse", raw.source.path)
+    except PageTooLarge as err:
+        return Reject(raw.source.location, "too-large", str(err), raw.source.path)
+    except MemoryError as err:
+        return Reject(raw.source.location, "too-large", describe(err), raw.source.path)
     except Exception as err:  # noqa: BLE001 - one bad page must not end a night's run
-        return Reject(raw.source.location, "error", f"{type(err).__name__}: {err}", raw.source.path)
-    finally:
-        if timed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+        return Reject(raw.source.location, "error", describe(err), raw.source.path)
 
 
 Job = tuple[Path, Path] | RawInput | Reject  # a file for the worker to read, a container's record, or a reject
@@ -151,9 +174,28 @@ def _read_and_process(args: tuple[Job, IngestOptions]) -> Processed | Reject:
     return process_safely(raw, options.minhash, options.timeout, options.lang_backend)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which stops the pool and says so once."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _job_location(args: tuple[Job, IngestOptions]) -> tuple[str, str]:
+    """(where, input file) of a job, for a reject made outside the worker."""
+    job = args[0]
+    if isinstance(job, tuple):
+        rel = relative_path(*job)
+        return rel, rel
+    if isinstance(job, Reject):
+        return job.path, job.input
+    return job.source.location, job.source.path
+
+
+def _died(args: tuple[Job, IngestOptions]) -> Reject:
+    where, source = _job_location(args)
+    return Reject(where, "crashed", "the worker process died while processing it (a crash, or killed by the "
+                  "system, e.g. for memory); a new worker took over", source)
+
+
+def _failed(args: tuple[Job, IngestOptions], err: BaseException) -> Reject:
+    where, source = _job_location(args)
+    if isinstance(err, DocumentTimeout):
+        return Reject(where, "timeout", f"took longer than --timeout {args[1].timeout:g} s", source)
+    return Reject(where, "error", describe(err), source)
 
 
 class Ingest:
@@ -210,12 +252,16 @@ class Ingest:
     def _processed(self, paths: Iterable[str | Reject], base: Path | None) -> Iterator[Processed | Reject]:
         """Reading and everything per document happen in the workers; results come back in input order."""
         jobs = ((job, self.options) for job in self._jobs(paths, base))
+        warm_up(self.options.lang_backend)  # before any timer, and before workers fork (they inherit it)
         if self.options.workers <= 1:
-            yield from map(_read_and_process, jobs)
+            for job in jobs:
+                try:
+                    yield _read_and_process(job)
+                except (Exception, DocumentTimeout) as err:  # noqa: BLE001 - past process_safely's own net
+                    yield _failed(job, err)
             return
-        ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ctx.Pool(self.options.workers, initializer=_ignore_sigint) as pool:
-            yield from pool.imap(_read_and_process, jobs, chunksize=4)
+        pool = OrderedPool(self.options.workers, functools.partial(warm_up, self.options.lang_backend))
+        yield from pool.map(_read_and_process, jobs, on_death=_died, on_error=_failed)
 
     def _documents(self, paths: Iterable[str | Reject], base: Path | None) -> Iterator[Processed]:
         """Processed documents that go on to dedup; rejects and other languages are counted here."""

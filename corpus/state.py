@@ -93,7 +93,13 @@ def params_record(params: MinHashParams) -> str:
 def locked(path: str, wait: float, announce: bool = True) -> Iterator[None]:
     """An exclusive lock beside the database; waits up to ``wait`` seconds, saying so once."""
     lock_path = f"{path}.lock"
-    handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
+    try:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
+    except PermissionError:  # left by a run of another user: a lock needs no write access
+        try:
+            handle = open(lock_path)  # noqa: SIM115
+        except OSError as err:
+            raise StateError(f"{lock_path}: cannot open the lock file ({err.strerror})") from err
     try:
         deadline = time.monotonic() + wait
         said = False

@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -26,6 +27,8 @@ def dumps(record: dict[str, Any]) -> str:
 
 def check_writable(path: str) -> None:
     """Fail before any work when the output cannot be created (raises OSError)."""
+    if _is_special(path):
+        return
     folder = Path(path).resolve().parent
     if not folder.is_dir():
         raise FileNotFoundError(f"no such folder: {folder}")
@@ -38,14 +41,42 @@ def check_writable(path: str) -> None:
             raise OSError(f"{path}: writing .zst needs the zstd extra: pip install 'newsclean[zstd]'") from None
 
 
+def _new_file_mode(target: str) -> int:
+    """The mode the output gets: the file's it replaces, or what the umask gives a new file."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def _is_special(path: str) -> bool:
+    """A FIFO, device or socket: written to in place (``-o /dev/null``), never replaced."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode) and not stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 class StagedFile:
-    """One output under a temporary name beside its target, compressed as the target's name says."""
+    """One output under a temporary name beside its target, compressed as the target's name says.
+
+    A symbolic link is followed (the file it points to is replaced, the link stays); a FIFO or a
+    device is written to directly, since it cannot be replaced and holds nothing to protect.
+    """
 
     def __init__(self, path: str) -> None:
-        self.path = path
-        folder = Path(path).resolve().parent
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".part", dir=folder)
-        self._raw = os.fdopen(fd, "wb")
+        self.path = os.path.realpath(path) if os.path.islink(path) else path
+        self.direct = _is_special(self.path)
+        if self.direct:
+            self.tmp = ""
+            self._raw = open(self.path, "wb")  # noqa: SIM115 - closed by finish/discard
+        else:
+            folder = Path(self.path).resolve().parent
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{Path(self.path).name}.", suffix=".part", dir=folder)
+            os.fchmod(fd, _new_file_mode(self.path))
+            self._raw = os.fdopen(fd, "wb")
         self._compressor: Any = None
         binary: IO[bytes] = self._raw
         lowered = path.lower()
@@ -69,18 +100,21 @@ class StagedFile:
         else:
             self.handle.detach()
         self._raw.flush()
-        os.fsync(self._raw.fileno())
+        if not self.direct:
+            os.fsync(self._raw.fileno())
         self._raw.close()
         self._closed = True
 
     def publish(self) -> None:
-        os.replace(self.tmp, self.path)
+        if not self.direct:
+            os.replace(self.tmp, self.path)
 
     def discard(self) -> None:
         if not self._closed:
             with suppress(OSError):
                 self._raw.close()
-        Path(self.tmp).unlink(missing_ok=True)
+        if not self.direct:
+            Path(self.tmp).unlink(missing_ok=True)
 
 
 class StagedOutputs:

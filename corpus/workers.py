@@ -1,0 +1,129 @@
+"""Per-document work in worker processes: results in input order, and no document can hang the run.
+
+``multiprocessing.Pool`` waits forever when a worker dies (a segfault in a parser, the kernel's
+OOM killer, a signal). Here a dead worker breaks its executor; the document it was working on
+is found by running the unfinished documents again one at a time in a fresh process, is
+handed to ``on_death`` (which makes it a reject), and the run goes on with a new pool.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+Job = TypeVar("Job")
+Result = TypeVar("Result")
+
+
+def _die_with_parent() -> None:
+    """Linux: a worker gets SIGTERM when the main process dies (even by SIGKILL), so no orphan
+    keeps running, or keeps the state's lock, after its run is gone."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+def _worker_start(warm_up: Callable[[], None] | None) -> None:
+    """Workers leave Ctrl-C and SIGHUP to the main process, which stops them and says so once."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the main process's handler is not theirs: stopping ends them
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    if warm_up is not None:
+        warm_up()
+
+
+class OrderedPool:
+    """``map`` over processes, in order, with at most ``window`` documents in flight."""
+
+    def __init__(self, workers: int, warm_up: Callable[[], None] | None = None) -> None:
+        self.workers = workers
+        self.window = workers * 8
+        self._warm_up = warm_up
+        self._context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _start(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=self._context, initializer=_worker_start,
+                                   initargs=(self._warm_up,))
+
+    def map(self, fn: Callable[[Job], Result], jobs: Iterable[Job],
+            on_death: Callable[[Job], Result], on_error: Callable[[Job, BaseException], Result]) -> Iterator[Result]:
+        """``fn(job)`` for every job, in order. A job whose process died gives ``on_death(job)``; one
+        that raised past ``fn`` (even a BaseException) gives ``on_error(job, exc)``."""
+        self._executor = self._start(self.workers)
+        pending: deque[tuple[Job, Future]] = deque()
+        try:
+            for job in jobs:
+                pending.append((job, self._executor.submit(fn, job)))
+                if len(pending) >= self.window:
+                    yield self._next(fn, pending, on_death, on_error)
+            while pending:
+                yield self._next(fn, pending, on_death, on_error)
+            self._executor.shutdown(wait=True)  # all done: let the workers exit on their own
+        finally:
+            self.close()
+
+    def _next(self, fn: Callable[[Job], Result], pending: deque[tuple[Job, Future]],
+              on_death: Callable[[Job], Result], on_error: Callable[[Job, BaseException], Result]) -> Result:
+        job, future = pending[0]
+        try:
+            result = future.result()
+        except BrokenProcessPool:
+            return self._recover(fn, pending, on_death, on_error)
+        except BaseException as err:  # noqa: BLE001 - anything the worker raised is this job's failure
+            if isinstance(err, KeyboardInterrupt):
+                raise
+            result = on_error(job, err)
+        pending.popleft()
+        return result
+
+    def _recover(self, fn: Callable[[Job], Result], pending: deque[tuple[Job, Future]],
+                 on_death: Callable[[Job], Result], on_error: Callable[[Job, BaseException], Result]) -> Result:
+        """A worker died: run the head job alone to learn whether it is the one that kills, then go on."""
+        self.close()
+        job, _ = pending.popleft()
+        alone = self._start(1)
+        try:
+            try:
+                result = alone.submit(fn, job).result()
+            except BrokenProcessPool:
+                result = on_death(job)
+            except BaseException as err:  # noqa: BLE001
+                if isinstance(err, KeyboardInterrupt):
+                    raise
+                result = on_error(job, err)
+        finally:
+            _stop(alone)
+        self._executor = self._start(self.workers)
+        for i, (other, _) in enumerate(pending):
+            pending[i] = (other, self._executor.submit(fn, other))
+        return result
+
+    def close(self) -> None:
+        if self._executor is not None:
+            _stop(self._executor)
+            self._executor = None
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """Shut down without waiting on a worker that may be stuck: its processes are terminated."""
+    processes: dict[int, Any] = dict(getattr(executor, "_processes", None) or {})
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes.values():
+        if process.is_alive():
+            process.terminate()
+    for process in processes.values():
+        process.join(timeout=5)
