@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -29,11 +30,13 @@ from corpus.read import (
     classify,
     read_file,
     relative_path,
+    shown,
     walk,
 )
 from corpus.warc import BadRecord, split_warc
 
 JSONL_FIELDS = ("html", "text", "url", "title", "date", "author", "id")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 PATH_LINE_LIMIT = 64 * 1024  # a line of a path list longer than this is not a path
 STDIN_RECORDS = "\0stdin-jsonl"  # a PATH that means: JSONL records on standard input
 
@@ -77,7 +80,7 @@ def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTE
             elif (problem := check_readable(path, rel, kind, compression)) is not None:
                 yield problem
             elif kind == "warc":
-                yield from warc_records(path, rel, os.path.abspath(path), max_bytes)
+                yield from warc_records(path, rel, shown(os.path.abspath(path)), max_bytes)
             else:
                 yield from _jsonl_file(path, rel, compression, max_bytes)
 
@@ -98,7 +101,7 @@ def _jsonl_file(path: Path, rel: str, compression: str | None, max_bytes: int) -
     fmt = "jsonl" + (f".{compression}" if compression else "")
     try:
         with open_stream(path, compression) as stream:
-            yield from jsonl_records(stream, rel, os.path.abspath(path), fmt, max_bytes, _file_identity(path))
+            yield from jsonl_records(stream, rel, shown(os.path.abspath(path)), fmt, max_bytes, _file_identity(path))
     except (OSError, EOFError) as err:  # a truncated .gz: the lines before it went through
         yield Reject(rel, "decode-error", f"stream ends early: {err}", rel)
 
@@ -122,9 +125,9 @@ def _source(rel: str, abspath: str, position: int, fmt: str, record: bytes, extr
                   record_sha256=hashlib.sha256(record).hexdigest(), record_bytes=len(record), extra=extra)
 
 
-def bounded_lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None, int]]:
-    """(line number, line, length) for each line, never holding more than ``limit`` bytes of one:
-    a longer line comes as None (with the length it had) and is read past in blocks."""
+def bounded_lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, line) for each line, never holding more than ``limit`` bytes of one: a longer
+    line comes as None as soon as it is known to be too long, and is read past in blocks after."""
     number = 0
     while True:
         line = stream.readline(limit + 1)
@@ -132,13 +135,11 @@ def bounded_lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | 
             return
         number += 1
         if len(line) <= limit or line.endswith(b"\n"):
-            yield number, line, len(line)
+            yield number, line
             continue
-        size = len(line)
+        yield number, None
         while line and not line.endswith(b"\n"):
             line = stream.readline(1 << 20)
-            size += len(line)
-        yield number, None, size
 
 
 def _no_surrogates(value: Any) -> Any:  # noqa: ANN401 - any JSON value
@@ -148,7 +149,7 @@ def _no_surrogates(value: Any) -> Any:  # noqa: ANN401 - any JSON value
             value.encode("utf-8")
             return value
         except UnicodeEncodeError:
-            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+            return _SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
         return {_no_surrogates(k): _no_surrogates(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -170,13 +171,13 @@ def jsonl_records(stream: IO[bytes], rel: str, abspath: str, fmt: str, max_bytes
     """One document per line: an object with ``html`` or ``text``; other fields kept under ``meta``.
     A bad line is one reject with its line number; a file with no lines at all is one ``empty`` reject."""
     found = False
-    for number, line, size in bounded_lines(stream, max_bytes):
+    for number, line in bounded_lines(stream, max_bytes):
         if line is not None and not line.strip():
             continue
         found = True
         where = location(rel, {"line": number})
         if line is None:
-            yield Reject(where, "too-large", f"line {number}: {size} bytes is over --max-bytes {max_bytes}", rel)
+            yield Reject(where, "too-large", f"line {number}: over --max-bytes {max_bytes}", rel)
             continue
         try:
             obj = parse_json_line(line)
@@ -279,9 +280,9 @@ def path_list(stream: IO[bytes], name: str = "<stdin>") -> Iterator[str | Reject
     """The paths of a list, one per line (``find … | newsclean ingest -``). Lines are bytes until
     decoded the way the system decodes file names, so any name works; CR LF endings are fine. A
     line too long to be a path means the stream is not a list: one reject, and the rest is left."""
-    for number, line, size in bounded_lines(stream, PATH_LINE_LIMIT):
+    for number, line in bounded_lines(stream, PATH_LINE_LIMIT):
         if line is None:
-            yield Reject(name, "malformed", f"line {number} is {size} bytes: not a list of paths "
+            yield Reject(name, "malformed", f"line {number} is over {PATH_LINE_LIMIT} bytes: not a list of paths "
                          "(records on stdin need --stdin-format jsonl)")
             return
         path = line.rstrip(b"\r\n")
@@ -310,12 +311,12 @@ def newsclean_records(source: str, max_bytes: int) -> Iterator[tuple[str, dict[s
 
 
 def _records_in(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[tuple[str, dict[str, Any]] | Reject]:
-    for number, line, size in bounded_lines(stream, max_bytes):
+    for number, line in bounded_lines(stream, max_bytes):
         if line is not None and not line.strip():
             continue
         where = location(name, {"line": number})
         if line is None:
-            yield Reject(where, "too-large", f"line {number}: {size} bytes is over --max-bytes {max_bytes}", name)
+            yield Reject(where, "too-large", f"line {number}: over --max-bytes {max_bytes}", name)
             continue
         try:
             record = parse_json_line(line)

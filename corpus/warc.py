@@ -251,12 +251,10 @@ def _one(scanner: _Scanner, max_bytes: int) -> RawRecord | tuple[str, str, bool]
     if len(content) < length:  # the length was wrong: look for the next record inside what it claimed
         scanner.unread(content)
         return "decode-error", f"the file ends inside this record's content ({len(content)} of {length} bytes)", True
-    if not _at_boundary(scanner):
-        inner = content.find(_MARK)  # a length running into the next record: give that record back
-        if inner >= 0:
-            scanner.unread(content[inner + 1:])
-        return "decode-error", f"Content-Length {length} is not followed by a record boundary", inner < 0
-    return RawRecord(0, bytes(header) + content)
+    if not _at_boundary(scanner) and (inner := content.find(_MARK)) >= 0:
+        scanner.unread(content[inner + 1:])  # a length running into the next record: give that record back
+        return "decode-error", f"Content-Length {length} runs into the next record", False
+    return RawRecord(0, bytes(header) + content)  # junk after it, if any, is the next problem reported
 
 
 def _at_boundary(scanner: _Scanner) -> bool:
