@@ -41,7 +41,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check cli corpus tests bench
 
 test: $(TEST_STAMP) lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

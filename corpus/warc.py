@@ -224,6 +224,8 @@ def _one(scanner: _Scanner, max_bytes: int) -> RawRecord | tuple[str, str, bool]
     """One record at the scanner's position, or (reason, message, whether to search for the next header)."""
     first = scanner.readline(MAX_HEADER_LINE)
     if first is None or not first.startswith(b"WARC/1."):
+        if first:
+            scanner.unread(first)  # the search for the next header starts inside this line
         return ("decode-error", "no WARC/1.x header where a record should start (junk, or a wrong length before it)",
                 True)
     header = bytearray(first)
