@@ -231,6 +231,14 @@ def test_endless_input_on_stdin_or_as_a_file_does_not_grow(tmp_path):
                                  "-q"], stdin=zero, capture_output=True, timeout=60, cwd=ROOT)
     assert result.returncode == 0
     assert rejects_of(tmp_path / "r.jsonl")[0]["reason"] == "malformed", "not a list of paths: said, and left"
+    zeros = tmp_path / "zeros"
+    with open(zeros, "wb") as handle:  # 120 MB of NUL bytes and no newline: records on stdin that never end a line
+        handle.truncate(120 << 20)
+    with open(zeros, "rb") as stream:
+        result = subprocess.run([sys.executable, "-m", "cli", "ingest", "-", "--stdin-format", "jsonl", "--rejects",
+                                 str(tmp_path / "j.jsonl"), "-q"], stdin=stream, capture_output=True, timeout=60,
+                                cwd=ROOT)
+    assert result.returncode == 0 and rejects_of(tmp_path / "j.jsonl")[0]["reason"] == "too-large"
     result = cli("dedup", "/dev/zero", "--rejects", str(tmp_path / "d.jsonl"), "-q", timeout=60)
     assert result.returncode == 0 and rejects_of(tmp_path / "d.jsonl")[0]["reason"] == "unreadable"
 
