@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint install eval eval-dedup bench bench-state clean
+.PHONY: demo test lint install eval eval-dedup bench bench-state clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,12 @@ bench-state: $(STAMP)  ## lookups/s against a --state of BENCH_STATE_RECORDS (1,
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check cli corpus tests bench
 
-test: $(TEST_STAMP) lint
+browser:  ## headless Chromium for the report screenshot test (Debian packages; skipped where it cannot be installed)
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+	  >/dev/null 2>&1; } || echo "chromium could not be installed: the report screenshot test will be skipped"
+
+test: $(TEST_STAMP) lint browser
 	$(BIN)/python -m pytest -q -n 2
 
 clean:

@@ -41,7 +41,7 @@ def run() -> None:
     try:
         from cli.main import main
 
-        main(prog_name="newsclean")
+        main(prog_name="newsclean", auto_envvar_prefix="NEWSCLEAN")
     except KeyboardInterrupt as interrupt:  # only before the command's own handling took over
         sys.stderr.write(f"newsclean: interrupted ({signal_name(interrupt)})\n")
         sys.exit(exit_status(interrupt))

@@ -7,8 +7,6 @@ import sqlite3
 
 import click
 
-from corpus.state import StateError, StateIndex, integrity_problem, locked, stored_params, utc_instant
-
 
 @click.group()
 def state() -> None:
@@ -22,7 +20,9 @@ def state() -> None:
     """
 
 
-def _open_existing(path: str) -> StateIndex:
+def _open_existing(path: str):  # noqa: ANN202 - corpus.state.StateIndex, imported when a command runs
+    from corpus.state import StateError, StateIndex, stored_params
+
     params = stored_params(path)
     if params is None:
         raise StateError(f"{path} is not a newsclean state")
@@ -38,6 +38,8 @@ def state_info(path: str) -> None:
     Example:
       newsclean state info nightly.db | jq .records
     """
+    from corpus.state import StateError
+
     try:
         index = _open_existing(path)
         try:
@@ -57,6 +59,8 @@ def state_check(path: str) -> None:
     Example:
       newsclean state check nightly.db && cp nightly.db backup/
     """
+    from corpus.state import StateError, integrity_problem
+
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -90,6 +94,8 @@ def state_prune(path: str, before: str, all_ok: bool, lock_wait: float) -> None:
     Example (keep 90 days, from cron):
       newsclean state prune nightly.db --before "$(date -u -d '90 days ago' +%F)"
     """
+    from corpus.state import StateError, locked, utc_instant
+
     try:
         cutoff = utc_instant(before)
     except ValueError as err:

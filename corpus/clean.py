@@ -210,20 +210,27 @@ def _join(lines: Iterable[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def line_outcomes(text: str) -> Iterator[tuple[str | None, list[Removal]]]:
+    """For each line of ``text``: what of it is kept (None: the whole line went) and what rules took
+    from it, in order. ``clean_text`` and ``newsclean explain`` both read the cleaner through this."""
+    lines = text.split("\n")
+    for line, verdict in zip(lines, line_verdicts(lines), strict=False):
+        if verdict is not None:
+            yield None, [Removal(verdict, line.strip())]
+        elif line.strip():
+            yield strip_suffixes(line)
+        else:
+            yield line, []
+
+
 def clean_text(text: str) -> tuple[str, list[Removal]]:
     """The rule-based cleaner for one text: the clean text and what was removed, in order."""
-    lines = text.split("\n")
-    verdicts = line_verdicts(lines)
     kept: list[str] = []
     removed: list[Removal] = []
-    for line, verdict in zip(lines, verdicts, strict=False):
-        if verdict is not None:
-            removed.append(Removal(verdict, line.strip()))
-            continue
-        if line.strip():
-            line, cut = strip_suffixes(line)
-            removed.extend(cut)
-        kept.append(line)
+    for line, cut in line_outcomes(text):
+        removed.extend(cut)
+        if line is not None:
+            kept.append(line)
     return _join(kept), _merge(removed)
 
 

@@ -7,6 +7,7 @@ bounded sample taken from the start, middle and end of the text.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
@@ -71,6 +72,31 @@ def backend_available(backend: str) -> bool:
         except ImportError:
             return False
     return backend in BACKENDS
+
+
+def known_codes(backend: str = "langdetect") -> list[str]:
+    """The language codes a detector can answer with (langdetect: its profiles; py3langid: its model)."""
+    if backend == "langid":
+        return sorted(_langid().nb_classes)
+    import langdetect
+
+    return sorted(os.listdir(os.path.join(os.path.dirname(langdetect.__file__), "profiles")))
+
+
+def expand_languages(value: str | None, backend: str = "langdetect") -> set[str] | None:
+    """``--lang en,de,zh`` as the codes the detector gives; ``zh`` stands for ``zh-cn`` and ``zh-tw``.
+    A code the detector never gives is a ValueError naming the codes it does give."""
+    if not value:
+        return None
+    known = known_codes(backend)
+    wanted: set[str] = set()
+    for code in (c.strip().lower() for c in value.split(",") if c.strip()):
+        matches = [k for k in known if k == code or k.startswith(code + "-")]
+        if not matches:
+            raise ValueError(f"{code!r} is not a language code the {backend} detector gives; it knows: "
+                             + ", ".join(known))
+        wanted.update(matches)
+    return wanted
 
 
 def detect(text: str, backend: str = "langdetect") -> tuple[str | None, float]:

@@ -28,15 +28,14 @@ from corpus.document import Document, Reject, Source
 from corpus.extract import PageTooLarge, extract
 from corpus.identity import RunFingerprint, RunIdentities
 from corpus.language import detect_language
+from corpus.limits import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
 from corpus.manifest import RunManifest
-from corpus.read import DEFAULT_MAX_BYTES, RawInput, read_file, relative_path
+from corpus.read import RawInput, read_file, relative_path
 from corpus.read_records import Skip, describe, read_inputs
 from corpus.repeated import RepeatedLines, keys_of
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex
 from corpus.workers import OrderedPool
-
-DEFAULT_TIMEOUT = 60.0  # seconds per document: trafilatura takes ~0.05 s on a news page
 
 
 @dataclass
@@ -50,6 +49,7 @@ class IngestOptions:
     stream: bool = False  # write each record when done: first of a group kept, no repeated-line rule
     lang_backend: str = "langdetect"  # or "langid" (py3langid, the "fast" extra)
     minhash: MinHashParams = field(default_factory=MinHashParams)
+    own_outputs: tuple[str, ...] = ()  # this run's output files: never read as input (nor their temporary files)
 
 
 @dataclass
@@ -215,7 +215,8 @@ class Ingest:
 
     def __init__(self, options: IngestOptions, on_file: Callable[[], None] | None = None,
                  on_reject: Callable[[Reject], None] | None = None, state: StateIndex | None = None,
-                 first_seen: str = "", manifest: RunManifest | None = None) -> None:
+                 first_seen: str = "", manifest: RunManifest | None = None,
+                 on_input: Callable[[str], None] | None = None) -> None:
         self.options = options
         self.state = state
         self.stats = RunStats()
@@ -227,13 +228,14 @@ class Ingest:
         self._rerun = False
         self.manifest = manifest
         self._on_file = on_file or (lambda: None)
+        self._on_input_file = on_input or (lambda rel: None)
         self._on_reject = on_reject or (lambda reject: None)
 
     def _jobs(self, paths: Iterable[str | Reject], base: Path | None) -> Iterator[Job]:
         """What the workers get, in input order: files to read, and the records of WARC and JSONL
         files (read here, as streams, so that one large file still keeps every worker busy)."""
         for item in read_inputs(paths, self.options.max_bytes, defer_files=True, on_file=self._on_input,
-                                base=base):
+                                base=base, exclude=self.options.own_outputs):
             if isinstance(item, Skip):
                 self.stats.skipped[item.reason] += 1
                 self._on_outcome(None, item.reason)  # the container being read
@@ -399,6 +401,7 @@ class Ingest:
 
     def _on_input(self, rel: str, path: Path | None) -> None:
         self.stats.files += 1
+        self._on_input_file(rel)
         if self.manifest is not None:
             self.manifest.add_input(rel, path)
 

@@ -20,13 +20,12 @@ from typing import Any
 
 from corpus.document import Reject, Source
 from corpus.identity import record_id
+from corpus.limits import DEFAULT_MAX_BYTES, MAX_BYTES_CAP
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 TEXT_SUFFIXES = {".txt"}
 WARC_SUFFIXES = {".warc"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # past this a "news page" is not one
-MAX_BYTES_CAP = 1 << 62  # a --max-bytes beyond this means "no limit"; zlib's length arguments stop there
 BINARY_CONTROL_SHARE = 0.05  # more control bytes than this in the first 8 KB: not text
 _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 

@@ -50,7 +50,7 @@ class Skip:
 
 def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTES, *, defer_files: bool = False,
                 on_file: Callable[[str, Path | None], None] | None = None, base: Path | None = None,
-                ) -> Iterator[RawInput | Reject | Skip | tuple[Path, Path]]:
+                exclude: Iterable[str] = ()) -> Iterator[RawInput | Reject | Skip | tuple[Path, Path]]:
     """The reader stage: every input under ``paths`` as documents, rejects and skips, in order.
 
     One-document files (HTML, text) are read here, or with ``defer_files`` handed on as
@@ -58,9 +58,11 @@ def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTE
     files are always streamed here. ``on_file`` hears of every input file (rel, path).
     With ``base`` (the PATH arguments' common folder) paths are shown relative to it, or,
     when outside it (listed on stdin), relative to the working folder or absolute; without
-    it, relative to the PATH argument they were found under.
+    it, relative to the PATH argument they were found under. ``exclude``: the run's own output
+    files, never read as input, nor their temporary ``.NAME.*.part`` files.
     """
     notify = on_file or (lambda rel, path: None)
+    is_own = _own_outputs(exclude)
     for arg in paths:
         if isinstance(arg, Reject):  # a path list that turned out not to be one
             notify(arg.path, None)
@@ -71,6 +73,8 @@ def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTE
             yield from jsonl_records(sys.stdin.buffer, "<stdin>", "<stdin>", "jsonl", max_bytes)
             continue
         for path, found_under in walk([arg]):
+            if is_own(path):
+                continue
             root = found_under if base is None else base if _is_under(path, base) else Path.cwd()
             kind, compression = classify(path)
             rel = relative_path(path, root)
@@ -83,6 +87,20 @@ def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTE
                 yield from warc_records(path, rel, shown(os.path.abspath(path)), max_bytes)
             else:
                 yield from _jsonl_file(path, rel, compression, max_bytes)
+
+
+def _own_outputs(outputs: Iterable[str]) -> Callable[[Path], bool]:
+    targets = {os.path.realpath(p) for p in outputs}
+    temporary = {(os.path.dirname(t), f".{os.path.basename(t)}.") for t in targets}
+
+    def is_own(path: Path) -> bool:
+        if not targets:
+            return False
+        real = os.path.realpath(path)
+        return real in targets or path.name.endswith(".part") and any(
+            os.path.dirname(real) == folder and path.name.startswith(prefix) for folder, prefix in temporary)
+
+    return is_own
 
 
 def _is_under(path: Path, base: Path) -> bool:

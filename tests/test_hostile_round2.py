@@ -160,7 +160,7 @@ def test_what_a_path_list_names_is_never_an_unsupported_type(tmp_path):
     assert reject["reason"] == "unreadable" and reject["path"].endswith("missing-folder")
 
 
-@pytest.mark.parametrize("name,content", [("empty.jsonl", b""), ("empty.jsonl.gz", gzip.compress(b"")),
+@pytest.mark.parametrize("name,content", [("empty.jsonl", b""), ("empty.jsonl.gz", gzip.compress(b"", mtime=0)),
                                           ("empty.warc", b""), ("blank.jsonl", b"\n\n")])
 def test_an_empty_container_is_an_empty_reject(tmp_path, name, content):
     write(tmp_path / "in" / name, content)

@@ -1,0 +1,136 @@
+"""One run of ingest, clean or dedup: checks, outputs, state and what the person at the terminal sees.
+
+Imported only when a command runs, so ``--help`` and ``--version`` stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import IO, Any
+
+import click
+
+from cli.entry import exit_status, signal_name
+from cli.show import Show
+from corpus.document import Reject
+from corpus.language import backend_available, expand_languages
+from corpus.manifest import RunManifest
+from corpus.pipeline import Ingest, IngestOptions
+from corpus.read import walk
+from corpus.read_records import describe
+from corpus.rules import REPEATED_LINE_MIN_GROUPS
+from corpus.state import StateIndex, locked
+from corpus.write import StagedOutputs, check_writable, dumps, write_jsonl
+
+EXIT_OK, EXIT_FAILED, EXIT_REJECTS = 0, 1, 3
+
+
+def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, output: str | None,
+                rejects: str | None, strict: bool, manifest: str | None, quiet: bool, verbose: bool,
+                no_color: bool, debug: bool, state: str | None = None, lock_wait: float = 600,
+                lang: str | None = None, lang_backend: str = "langdetect", count: Iterable[str] = (),
+                **settings: Any) -> None:
+    """One run of any command: checks first; then the outputs, written under temporary names; then the
+    state commit; then the outputs renamed into place. A failure before the renames changes nothing."""
+    show = Show(command, quiet=quiet, verbose=verbose, no_color=no_color)
+    if output is None and sys.stdout is None:
+        raise click.UsageError("standard output is closed: give -o FILE for the records")
+    if not backend_available(lang_backend):
+        raise click.BadParameter(f"{lang_backend} is not installed: pip install 'newsclean[fast]'",
+                                 param_hint="--lang-backend")
+    try:
+        languages = expand_languages(lang, lang_backend)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--lang") from err
+    for target in (output, rejects, state, manifest):
+        if target:
+            try:
+                check_writable(target)
+            except OSError as err:
+                raise click.BadParameter(str(err), param_hint=f"'{target}'") from err
+    options = IngestOptions(languages=languages, lang_backend=lang_backend,
+                            repeated_line_min_groups=settings.pop("min_repeat", REPEATED_LINE_MIN_GROUPS),
+                            own_outputs=tuple(t for t in (output, rejects, manifest, state) if t), **settings)
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    run_manifest = RunManifest(started, options.minhash, manifest_options(options)) if manifest else None
+    try:
+        with ExitStack() as stack:
+            index = _open_state(stack, state, options, lock_wait, quiet) if state else None
+            progress = stack.enter_context(show.progress(_countable_files(count, options.own_outputs)))
+            staged = StagedOutputs()
+            stack.callback(staged.discard)  # however the run ends, no temporary file stays behind
+            rejects_out = staged.open(rejects) if rejects else None
+
+            def on_reject(reject: Reject) -> None:
+                if rejects_out is not None:
+                    rejects_out.write(dumps(asdict(reject)) + "\n")
+                show.reject(reject)
+
+            run = Ingest(options, on_file=progress.document, on_input=progress.input, on_reject=on_reject,
+                         state=index, first_seen=started, manifest=run_manifest)
+            out: IO[str] = staged.open(output) if output else sys.stdout
+            write_jsonl(produce(run), out, flush_each=options.stream)
+            out.flush()
+            if run_manifest is not None:
+                finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
+                staged.open(manifest).write(run_manifest.dumps(finished, run.stats))
+            staged.finish()  # every output on disk under its temporary name
+            run.save_state()
+            staged.publish()
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(EXIT_OK)
+    except KeyboardInterrupt as interrupt:  # Ctrl-C, SIGTERM, SIGHUP (cli.entry)
+        said = f"newsclean: interrupted ({signal_name(interrupt)})"
+        click.echo(said + ("; no output file was replaced" if output else ""), err=True)
+        sys.exit(exit_status(interrupt))
+    except click.ClickException:
+        raise
+    except Exception as err:  # noqa: BLE001 - one clear line, not a traceback
+        if debug:
+            raise
+        click.echo(f"newsclean: error: {str(err) if str(err) else describe(err)}", err=True)
+        sys.exit(EXIT_FAILED)
+    show.summary(run)
+    if run.stats.files == 0:
+        click.echo(f"newsclean {command}: warning: no input found", err=True)
+        if strict:
+            sys.exit(EXIT_REJECTS)
+    if strict and run.stats.failures:
+        sys.exit(EXIT_REJECTS)
+
+
+def _countable_files(paths: Iterable[str], own: tuple[str, ...]) -> int | None:
+    """How many input files the PATH arguments hold (a cheap walk), or None when stdin is among them."""
+    paths = list(paths)
+    if not paths or "-" in paths:
+        return None
+    return sum(1 for _ in walk(paths))
+
+
+def manifest_options(options: IngestOptions) -> dict[str, Any]:
+    return {"languages": sorted(options.languages) if options.languages else None,
+            "lang_backend": options.lang_backend, "keep_duplicates": options.keep_duplicates,
+            "stream": options.stream, "workers": options.workers, "max_bytes": options.max_bytes,
+            "timeout": options.timeout, "min_repeat": options.repeated_line_min_groups}
+
+
+def _open_state(stack: ExitStack, path: str, options: IngestOptions, lock_wait: float, quiet: bool) -> StateIndex:
+    """Lock, open and check the state; closed (and unlocked) when the run ends, however it ends."""
+    stack.enter_context(locked(path, lock_wait, announce=not quiet))
+    index = StateIndex(path, options.minhash)
+    stack.callback(index.close)
+    return index
+
+
+def _silence_stdout() -> None:
+    """After the reader of a pipe has gone, keep Python from complaining at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
