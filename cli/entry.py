@@ -37,11 +37,28 @@ def install() -> None:
 
 
 def run() -> None:
+    """click runs in non-standalone mode so that an interrupt anywhere (while libraries load, while
+    options are parsed) ends as the same one line and exit status, not click's "Aborted!" and 1."""
     install()
     try:
-        from cli.main import main
+        from click import Abort, ClickException
 
-        main(prog_name="newsclean", auto_envvar_prefix="NEWSCLEAN")
-    except KeyboardInterrupt as interrupt:  # only before the command's own handling took over
-        sys.stderr.write(f"newsclean: interrupted ({signal_name(interrupt)})\n")
-        sys.exit(exit_status(interrupt))
+        from cli.main import main
+    except KeyboardInterrupt as interrupt:
+        _interrupted(interrupt)
+    try:
+        code = main.main(prog_name="newsclean", auto_envvar_prefix="NEWSCLEAN", standalone_mode=False)
+    except ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except Abort as abort:
+        cause = abort.__cause__
+        _interrupted(cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt())
+    except KeyboardInterrupt as interrupt:
+        _interrupted(interrupt)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted(interrupt: KeyboardInterrupt) -> None:
+    sys.stderr.write(f"newsclean: interrupted ({signal_name(interrupt)})\n")
+    sys.exit(exit_status(interrupt))

@@ -59,7 +59,7 @@ def _paths_from(args: tuple[str, ...], stdin_format: str) -> Iterator[str | Reje
 def _hint_if_terminal(paths: tuple[str, ...], stdin_format: str) -> None:
     """`newsclean ingest -` typed at a prompt would wait in silence: say what it waits for."""
     if "-" in paths and sys.stdin is not None and sys.stdin.isatty():
-        what = "JSONL records" if stdin_format == "jsonl" else "paths, one per line"
+        what = "JSONL records" if stdin_format == "jsonl" else "paths (one per line)"
         click.echo(f"newsclean: reading {what} from the terminal; end with Ctrl-D", err=True)
 
 

@@ -105,9 +105,19 @@ def _on_alarm(signum: int, frame: object) -> None:
 
 def warm_up(lang_backend: str = "langdetect") -> None:
     """Load what the libraries load lazily (language profiles, trafilatura's modules) before any timer
-    runs: a timeout that fired inside that loading would leave the library broken for the process."""
-    detect_language(clean(extract(RawInput("warm-up", Source("warm-up", "", None, None, "html"),
-                                           _WARM_UP_PAGE, "html"))), lang_backend)
+    runs: a timeout that fired inside that loading would leave the library broken for the process.
+    Ctrl-C and SIGTERM wait until it is done (langdetect turns an interrupt there into a "Profile
+    format error"); they are delivered right after."""
+    stopping = {signal.SIGINT, signal.SIGTERM} | ({signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
+    blocked = hasattr(signal, "pthread_sigmask")
+    if blocked:
+        signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
+    try:
+        detect_language(clean(extract(RawInput("warm-up", Source("warm-up", "", None, None, "html"),
+                                               _WARM_UP_PAGE, "html"))), lang_backend)
+    finally:
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stopping)
 
 
 _WARM_UP_PAGE = (b"<html><head><title>Warm up</title></head><body><article><p>A short paragraph of plain English "
