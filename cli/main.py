@@ -63,6 +63,15 @@ def _hint_if_terminal(paths: tuple[str, ...], stdin_format: str) -> None:
         click.echo(f"newsclean: reading {what} from the terminal; end with Ctrl-D", err=True)
 
 
+def _check_rule_names(ctx: click.Context, param: click.Parameter, names: tuple[str, ...]) -> frozenset[str]:
+    from corpus.rules import RULE_NAMES
+
+    unknown = sorted(set(names) - RULE_NAMES)
+    if unknown:
+        raise click.BadParameter(f"no rule named {', '.join(unknown)}; the rules are: {', '.join(sorted(RULE_NAMES))}")
+    return frozenset(names)
+
+
 def _options(*decorators: Callable) -> Callable:
     """Apply a shared group of click options (in the order they are listed in --help)."""
     def apply(fn: Callable) -> Callable:
@@ -101,6 +110,8 @@ DOCUMENT_OPTIONS = _options(
                  help="Reject documents larger than this (after decompression)."),
     click.option("--timeout", type=click.FloatRange(min=0, max=MAX_TIMEOUT), default=DEFAULT_TIMEOUT,
                  show_default=True, help="Seconds one document may take before it is rejected (0: no limit)."),
+    click.option("--skip-rule", "skip_rules", multiple=True, metavar="NAME", callback=_check_rule_names,
+                 help="Turn a cleaning rule off for this run (repeatable; `newsclean rules` lists the names)."),
 )
 DEDUP_OPTIONS = _options(
     click.option("--keep-duplicates", is_flag=True, help="Also write near-duplicates, with duplicate_of set."),
@@ -213,14 +224,21 @@ def rules() -> None:
       newsclean rules
       newsclean ingest crawl/ | jq -r '.provenance.removed[].rule' | sort | uniq -c
     """
-    from corpus.rules import ALL_RULES, STRUCTURAL_RULES, rules_fingerprint
+    from corpus.rules import ALL_RULES, STRUCTURAL_RULES, languages_of, rules_fingerprint
 
     click.echo(f"# rules fingerprint {rules_fingerprint()}")
+    click.echo("# name\tkind\tlanguages\treason")
+    seen: set[tuple[str, str]] = set()
     for rule in ALL_RULES:
+        if (rule.name, rule.kind) in seen:
+            continue
+        seen.add((rule.name, rule.kind))
         scope = rule.kind + ("+suffix" if rule.suffix else "")
-        click.echo(f"{rule.name}\t{scope}\t{rule.reason}")
+        languages = ",".join(sorted({lang for r in ALL_RULES if (r.name, r.kind) == (rule.name, rule.kind)
+                                     for lang in r.languages}))
+        click.echo(f"{rule.name}\t{scope}\t{languages}\t{rule.reason}")
     for name, reason in STRUCTURAL_RULES.items():
-        click.echo(f"{name}\tstructural\t{reason}")
+        click.echo(f"{name}\tstructural\t{','.join(languages_of(name))}\t{reason}")
 
 
 main.add_command(state)

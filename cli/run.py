@@ -117,7 +117,8 @@ def manifest_options(options: IngestOptions) -> dict[str, Any]:
     return {"languages": sorted(options.languages) if options.languages else None,
             "lang_backend": options.lang_backend, "keep_duplicates": options.keep_duplicates,
             "stream": options.stream, "workers": options.workers, "max_bytes": options.max_bytes,
-            "timeout": options.timeout, "min_repeat": options.repeated_line_min_groups}
+            "timeout": options.timeout, "min_repeat": options.repeated_line_min_groups,
+            "skip_rules": sorted(options.skip_rules)}
 
 
 def _open_state(stack: ExitStack, path: str, options: IngestOptions, lock_wait: float, quiet: bool) -> StateIndex:

@@ -210,33 +210,38 @@ def _join(lines: Iterable[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def line_outcomes(text: str) -> Iterator[tuple[str | None, list[Removal]]]:
+def line_outcomes(text: str, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str | None, list[Removal]]]:
     """For each line of ``text``: what of it is kept (None: the whole line went) and what rules took
-    from it, in order. ``clean_text`` and ``newsclean explain`` both read the cleaner through this."""
+    from it, in order. ``clean_text`` and ``newsclean explain`` both read the cleaner through this.
+    Rules named in ``skip`` (``--skip-rule``) decide nothing: what they would remove stays."""
     lines = text.split("\n")
     for line, verdict in zip(lines, line_verdicts(lines), strict=False):
-        if verdict is not None:
+        if verdict is not None and verdict not in skip:
             yield None, [Removal(verdict, line.strip())]
         elif line.strip():
-            yield strip_suffixes(line)
+            kept, cut = strip_suffixes(line)
+            if skip and any(r.rule in skip for r in cut):
+                kept = " ".join([kept.rstrip(), *(r.text for r in cut if r.rule in skip)]).strip()
+                cut = [r for r in cut if r.rule not in skip]
+            yield kept, cut
         else:
             yield line, []
 
 
-def clean_text(text: str) -> tuple[str, list[Removal]]:
+def clean_text(text: str, skip: frozenset[str] = frozenset()) -> tuple[str, list[Removal]]:
     """The rule-based cleaner for one text: the clean text and what was removed, in order."""
     kept: list[str] = []
     removed: list[Removal] = []
-    for line, cut in line_outcomes(text):
+    for line, cut in line_outcomes(text, skip):
         removed.extend(cut)
         if line is not None:
             kept.append(line)
     return _join(kept), _merge(removed)
 
 
-def clean(doc: Document) -> Document:
+def clean(doc: Document, skip: frozenset[str] = frozenset()) -> Document:
     """The cleaner stage for one document."""
-    doc.text, removed = clean_text(doc.text)
+    doc.text, removed = clean_text(doc.text, skip)
     doc.removed.extend(removed)
     return doc
 

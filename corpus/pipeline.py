@@ -49,6 +49,7 @@ class IngestOptions:
     stream: bool = False  # write each record when done: first of a group kept, no repeated-line rule
     lang_backend: str = "langdetect"  # or "langid" (py3langid, the "fast" extra)
     minhash: MinHashParams = field(default_factory=MinHashParams)
+    skip_rules: frozenset[str] = frozenset()  # --skip-rule: rules that decide nothing in this run
     own_outputs: tuple[str, ...] = ()  # this run's output files: never read as input (nor their temporary files)
 
 
@@ -137,16 +138,17 @@ def one_paragraph_per_line(text: str) -> str:
     return "\n".join(line for line in text.split("\n") if line.strip())
 
 
-def process(raw: RawInput, params: MinHashParams, lang_backend: str = "langdetect") -> Processed:
+def process(raw: RawInput, params: MinHashParams, lang_backend: str = "langdetect",
+            skip: frozenset[str] = frozenset()) -> Processed:
     """Everything that needs only the one document: runs in a worker process."""
-    doc = detect_language(clean(extract(raw)), lang_backend)
+    doc = detect_language(clean(extract(raw), skip), lang_backend)
     doc.text = one_paragraph_per_line(doc.text)
     doc.text_hash = text_hash(doc.text)
     return handed_back(doc, params)
 
 
 def process_safely(raw: RawInput, params: MinHashParams, timeout: float,
-                   lang_backend: str = "langdetect") -> Processed | Reject:
+                   lang_backend: str = "langdetect", skip: frozenset[str] = frozenset()) -> Processed | Reject:
     """:func:`process` under a time limit; any failure becomes a Reject instead of ending the run."""
     global _armed
     timed = timeout > 0 and hasattr(signal, "setitimer")
@@ -156,7 +158,7 @@ def process_safely(raw: RawInput, params: MinHashParams, timeout: float,
                 signal.signal(signal.SIGALRM, _on_alarm)
                 _armed = True
                 signal.setitimer(signal.ITIMER_REAL, timeout)
-            return process(raw, params, lang_backend)
+            return process(raw, params, lang_backend, skip)
         finally:
             _armed = False
             if timed:
@@ -181,7 +183,7 @@ def _read_and_process(args: tuple[Job, IngestOptions]) -> Processed | Reject:
     raw = read_file(*job, options.max_bytes) if isinstance(job, tuple) else job
     if isinstance(raw, Reject):
         return raw
-    return process_safely(raw, options.minhash, options.timeout, options.lang_backend)
+    return process_safely(raw, options.minhash, options.timeout, options.lang_backend, options.skip_rules)
 
 
 def _job_location(args: tuple[Job, IngestOptions]) -> tuple[str, str]:
@@ -422,7 +424,8 @@ class Ingest:
     def _finish(self, doc: Document, kept: int | str, index: int, repeated: set[int]) -> Iterator[dict[str, Any]]:
         self.stats.documents += 1
         before = doc.text
-        remove_repeated_lines(doc, repeated)
+        if "repeated-line" not in self.options.skip_rules:
+            remove_repeated_lines(doc, repeated)
         if doc.text != before:
             doc.text_hash = text_hash(doc.text)
         if kept != index:

@@ -34,6 +34,7 @@ class Rule:
     next_line: re.Pattern[str] | None = None  # boundary rules: what must follow the heading
     max_chars: int = 0  # longer lines are never this kind of chrome (0: the general MAX_CHROME_LINE_CHARS)
     needles: tuple[str, ...] = ()  # a speed hint: a line without any of these (lower-cased) cannot match
+    languages: tuple[str, ...] = ("en",)  # the languages whose words the pattern knows
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -282,14 +283,27 @@ BOUNDARY_RULES: tuple[Rule, ...] = (
 )
 
 
+from corpus import rules_i18n  # noqa: E402 - it builds on the names above
+
+LINE_RULES += rules_i18n.LINE_RULES
+BOX_RULES += rules_i18n.BOX_RULES
+BOUNDARY_RULES += rules_i18n.BOUNDARY_RULES
 ALL_RULES: tuple[Rule, ...] = LINE_RULES + BOX_RULES + BOUNDARY_RULES
+RULE_NAMES = frozenset(rule.name for rule in ALL_RULES) | frozenset(STRUCTURAL_RULES)
+
+
+def languages_of(name: str) -> list[str]:
+    """The languages a rule (all its patterns together) knows; structural rules know them all."""
+    if name in STRUCTURAL_RULES:
+        return ["any"]
+    return sorted({lang for rule in ALL_RULES if rule.name == name for lang in rule.languages})
 
 
 def rules_fingerprint() -> str:
     """A hash of every rule and threshold, so a run can say which cleaner produced it."""
     h = hashlib.sha256()
     for rule in ALL_RULES:
-        h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|{rule.max_chars}|{rule.needles}|"
+        h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|{rule.max_chars}|{rule.needles}|{rule.languages}|"
                  f"{rule.next_line.pattern if rule.next_line else ''}\n".encode())
     h.update(repr((MIN_STORY_LINES_BEFORE_BOUNDARY, MIN_STORY_WORDS_BEFORE_BOUNDARY, STORY_LINE_MIN_WORDS, STORY_SENTENCE_MIN_WORDS,
                    FRAGMENT_MAX_WORDS, MAX_CHROME_LINE_CHARS, TAIL_FRAGMENT_MAX_LINES, REPEATED_LINE_MIN_GROUPS, REPEATED_LINE_MAX_WORDS)).encode())

@@ -298,10 +298,10 @@ def test_a_worker_that_dies_is_replaced_and_its_document_rejected(tmp_path, monk
 
     real = corpus.pipeline.process
 
-    def fragile(raw, params, lang_backend="langdetect"):
+    def fragile(raw, params, lang_backend="langdetect", skip=frozenset()):
         if b"poison" in raw.data:
             os._exit(1)
-        return real(raw, params, lang_backend)
+        return real(raw, params, lang_backend, skip)
 
     monkeypatch.setattr(corpus.pipeline, "process", fragile)
     for i in range(6):

@@ -1,0 +1,117 @@
+"""The boilerplate rules in the other languages news is written in, as data.
+
+Each rule here carries the name of the English rule it extends (so records, ``newsclean rules``
+and ``--skip-rule`` see one rule per kind of chrome) and the languages it knows. Covered:
+German (de), French (fr), Spanish (es), Italian (it), Portuguese (pt), Dutch (nl), Polish (pl)
+and Russian (ru).
+
+To add a language: add its words to each table below (a phrase per kind of chrome, as sites
+write it), add its code to ``LANGUAGES``, and add a story with its chrome to
+``tests/test_rules_languages.py``; then run ``make eval`` to see that nothing else moved.
+"""
+
+from __future__ import annotations
+
+from corpus.rules import _CHANNELS, _HEADING_END, SHORT_CHROME_CHARS, Rule, _rx
+
+LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "pl", "ru")
+
+# "Follow us on / join our channel": the verb phrase, then a channel (a platform's name, or "channel").
+_FOLLOW = r"""(?:folg(?:en\s+sie|t|e)\s+uns|abonnieren\s+sie\s+(?:unseren|uns)|treten\s+sie\s+(?:unserem|unserer)
+    |suivez[-\s]nous|rejoignez[-\s](?:nous|notre)|abonnez[-\s]vous\s+à\s+notre
+    |s[ií]guenos|[uú]nete\s+a\s+nuestro|suscr[ií]bete\s+a\s+nuestro
+    |seguici|unisciti\s+al\s+nostro|iscriviti\s+al\s+nostro
+    |siga[-\s]nos|siga\s+o|entre\s+(?:no|em)\s+nosso|junte[-\s]se\s+ao\s+nosso|inscreva[-\s]se\s+no\s+nosso
+    |volg\s+ons|word\s+lid\s+van\s+ons|abonneer\s+je\s+op\s+ons
+    |obserwuj\s+nas|śledź\s+nas|dołącz\s+do\s+nas|dołącz\s+do\s+naszego|subskrybuj\s+nasz
+    |подписывайтесь\s+на\s+на[шс]|подпишитесь\s+на\s+на[шс]|следите\s+за\s+нами|присоединяйтесь\s+к\s+нам
+    |присоединяйтесь\s+к\s+нашему)"""
+_CHANNEL_WORDS = r"(?:kanal|chaîne|canal|canale|kanaal|kanału|kanale|канал\w*|telegram-канал\w*)"
+
+# Newsletter: the word for it, and a verb of signing up, on one short line.
+_NEWSLETTER = r"(?:newsletter\w*|nieuwsbrief|bolet[ií]n|lettre\s+d'information|рассылк\w+|biuletyn\w*)"
+_SIGN_UP = r"""(?:abonnieren|anmelden|bestellen|registrieren|inscri(?:vez|s|re)|abonnez|suscr[ií]b\w+|iscriviti|assine|inscreva
+    |schrijf\s+je\s+in|meld\s+je\s+aan|abonneer|zapisz\s+się|zapisz|subskrybuj|подпиш\w+|подписыва\w+)"""
+
+# "Related" headings: sites put these boxes mid-article, so they are boxes (heading and the
+# headlines under it go, the story resumes), not boundaries that would end the story.
+_RELATED = r"""(?:das\s+könnte\s+sie\s+(?:auch\s+)?interessieren|mehr\s+zum\s+thema|weitere\s+(?:artikel|nachrichten|themen)
+    |lesen\s+sie\s+auch|auch\s+interessant|verwandte\s+(?:artikel|themen)|meistgelesen(?:e\s+artikel)?|empfehlungen
+    |à\s+lire\s+(?:aussi|également)|lire\s+aussi|sur\s+le\s+même\s+sujet|articles?\s+similaires|à\s+voir\s+aussi|les\s+plus\s+lus
+    |(?:también\s+)?te\s+puede\s+interesar|lee\s+también|noticias\s+relacionadas|art[ií]culos\s+relacionados|lo\s+más\s+le[ií]do
+    |leggi\s+anche|potrebbe\s+interessarti|articoli\s+correlati|i\s+più\s+letti
+    |leia\s+também|veja\s+também|not[ií]cias\s+relacionadas|mais\s+lidas|você\s+pode\s+gostar
+    |lees\s+ook|meer\s+over\s+dit\s+onderwerp|gerelateerde\s+artikelen|meest\s+gelezen
+    |czytaj\s+(?:także|też|również)|zobacz\s+(?:także|też|również)|podobne\s+artykuły|najczęściej\s+czytane
+    |читайте\s+также|смотрите\s+также|похожие\s+статьи|по\s+теме|самое\s+читаемое)"""
+
+_COMMENTS = r"""(?:kommentare?|kommentar\s+schreiben|schreiben\s+sie\s+einen\s+kommentar|diskutieren\s+sie\s+mit|leserkommentare
+    |commentaires?|laisser\s+un\s+commentaire|réagissez|ajouter\s+un\s+commentaire
+    |comentarios?|deja\s+(?:un|tu)\s+comentario|dejar\s+un\s+comentario
+    |commenti|lascia\s+un\s+commento|\d+\s+commenti
+    |comentários|deixe\s+(?:um|seu)\s+comentário
+    |reacties|laat\s+een\s+reactie\s+achter|reageer|\d+\s+reacties
+    |komentarze|dodaj\s+komentarz|skomentuj|\d+\s+komentarzy
+    |комментарии|оставить\s+комментарий|добавить\s+комментарий|\d+\s+комментари\w*)"""
+
+_RIGHTS = r"""(?:alle\s+rechte\s+vorbehalten|tous\s+droits\s+réservés|todos\s+los\s+derechos\s+reservados|tutti\s+i\s+diritti\s+riservati
+    |riproduzione\s+riservata|todos\s+os\s+direitos\s+reservados|alle\s+rechten\s+voorbehouden|wszelkie\s+prawa\s+zastrzeżone
+    |все\s+права\s+защищены)"""
+
+_READING_TIME = r"""(?:lesezeit|lesedauer|temps\s+de\s+lecture|lecture|tiempo\s+de\s+lectura|lectura|tempo\s+di\s+lettura|lettura
+    |tempo\s+de\s+leitura|leitura|leestijd|czas\s+(?:czytania|lektury)|время\s+чтения|на\s+чтение|чтение)"""
+_UPDATED = r"""(?:aktualisiert(?:\s+am)?|zuletzt\s+aktualisiert|stand|veröffentlicht(?:\s+am)?|mis\s+à\s+jour(?:\s+le)?|publié\s+le
+    |actualizado(?:\s+el)?|publicado(?:\s+el)?|aggiornato(?:\s+il|\s+alle)?|ultimo\s+aggiornamento|pubblicato(?:\s+il)?
+    |atualizado(?:\s+em)?|publicado\s+em|bijgewerkt(?:\s+op)?|laatst\s+bijgewerkt|gepubliceerd(?:\s+op)?|aktualizacja|zaktualizowano
+    |opublikowano|обновлено|опубликовано)"""
+_DATE = r"""(?:\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.?\s+\w+\.?\s+\d{4}|\d{1,2}\s+de\s+\w+\s+de\s+\d{4}
+    |\d{1,2}[:h.]\d{2}|\w+\s+\d{1,2},?\s+\d{4})"""
+
+_EDITING = r"""(?:redaktion|mitarbeit|bearbeitet\s+von|übersetzt\s+von|édité\s+par|édition|traduit\s+par|avec\s+(?:afp|reuters|ap)
+    |edición|editado\s+por|traducido\s+por|redacción|a\s+cura\s+di|redazione|tradotto\s+da|edição|editado\s+por|tradução
+    |redactie|bewerkt\s+door|vertaald\s+door|redakcja|opracowanie|tłumaczenie|редактор|под\s+редакцией|перевод)"""
+
+_BYLINE = r"""(?:von|par|por|door|autor(?:ka)?|автор)"""
+
+LINE_RULES: tuple[Rule, ...] = (
+    Rule("cta-social", "line",
+         _rx(rf"^\W*{_FOLLOW}\b.{{0,120}}\b(?:{_CHANNELS}\w{{0,3}}|{_CHANNEL_WORDS})\b"),  # "na Facebooku"
+         "calls to join or follow the site on a social or messaging channel", suffix=True,
+         max_chars=SHORT_CHROME_CHARS, languages=LANGUAGES,
+         needles=("folg", "abonnieren", "treten", "suivez", "rejoignez", "abonnez", "sígu", "sigu", "únete", "unete",
+                  "suscr", "seguici", "unisciti", "iscriviti", "siga", "entre", "junte", "inscreva", "volg", "word lid",
+                  "abonneer", "obserwuj", "śledź", "dołącz", "subskrybuj", "подпис", "следите", "присоедин")),
+    Rule("cta-newsletter", "line",
+         _rx(rf"^(?=.{{0,200}}$)(?:.*\b{_NEWSLETTER}\b.*\b{_SIGN_UP}|.*\b{_SIGN_UP}\b.*\b{_NEWSLETTER})"),
+         "newsletter sign-up prompts", suffix=True, max_chars=SHORT_CHROME_CHARS, languages=LANGUAGES,
+         needles=("newsletter", "nieuwsbrief", "boletín", "boletin", "lettre d'information", "рассылк", "biuletyn")),
+    Rule("copyright", "line", _rx(rf"\b{_RIGHTS}\b"), "copyright and reproduction footers",
+         max_chars=SHORT_CHROME_CHARS, languages=LANGUAGES,
+         needles=("rechte", "droits", "derechos", "diritti", "riproduzione", "direitos", "rechten", "prawa", "права")),
+    Rule("page-meta", "line",
+         _rx(rf"""^\W*(?:{_READING_TIME}\s*:?\s*\d{{1,3}}\s*\w{{0,10}}\.?|\d{{1,3}}\s*(?:min\.?|minut\w*|минут\w*|мин\.?)\s+{_READING_TIME}
+             |{_UPDATED}\s*:?\s*{_DATE}(?:\s*(?:um|à|a\s+las|alle|às|om|o|в)?\s*\d{{1,2}}[:h.]\d{{2}})?(?:\s*(?:uhr|h|horas?|ore))?)\W*$"""),
+         "reading-time labels and 'updated at' stamps", max_chars=120, languages=LANGUAGES),
+    Rule("editor-credit", "line", _rx(rf"^\W*{_EDITING}\s*[:/,]?\s+\S.{{0,120}}$"),
+         "editor, translation and production credits", max_chars=160, languages=LANGUAGES,
+         needles=("redak", "mitarbeit", "bearbeitet", "übersetzt", "édit", "traduit", "avec", "edici", "editado",
+                  "traducido", "redacc", "a cura", "redazione", "tradotto", "tradução", "redactie", "bewerkt", "vertaald",
+                  "opracowanie", "tłumacz", "редакт", "перевод")),
+    Rule("byline", "line",
+         _rx(rf"""^\W*{_BYLINE}\s*:?\s+[^\W\d_][\w.'-]+(?:\s+[^\W\d_][\w.'-]+){{0,3}}\s*[|,·•–—-]\s*{_DATE}.{{0,40}}$"""),
+         "a byline with its date: the author's name after 'Von', 'Par', 'Por', 'Door', 'Autor:', then the date",
+         max_chars=100, languages=LANGUAGES, needles=("von ", "par ", "por ", "door ", "autor", "автор")),
+    Rule("inline-related", "line", _rx(rf"^\W*{_RELATED}\s*[:|>»\-–—]\s*\S.{{0,200}}$"),
+         "a single 'Lesen Sie auch: <other story>' link line inside the text", languages=LANGUAGES),
+)
+
+BOX_RULES: tuple[Rule, ...] = (
+    Rule("related-box", "box", _rx(r"^\W*" + _RELATED + _HEADING_END),
+         "a 'Das könnte Sie auch interessieren' / 'À lire aussi' box: the heading and the headlines under "
+         "it go, and the story resumes after them", languages=LANGUAGES),
+)
+
+BOUNDARY_RULES: tuple[Rule, ...] = (
+    Rule("comments", "boundary", _rx(r"^\W*" + _COMMENTS + _HEADING_END), "the comment section after the story",
+         languages=LANGUAGES),
+)
