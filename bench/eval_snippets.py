@@ -32,7 +32,8 @@ CONFIGS = {
 
 
 def page_id(path: str) -> str:
-    return Path(path).name.split(".")[0]
+    """The file name without ".html.gz" (ids may hold dots: "1000things.at")."""
+    return Path(path).name.removesuffix(".gz").removesuffix(".html")
 
 
 def newsclean(folder: Path, workers: int, skip: frozenset[str] = frozenset()) -> dict[str, str]:

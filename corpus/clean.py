@@ -24,6 +24,8 @@ from corpus.document import Document, Removal
 from corpus.rules import (
     BOUNDARY_RULES,
     BOX_RULES,
+    CLOSING_BIO,
+    CLOSING_BIO_FOLLOW,
     FRAGMENT_MAX_WORDS,
     LINE_RULES,
     MAX_CHROME_LINE_CHARS,
@@ -37,6 +39,10 @@ from corpus.rules import (
 )
 
 _SENTENCE_END = re.compile(r"""[.!?…]["'”’»)\]]*$""")
+_TEXT_END = re.compile(r"""(?:[.!?…;]["'”’»)\]]*|[♦■□▪◆◇●∎★☐✦]|\d\)|https?://\S+|www\.\S+|[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?)\s*$""")
+"""How the real last line of a story may end besides a full stop: an end-of-story sign (♦ ■), an
+emoji, a link, a closing parenthesis after a number. Such a line is never a tail fragment. (A colon
+is not: "Explore what our app can do for you:" closes many promos.)"""
 _LAST_SENTENCE = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+(?=\W{0,2}[A-Z0-9])""")
 _SUFFIX_RULES = tuple(rule for rule in LINE_RULES if rule.suffix)
 
@@ -105,16 +111,23 @@ def _next_nonempty(lines: list[str], index: int) -> str:
 
 
 def _mark_fragments_before(lines: list[str], verdicts: list[str | None], end: int) -> None:
-    """Walk back from ``end`` over removed lines and fragments; mark the fragments unless they form a list."""
+    """Walk back from ``end`` over removed lines and fragments; mark the fragments unless they are the
+    end of a list: a run of short lines longer than ``TAIL_FRAGMENT_MAX_LINES`` (items ending in a full
+    stop count too), which is content (results, dates, a recipe)."""
     fragments: list[int] = []
+    short_run = 0
+    in_fragments = True
     for i in range(end - 1, -1, -1):
         line = lines[i]
         if not line.strip() or verdicts[i] is not None:
             continue
-        if not is_fragment(line):
+        if len(line.split()) > FRAGMENT_MAX_WORDS:
             break
-        fragments.append(i)
-    if len(fragments) <= TAIL_FRAGMENT_MAX_LINES:
+        short_run += 1
+        in_fragments = in_fragments and is_fragment(line) and not _TEXT_END.search(line)
+        if in_fragments:
+            fragments.append(i)
+    if short_run <= TAIL_FRAGMENT_MAX_LINES:
         for i in fragments:
             verdicts[i] = "tail-fragment"
 
@@ -161,7 +174,20 @@ def line_verdicts(lines: list[str]) -> list[str | None]:
     kept = [i for i, v in enumerate(verdicts) if v is None and lines[i].strip()]
     if kept and any(is_story_line(lines[i]) for i in kept):
         _mark_fragments_before(lines, verdicts, len(lines))
+        _mark_closing_bio(lines, verdicts)
     return verdicts
+
+
+def _mark_closing_bio(lines: list[str], verdicts: list[str | None]) -> None:
+    """A third-person bio as the story's last paragraph (or last two: "…is a reporter…. She previously…")."""
+    kept = [i for i, v in enumerate(verdicts) if v is None and lines[i].strip()]
+    if len(kept) < 3:
+        return
+    last = kept[-1]
+    if CLOSING_BIO.search(lines[last].strip()):
+        verdicts[last] = "author-bio"
+    elif CLOSING_BIO_FOLLOW.search(lines[last].strip()) and CLOSING_BIO.search(lines[kept[-2]].strip()):
+        verdicts[last] = verdicts[kept[-2]] = "author-bio"
 
 
 def _cut_from(lines: list[str], verdicts: list[str | None], start: int, boundary: Rule) -> None:

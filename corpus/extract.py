@@ -63,12 +63,23 @@ def normalise_whitespace(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+_NAV_SEPARATORS = re.compile(r"\s[|>»›/·•]\s")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+CJK_HEADLINE_MIN_CHARS = 6  # Chinese, Japanese and Korean headlines have no spaces to count words by
+
+
 def looks_like_headline(line: str) -> bool:
-    words = line.split()
+    """A first line that is a headline: short, several words (or CJK characters), no sentence ending,
+    and not a navigation trail ("Home | World | Asia")."""
+    words = len(line.split())
+    if _CJK.search(line):
+        words = max(words, len(_CJK.findall(line)) // (CJK_HEADLINE_MIN_CHARS // HEADLINE_MIN_WORDS))
     return (
         len(line) <= HEADLINE_MAX_CHARS
-        and len(words) >= HEADLINE_MIN_WORDS
-        and not _SENTENCE_END.search(line)
+        and words >= HEADLINE_MIN_WORDS
+        and not _SENTENCE_END.search(line.rstrip("。！？"))
+        and not line.endswith(("。", "！", "？"))
+        and len(_NAV_SEPARATORS.findall(line)) < 2
         and not line.startswith(("-", "*", "•", "http"))
     )
 
@@ -139,6 +150,53 @@ def slim_markup(html: str) -> str:
     return html
 
 
+_TITLE_PARTS = re.compile(r"\s+[|–—-]\s+|\s*\|\s*|\s+::\s+|\s+[»›]\s+")
+_AUTHOR_LABEL = re.compile(r"^\s*(?:by|von|par|por|door|di|autor(?:in|ka)?|author|text|texto|texte|tekst|текст|автор|"
+                           r"redakteur(?:in)?|reporter)\s*[:：]?\s+", re.I)
+_ORGANISATION = re.compile(r"\b(?:inc|ltd|llc|gmbh|ag|s\.?a|plc|corp(?:oration)?|group|media|news|press|agency|agentur"
+                           r"|redaktion|staff|newsroom|desk|nast|verlag|editorial|publishing|wire|reuters|afp|dpa|ap)\b\.?",
+                           re.I)
+
+
+def _folded(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _site_names(sitename: str | None, url: str | None) -> set[str]:
+    names = {_folded(sitename)} if sitename else set()
+    host = re.sub(r"^(?:https?://)?(?:www\d?\.)?", "", url or "").split("/")[0]
+    if host:
+        names |= {_folded(host), _folded(host.rsplit(".", 1)[0])}
+    return {n for n in names if len(n) >= 2}
+
+
+def strip_site_name(title: str | None, sitename: str | None, url: str | None) -> str | None:
+    """"Story - IGN", "Site | Story" → "Story", when the cut part is the page's site name or host."""
+    if not title:
+        return title
+    names = _site_names(sitename, url)
+    parts = _TITLE_PARTS.split(title)
+    if len(parts) < 2 or not names:
+        return title
+    for edge in (-1, 0):
+        if _folded(parts[edge]) in names and len(parts) > 1:
+            parts.pop(edge)
+    return " - ".join(p.strip() for p in parts if p.strip()) if len(parts) < len(_TITLE_PARTS.split(title)) else title
+
+
+def clean_author(author: str | None, sitename: str | None = None, url: str | None = None) -> str | None:
+    """People, not organisations or labels: "Condé Nast; Molly Wood" → "Molly Wood", "Текст Анна" → "Анна"."""
+    if not author:
+        return author
+    names = _site_names(sitename, url)
+    people = []
+    for part in re.split(r"\s*[;|]\s*|\s*,\s+(?=\S+\s+\S)", author):
+        part = _AUTHOR_LABEL.sub("", part).strip(" ,")
+        if part and _folded(part) not in names and not _ORGANISATION.search(part):
+            people.append(part)
+    return "; ".join(people) or None
+
+
 def extract_html(raw: RawInput) -> Document:
     from trafilatura.utils import load_html
 
@@ -150,6 +208,8 @@ def extract_html(raw: RawInput) -> Document:
         return doc
     for key, value in page_metadata(tree).items():
         setattr(doc, key, value)
+    doc.title = strip_site_name(doc.title, doc.sitename, doc.url)
+    doc.author = clean_author(doc.author, doc.sitename, doc.url)
     # trafilatura's own pass first; its comparison with readability and jusText (a third of
     # its time) only when that pass comes back thin: there it helps, elsewhere it adds chrome.
     result = _trafilatura(tree, favor_precision=True, fast=True)

@@ -76,6 +76,13 @@ near-duplicate group) in one run is site chrome, not story text ("repeated-line"
 REPEATED_LINE_MAX_WORDS = 40
 """Longer lines recurring across stories are more often a shared quote than chrome."""
 
+CLOSING_BIO = re.compile(r"""^(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was|has\s+been)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?
+    (?:reporter|journalist|writer|correspondent|editor|columnist|contributor|producer|photographer|freelancer|author)s?\b""",
+                         re.X)
+"""A third-person bio closing a story with no "About" heading ("Jane Roe is a reporter covering…");
+only the last paragraph (and a "She previously…" line after it) is tested, never the story's body."""
+CLOSING_BIO_FOLLOW = re.compile(r"^(?:She|He|They|Her|His|Their)\b")
+
 STRUCTURAL_RULES = {
     "tail-fragment": "short lines without a sentence ending after the story's last paragraph "
     "(site names, promo titles, tags)",
