@@ -325,7 +325,7 @@ def _slow_run(tmp_path: Path, out: Path) -> subprocess.Popen:
                             stderr=subprocess.PIPE, cwd=ROOT)
     proc.stdin.write(f"{tmp_path / 'a.txt'}\n".encode())
     proc.stdin.flush()
-    time.sleep(3)
+    time.sleep(2)
     return proc
 
 

@@ -46,7 +46,7 @@ def an_input(draw: st.DrawFn) -> tuple[str, bytes, int]:
     return ".warc", b"".join(records), max(1, len(pages) + junk)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(an_input(), min_size=1, max_size=8))
 def test_every_document_in_is_a_record_or_a_reject(tmp_path_factory, inputs):
     folder = tmp_path_factory.mktemp("night")
