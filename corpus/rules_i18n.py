@@ -91,7 +91,10 @@ LINE_RULES: tuple[Rule, ...] = (
     Rule("page-meta", "line",
          _rx(rf"""^\W*(?:{_READING_TIME}\s*:?\s*\d{{1,3}}\s*\w{{0,10}}\.?|\d{{1,3}}\s*(?:min\.?|minut\w*|минут\w*|мин\.?)\s+{_READING_TIME}
              |{_UPDATED}\s*:?\s*{_DATE}(?:\s*(?:um|à|a\s+las|alle|às|om|o|в)?\s*\d{{1,2}}[:h.]\d{{2}})?(?:\s*(?:uhr|h|horas?|ore))?)\W*$"""),
-         "reading-time labels and 'updated at' stamps", max_chars=120, languages=LANGUAGES),
+         "reading-time labels and 'updated at' stamps", max_chars=120, languages=LANGUAGES,
+         needles=("lese", "lectur", "lettura", "leitura", "leestijd", "czas", "время", "чтени", "aktualis", "stand",
+                  "veröffentlicht", "mis à jour", "publié", "actualizado", "publicado", "aggiornat", "pubblicato",
+                  "atualizado", "bijgewerkt", "gepubliceerd", "aktualiz", "opublikowano", "обновлено", "опубликовано")),
     Rule("editor-credit", "line", _rx(rf"^\W*{_EDITING}\s*[:/,]?\s+\S.{{0,120}}$"),
          "editor, translation and production credits", max_chars=160, languages=LANGUAGES,
          needles=("redak", "mitarbeit", "bearbeitet", "übersetzt", "édit", "traduit", "avec", "edici", "editado",
@@ -102,7 +105,12 @@ LINE_RULES: tuple[Rule, ...] = (
          "a byline with its date: the author's name after 'Von', 'Par', 'Por', 'Door', 'Autor:', then the date",
          max_chars=100, languages=LANGUAGES, needles=("von ", "par ", "por ", "door ", "autor", "автор")),
     Rule("inline-related", "line", _rx(rf"^\W*{_RELATED}\s*[:|>»\-–—]\s*\S.{{0,200}}$"),
-         "a single 'Lesen Sie auch: <other story>' link line inside the text", languages=LANGUAGES),
+         "a single 'Lesen Sie auch: <other story>' link line inside the text", languages=LANGUAGES,
+         needles=("könnte", "mehr zum", "weitere", "lesen sie", "interessant", "verwandte", "meistgelesen", "empfehlung",
+                  "lire", "même sujet", "similaires", "voir aussi", "plus lus", "interesar", "lee ", "relacionad",
+                  "leído", "leido", "leggi", "interessarti", "correlati", "più letti", "leia", "veja", "lidas",
+                  "gostar", "lees ook", "onderwerp", "gerelateerde", "gelezen", "czytaj", "zobacz", "podobne",
+                  "najczęściej", "читайте", "смотрите", "похожие", "по теме", "читаемое")),
 )
 
 BOX_RULES: tuple[Rule, ...] = (

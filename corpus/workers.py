@@ -45,12 +45,21 @@ def _worker_start(warm_up: Callable[[], None] | None) -> None:
         warm_up()
 
 
-class OrderedPool:
-    """``map`` over processes, in order, with at most ``window`` documents in flight."""
+def _run_chunk(fn: Callable[[Job], Result], chunk: list[Job]) -> list[Result]:
+    return [fn(job) for job in chunk]
 
-    def __init__(self, workers: int, warm_up: Callable[[], None] | None = None) -> None:
+
+class OrderedPool:
+    """``map`` over processes, in order, with at most ``window`` chunks of ``chunk`` jobs in flight.
+
+    Jobs travel in small chunks (one message per chunk, as ``Pool.imap``'s chunksize does); when a
+    worker dies, the unfinished chunks are run again one job at a time to find the job that kills.
+    """
+
+    def __init__(self, workers: int, warm_up: Callable[[], None] | None = None, chunk: int = 4) -> None:
         self.workers = workers
-        self.window = workers * 8
+        self.chunk = chunk
+        self.window = workers * 4
         self._warm_up = warm_up
         self._context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         self._executor: ProcessPoolExecutor | None = None
@@ -64,58 +73,72 @@ class OrderedPool:
         """``fn(job)`` for every job, in order. A job whose process died gives ``on_death(job)``; one
         that raised past ``fn`` (even a BaseException) gives ``on_error(job, exc)``."""
         self._executor = self._start(self.workers)
-        pending: deque[tuple[Job, Future]] = deque()
+        pending: deque[tuple[list[Job], Future]] = deque()
         try:
-            for job in jobs:
-                pending.append((job, self._executor.submit(fn, job)))
+            for chunk in _chunks(jobs, self.chunk):
+                pending.append((chunk, self._executor.submit(_run_chunk, fn, chunk)))
                 if len(pending) >= self.window:
-                    yield self._next(fn, pending, on_death, on_error)
+                    yield from self._next(fn, pending, on_death, on_error)
             while pending:
-                yield self._next(fn, pending, on_death, on_error)
+                yield from self._next(fn, pending, on_death, on_error)
             self._executor.shutdown(wait=True)  # all done: let the workers exit on their own
         finally:
             self.close()
 
-    def _next(self, fn: Callable[[Job], Result], pending: deque[tuple[Job, Future]],
-              on_death: Callable[[Job], Result], on_error: Callable[[Job, BaseException], Result]) -> Result:
-        job, future = pending[0]
+    def _next(self, fn: Callable[[Job], Result], pending: deque[tuple[list[Job], Future]],
+              on_death: Callable[[Job], Result], on_error: Callable[[Job, BaseException], Result]) -> list[Result]:
+        chunk, future = pending[0]
         try:
-            result = future.result()
+            results = future.result()
         except BrokenProcessPool:
             return self._recover(fn, pending, on_death, on_error)
-        except BaseException as err:  # noqa: BLE001 - anything the worker raised is this job's failure
+        except BaseException as err:  # noqa: BLE001 - anything the worker raised is the chunk's failure
             if isinstance(err, KeyboardInterrupt):
                 raise
-            result = on_error(job, err)
+            results = [self._alone(fn, job, on_death, on_error) for job in chunk]
         pending.popleft()
-        return result
+        return results
 
-    def _recover(self, fn: Callable[[Job], Result], pending: deque[tuple[Job, Future]],
-                 on_death: Callable[[Job], Result], on_error: Callable[[Job, BaseException], Result]) -> Result:
-        """A worker died: run the head job alone to learn whether it is the one that kills, then go on."""
+    def _recover(self, fn: Callable[[Job], Result], pending: deque[tuple[list[Job], Future]],
+                 on_death: Callable[[Job], Result], on_error: Callable[[Job, BaseException], Result]) -> list[Result]:
+        """A worker died: run the head chunk's jobs alone to learn which one kills, then go on."""
         self.close()
-        job, _ = pending.popleft()
-        alone = self._start(1)
-        try:
-            try:
-                result = alone.submit(fn, job).result()
-            except BrokenProcessPool:
-                result = on_death(job)
-            except BaseException as err:  # noqa: BLE001
-                if isinstance(err, KeyboardInterrupt):
-                    raise
-                result = on_error(job, err)
-        finally:
-            _stop(alone)
+        chunk, _ = pending.popleft()
+        results = [self._alone(fn, job, on_death, on_error) for job in chunk]
         self._executor = self._start(self.workers)
         for i, (other, _) in enumerate(pending):
-            pending[i] = (other, self._executor.submit(fn, other))
-        return result
+            pending[i] = (other, self._executor.submit(_run_chunk, fn, other))
+        return results
+
+    def _alone(self, fn: Callable[[Job], Result], job: Job, on_death: Callable[[Job], Result],
+               on_error: Callable[[Job, BaseException], Result]) -> Result:
+        alone = self._start(1)
+        try:
+            return alone.submit(fn, job).result()
+        except BrokenProcessPool:
+            return on_death(job)
+        except BaseException as err:  # noqa: BLE001
+            if isinstance(err, KeyboardInterrupt):
+                raise
+            return on_error(job, err)
+        finally:
+            _stop(alone)
 
     def close(self) -> None:
         if self._executor is not None:
             _stop(self._executor)
             self._executor = None
+
+
+def _chunks(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
+    chunk: list[Job] = []
+    for job in jobs:
+        chunk.append(job)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _stop(executor: ProcessPoolExecutor) -> None:
