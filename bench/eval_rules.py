@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE))
 
 from corpus.clean import clean_text  # noqa: E402
 from corpus.extract import extract  # noqa: E402
-from corpus.pipeline import one_paragraph_per_line  # noqa: E402
+from corpus.process import one_paragraph_per_line  # noqa: E402
 from corpus.read import read_file  # noqa: E402
 from corpus.rules import RULE_NAMES  # noqa: E402
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from corpus.clean import clean_text
 from corpus.dedup import MinHashParams
 from corpus.document import Reject
-from corpus.pipeline import process_safely
+from corpus.process import process_safely
 from corpus.read import RawInput, read_file
 from tests.conftest import STORY, html_page, write
 

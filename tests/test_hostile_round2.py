@@ -193,7 +193,7 @@ def test_a_timeout_never_breaks_the_language_detector():
     """Timers start only after the libraries are loaded; documents after many timeouts are right."""
     from corpus.dedup import MinHashParams
     from corpus.document import Source
-    from corpus.pipeline import process_safely, warm_up
+    from corpus.process import process_safely, warm_up
     from corpus.read import RawInput
 
     def raw(text: str) -> RawInput:
@@ -293,17 +293,17 @@ def test_a_worker_that_dies_is_replaced_and_its_document_rejected(tmp_path, monk
     """A document whose processing kills its process (here: os._exit, as a segfault or the OOM killer would)."""
     from click.testing import CliRunner
 
-    import corpus.pipeline
+    import corpus.process
     from cli.main import main
 
-    real = corpus.pipeline.process
+    real = corpus.process.process
 
     def fragile(raw, params, lang_backend="langdetect", skip=frozenset()):
         if b"poison" in raw.data:
             os._exit(1)
         return real(raw, params, lang_backend, skip)
 
-    monkeypatch.setattr(corpus.pipeline, "process", fragile)
+    monkeypatch.setattr(corpus.process, "process", fragile)
     for i in range(6):
         write(tmp_path / "in" / f"{i}.txt", f"Story number {i} tonight\n\n" + "\n\n".join(STORY)
               + ("\n\npoison" if i == 2 else ""))
