@@ -14,6 +14,15 @@ from typing import Any
 import click
 
 from cli.config import load_config
+from cli.entry import (  # noqa: F401 - the exit codes the README's table lists, kept in one place
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_REJECTS,
+    EXIT_SIGHUP,
+    EXIT_SIGTERM,
+    EXIT_USAGE,
+)
 from cli.report_commands import explain, report
 from cli.state_commands import state
 from corpus import __version__
@@ -21,9 +30,6 @@ from corpus.document import Reject
 from corpus.language import BACKENDS
 from corpus.limits import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, MAX_BYTES_CAP, MAX_TIMEOUT
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-EXIT_SIGHUP, EXIT_SIGTERM = 129, 143  # 128 + the signal, as shells report it (see cli.entry)
 
 INGEST_HELP = """Clean and deduplicate the news under PATH... into JSON Lines.
 

@@ -15,19 +15,17 @@ from typing import IO, Any
 
 import click
 
-from cli.entry import exit_status, signal_name
+from cli.entry import EXIT_FAILED, EXIT_OK, EXIT_REJECTS, exit_status, signal_name
 from cli.show import Show
 from corpus.document import Reject
 from corpus.language import backend_available, expand_languages
 from corpus.manifest import RunManifest
 from corpus.pipeline import Ingest, IngestOptions
 from corpus.read import walk
-from corpus.read_records import describe
+from corpus.read_records import describe, own_outputs
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex, locked
 from corpus.write import StagedOutputs, check_writable, dumps, write_jsonl
-
-EXIT_OK, EXIT_FAILED, EXIT_REJECTS = 0, 1, 3
 
 
 def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, output: str | None,
@@ -106,11 +104,13 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
 
 
 def _countable_files(paths: Iterable[str], own: tuple[str, ...]) -> int | None:
-    """How many input files the PATH arguments hold (a cheap walk), or None when stdin is among them."""
+    """How many input files the PATH arguments hold (a cheap walk, leaving out the run's own outputs as
+    the reader does), or None when stdin is among them."""
     paths = list(paths)
     if not paths or "-" in paths:
         return None
-    return sum(1 for _ in walk(paths))
+    is_own = own_outputs(own)
+    return sum(1 for path, _ in walk(paths) if not is_own(path))
 
 
 def manifest_options(options: IngestOptions) -> dict[str, Any]:

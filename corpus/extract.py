@@ -77,7 +77,7 @@ def looks_like_headline(line: str) -> bool:
     return (
         len(line) <= HEADLINE_MAX_CHARS
         and words >= HEADLINE_MIN_WORDS
-        and not _SENTENCE_END.search(line.rstrip("。！？"))
+        and not _SENTENCE_END.search(line)
         and not line.endswith(("。", "！", "？"))
         and len(_NAV_SEPARATORS.findall(line)) < 2
         and not line.startswith(("-", "*", "•", "http"))
@@ -178,10 +178,11 @@ def strip_site_name(title: str | None, sitename: str | None, url: str | None) ->
     parts = _TITLE_PARTS.split(title)
     if len(parts) < 2 or not names:
         return title
+    kept = list(parts)
     for edge in (-1, 0):
-        if _folded(parts[edge]) in names and len(parts) > 1:
-            parts.pop(edge)
-    return " - ".join(p.strip() for p in parts if p.strip()) if len(parts) < len(_TITLE_PARTS.split(title)) else title
+        if len(kept) > 1 and _folded(kept[edge]) in names:
+            kept.pop(edge)
+    return " - ".join(p.strip() for p in kept if p.strip()) if len(kept) < len(parts) else title
 
 
 def clean_author(author: str | None, sitename: str | None = None, url: str | None = None) -> str | None:

@@ -9,6 +9,7 @@ reject, and the rest of the file still goes through.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -62,7 +63,7 @@ def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTE
     files, never read as input, nor their temporary ``.NAME.*.part`` files.
     """
     notify = on_file or (lambda rel, path: None)
-    is_own = _own_outputs(exclude)
+    is_own = own_outputs(exclude)
     for arg in paths:
         if isinstance(arg, Reject):  # a path list that turned out not to be one
             notify(arg.path, None)
@@ -89,7 +90,8 @@ def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTE
                 yield from _jsonl_file(path, rel, compression, max_bytes)
 
 
-def _own_outputs(outputs: Iterable[str]) -> Callable[[Path], bool]:
+def own_outputs(outputs: Iterable[str]) -> Callable[[Path], bool]:
+    """Whether a path is one of a run's own outputs or their temporary ``.NAME.*.part`` files."""
     targets = {os.path.realpath(p) for p in outputs}
     temporary = {(os.path.dirname(t), f".{os.path.basename(t)}.") for t in targets}
 
@@ -117,10 +119,18 @@ def _file_identity(path: Path) -> tuple[str | None, int | None]:
 
 def _jsonl_file(path: Path, rel: str, compression: str | None, max_bytes: int) -> Iterator[RawInput | Reject]:
     fmt = "jsonl" + (f".{compression}" if compression else "")
+    yield from _streamed(path, rel, compression, lambda stream: jsonl_records(
+        stream, rel, shown(os.path.abspath(path)), fmt, max_bytes, _file_identity(path)))
+
+
+def _streamed(path: Path, rel: str, compression: str | None,
+              read: Callable[[IO[bytes]], Iterator[Any]]) -> Iterator[Any]:
+    """``read`` over the file's (decompressed) stream; a stream cut short (a truncated .gz) ends as one
+    ``decode-error`` reject, after the lines before it went through."""
     try:
         with open_stream(path, compression) as stream:
-            yield from jsonl_records(stream, rel, shown(os.path.abspath(path)), fmt, max_bytes, _file_identity(path))
-    except (OSError, EOFError) as err:  # a truncated .gz: the lines before it went through
+            yield from read(stream)
+    except (OSError, EOFError) as err:
         yield Reject(rel, "decode-error", f"stream ends early: {err}", rel)
 
 
@@ -184,24 +194,33 @@ def parse_json_line(line: bytes) -> Any:  # noqa: ANN401 - any JSON value
         raise ValueError("nested too deeply to parse") from None
 
 
+def json_lines(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[tuple[int, str, bytes, Any] | Reject]:
+    """(line number, location, line, parsed value) for each non-blank JSON line, or the reject it became: a
+    line over ``max_bytes`` (found before it is held) or one that is not JSON."""
+    for number, line in bounded_lines(stream, max_bytes):
+        if line is not None and not line.strip():
+            continue
+        where = location(name, {"line": number})
+        if line is None:
+            yield Reject(where, "too-large", f"line {number}: over --max-bytes {max_bytes}", name)
+            continue
+        try:
+            yield number, where, line, parse_json_line(line)
+        except ValueError as err:
+            yield Reject(where, "malformed", f"line {number}: not JSON ({err.__class__.__name__}: {err})", name)
+
+
 def jsonl_records(stream: IO[bytes], rel: str, abspath: str, fmt: str, max_bytes: int,
                   file: tuple[str | None, int | None] = (None, None)) -> Iterator[RawInput | Reject]:
     """One document per line: an object with ``html`` or ``text``; other fields kept under ``meta``.
     A bad line is one reject with its line number; a file with no lines at all is one ``empty`` reject."""
     found = False
-    for number, line in bounded_lines(stream, max_bytes):
-        if line is not None and not line.strip():
-            continue
+    for item in json_lines(stream, rel, max_bytes):
         found = True
-        where = location(rel, {"line": number})
-        if line is None:
-            yield Reject(where, "too-large", f"line {number}: over --max-bytes {max_bytes}", rel)
+        if isinstance(item, Reject):
+            yield item
             continue
-        try:
-            obj = parse_json_line(line)
-        except ValueError as err:
-            yield Reject(where, "malformed", f"line {number}: not JSON ({err.__class__.__name__}: {err})", rel)
-            continue
+        number, where, line, obj = item
         if not isinstance(obj, dict):
             yield Reject(where, "malformed", f"line {number}: a JSON {type(obj).__name__}, not an object", rel)
             continue
@@ -285,9 +304,16 @@ def describe(err: BaseException) -> str:
 
 
 def hash_file(path: Path) -> str:
-    """sha256 of a file read in blocks (containers are never read whole)."""
+    """sha256 of a file read in blocks (containers are never read whole). The reader (for its records'
+    provenance) and ``--manifest`` both ask for a container's hash: the file is read once for both."""
+    info = path.stat()
+    return _hash_file(os.path.realpath(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _hash_file(real: str, device: int, inode: int, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open(real, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -321,26 +347,15 @@ def newsclean_records(source: str, max_bytes: int) -> Iterator[tuple[str, dict[s
     if problem is not None:
         yield problem
         return
-    try:
-        with open_stream(path, compression) as stream:
-            yield from _records_in(stream, rel, max_bytes)
-    except (OSError, EOFError) as err:
-        yield Reject(rel, "decode-error", f"stream ends early: {err}", rel)
+    yield from _streamed(path, rel, compression, lambda stream: _records_in(stream, rel, max_bytes))
 
 
 def _records_in(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[tuple[str, dict[str, Any]] | Reject]:
-    for number, line in bounded_lines(stream, max_bytes):
-        if line is not None and not line.strip():
+    for item in json_lines(stream, name, max_bytes):
+        if isinstance(item, Reject):
+            yield item
             continue
-        where = location(name, {"line": number})
-        if line is None:
-            yield Reject(where, "too-large", f"line {number}: over --max-bytes {max_bytes}", name)
-            continue
-        try:
-            record = parse_json_line(line)
-        except ValueError as err:
-            yield Reject(where, "malformed", f"line {number}: not JSON ({err.__class__.__name__}: {err})", name)
-            continue
+        number, where, _, record = item
         if not isinstance(record, dict) or not isinstance(record.get("text"), str) \
                 or not isinstance(record.get("provenance"), dict):
             yield Reject(where, "malformed", f"line {number}: not a newsclean record (needs text and provenance)",

@@ -94,11 +94,9 @@ class StagedFile:
     def finish(self) -> None:
         """Flush, end the compressed stream and fsync: the bytes are on disk, not yet under the name."""
         self.handle.flush()
+        self.handle.detach()
         if self._compressor is not None:
-            self.handle.detach()
             self._compressor.close()
-        else:
-            self.handle.detach()
         self._raw.flush()
         if not self.direct:
             os.fsync(self._raw.fileno())

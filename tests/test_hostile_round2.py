@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import resource
 import signal
 import stat
 import subprocess
@@ -221,8 +220,16 @@ def test_a_fifo_and_a_device_with_manifest_do_not_hang(tmp_path):
     assert [reason for path, (reason, _) in reasons.items() if path.endswith("dev/zero")] == ["unreadable"]
 
 
-def _peak_mib(result: subprocess.CompletedProcess) -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def measured_ingest(folder: Path, rejects: Path, *extra: str) -> tuple[int, int, int]:
+    """`newsclean ingest FOLDER --workers 1`, run from a fresh interpreter so that its peak RSS is its own:
+    (exit code, records written, peak RSS of the run in MiB)."""
+    script = (f"import resource, subprocess, sys; r = subprocess.run([sys.executable, '-m', 'cli', 'ingest', "
+              f"{str(folder)!r}, '--workers', '1', '--rejects', {str(rejects)!r}, '-q', *{list(extra)!r}], "
+              "capture_output=True); print(r.returncode, len(r.stdout.splitlines()), "
+              "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)")
+    code, count, peak = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
+                                       timeout=120).stdout.split()
+    return int(code), int(count), int(peak)
 
 
 def test_endless_input_on_stdin_or_as_a_file_does_not_grow(tmp_path):
@@ -251,15 +258,10 @@ def test_huge_lines_are_bounded_before_they_are_held(tmp_path):
     header = warc_record(u0, p0, extra_header=b"X-Long: " + b"x" * (200 << 20) + b"\r\n")
     write(tmp_path / "in" / "crawl.warc.gz", gzip.compress(header, compresslevel=1) + gzip.compress(
         warc_record(u1, p1)))
-    script = (f"import resource, subprocess, sys; r = subprocess.run([sys.executable, '-m', 'cli', 'ingest', "
-              f"{str(tmp_path / 'in')!r}, '--workers', '1', '--rejects', {str(tmp_path / 'r.jsonl')!r}, '-q', "
-              "'--keep-duplicates'], capture_output=True); print(r.returncode, len(r.stdout.splitlines()), "
-              "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)")
-    code, count, peak = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
-                                       timeout=120).stdout.split()
-    assert (code, count) == ("0", "2"), "the records after each huge line are read"
+    code, count, peak = measured_ingest(tmp_path / "in", tmp_path / "r.jsonl", "--keep-duplicates")
+    assert (code, count) == (0, 2), "the records after each huge line are read"
     assert sorted(r["reason"] for r in rejects_of(tmp_path / "r.jsonl")) == ["decode-error", "too-large"]
-    assert int(peak) < 600, f"peak {peak} MiB"
+    assert peak < 600, f"peak {peak} MiB"
 
 
 def test_a_large_page_stays_within_the_stated_worker_bound(tmp_path):
@@ -269,13 +271,8 @@ def test_a_large_page_stays_within_the_stated_worker_bound(tmp_path):
         7 << 20) + "'>"
     write(tmp_path / "in" / "big.html", html_page("A very heavy page indeed", STORY, chrome=filler))
     write(tmp_path / "in" / "markup.html", html_page("Too much markup", ["<b>x</b>" * 2_000_000]))
-    script = (f"import resource, subprocess, sys; r = subprocess.run([sys.executable, '-m', 'cli', 'ingest', "
-              f"{str(tmp_path / 'in')!r}, '--workers', '1', '--rejects', {str(tmp_path / 'r.jsonl')!r}, '-q'], "
-              "capture_output=True); print(r.returncode, len(r.stdout.splitlines()), "
-              "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)")
-    code, count, peak = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
-                                       timeout=120).stdout.split()
-    assert (code, count) == ("0", "1") and int(peak) < 1024, f"peak {peak} MiB"
+    code, count, peak = measured_ingest(tmp_path / "in", tmp_path / "r.jsonl")
+    assert (code, count) == (0, 1) and peak < 1024, f"peak {peak} MiB"
     assert [r["reason"] for r in rejects_of(tmp_path / "r.jsonl")] == ["too-large"]
 
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -108,19 +109,13 @@ def test_report_html_renders_its_charts_in_headless_chromium(a_run, tmp_path):
                     f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars", "--window-size=1280,1400",
                     f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=True)
     image = Image.open(shot).convert("RGB")
-    colours = Counter_of(image)
+    colours = Counter(image.get_flattened_data() if hasattr(image, "get_flattened_data") else image.getdata())
     bar = tuple(int(BAR[i:i + 2], 16) for i in (1, 3, 5))
     accent = tuple(int(ACCENT[i:i + 2], 16) for i in (1, 3, 5))
     assert colours.get(bar, 0) > 2000, "the blue bars are drawn"
     assert colours.get(accent, 0) > 500, "and the rule and reject bars"
     if os.environ.get("NEWSCLEAN_SCREENSHOT"):  # make the README's picture: NEWSCLEAN_SCREENSHOT=docs/report.png
         image.save(ROOT / os.environ["NEWSCLEAN_SCREENSHOT"])
-
-
-def Counter_of(image) -> dict:  # noqa: N802 - reads as a noun
-    from collections import Counter
-
-    return Counter(image.get_flattened_data() if hasattr(image, "get_flattened_data") else image.getdata())
 
 
 def test_explain_shows_each_line_and_the_rule_that_removed_it(tmp_path):
