@@ -7,7 +7,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -141,17 +140,14 @@ def test_a_held_lock_makes_a_run_wait_or_fail_clearly(nights):
         assert result.returncode == 1 and result.stdout == ""
         assert "in use by another newsclean run" in result.stderr and "Traceback" not in result.stderr
 
-    release = threading.Event()
-
-    def hold():
-        with locked(str(state), 0, announce=False):
-            release.wait(1.5)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    time.sleep(0.2)
-    result = run("ingest", str(night1), "--state", str(state), "--lock-wait", "30")
-    holder.join()
+    # The lock is held until the run says it is waiting (however slow the machine), then let go.
+    with locked(str(state), 0, announce=False):
+        proc = subprocess.Popen([sys.executable, "-m", "cli", "ingest", str(night1), "--state", str(state),
+                                 "--lock-wait", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = proc.stderr.readline()
+    out, rest = proc.communicate(timeout=120)
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, out, first + rest)
+    assert result.returncode == 0, result.stderr
     assert "waiting for another run" in result.stderr and len(records(result)) == 1
 
 
