@@ -26,7 +26,7 @@ _FOLLOW = r"""(?:folg(?:en\s+sie|t|e)\s+uns|abonnieren\s+sie\s+(?:unseren|uns)|t
     |obserwuj\s+nas|śledź\s+nas|dołącz\s+do\s+nas|dołącz\s+do\s+naszego|subskrybuj\s+nasz
     |подписывайтесь\s+на\s+на[шс]|подпишитесь\s+на\s+на[шс]|следите\s+за\s+нами|присоединяйтесь\s+к\s+нам
     |присоединяйтесь\s+к\s+нашему)"""
-_CHANNEL_WORDS = r"(?:kanal|chaîne|canal|canale|kanaal|kanału|kanale|канал\w*|telegram-канал\w*)"
+_CHANNEL_WORDS = r"(?:kanal|chaîne|canal|canale|kanaal|kanału|kanale|channel|канал\w*|telegram-канал\w*)"
 
 # Newsletter: the word for it, and a verb of signing up, on one short line.
 _NEWSLETTER = r"(?:newsletter\w*|nieuwsbrief|bolet[ií]n|lettre\s+d'information|рассылк\w+|biuletyn\w*)"
@@ -38,11 +38,12 @@ _SIGN_UP = r"""(?:abonnieren|anmelden|bestellen|registrieren|inscri(?:vez|s|re)|
 _RELATED = r"""(?:das\s+könnte\s+sie\s+(?:auch\s+)?interessieren|mehr\s+zum\s+thema|weitere\s+(?:artikel|nachrichten|themen)
     |lesen\s+sie\s+auch|auch\s+interessant|verwandte\s+(?:artikel|themen)|meistgelesen(?:e\s+artikel)?|empfehlungen
     |à\s+lire\s+(?:aussi|également)|lire\s+aussi|sur\s+le\s+même\s+sujet|articles?\s+similaires|à\s+voir\s+aussi|les\s+plus\s+lus
-    |(?:también\s+)?te\s+puede\s+interesar|lee\s+también|noticias\s+relacionadas|art[ií]culos\s+relacionados|lo\s+más\s+le[ií]do
+    |lesen\s+sie\s+hier|auch\s+lesen|lesen\s+sie\s+auch\s+(?:die\s+folgenden|diese)\s+(?:beiträge|artikel)
+    |(?:también\s+)?(?:te|le)\s+puede\s+interesar|le[ae]\s+también|vea\s+también|(?:noticias|notas)\s+relacionadas|art[ií]culos\s+relacionados|lo\s+más\s+le[ií]do
     |leggi\s+anche|potrebbe\s+interessarti|articoli\s+correlati|i\s+più\s+letti
     |leia\s+também|veja\s+também|not[ií]cias\s+relacionadas|mais\s+lidas|você\s+pode\s+gostar
     |lees\s+ook|meer\s+over\s+dit\s+onderwerp|gerelateerde\s+artikelen|meest\s+gelezen
-    |czytaj\s+(?:także|też|również)|zobacz\s+(?:także|też|również)|podobne\s+artykuły|najczęściej\s+czytane
+    |czytaj\s+(?:także|też|również)|dowiedz\s+się\s+więcej|zobacz\s+(?:także|też|również)|podobne\s+artykuły|najczęściej\s+czytane
     |читайте\s+также|смотрите\s+также|похожие\s+статьи|по\s+теме|самое\s+читаемое)"""
 
 _COMMENTS = r"""(?:kommentare?|kommentar\s+schreiben|schreiben\s+sie\s+einen\s+kommentar|diskutieren\s+sie\s+mit|leserkommentare
@@ -107,10 +108,36 @@ LINE_RULES: tuple[Rule, ...] = (
     Rule("inline-related", "line", _rx(rf"^\W*{_RELATED}\s*[:|>»\-–—]\s*\S.{{0,200}}$"),
          "a single 'Lesen Sie auch: <other story>' link line inside the text", languages=LANGUAGES,
          needles=("könnte", "mehr zum", "weitere", "lesen sie", "interessant", "verwandte", "meistgelesen", "empfehlung",
-                  "lire", "même sujet", "similaires", "voir aussi", "plus lus", "interesar", "lee ", "relacionad",
+                  "lire", "même sujet", "similaires", "voir aussi", "plus lus", "interesar", "lee ", "lea ", "vea ", "relacionad",
+                  "lesen", "dowiedz",
                   "leído", "leido", "leggi", "interessarti", "correlati", "più letti", "leia", "veja", "lidas",
                   "gostar", "lees ook", "onderwerp", "gerelateerde", "gelezen", "czytaj", "zobacz", "podobne",
                   "najczęściej", "читайте", "смотрите", "похожие", "по теме", "читаемое")),
+)
+
+_AGENCIES = r"(?:pap|dpa|afp|ap|apa|kna|epd|ansa|efe|reuters|tass|ria|ats|sda|belga|anp|lusa|ctk|mti)"
+
+LINE_RULES += (
+    Rule("cta-social", "line",
+         _rx(rf"""^(?=.{{0,200}}$).*\b(?:nuestro|our|unser\w*|notre|nostro|nosso|ons|nasz\w*|наш\w*|tenemos|temos|we\s+have|wir\s+haben)
+             \s+(?:\w+\s+)?{_CHANNEL_WORDS}\b.{{0,20}}\b{_CHANNELS}\b"""),
+         "a plug for the site's own channel on a messaging or video platform", suffix=True,
+         max_chars=SHORT_CHROME_CHARS, languages=("en", *LANGUAGES),
+         needles=("canal", "channel", "kanal", "chaîne", "canale", "kanaal", "канал")),
+    Rule("editor-credit", "line",
+         _rx(rf"^\W*(?:(?:[^\W\d_]{{2,4}}\s*/\s*)+{_AGENCIES}|{_AGENCIES}(?:\s*/\s*[^\W\d_]{{2,4}})+)\W*$"),
+         "the desk's sign-off: editors' initials and the news agency ('aja/PAP', 'dpa/lby')", max_chars=40,
+         languages=LANGUAGES),
+    Rule("photo-credit", "line",
+         _rx(r"^\W*(?:fot\.|(?:foto|fotos|photos?|bild|bilder|image|zdjęcie|фото)\s*[:.])\s*\S.{0,80}$"),
+         "a photo credit line ('Foto: NAME / AGENCY', 'Fot. NAME')", max_chars=100, languages=("en", *LANGUAGES),
+         needles=("fot", "photo", "bild", "image", "zdjęcie", "фото")),
+    Rule("advertisement", "line",
+         _rx(r"""^\W*(?:anzeige|werbung|publicidad|publicité|pubblicità|publicidade|advertentie|reklama|реклама|advertorial)
+             (?:\s*[-–:,.|]\s*.{0,120})?$|\b(?:enthält|contains|contiene|contient)\s+(?:\w+\s+)?(?:affiliate[-\s]?links|werbung)\b"""),
+         "advertising labels and affiliate disclosures", max_chars=160, languages=("en", *LANGUAGES),
+         needles=("anzeige", "werbung", "publici", "pubblicit", "advertentie", "reklama", "реклама", "advertorial",
+                  "affiliate")),
 )
 
 BOX_RULES: tuple[Rule, ...] = (

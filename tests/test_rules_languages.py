@@ -119,3 +119,42 @@ def test_rules_list_the_languages_they_know():
             if not line.startswith("#")}
     assert rows["cta-social/line+suffix"] == "de,en,es,fr,it,nl,pl,pt,ru"
     assert rows["tail-fragment/structural"] == "any"
+
+
+# Sign-offs, credits, ad labels, "read also" lines and channel plugs, as sites in each language write them:
+# each line goes under the named rule, inside or after a story that stays whole.
+CREDITS_AND_PLUGS = [
+    ("bk/PAP", "editor-credit"), ("dpa/lno", "editor-credit"), ("mr/ANSA", "editor-credit"),
+    ("Foto: Julia Berger / dpa", "photo-credit"), ("Fot. Adam Nowak / Agencja Gazeta", "photo-credit"),
+    ("Photo: Sam Reed/Reuters", "photo-credit"),
+    ("Anzeige – Jetzt im Shop: Winterjacken zum halben Preis", "advertisement"),
+    ("Dieser Beitrag enthält Affiliate-Links.", "advertisement"), ("Publicidad", "advertisement"),
+    ("Lea también: El alcalde presenta el nuevo plan de tráfico", "inline-related"),
+    ("LE PUEDE INTERESAR: Así será la nueva línea de autobús", "inline-related"),
+    ("VEA TAMBIÉN: Cierran el mercado por obras", "inline-related"),
+    ("Lesen Sie hier: Wie die Brücke gebaut wurde", "inline-related"),
+    ("Dowiedz się więcej: Jak głosowali radni", "inline-related"),
+    ("¿Ya sabías que tenemos canal de WhatsApp? Únete con este enlace.", "cta-social"),
+    ("Abonniert unseren Kanal auf YouTube!", "cta-social"),
+]
+
+
+@pytest.mark.parametrize("line,rule", CREDITS_AND_PLUGS)
+def test_credits_ad_labels_and_plugs_go_by_name(line, rule):
+    story = CASES["de"][0]
+    kept, removed = clean_text("\n".join(story[:2] + [line] + story[2:]))
+    assert line not in kept.split("\n"), f"chrome kept: {line}"
+    assert all(sentence in kept.split("\n") for sentence in story)
+    assert [r.rule for r in removed if line in r.text.split("\n")] == [rule]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Die Werbung der Partei zeigte den Kandidaten vor dem Rathaus, was im Stadtrat für Streit sorgte.",
+    "El presidente habló durante una hora en su canal de YouTube y respondió preguntas de los vecinos.",
+    "Foto und Film waren für die Künstlerin zwei Seiten derselben Arbeit, sagte die Kuratorin am Montag.",
+    "Lesen Sie hier weiter, sagte der Bürgermeister und zeigte auf den Bericht der Gutachter.",
+])
+def test_story_sentences_with_the_same_words_stay(sentence):
+    story = CASES["de"][0]
+    kept, _ = clean_text("\n".join(story[:2] + [sentence] + story[2:]))
+    assert sentence in kept.split("\n")
