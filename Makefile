@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint install eval eval-dedup bench bench-state clean browser
+.PHONY: demo test lint install eval eval-dedup bench bench-state bench-dask clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench: $(TEST_STAMP)  ## throughput and memory on BENCH_DOCS (20,000) documents,
 
 bench-state: $(STAMP)  ## lookups/s against a --state of BENCH_STATE_RECORDS (1,000,000) signatures
 	$(BIN)/python bench/bench_state.py
+
+bench-dask: $(TEST_STAMP)  ## docs/s of 2 Dask workers beside 2 local processes on BENCH_DASK_DOCS (3,000); peak RSS per worker
+	$(BIN)/python bench/bench_dask.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check cli corpus tests bench

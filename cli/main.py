@@ -78,6 +78,12 @@ def _check_rule_names(ctx: click.Context, param: click.Parameter, names: tuple[s
     return frozenset(names)
 
 
+def _check_scheduler(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if value != "local" and "://" not in value:
+        raise click.BadParameter(f"{value!r}: give 'local' or a scheduler address such as tcp://10.0.0.5:8786")
+    return value
+
+
 def _options(*decorators: Callable) -> Callable:
     """Apply a shared group of click options (in the order they are listed in --help)."""
     def apply(fn: Callable) -> Callable:
@@ -88,8 +94,12 @@ def _options(*decorators: Callable) -> Callable:
 
 
 OUTPUT_OPTIONS = _options(
-    click.option("-o", "--output", type=click.Path(dir_okay=False),
-                 help="Write to FILE (atomically; .gz and .zst are compressed) instead of stdout."),
+    click.option("-o", "--output", type=click.Path(),
+                 help="Write to FILE (atomically; .gz and .zst are compressed; .parquet is Parquet) instead of "
+                      "stdout; DIR/ (or an existing folder): part-00000.jsonl.gz, ..., the manifest and _SUCCESS."),
+    click.option("--format", "output_format", type=click.Choice(["jsonl", "parquet"]), default=None,
+                 help="Record format of -o [default: parquet for *.parquet, else jsonl]; Parquet needs "
+                      "pip install 'newsclean[parquet]'."),
     click.option("--rejects", type=click.Path(dir_okay=False),
                  help="Write one JSON line per rejected or skipped input to FILE."),
     click.option("--strict", is_flag=True,
@@ -116,6 +126,13 @@ DOCUMENT_OPTIONS = _options(
                  help="Reject documents larger than this (after decompression)."),
     click.option("--timeout", type=click.FloatRange(min=0, max=MAX_TIMEOUT), default=DEFAULT_TIMEOUT,
                  show_default=True, help="Seconds one document may take before it is rejected (0: no limit)."),
+    click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                 help="Where the work runs: this machine's processes, or a Dask cluster (pip install "
+                      "'newsclean[dask]'; see the README's \"Scaling out\")."),
+    click.option("--scheduler", default="local", show_default=True, metavar="local|tcp://HOST:PORT",
+                 callback=_check_scheduler,
+                 help="With --executor dask: 'local' starts a cluster of --workers processes on this machine; "
+                      "tcp://HOST:PORT joins a running scheduler."),
     click.option("--skip-rule", "skip_rules", multiple=True, metavar="NAME", callback=_check_rule_names,
                  help="Turn a cleaning rule off for this run (repeatable; `newsclean rules` lists the names)."),
 )
@@ -125,8 +142,9 @@ DEDUP_OPTIONS = _options(
                  help="Write each record as soon as it is done: the first of a group is kept, no repeated-line rule."),
     click.option("--min-repeat", type=click.IntRange(min=0), default=REPEATED_LINE_MIN_GROUPS, show_default=True,
                  help="Remove lines found in this many different stories of the run (0: off)."),
-    click.option("--state", type=click.Path(dir_okay=False),
-                 help="Persistent dedup index (SQLite): copies of stories kept by earlier runs are duplicates."),
+    click.option("--state", type=click.Path(),
+                 help="Persistent dedup index: copies of stories kept by earlier runs are duplicates. A file is "
+                      "SQLite; a folder (DIR/) is Parquet, for --executor dask on a cluster."),
     click.option("--lock-wait", type=click.FloatRange(min=0), default=600, show_default=True,
                  help="Seconds to wait for another run holding --state before giving up."),
 )

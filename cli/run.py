@@ -11,27 +11,31 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import asdict
 from datetime import datetime, timezone
-from typing import IO, Any
+from typing import Any
 
 import click
 
 from cli.entry import EXIT_FAILED, EXIT_OK, EXIT_REJECTS, exit_status, signal_name
 from cli.show import Show
 from corpus.document import Reject
+from corpus.executors import make_executor
 from corpus.language import backend_available, expand_languages
 from corpus.manifest import RunManifest
+from corpus.parquet_state import is_parquet_state
 from corpus.pipeline import Ingest, IngestOptions
 from corpus.read import walk
 from corpus.read_records import describe, own_outputs
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
+from corpus.sinks import JsonlOut, PartitionedDirectory, check_format, is_directory_target, open_records
 from corpus.state import StateIndex, locked
-from corpus.write import StagedOutputs, check_writable, dumps, write_jsonl
+from corpus.write import StagedOutputs, check_writable, dumps
 
 
 def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, output: str | None,
-                rejects: str | None, strict: bool, manifest: str | None, quiet: bool, verbose: bool,
-                no_color: bool, debug: bool, state: str | None = None, lock_wait: float = 600,
-                lang: str | None = None, lang_backend: str = "langdetect", count: Iterable[str] = (),
+                output_format: str | None = None, rejects: str | None, strict: bool, manifest: str | None,
+                quiet: bool, verbose: bool, no_color: bool, debug: bool, state: str | None = None,
+                lock_wait: float = 600, lang: str | None = None, lang_backend: str = "langdetect",
+                count: Iterable[str] = (),
                 **settings: Any) -> None:
     """One run of any command: checks first; then the outputs, written under temporary names; then the
     state commit; then the outputs renamed into place. A failure before the renames changes nothing."""
@@ -45,6 +49,12 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
         languages = expand_languages(lang, lang_backend)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--lang") from err
+    try:
+        check_format(output, output_format)
+        if state and is_parquet_state(state):
+            check_format(state, "parquet")
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--format") from err
     for target in (output, rejects, state, manifest):
         if target:
             try:
@@ -54,10 +64,17 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
     options = IngestOptions(languages=languages, lang_backend=lang_backend,
                             repeated_line_min_groups=settings.pop("min_repeat", REPEATED_LINE_MIN_GROUPS),
                             own_outputs=tuple(t for t in (output, rejects, manifest, state) if t), **settings)
+    try:
+        executor = make_executor(options.executor, options.workers, options.lang_backend, options.scheduler)
+    except ImportError as err:
+        raise click.UsageError(str(err)) from err
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    run_manifest = RunManifest(started, options.minhash, manifest_options(options)) if manifest else None
+    in_folder = output is not None and is_directory_target(output)  # a partitioned output holds its manifest
+    want_manifest = manifest or in_folder
+    run_manifest = RunManifest(started, options.minhash, manifest_options(options)) if want_manifest else None
     try:
         with ExitStack() as stack:
+            stack.callback(executor.close)
             index = _open_state(stack, state, options, lock_wait, quiet) if state else None
             progress = stack.enter_context(show.progress(_countable_files(count, options.own_outputs)))
             staged = StagedOutputs()
@@ -70,13 +87,18 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
                 show.reject(reject)
 
             run = Ingest(options, on_file=progress.document, on_input=progress.input, on_reject=on_reject,
-                         state=index, first_seen=started, manifest=run_manifest)
-            out: IO[str] = staged.open(output) if output else sys.stdout
-            write_jsonl(produce(run), out, flush_each=options.stream)
-            out.flush()
+                         state=index, first_seen=started, manifest=run_manifest, executor=executor)
+            out = open_records(staged, output, output_format, sys.stdout, flush_each=options.stream)
+            for record in produce(run):
+                out.write(record)
+            if isinstance(out, JsonlOut):
+                out.handle.flush()
             if run_manifest is not None:
-                finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
-                staged.open(manifest).write(run_manifest.dumps(finished, run.stats))
+                text = run_manifest.dumps(datetime.now(timezone.utc).isoformat(timespec="seconds"), run.stats)
+                if manifest:
+                    staged.open(manifest).write(text)
+                if isinstance(out, PartitionedDirectory):
+                    out.manifest = text
             staged.finish()  # every output on disk under its temporary name
             run.save_state()
             staged.publish()
@@ -122,8 +144,14 @@ def manifest_options(options: IngestOptions) -> dict[str, Any]:
 
 
 def _open_state(stack: ExitStack, path: str, options: IngestOptions, lock_wait: float, quiet: bool) -> StateIndex:
-    """Lock, open and check the state; closed (and unlocked) when the run ends, however it ends."""
-    stack.enter_context(locked(path, lock_wait, announce=not quiet))
+    """Lock, open and check the state (SQLite, or a Parquet folder); closed (and unlocked) when the run ends."""
+    stack.enter_context(locked(path.rstrip("/" + os.sep), lock_wait, announce=not quiet))
+    if is_parquet_state(path):
+        from corpus.parquet_state import ParquetState
+
+        parquet = ParquetState(path, options.minhash)
+        stack.callback(parquet.close)
+        return parquet  # type: ignore[return-value] - the same interface
     index = StateIndex(path, options.minhash)
     stack.callback(index.close)
     return index

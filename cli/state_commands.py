@@ -17,6 +17,7 @@ def state() -> None:
       newsclean state info nightly.db
       newsclean state check nightly.db
       newsclean state prune nightly.db --before 2026-01-01
+      newsclean state export nightly.db nightly-parquet/
     """
 
 
@@ -115,3 +116,65 @@ def state_prune(path: str, before: str, all_ok: bool, lock_wait: float) -> None:
     except (StateError, sqlite3.DatabaseError) as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"removed {removed} records first seen before {cutoff}; {remaining} remain")
+
+
+@state.command("export")
+@click.argument("sqlite_state", type=click.Path(exists=True, dir_okay=False))
+@click.argument("parquet_dir", type=click.Path(file_okay=False))
+def state_export(sqlite_state: str, parquet_dir: str) -> None:
+    """Copy a SQLite state into a new Parquet state folder (for --executor dask on a cluster).
+
+    \b
+    Example:
+      newsclean state export nightly.db /shared/nightly-state/
+    """
+    from corpus.parquet_state import ParquetState, copy_state
+
+    _convert(sqlite_state, parquet_dir, lambda params: ParquetState(parquet_dir, params), copy_state)
+
+
+@state.command("import")
+@click.argument("parquet_dir", type=click.Path(exists=True, file_okay=False))
+@click.argument("sqlite_state", type=click.Path(dir_okay=False))
+def state_import(parquet_dir: str, sqlite_state: str) -> None:
+    """Copy a Parquet state folder into a new SQLite state file.
+
+    \b
+    Example:
+      newsclean state import /shared/nightly-state/ nightly.db
+    """
+    import os
+
+    from corpus.parquet_state import ParquetState, copy_state
+    from corpus.state import StateError, StateIndex
+
+    if os.path.exists(sqlite_state):
+        raise click.ClickException(f"{sqlite_state} exists: import writes a new state file")
+    try:
+        source = ParquetState(parquet_dir)
+    except StateError as err:
+        raise click.ClickException(str(err)) from err
+    target = StateIndex(sqlite_state, source.params)
+    try:
+        copied = copy_state(source, target)
+    finally:
+        target.close()
+    click.echo(f"imported {copied} records into {sqlite_state}")
+
+
+def _convert(source_path: str, target_path: str, make_target, copy) -> None:  # noqa: ANN001
+    from pathlib import Path
+
+    from corpus.state import StateError
+
+    if Path(target_path).exists() and any(Path(target_path).iterdir()):
+        raise click.ClickException(f"{target_path} is not empty: export writes a new Parquet state")
+    try:
+        source = _open_existing(source_path)
+        try:
+            copied = copy(source, make_target(source.params))
+        finally:
+            source.close()
+    except (StateError, sqlite3.DatabaseError) as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"exported {copied} records to {target_path}")

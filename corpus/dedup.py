@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
@@ -127,6 +128,72 @@ def estimated_containment(a: Signature, b: Signature, jaccard: float) -> float:
     """Share of the smaller shingle set inside the larger, from Jaccard and the set sizes."""
     overlap = jaccard * (a.shingles + b.shingles) / (1.0 + jaccard)
     return min(1.0, overlap / max(1, min(a.shingles, b.shingles)))
+
+
+def is_match(a: Signature, b: Signature, params: MinHashParams) -> bool:
+    """The confirmation rule for a candidate pair, whichever executor found it."""
+    jac = estimated_jaccard(a, b)
+    return jac >= params.jaccard or estimated_containment(a, b, jac) >= params.containment
+
+
+Earlier = tuple[str, str, int]  # an earlier run's record a document copies: (first_seen, id, run)
+
+
+def settle_earlier(matches: list[Earlier], own_id: str, cutoff: int | None, run_key: str) -> tuple[list[Earlier], str]:
+    """(the matches this run may see, the document's id): a rerun sees only runs before its first one,
+    and a document whose own id an earlier run stored is that record delivered again (a new id)."""
+    visible = [m for m in matches if cutoff is None or m[2] < cutoff]
+    if any(m[1] == own_id for m in visible):
+        return visible, redelivered_id(own_id, run_key)
+    return visible, own_id
+
+
+def decide_groups(groups: Iterable[list[int]], words: Callable[[int], int],
+                  earlier: Callable[[int], list[Earlier]]) -> tuple[dict[int, int | str], set[int]]:
+    """(kept, followers) for groups of document indices: each group keeps its most complete text
+    (most words; ties to the earliest index), or points to the earliest earlier-run record any of
+    its members copies. ``followers``: members that do not speak for their group."""
+    kept: dict[int, int | str] = {}
+    followers: set[int] = set()
+    for group in groups:
+        group = sorted(group)
+        best = min(group, key=lambda i: (-words(i), i))
+        copied = [m for i in group for m in earlier(i)]
+        target: int | str = min(copied)[1] if copied else best
+        for i in group:
+            kept[i] = target
+            if i != best:
+                followers.add(i)
+    return kept, followers
+
+
+class UnionFind:
+    """Groups of indices joined pairwise; a root is its group's smallest index."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}  # only indices that joined a group
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while self.parent.get(i, i) != root:  # path compression
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            low, high = min(ri, rj), max(ri, rj)
+            self.parent.setdefault(low, low)
+            self.parent[high] = low
+
+    def groups(self, also: Iterable[int] = ()) -> list[list[int]]:
+        """Every group of two or more, and the ``also`` indices (alone or in theirs)."""
+        members: dict[int, list[int]] = {}
+        for i in set(self.parent) | set(also):
+            members.setdefault(self.find(i), []).append(i)
+        return list(members.values())
 
 
 class EarlierIndex(Protocol):
@@ -250,29 +317,13 @@ class Deduplicator:
         self._store = SignatureStore(self.params.num_perm)
         self._ids = bytearray()  # 16 bytes per document (our ids are 32 hex digits)
         self._other_ids: dict[int, str] = {}  # ids that are not (crawler ids from JSONL input)
-        self._parent: dict[int, int] = {}  # only documents that joined a group
+        self._groups = UnionFind()
         self._renamed: dict[int, str] = {}  # re-deliveries of records an earlier run stored
         self._earlier_index = earlier
-        self._earlier: dict[int, list[tuple[str, str, int]]] = {}  # index → [(first_seen, id, run)] it matches
-
-    def _find(self, i: int) -> int:
-        root = i
-        while self._parent.get(root, root) != root:
-            root = self._parent[root]
-        while self._parent.get(i, i) != root:  # path compression
-            self._parent[i], i = root, self._parent[i]
-        return root
-
-    def _union(self, i: int, j: int) -> None:
-        ri, rj = self._find(i), self._find(j)
-        if ri != rj:
-            low, high = min(ri, rj), max(ri, rj)
-            self._parent.setdefault(low, low)
-            self._parent[high] = low
+        self._earlier: dict[int, list[Earlier]] = {}  # index → the earlier-run records it matches
 
     def is_match(self, a: Signature, b: Signature) -> bool:
-        jac = estimated_jaccard(a, b)
-        return jac >= self.params.jaccard or estimated_containment(a, b, jac) >= self.params.containment
+        return is_match(a, b, self.params)
 
     def id_of(self, index: int) -> str:
         return self._renamed.get(index) or self._other_ids.get(index) or self._ids[16 * index: 16 * index + 16].hex()
@@ -302,23 +353,20 @@ class Deduplicator:
         for other in sorted(self._bands.query(keys)):
             other_sig = self._store.get(other)
             if other_sig is not None and self.is_match(sig, other_sig):
-                self._union(index, other)
+                self._groups.union(index, other)
                 matched.append(other)
         self._bands.add(index, keys)
         return matched
 
     def _settle_earlier(self, index: int, cutoff: int | None, run_key: str) -> None:
-        """Keep the earlier-run matches this run may see (a rerun sees only runs before its first
-        one), and give a new id to a document whose own id an earlier run stored: it is that
-        record delivered again (see corpus.identity)."""
-        visible = [m for m in self._earlier.get(index, []) if cutoff is None or m[2] < cutoff]
+        """See :func:`settle_earlier`."""
+        visible, own = settle_earlier(self._earlier.get(index, []), self.id_of(index), cutoff, run_key)
         if visible:
             self._earlier[index] = visible
         else:
             self._earlier.pop(index, None)
-        own = self.id_of(index)
-        if any(m[1] == own for m in visible):
-            self._renamed[index] = redelivered_id(own, run_key)
+        if own != self.id_of(index):
+            self._renamed[index] = own
 
     def _earlier_match(self, members: list[int]) -> str | None:
         """The earliest earlier-run record the group copies."""
@@ -332,9 +380,9 @@ class Deduplicator:
         earlier run's record points to it.
         """
         self._settle_earlier(index, cutoff, run_key)
-        members = sorted({index, *matched, *(self._find(m) for m in matched)})
+        members = sorted({index, *matched, *(self._groups.find(m) for m in matched)})
         earlier = self._earlier_match(members)
-        return earlier if earlier is not None else self._find(index)
+        return earlier if earlier is not None else self._groups.find(index)
 
     def groups(self, cutoff: int | None = None, run_key: str = "") -> tuple[dict[int, int | str], set[int]]:
         """After the run: (kept, followers). ``kept`` maps each document of a group, or with an
@@ -344,17 +392,5 @@ class Deduplicator:
         ``cutoff`` and ``run_key``: see :meth:`_settle_earlier`."""
         for index in list(self._earlier):
             self._settle_earlier(index, cutoff, run_key)
-        members: dict[int, list[int]] = {}
-        for i in set(self._parent) | set(self._earlier):
-            members.setdefault(self._find(i), []).append(i)
-        kept: dict[int, int | str] = {}
-        followers: set[int] = set()
-        for group in members.values():
-            group.sort()
-            best = min(group, key=lambda i: (-self._store.words(i), i))
-            earlier = self._earlier_match(group)
-            for i in group:
-                kept[i] = earlier if earlier is not None else best
-                if i != best:
-                    followers.add(i)
-        return kept, followers
+        return decide_groups(self._groups.groups(self._earlier), self._store.words,
+                             lambda i: self._earlier.get(i, []))

@@ -9,7 +9,6 @@ groups and corpus-wide repeated lines are known and the spool is streamed out.
 
 from __future__ import annotations
 
-import functools
 import json
 import tempfile
 from collections import Counter
@@ -24,24 +23,15 @@ from corpus import __version__
 from corpus.clean import remove_repeated_lines
 from corpus.dedup import Deduplicator, MinHashParams, text_hash
 from corpus.document import Document, Reject
+from corpus.executors import Executor, LocalExecutor
 from corpus.identity import RunFingerprint, RunIdentities
 from corpus.limits import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
 from corpus.manifest import RunManifest
-from corpus.process import (
-    DocumentTimeout,
-    Job,
-    Processed,
-    died,
-    failed,
-    handed_back,
-    read_and_process,
-    warm_up,
-)
+from corpus.process import Job, Processed, handed_back
 from corpus.read_records import Skip, read_inputs
 from corpus.repeated import RepeatedLines
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex
-from corpus.workers import OrderedPool
 
 
 @dataclass
@@ -57,6 +47,8 @@ class IngestOptions:
     minhash: MinHashParams = field(default_factory=MinHashParams)
     skip_rules: frozenset[str] = frozenset()  # --skip-rule: rules that decide nothing in this run
     own_outputs: tuple[str, ...] = ()  # this run's output files: never read as input (nor their temporary files)
+    executor: str = "local"  # or "dask" (corpus.executors)
+    scheduler: str = "local"  # dask: "local" (a LocalCluster of `workers`) or tcp://HOST:PORT
 
 
 @dataclass
@@ -97,8 +89,9 @@ class Ingest:
     def __init__(self, options: IngestOptions, on_file: Callable[[], None] | None = None,
                  on_reject: Callable[[Reject], None] | None = None, state: StateIndex | None = None,
                  first_seen: str = "", manifest: RunManifest | None = None,
-                 on_input: Callable[[str], None] | None = None) -> None:
+                 on_input: Callable[[str], None] | None = None, executor: Executor | None = None) -> None:
         self.options = options
+        self.executor = executor or LocalExecutor(options.workers, options.lang_backend)
         self.state = state
         self.stats = RunStats()
         self._dedup = Deduplicator(options.minhash, earlier=state)
@@ -132,23 +125,17 @@ class Ingest:
         self._on_reject(reject)
         self._on_file()
 
-    def _processed(self, paths: Iterable[str | Reject], base: Path | None) -> Iterator[Processed | Reject]:
-        """Reading and everything per document happen in the workers; results come back in input order."""
+    def _processed(self, paths: Iterable[str | Reject], base: Path | None,
+                   remote: bool = False) -> Iterator[Processed | Reject]:
+        """Reading and everything per document happen in the executor; results come back in input order
+        (``remote``: summaries only, the documents staying on the cluster for :mod:`corpus.dask_dedup`)."""
         jobs = ((job, self.options) for job in self._jobs(paths, base))
-        warm_up(self.options.lang_backend)  # before any timer, and before workers fork (they inherit it)
-        if self.options.workers <= 1:
-            for job in jobs:
-                try:
-                    yield read_and_process(job)
-                except (Exception, DocumentTimeout) as err:  # noqa: BLE001 - past process_safely's own net
-                    yield failed(job, err)
-            return
-        pool = OrderedPool(self.options.workers, functools.partial(warm_up, self.options.lang_backend))
-        yield from pool.map(read_and_process, jobs, on_death=died, on_error=failed)
+        return self.executor.map_remote(jobs) if remote else self.executor.map(jobs)  # type: ignore[attr-defined]
 
-    def _documents(self, paths: Iterable[str | Reject], base: Path | None) -> Iterator[Processed]:
+    def _documents(self, paths: Iterable[str | Reject], base: Path | None,
+                   remote: bool = False) -> Iterator[Processed]:
         """Processed documents that go on to dedup; rejects and other languages are counted here."""
-        for result in self._processed(paths, base):
+        for result in self._processed(paths, base, remote):
             if isinstance(result, Reject):
                 self._reject(result)
                 continue
@@ -167,7 +154,12 @@ class Ingest:
     def records(self, paths: Iterable[str | Reject], base: Path | None = None) -> Iterator[dict[str, Any]]:
         """``newsclean ingest``: every stage, from files (or stdin records) to output records.
         ``base``: the folder record paths are shown relative to (see :func:`corpus.read.common_base`)."""
-        return self._decide(self._documents(paths, base))
+        return self._decide(self._documents(paths, base, remote=self._on_cluster))
+
+    @property
+    def _on_cluster(self) -> bool:
+        """Batch dedup where the documents are (a Dask cluster): they stay there until written."""
+        return self.executor.distributed and not self.options.stream
 
     def cleaned(self, paths: Iterable[str], base: Path | None = None) -> Iterator[dict[str, Any]]:
         """``newsclean clean``: the per-document stages only; no dedup, no corpus-level rule."""
@@ -207,6 +199,10 @@ class Ingest:
             self._run = self.state.next_run()
         if self.options.stream:
             yield from self._stream(documents)
+        elif self._on_cluster:
+            from corpus.dask_dedup import decide_on_cluster
+
+            yield from decide_on_cluster(self, documents)
         else:
             yield from self._batch(documents)
 

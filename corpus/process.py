@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,7 +107,8 @@ def process_safely(raw: RawInput, params: MinHashParams, timeout: float,
                    lang_backend: str = "langdetect", skip: frozenset[str] = frozenset()) -> Processed | Reject:
     """:func:`process` under a time limit; any failure becomes a Reject instead of ending the run."""
     global _armed
-    timed = timeout > 0 and hasattr(signal, "setitimer")
+    # a timer needs the main thread (signals go there): a Dask worker's task thread runs without one
+    timed = timeout > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     try:
         try:
             if timed:

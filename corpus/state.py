@@ -188,6 +188,19 @@ class StateIndex:
         return [StoredRecord(doc_id, seen, Signature(np.frombuffer(blob, dtype=np.uint32), shingles, words), run)
                 for doc_id, seen, shingles, words, blob, run in rows]
 
+    def stored_docs(self) -> Iterator[tuple[int, str, str, str, int, int, int, bytes]]:
+        """Every stored record: (row, id, path, first_seen, run, shingles, words, signature bytes)."""
+        yield from self._db.execute("SELECT rowid, id, path, first_seen, run, shingles, words, signature FROM docs "
+                                    "ORDER BY rowid")
+
+    def stored_bands(self) -> Iterator[tuple[int, int]]:
+        """Every stored band key: (key, row of its record)."""
+        yield from self._db.execute("SELECT key, doc FROM bands")
+
+    def stored_runs(self) -> list[tuple[int, str, str, str, int]]:
+        """Every run: (run, fingerprint, started, mode, kept)."""
+        return self._db.execute("SELECT run, fingerprint, started, mode, kept FROM runs ORDER BY run").fetchall()
+
     def begin(self) -> None:
         """Open the run's one write transaction; nothing is visible or kept until :meth:`commit`."""
         self._db.execute("BEGIN IMMEDIATE")

@@ -75,7 +75,7 @@ class OrderedPool:
         self._executor = self._start(self.workers)
         pending: deque[tuple[list[Job], Future]] = deque()
         try:
-            for chunk in _chunks(jobs, self.chunk):
+            for chunk in chunks(jobs, self.chunk):
                 pending.append((chunk, self._executor.submit(_run_chunk, fn, chunk)))
                 if len(pending) >= self.window:
                     yield from self._next(fn, pending, on_death, on_error)
@@ -130,7 +130,7 @@ class OrderedPool:
             self._executor = None
 
 
-def _chunks(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
+def chunks(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
     chunk: list[Job] = []
     for job in jobs:
         chunk.append(job)

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 
 def dumps(record: dict[str, Any]) -> str:
@@ -66,7 +66,7 @@ class StagedFile:
     device is written to directly, since it cannot be replaced and holds nothing to protect.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, binary: bool = False) -> None:
         self.path = os.path.realpath(path) if os.path.islink(path) else path
         self.direct = _is_special(self.path)
         if self.direct:
@@ -78,23 +78,26 @@ class StagedFile:
             os.fchmod(fd, _new_file_mode(self.path))
             self._raw = os.fdopen(fd, "wb")
         self._compressor: Any = None
-        binary: IO[bytes] = self._raw
+        self.binary: IO[bytes] = self._raw  # binary=True: the caller writes bytes here (Parquet)
+        self.handle: IO[str] | None = None
+        self._closed = False
+        if binary:
+            return
         lowered = path.lower()
         if lowered.endswith(".gz"):  # no name and no time in the header: reruns stay byte-identical
             self._compressor = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0)
-            binary = self._compressor
         elif lowered.endswith(".zst"):
             import zstandard
 
             self._compressor = zstandard.ZstdCompressor().stream_writer(self._raw, closefd=False)
-            binary = self._compressor
-        self.handle: IO[str] = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")  # type: ignore[arg-type]
-        self._closed = False
+        stream = self._compressor if self._compressor is not None else self._raw
+        self.handle = io.TextIOWrapper(stream, encoding="utf-8", newline="\n")
 
     def finish(self) -> None:
         """Flush, end the compressed stream and fsync: the bytes are on disk, not yet under the name."""
-        self.handle.flush()
-        self.handle.detach()
+        if self.handle is not None:
+            self.handle.flush()
+            self.handle.detach()
         if self._compressor is not None:
             self._compressor.close()
         self._raw.flush()
@@ -115,17 +118,31 @@ class StagedFile:
             Path(self.tmp).unlink(missing_ok=True)
 
 
+class Staged(Protocol):
+    def finish(self) -> None: ...
+
+    def publish(self) -> None: ...
+
+    def discard(self) -> None: ...
+
+
 class StagedOutputs:
     """A run's output files: all written, then (after the state commit) all renamed into place."""
 
     def __init__(self) -> None:
-        self._files: list[StagedFile] = []
+        self._files: list[Staged] = []
         self._published = False
 
     def open(self, path: str) -> IO[str]:
         staged = StagedFile(path)
         self._files.append(staged)
+        assert staged.handle is not None
         return staged.handle
+
+    def add(self, staged: Staged) -> Staged:
+        """Another kind of staged output (a Parquet file, a partitioned directory: corpus.sinks)."""
+        self._files.append(staged)
+        return staged
 
     def finish(self) -> None:
         for staged in self._files:

@@ -1,0 +1,202 @@
+"""The Dask executor gives the local executor's records, byte for byte (one LocalCluster for the module)."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import main
+from tests.conftest import EXAMPLES, ROOT
+
+BENCH = ROOT.parent / "shared" / "bench" / "extraction"
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """One two-worker cluster on 127.0.0.1 for every test here; tests join it by its address."""
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("dask.dataframe")
+    import logging
+
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+def build_corpus(folder: Path, stories: int = 12, seed: int = 5) -> Path:
+    """Real news texts, each with 1 or 2 syndicated copies (edited, with chrome), plus the examples."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from syndicate import MIN_STORY_WORDS, SITES, headline, load_stories, syndicate, write_doc
+    finally:
+        sys.path.pop(0)
+    rng = random.Random(seed)
+    picked = [s for s in load_stories(BENCH) if s.words >= MIN_STORY_WORDS][:stories]
+    filler = [p for s in picked for p in s.paragraphs if 25 <= len(p.split()) <= 80]
+    titles = [headline(s) for s in picked]
+    for n, story in enumerate(picked):
+        sites = rng.sample(SITES, 2 + n % 2)
+        write_doc(folder, sites[0], f"s{n:02d}-0", headline(story), story.paragraphs, n % 2 == 0, rng,
+                  rng.sample(titles, 4), n)
+        for k, site in enumerate(sites[1:], 1):
+            paragraphs, title, _ = syndicate(story, filler, rng)
+            write_doc(folder, site, f"s{n:02d}-{k}", title, paragraphs, (n + k) % 2 == 0, rng,
+                      rng.sample(titles, 4), n * 10 + k)
+    shutil.copytree(EXAMPLES, folder / "examples")
+    (folder / "examples" / "broken.html").write_bytes(b"\x00\x01binary\xff" * 20)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    if not (BENCH / "ground-truth.json").is_file():
+        pytest.skip("the shared benchmark pages are not here")
+    return build_corpus(tmp_path_factory.mktemp("dask") / "crawl")
+
+
+def ingest(*args: str) -> tuple[int, bytes, str]:
+    result = CliRunner().invoke(main, ["ingest", *args], catch_exceptions=False)
+    return result.exit_code, result.stdout_bytes, result.stderr
+
+
+@pytest.fixture(scope="module")
+def local_output(corpus) -> bytes:
+    code, out, err = ingest(str(corpus), "--workers", "1", "-q", "--keep-duplicates")
+    assert code == 0, err
+    return out
+
+
+def test_dask_executor_gives_the_local_records_byte_for_byte(corpus, scheduler, local_output):
+    code, out, err = ingest(str(corpus), "--executor", "dask", "--scheduler", scheduler, "-q", "--keep-duplicates")
+    assert code == 0, err
+    assert out == local_output
+    assert b'"duplicate_of":"' in out  # the corpus has near-duplicates, and both runs found the same ones
+
+
+def test_clean_and_stream_on_dask_match_local(corpus, scheduler):
+    for command in (["ingest", "--stream"], ["clean"]):
+        results = [CliRunner().invoke(main, [*command, str(corpus), "-q", *extra], catch_exceptions=False)
+                   for extra in (["--workers", "1"], ["--executor", "dask", "--scheduler", scheduler])]
+        assert all(r.exit_code == 0 for r in results)
+        assert results[0].stdout_bytes == results[1].stdout_bytes
+
+
+def test_without_dask_the_executor_is_a_usage_error(corpus, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    code, out, err = ingest(str(corpus), "--executor", "dask")
+    assert code == 2
+    assert "pip install 'newsclean[dask]'" in err
+    assert out == b""
+
+
+def test_components_on_the_cluster_give_the_same_records(corpus, scheduler, local_output):
+    """Small partitions and no edges on the client: shuffles and large-star/small-star rounds decide."""
+    from corpus.dask_executor import DaskExecutor
+    from corpus.pipeline import Ingest, IngestOptions
+    from corpus.read import common_base
+    from corpus.write import dumps
+
+    executor = DaskExecutor(scheduler, partition=7, client_edges=0)
+    try:
+        run = Ingest(IngestOptions(keep_duplicates=True, executor="dask"), executor=executor)
+        out = "".join(dumps(record) + "\n" for record in run.records([str(corpus)], common_base([str(corpus)])))
+    finally:
+        executor.close()
+    assert out.encode() == local_output
+    assert run.stats.duplicates > 5
+
+
+def test_large_star_small_star_labels_every_node_with_its_smallest(scheduler):
+    import dask.dataframe as dd
+    import pandas as pd
+    from distributed import Client
+
+    from corpus.dask_graph import components_on_cluster
+
+    pairs = pd.DataFrame({"a": [0, 1, 2, 10, 11, 20, 7], "b": [1, 2, 3, 12, 12, 21, 3]})  # 0-1-2-3-7, 10-12-11, 20-21
+    with Client(scheduler):
+        labels = components_on_cluster(dd.from_pandas(pairs, npartitions=3)).compute()
+    assert dict(zip(labels.node, labels.label, strict=True)) == {
+        0: 0, 1: 0, 2: 0, 3: 0, 7: 0, 10: 10, 11: 10, 12: 10, 20: 20, 21: 20}
+
+
+def test_partitioned_and_parquet_outputs_from_dask(corpus, scheduler, local_output, tmp_path):
+    import gzip
+
+    pq = pytest.importorskip("pyarrow.parquet")
+    from corpus.sinks import record_from_row
+
+    for target, fmt in ((f"{tmp_path}/parts/", "jsonl"), (f"{tmp_path}/out.parquet", "parquet")):
+        code, _, err = ingest(str(corpus), "--executor", "dask", "--scheduler", scheduler, "-q", "--keep-duplicates",
+                              "-o", target, "--format", fmt)
+        assert code == 0, err
+    assert gzip.decompress((tmp_path / "parts" / "part-00000.jsonl.gz").read_bytes()) == local_output
+    assert (tmp_path / "parts" / "_SUCCESS").exists()
+    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    assert [record_from_row(r) for r in rows] == [json.loads(line) for line in local_output.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def nights(corpus, tmp_path_factory) -> tuple[Path, Path]:
+    """Night 1: six stories; night 2: six others, a late copy of a night-1 story and a re-delivered file."""
+    root = tmp_path_factory.mktemp("nights")
+    for path in sorted(corpus.rglob("s*-*.*")):
+        story, copy = int(path.stem[1:3]), path.stem.endswith("-1")
+        night = "2" if story >= 6 or (story == 1 and copy) else "1"
+        target = root / night / path.relative_to(corpus)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    first = next(p for p in sorted(corpus.rglob("s00-0.*")))
+    shutil.copy(first, root / "2" / f"again{first.suffix}")
+    return root / "1", root / "2"
+
+
+def _nightly(nights: tuple[Path, Path], state: str, *executor: str) -> list[bytes]:
+    outputs = []
+    for night in nights:
+        code, out, err = ingest(str(night), "-q", "--keep-duplicates", "--state", state, *executor)
+        assert code == 0, err
+        outputs.append(out)
+    return outputs
+
+
+def test_nightly_state_on_dask_gives_the_local_records(nights, scheduler, tmp_path):
+    local = _nightly(nights, str(tmp_path / "local.db"), "--workers", "1")
+    assert b'"duplicate_of"' in local[1] and local[1].count(b'"duplicate_of":"') >= 2  # the copy and the re-delivery
+    dask = ("--executor", "dask", "--scheduler", scheduler)
+    assert _nightly(nights, str(tmp_path / "dask.db"), *dask) == local
+    pytest.importorskip("pyarrow")
+    assert _nightly(nights, f"{tmp_path}/dask-state/", *dask) == local
+    assert _nightly(nights, f"{tmp_path}/local-state/", "--workers", "1") == local
+    assert _nightly(nights, f"{tmp_path}/dask-state/", *dask) == local  # a rerun of both nights: the same bytes
+
+
+def test_state_export_import_round_trip(nights, tmp_path):
+    pytest.importorskip("pyarrow")
+    from corpus.parquet_state import ParquetState
+    from corpus.state import StateIndex, stored_params
+
+    _nightly(nights, str(tmp_path / "a.db"), "--workers", "1")
+    runner = CliRunner()
+    assert runner.invoke(main, ["state", "export", str(tmp_path / "a.db"), str(tmp_path / "pq")]).exit_code == 0
+    assert runner.invoke(main, ["state", "import", str(tmp_path / "pq"), str(tmp_path / "b.db")]).exit_code == 0
+    a, b = (StateIndex(str(tmp_path / name), stored_params(str(tmp_path / "a.db"))) for name in ("a.db", "b.db"))
+    parquet = ParquetState(str(tmp_path / "pq"))
+    try:
+        rows = [sorted(r[1:] for r in s.stored_docs()) for s in (a, b, parquet)]
+        assert rows[0] == rows[1] == rows[2] and len(rows[0]) > 10
+        assert a.stored_runs() == b.stored_runs() == parquet.stored_runs() and len(a.stored_runs()) == 2
+        keys = [sorted(k for k, _ in s.stored_bands()) for s in (a, b, parquet)]
+        assert keys[0] == keys[1] == keys[2]
+    finally:
+        a.close()
+        b.close()
