@@ -25,6 +25,7 @@ from corpus.read import walk
 from corpus.read_records import describe, own_outputs
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex, locked
+from corpus.storage import MissingBackend, is_url, local
 from corpus.write import StagedOutputs, check_writable, dumps, write_jsonl
 
 
@@ -45,11 +46,14 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
         languages = expand_languages(lang, lang_backend)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--lang") from err
+    output, rejects, manifest, state = (local(t) if t else t for t in (output, rejects, manifest, state))
+    if state and is_url(state):
+        raise click.BadParameter("the state is a SQLite file: give a local path", param_hint="--state")
     for target in (output, rejects, state, manifest):
         if target:
             try:
                 check_writable(target)
-            except OSError as err:
+            except (OSError, MissingBackend) as err:
                 raise click.BadParameter(str(err), param_hint=f"'{target}'") from err
     options = IngestOptions(languages=languages, lang_backend=lang_backend,
                             repeated_line_min_groups=settings.pop("min_repeat", REPEATED_LINE_MIN_GROUPS),
@@ -105,9 +109,9 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
 
 def _countable_files(paths: Iterable[str], own: tuple[str, ...]) -> int | None:
     """How many input files the PATH arguments hold (a cheap walk, leaving out the run's own outputs as
-    the reader does), or None when stdin is among them."""
+    the reader does), or None when stdin or a URL is among them."""
     paths = list(paths)
-    if not paths or "-" in paths:
+    if not paths or "-" in paths or any(map(is_url, paths)):  # listing a bucket twice is not worth a bar
         return None
     is_own = own_outputs(own)
     return sum(1 for path, _ in walk(paths) if not is_own(path))
