@@ -176,10 +176,10 @@ def ingest(paths: tuple[str, ...], stdin_format: str | None, **settings: Any) ->
     from cli.run import run_command
     from corpus.read import common_base
 
-    _check_paths(paths)
+    paths = _check_paths(paths)
     stdin_format = stdin_format or "paths"
     _hint_if_terminal(paths, stdin_format)
-    base = common_base([p for p in paths if p != "-"] or ["."])
+    base = common_base([p for p in paths if p != "-" and not _is_url(p)] or ["."])
     run_command("ingest", lambda run: run.records(_paths_from(paths, stdin_format), base), count=paths, **settings)
 
 
@@ -202,10 +202,10 @@ def clean(source: str, stdin_format: str | None, **settings: Any) -> None:
     from cli.run import run_command
     from corpus.read import common_base
 
-    _check_paths((source,))
+    (source,) = _check_paths((source,))
     stdin_format = stdin_format or "jsonl"
     _hint_if_terminal((source,), stdin_format)
-    base = common_base([source] if source != "-" else ["."])
+    base = common_base([source] if source != "-" and not _is_url(source) else ["."])
     run_command("clean", lambda run: run.cleaned(_paths_from((source,), stdin_format), base), count=(source,),
                 **settings)
 
@@ -227,16 +227,35 @@ def dedup(source: str, **settings: Any) -> None:
     from cli.run import run_command
     from corpus.read_records import newsclean_records
 
-    _check_paths((source,))
+    (source,) = _check_paths((source,), urls=False)
     _hint_if_terminal((source,), "jsonl")
     run_command("dedup", lambda run: run.deduplicated(newsclean_records(source, run.options.max_bytes)), workers=1,
                 **settings)
 
 
-def _check_paths(paths: tuple[str, ...]) -> None:
-    for arg in paths:
-        if arg != "-" and not os.path.lexists(arg):
+def _is_url(path: str) -> bool:
+    from corpus.storage import is_url
+
+    return is_url(path)
+
+
+def _check_paths(paths: tuple[str, ...], urls: bool = True) -> tuple[str, ...]:
+    """The PATH arguments, checked: a local one must exist; a URL's backend must be installed (a missing
+    object or bucket is found when it is read: a reject, as an unreadable file is). ``file://`` URLs
+    become local paths; other URLs learn the prefix they have in common (see corpus.storage.with_roots)."""
+    from corpus.storage import MissingBackend, check_backend, is_url, local, with_roots
+
+    for arg in map(local, paths):
+        if is_url(arg):
+            if not urls:
+                raise click.BadParameter(f"{arg}: this command reads local files or '-' only", param_hint="FILE")
+            try:
+                check_backend(arg)
+            except MissingBackend as err:
+                raise click.BadParameter(str(err), param_hint="PATH") from None
+        elif arg != "-" and not os.path.lexists(arg):
             raise click.BadParameter(f"no such file or folder: {arg}", param_hint="PATH")
+    return tuple(with_roots(paths))
 
 
 @main.command()

@@ -28,6 +28,7 @@ from corpus.read_records import describe, own_outputs
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.sinks import JsonlOut, PartitionedDirectory, check_format, is_directory_target, open_records
 from corpus.state import StateIndex, locked
+from corpus.storage import MissingBackend, is_url, local
 from corpus.write import StagedOutputs, check_writable, dumps
 
 
@@ -49,6 +50,14 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
         languages = expand_languages(lang, lang_backend)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--lang") from err
+    output, rejects, manifest, state = (local(t) if t else t for t in (output, rejects, manifest, state))
+    if state and is_url(state):
+        raise click.BadParameter("the state is a local SQLite file or Parquet folder: give a local path (or one on "
+                                 "a shared filesystem)", param_hint="--state")
+    if output and is_url(output) and (is_directory_target(output) or output_format == "parquet"
+                                      or output.lower().endswith(".parquet")):
+        raise click.BadParameter("a URL output is one JSON Lines object (-o s3://bucket/out.jsonl.gz); partitioned "
+                                 "and Parquet outputs go to a local or shared folder", param_hint="-o")
     try:
         check_format(output, output_format)
         if state and is_parquet_state(state):
@@ -59,7 +68,7 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
         if target:
             try:
                 check_writable(target)
-            except OSError as err:
+            except (OSError, MissingBackend) as err:
                 raise click.BadParameter(str(err), param_hint=f"'{target}'") from err
     options = IngestOptions(languages=languages, lang_backend=lang_backend,
                             repeated_line_min_groups=settings.pop("min_repeat", REPEATED_LINE_MIN_GROUPS),
@@ -127,9 +136,9 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
 
 def _countable_files(paths: Iterable[str], own: tuple[str, ...]) -> int | None:
     """How many input files the PATH arguments hold (a cheap walk, leaving out the run's own outputs as
-    the reader does), or None when stdin is among them."""
+    the reader does), or None when stdin or a URL is among them."""
     paths = list(paths)
-    if not paths or "-" in paths:
+    if not paths or "-" in paths or any(map(is_url, paths)):  # listing a bucket twice is not worth a bar
         return None
     is_own = own_outputs(own)
     return sum(1 for path, _ in walk(paths) if not is_own(path))

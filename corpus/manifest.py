@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import platform
 from collections import Counter
+from contextlib import suppress
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from corpus.dedup import MinHashParams
 from corpus.read import is_regular_file
 from corpus.read_records import hash_file
 from corpus.rules import rules_fingerprint
+from corpus.storage import RemoteFile
 
 LIBRARIES = ("trafilatura", "lxml", "htmldate", "datasketch", "langdetect", "py3langid", "warcio", "zstandard",
              "click", "rich", "numpy", "xxhash")
@@ -44,10 +46,15 @@ class RunManifest:
         self._outcomes: dict[str, Counter[str]] = {}
         self._current: str | None = None
 
-    def add_input(self, rel: str, path: Path | None) -> None:
-        """An input file (or stdin); hashed here, in blocks, only because a manifest was asked for."""
+    def add_input(self, rel: str, path: Path | RemoteFile | None) -> None:
+        """An input file, object (listed by its URL) or stdin; hashed here, in blocks, only because a
+        manifest was asked for."""
         entry: dict[str, Any] = {"path": rel, "sha256": None, "bytes": None}
-        if path is not None and is_regular_file(path):  # never a FIFO or a device: they would block or never end
+        if isinstance(path, RemoteFile):
+            entry["url"] = path.url
+            with suppress(Exception):  # denied or vanished since it was listed: no hash, as for a local file
+                entry["sha256"], entry["bytes"] = path.identity()
+        elif path is not None and is_regular_file(path):  # never a FIFO or a device: they would block or never end
             try:
                 entry["sha256"] = hash_file(path)
                 entry["bytes"] = path.stat().st_size

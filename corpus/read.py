@@ -239,6 +239,12 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Raw
         raw = path.read_bytes()
     except OSError as err:
         return Reject(rel, "unreadable", err.strerror or str(err))
+    return document(raw, rel, shown(os.path.abspath(path)), kind, compression, max_bytes)
+
+
+def document(raw: bytes, rel: str, abspath: str, kind: str, compression: str | None,
+             max_bytes: int) -> RawInput | Reject:
+    """A one-document file's bytes as stored (a local file or an object) as a RawInput, or why not."""
     data = raw
     if compression:
         try:
@@ -256,7 +262,7 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Raw
     digest = hashlib.sha256(raw).hexdigest()
     source = Source(
         path=rel,
-        abspath=shown(os.path.abspath(path)),
+        abspath=abspath,
         sha256=digest,
         bytes=len(raw),
         format=kind + (f".{compression}" if compression else ""),

@@ -18,6 +18,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -34,12 +35,14 @@ from corpus.read import (
     shown,
     walk,
 )
+from corpus.storage import RemoteFile, is_url
 from corpus.warc import BadRecord, split_warc
 
 JSONL_FIELDS = ("html", "text", "url", "title", "date", "author", "id")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 PATH_LINE_LIMIT = 64 * 1024  # a line of a path list longer than this is not a path
 STDIN_RECORDS = "\0stdin-jsonl"  # a PATH that means: JSONL records on standard input
+Opener = Callable[[], AbstractContextManager[IO[bytes]]]  # opens a file's or an object's bytes as a stream
 
 
 @dataclass
@@ -50,7 +53,7 @@ class Skip:
 
 
 def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTES, *, defer_files: bool = False,
-                on_file: Callable[[str, Path | None], None] | None = None, base: Path | None = None,
+                on_file: Callable[[str, Path | RemoteFile | None], None] | None = None, base: Path | None = None,
                 exclude: Iterable[str] = ()) -> Iterator[RawInput | Reject | Skip | tuple[Path, Path]]:
     """The reader stage: every input under ``paths`` as documents, rejects and skips, in order.
 
@@ -72,6 +75,11 @@ def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTE
         if arg == STDIN_RECORDS:
             notify("<stdin>", None)
             yield from jsonl_records(sys.stdin.buffer, "<stdin>", "<stdin>", "jsonl", max_bytes)
+            continue
+        if is_url(arg):  # an object store: the same kinds and rules, read through fsspec
+            from corpus.read_url import url_inputs
+
+            yield from url_inputs(arg, max_bytes, notify, exclude)
             continue
         for path, found_under in walk([arg]):
             if is_own(path):
@@ -119,16 +127,16 @@ def _file_identity(path: Path) -> tuple[str | None, int | None]:
 
 def _jsonl_file(path: Path, rel: str, compression: str | None, max_bytes: int) -> Iterator[RawInput | Reject]:
     fmt = "jsonl" + (f".{compression}" if compression else "")
-    yield from _streamed(path, rel, compression, lambda stream: jsonl_records(
+    yield from streamed(lambda: open_stream(path, compression), rel, lambda stream: jsonl_records(
         stream, rel, shown(os.path.abspath(path)), fmt, max_bytes, _file_identity(path)))
 
 
-def _streamed(path: Path, rel: str, compression: str | None,
-              read: Callable[[IO[bytes]], Iterator[Any]]) -> Iterator[Any]:
+def streamed(opener: Opener, rel: str,
+             read: Callable[[IO[bytes]], Iterator[Any]]) -> Iterator[Any]:
     """``read`` over the file's (decompressed) stream; a stream cut short (a truncated .gz) ends as one
     ``decode-error`` reject, after the lines before it went through."""
     try:
-        with open_stream(path, compression) as stream:
+        with opener() as stream:
             yield from read(stream)
     except (OSError, EOFError) as err:
         yield Reject(rel, "decode-error", f"stream ends early: {err}", rel)
@@ -241,14 +249,20 @@ def jsonl_records(stream: IO[bytes], rel: str, abspath: str, fmt: str, max_bytes
 
 
 def warc_records(path: Path, rel: str, abspath: str, max_bytes: int) -> Iterator[RawInput | Reject | Skip]:
+    """Each HTTP 200 response with an HTML body of a WARC file (see :func:`warc_stream`)."""
+    fmt = "warc.gz" if path.name.lower().endswith(".gz") else "warc"
+    return warc_stream(lambda: open(path, "rb"), rel, abspath, fmt, max_bytes, lambda: _file_identity(path))
+
+
+def warc_stream(opener: Opener, rel: str, abspath: str, fmt: str, max_bytes: int,
+                identity: Callable[[], tuple[str | None, int | None]]) -> Iterator[RawInput | Reject | Skip]:
     """Each HTTP 200 response with an HTML body. Records are found by :mod:`corpus.warc`, which
     trusts no length; a record that cannot be read is a reject at its offset, and reading goes on."""
     from warcio.archiveiterator import ArchiveIterator
 
-    fmt = "warc.gz" if path.name.lower().endswith(".gz") else "warc"
-    file = _file_identity(path)
+    file = identity()
     found = False
-    with open(path, "rb") as handle:
+    with opener() as handle:
         for item in split_warc(handle, max_bytes):
             found = True
             where = location(rel, {"offset": item.offset})
@@ -347,7 +361,7 @@ def newsclean_records(source: str, max_bytes: int) -> Iterator[tuple[str, dict[s
     if problem is not None:
         yield problem
         return
-    yield from _streamed(path, rel, compression, lambda stream: _records_in(stream, rel, max_bytes))
+    yield from streamed(lambda: open_stream(path, compression), rel, lambda stream: _records_in(stream, rel, max_bytes))
 
 
 def _records_in(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[tuple[str, dict[str, Any]] | Reject]:

@@ -19,6 +19,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from corpus import storage
+from corpus.storage import is_url
+
 
 def dumps(record: dict[str, Any]) -> str:
     """One record as one line; fixed separators and key order make reruns byte-identical."""
@@ -26,14 +29,18 @@ def dumps(record: dict[str, Any]) -> str:
 
 
 def check_writable(path: str) -> None:
-    """Fail before any work when the output cannot be created (raises OSError)."""
-    if _is_special(path):
+    """Fail before any work when the output cannot be created (raises OSError, or MissingBackend for a URL
+    whose backend is not installed)."""
+    if is_url(path):
+        storage.check_writable(path)
+    elif _is_special(path):
         return
-    folder = Path(path).resolve().parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"no such folder: {folder}")
-    if not os.access(folder, os.W_OK):
-        raise PermissionError(f"cannot write in {folder}")
+    else:
+        folder = Path(path).resolve().parent
+        if not folder.is_dir():
+            raise FileNotFoundError(f"no such folder: {folder}")
+        if not os.access(folder, os.W_OK):
+            raise PermissionError(f"cannot write in {folder}")
     if path.lower().endswith(".zst"):
         try:
             import zstandard  # noqa: F401 - the optional "zstd" extra
@@ -67,16 +74,7 @@ class StagedFile:
     """
 
     def __init__(self, path: str, binary: bool = False) -> None:
-        self.path = os.path.realpath(path) if os.path.islink(path) else path
-        self.direct = _is_special(self.path)
-        if self.direct:
-            self.tmp = ""
-            self._raw = open(self.path, "wb")  # noqa: SIM115 - closed by finish/discard
-        else:
-            folder = Path(self.path).resolve().parent
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{Path(self.path).name}.", suffix=".part", dir=folder)
-            os.fchmod(fd, _new_file_mode(self.path))
-            self._raw = os.fdopen(fd, "wb")
+        self._raw = self._open(path)
         self._compressor: Any = None
         self.binary: IO[bytes] = self._raw  # binary=True: the caller writes bytes here (Parquet)
         self.handle: IO[str] | None = None
@@ -92,6 +90,18 @@ class StagedFile:
             self._compressor = zstandard.ZstdCompressor().stream_writer(self._raw, closefd=False)
         stream = self._compressor if self._compressor is not None else self._raw
         self.handle = io.TextIOWrapper(stream, encoding="utf-8", newline="\n")
+
+    def _open(self, path: str) -> IO[bytes]:
+        """The file the bytes go to: a temporary one beside the target (or the FIFO or device itself)."""
+        self.path = os.path.realpath(path) if os.path.islink(path) else path
+        self.direct = _is_special(self.path)
+        if self.direct:
+            self.tmp = ""
+            return open(self.path, "wb")  # noqa: SIM115 - closed by finish/discard
+        folder = Path(self.path).resolve().parent
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{Path(self.path).name}.", suffix=".part", dir=folder)
+        os.fchmod(fd, _new_file_mode(self.path))
+        return os.fdopen(fd, "wb")
 
     def finish(self) -> None:
         """Flush, end the compressed stream and fsync: the bytes are on disk, not yet under the name."""
@@ -126,6 +136,20 @@ class Staged(Protocol):
     def discard(self) -> None: ...
 
 
+class UploadedFile(StagedFile):
+    """An output at a URL (``-o s3://bucket/key``): written to a local temporary file, uploaded as one object
+    at publish, so nothing appears at the URL unless the run ends well."""
+
+    def _open(self, path: str) -> IO[bytes]:
+        self.path, self.direct = path, False
+        fd, self.tmp = tempfile.mkstemp(prefix=".newsclean-upload.", suffix=".part")
+        return os.fdopen(fd, "wb")
+
+    def publish(self) -> None:
+        storage.upload(self.tmp, self.path)
+        Path(self.tmp).unlink(missing_ok=True)
+
+
 class StagedOutputs:
     """A run's output files: all written, then (after the state commit) all renamed into place."""
 
@@ -134,7 +158,7 @@ class StagedOutputs:
         self._published = False
 
     def open(self, path: str) -> IO[str]:
-        staged = StagedFile(path)
+        staged = UploadedFile(path) if is_url(path) else StagedFile(path)
         self._files.append(staged)
         assert staged.handle is not None
         return staged.handle

@@ -1,0 +1,136 @@
+"""Stage 1 for a PATH that is a URL (``s3://bucket/prefix/``): the objects under it, read as a folder's files.
+
+The same kinds, sorting, hidden-file and size rules as a local folder, and the same readers: WARC
+and JSONL objects are streamed record by record through :func:`~corpus.read_records.warc_stream`
+and :func:`~corpus.read_records.jsonl_records`, never fetched whole; a one-document object is read
+(at most ``--max-bytes`` + 1 of it) by the main process, so workers never talk to the store. Ids are
+hashes of bytes, so an object gets the ids its file gets on disk.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from corpus.document import Reject
+from corpus.read import RawInput, classify, document, shown, zstd_available
+from corpus.read_records import Skip, jsonl_records, streamed, warc_stream
+from corpus.storage import RemoteFile, is_url, relative, walk_url
+
+Notify = Callable[[str, "Path | RemoteFile | None"], None]
+
+
+def url_inputs(url: str, max_bytes: int, notify: Notify, exclude: Iterable[str] = ()) -> Iterator[
+        RawInput | Reject | Skip]:
+    """Every document under one URL PATH, or the reject each object became; ``exclude``: the run's own
+    outputs (URLs), never read as input."""
+    own = {u for u in exclude if is_url(u)}
+    hidden_seen = ""
+    for item in walk_url(url):
+        if isinstance(item, tuple):  # nothing there, or no access: the whole PATH is one reject
+            rel, why = item
+            notify(rel, None)
+            yield Reject(rel, "unreadable", why)
+            continue
+        if item.url in own:
+            continue
+        hidden = _hidden(item, url)
+        if hidden is not None:
+            if hidden != hidden_seen:  # a hidden "folder" is one skip, as a local walk does not enter it
+                hidden_seen = hidden
+                what = "file" if hidden == item.rel else "folder"
+                notify(hidden, item if what == "file" else None)  # a local walk hashes a hidden file too
+                yield Reject(hidden, "hidden", f"hidden {what} skipped")
+            continue
+        yield from _object(item, max_bytes, notify)
+
+
+def _hidden(item: RemoteFile, url: str) -> str | None:
+    """The object's rel up to its first hidden segment below the PATH argument (None: nothing hidden)."""
+    inner = relative(item.url, url.rstrip("/"))
+    if inner == item.url:  # the argument is this object
+        inner = item.name
+    segments = inner.split("/")
+    for number, segment in enumerate(segments):
+        if segment.startswith("."):
+            cut = len("/".join(segments[number + 1:]))
+            return item.rel[: len(item.rel) - cut].rstrip("/") if cut else item.rel
+    return None
+
+
+def _object(item: RemoteFile, max_bytes: int, notify: Notify) -> Iterator[RawInput | Reject | Skip]:
+    rel = shown(item.rel)
+    kind, compression = classify(PurePosixPath(item.name))  # type: ignore[arg-type] - suffixes are all it reads
+    if kind is None:
+        notify(rel, item)
+        suffix = PurePosixPath(item.name).suffix
+        yield Reject(rel, "unsupported-type", f"no reader for {shown(suffix) or 'files without an extension'}")
+    elif compression == "zst" and not zstd_available():
+        notify(rel, item)
+        yield Reject(rel, "unsupported-type", "a .zst file: pip install 'newsclean[zstd]' to read it")
+    elif kind == "warc":
+        notify(rel, item)
+        fmt = "warc.gz" if compression == "gz" else "warc"
+        yield from _guarded(rel, warc_stream(item.open, rel, item.url, fmt, max_bytes, lambda: _identity(item)))
+    elif kind == "jsonl":
+        notify(rel, item)
+        fmt = "jsonl" + (f".{compression}" if compression else "")
+        yield from _guarded(rel, streamed(lambda: _opened(item, compression), rel, lambda stream: jsonl_records(
+            stream, rel, item.url, fmt, max_bytes, _identity(item))))
+    else:
+        yield _one_document(item, rel, kind, compression, max_bytes)
+        notify(rel, item)
+
+
+def _one_document(item: RemoteFile, rel: str, kind: str, compression: str | None,
+                  max_bytes: int) -> RawInput | Reject:
+    if item.size is not None and item.size > max_bytes:
+        return Reject(rel, "too-large", f"{item.size} bytes is over --max-bytes {max_bytes}")
+    try:
+        raw = item.read(max_bytes)
+    except Exception as err:  # noqa: BLE001 - denied, vanished, a dropped connection: this object only
+        return Reject(rel, "unreadable", str(err) or type(err).__name__)
+    if len(raw) > max_bytes:
+        return Reject(rel, "too-large", f"over --max-bytes {max_bytes}")
+    item.known = (hashlib.sha256(raw).hexdigest(), len(raw))  # the manifest need not fetch it again
+    return document(raw, rel, item.url, kind, compression, max_bytes)
+
+
+@contextmanager
+def _opened(item: RemoteFile, compression: str | None) -> Iterator[IO[bytes]]:
+    with item.open() as raw, decompressed(raw, compression) as stream:
+        yield stream
+
+
+def decompressed(raw: IO[bytes], compression: str | None) -> IO[bytes]:
+    """A decompressing stream over an open binary stream (an object in storage); closing it leaves ``raw``
+    open, for its owner to close."""
+    if compression == "gz":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if compression == "zst":
+        import zstandard
+
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=False,
+                                                                            read_across_frames=True))
+    return raw
+
+
+def _identity(item: RemoteFile) -> tuple[str | None, int | None]:
+    try:
+        return item.identity()
+    except Exception:  # noqa: BLE001 - as for a local file that cannot be hashed: no hash, the records still go
+        return None, None
+
+
+def _guarded(rel: str, items: Iterator[RawInput | Reject | Skip]) -> Iterator[RawInput | Reject | Skip]:
+    """A container whose object cannot be opened or read on (denied, vanished) ends as one ``unreadable``
+    reject, after the records read before it went through."""
+    try:
+        yield from items
+    except Exception as err:  # noqa: BLE001 - the store's errors are many kinds
+        yield Reject(rel, "unreadable", f"{type(err).__name__}: {err}" if str(err) else type(err).__name__, rel)
