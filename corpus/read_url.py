@@ -15,7 +15,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 from corpus.document import Reject
 from corpus.read import RawInput, classify, document, shown, zstd_available
@@ -78,6 +78,22 @@ def _prefetch(entries: list[RemoteFile | tuple[str, str]], start: int, wanted: C
             total += item.size or 0
     fetch(batch)
     return len(entries)
+
+
+def url_records(url: str, max_bytes: int, parse: Callable[[IO[bytes], str, int], Iterator[Any]]) -> Iterator[Any]:
+    """``newsclean dedup s3://…/clean.jsonl.gz``: ``parse`` over the object's decompressed stream (over each
+    object, in order, for a prefix), as for a local FILE; a missing object is one ``unreadable`` reject."""
+    for item in walk_url(url):
+        if isinstance(item, tuple):
+            yield Reject(item[0], "unreadable", item[1])
+            continue
+        compression = classify(PurePosixPath(item.name))[1]  # type: ignore[arg-type] - suffixes are all it reads
+        rel = shown(item.name)
+        if compression == "zst" and not zstd_available():
+            yield Reject(rel, "unsupported-type", "a .zst file: pip install 'newsclean[zstd]' to read it")
+            continue
+        yield from _guarded(rel, streamed(lambda item=item, compression=compression: _opened(item, compression), rel,
+                                          lambda stream, rel=rel: parse(stream, rel, max_bytes)))
 
 
 def _hidden(item: RemoteFile, url: str) -> str | None:

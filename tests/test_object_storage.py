@@ -77,8 +77,9 @@ def corpus(s3, tmp_path_factory) -> Path:
 
 
 def newsclean(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "cli", *args, "--workers", "2"], capture_output=True, text=True,
-                            env=env, timeout=120)
+    workers = [] if args[0] == "dedup" else ["--workers", "2"]
+    result = subprocess.run([sys.executable, "-m", "cli", *args, *workers], capture_output=True, text=True, env=env,
+                            timeout=120)
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -234,3 +235,11 @@ def test_an_object_gone_since_the_listing_is_unreadable_and_the_others_are_read(
     assert [item.source.path for item in (items[0], items[2])] == ["a.html", "c.html.gz"], "relative to the PATH"
     assert items[1].path == "b.txt" and seen == ["a.html", "b.txt", "c.html.gz"]
     assert items[0].source.abspath == f"s3://{BUCKET}/gone/a.html"
+
+
+def test_clean_and_dedup_meet_in_the_bucket_and_give_what_ingest_gives(s3, on_disk):
+    fs, env = s3
+    cleaned = f"s3://{BUCKET}/halves/cleaned.jsonl.gz"
+    newsclean(env, "clean", f"s3://{BUCKET}/corpus/", "-o", cleaned, "-q")
+    deduplicated = newsclean(env, "dedup", cleaned, "--keep-duplicates", "-q")
+    assert deduplicated.stdout.encode() == on_disk["records"]
