@@ -215,7 +215,7 @@ def clean(source: str, stdin_format: str | None, **settings: Any) -> None:
 @OUTPUT_OPTIONS
 @DEDUP_OPTIONS
 def dedup(source: str, **settings: Any) -> None:
-    """Deduplicate records written by `newsclean clean` (FILE, or "-" for stdin).
+    """Deduplicate records written by `newsclean clean` (FILE, a URL such as s3://…, or "-" for stdin).
 
     Near-duplicates, the corpus-level repeated-line rule and --state work as in ingest:
     `newsclean clean - | newsclean dedup -` gives what `newsclean ingest` gives.
@@ -227,7 +227,7 @@ def dedup(source: str, **settings: Any) -> None:
     from cli.run import run_command
     from corpus.read_records import newsclean_records
 
-    (source,) = _check_paths((source,), urls=False)
+    (source,) = _check_paths((source,))
     _hint_if_terminal((source,), "jsonl")
     run_command("dedup", lambda run: run.deduplicated(newsclean_records(source, run.options.max_bytes)), workers=1,
                 **settings)
@@ -239,7 +239,7 @@ def _is_url(path: str) -> bool:
     return is_url(path)
 
 
-def _check_paths(paths: tuple[str, ...], urls: bool = True) -> tuple[str, ...]:
+def _check_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
     """The PATH arguments, checked: a local one must exist; a URL's backend must be installed (a missing
     object or bucket is found when it is read: a reject, as an unreadable file is). ``file://`` URLs
     become local paths; other URLs learn the prefix they have in common (see corpus.storage.with_roots)."""
@@ -247,8 +247,6 @@ def _check_paths(paths: tuple[str, ...], urls: bool = True) -> tuple[str, ...]:
 
     for arg in map(local, paths):
         if is_url(arg):
-            if not urls:
-                raise click.BadParameter(f"{arg}: this command reads local files or '-' only", param_hint="FILE")
             try:
                 check_backend(arg)
             except MissingBackend as err:

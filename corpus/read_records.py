@@ -354,6 +354,11 @@ def newsclean_records(source: str, max_bytes: int) -> Iterator[tuple[str, dict[s
     if source == "-":
         yield from _records_in(sys.stdin.buffer, "<stdin>", max_bytes)
         return
+    if is_url(source):
+        from corpus.read_url import url_records
+
+        yield from url_records(source, max_bytes, _records_in)
+        return
     path = Path(source)
     rel = path.name
     kind, compression = classify(path)

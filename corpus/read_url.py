@@ -15,12 +15,15 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 from corpus.document import Reject
 from corpus.read import RawInput, classify, document, shown, zstd_available
 from corpus.read_records import Skip, jsonl_records, streamed, warc_stream
-from corpus.storage import RemoteFile, is_url, relative, walk_url
+from corpus.storage import RemoteFile, fetch, is_url, relative, walk_url
+
+BATCH_FILES = 64  # one-document objects fetched together (see corpus.storage.fetch) ...
+BATCH_BYTES = 64 << 20  # ... holding at most this many bytes
 
 Notify = Callable[[str, "Path | RemoteFile | None"], None]
 
@@ -31,7 +34,17 @@ def url_inputs(url: str, max_bytes: int, notify: Notify, exclude: Iterable[str] 
     outputs (URLs), never read as input."""
     own = {u for u in exclude if is_url(u)}
     hidden_seen = ""
-    for item in walk_url(url):
+    entries = list(walk_url(url))  # the listing is whole in memory already; the objects are not
+
+    def wanted(item: RemoteFile) -> bool:  # a one-document object that will be read whole
+        kind = classify(PurePosixPath(item.name))[0]  # type: ignore[arg-type] - suffixes are all it reads
+        return kind in ("html", "text") and item.size is not None and item.size <= max_bytes \
+            and item.url not in own and _hidden(item, url) is None
+
+    fetched_to = 0  # entries before this index were in a batch, or are not to be fetched together
+    for number, item in enumerate(entries):
+        if number >= fetched_to and isinstance(item, RemoteFile) and wanted(item):
+            fetched_to = _prefetch(entries, number, wanted)
         if isinstance(item, tuple):  # nothing there, or no access: the whole PATH is one reject
             rel, why = item
             notify(rel, None)
@@ -48,6 +61,39 @@ def url_inputs(url: str, max_bytes: int, notify: Notify, exclude: Iterable[str] 
                 yield Reject(hidden, "hidden", f"hidden {what} skipped")
             continue
         yield from _object(item, max_bytes, notify)
+
+
+def _prefetch(entries: list[RemoteFile | tuple[str, str]], start: int, wanted: Callable[[RemoteFile], bool]) -> int:
+    """Fetch the next one-document objects from ``start`` on together, within the batch bounds; returns
+    the index of the first entry the batch did not reach."""
+    batch: list[RemoteFile] = []
+    total = 0
+    for index in range(start, len(entries)):
+        item = entries[index]
+        if isinstance(item, RemoteFile) and wanted(item):
+            if len(batch) >= BATCH_FILES or batch and total + (item.size or 0) > BATCH_BYTES:
+                fetch(batch)
+                return index
+            batch.append(item)
+            total += item.size or 0
+    fetch(batch)
+    return len(entries)
+
+
+def url_records(url: str, max_bytes: int, parse: Callable[[IO[bytes], str, int], Iterator[Any]]) -> Iterator[Any]:
+    """``newsclean dedup s3://…/clean.jsonl.gz``: ``parse`` over the object's decompressed stream (over each
+    object, in order, for a prefix), as for a local FILE; a missing object is one ``unreadable`` reject."""
+    for item in walk_url(url):
+        if isinstance(item, tuple):
+            yield Reject(item[0], "unreadable", item[1])
+            continue
+        compression = classify(PurePosixPath(item.name))[1]  # type: ignore[arg-type] - suffixes are all it reads
+        rel = shown(item.name)
+        if compression == "zst" and not zstd_available():
+            yield Reject(rel, "unsupported-type", "a .zst file: pip install 'newsclean[zstd]' to read it")
+            continue
+        yield from _guarded(rel, streamed(lambda item=item, compression=compression: _opened(item, compression), rel,
+                                          lambda stream, rel=rel: parse(stream, rel, max_bytes)))
 
 
 def _hidden(item: RemoteFile, url: str) -> str | None:

@@ -100,6 +100,7 @@ class RemoteFile:
     path: str  # the backend's path (no scheme)
     version: str = ""  # ETag or mtime: a changed object is hashed again
     known: tuple[str, int] | None = None  # (sha256, size), once the object has been read whole
+    fetched: bytes | BaseException | None = None  # its bytes (or why not), fetched with others by :func:`fetch`
 
     @property
     def name(self) -> str:
@@ -113,6 +114,11 @@ class RemoteFile:
 
     def read(self, limit: int) -> bytes:
         """At most ``limit`` + 1 bytes of the object: one more than the limit tells it is too large."""
+        fetched, self.fetched = self.fetched, None
+        if isinstance(fetched, BaseException):
+            raise fetched
+        if fetched is not None:
+            return fetched[: limit + 1]
         with self.open() as handle:
             return handle.read(limit + 1)
 
@@ -182,14 +188,15 @@ def walk_url(url: str, root: str | None = None) -> Iterator[RemoteFile | tuple[s
     """Every object under a URL, recursively, in the order a folder is walked (sorted by path segment), as
     :class:`RemoteFile`; or (rel, why) when the URL cannot be listed or names nothing (missing bucket or
     object, access denied): the caller makes that an ``unreadable`` reject."""
-    root = root or getattr(url, "root", None) or _parent(url)
+    root = root or getattr(url, "root", None)
     url = str(url)  # a plain string from here on: it is pickled into every record's provenance
     fs, path = filesystem(url)
-    shown = relative(url.rstrip("/"), root)
+    shown = relative(url.rstrip("/"), root or _parent(url))
     try:
         info = fs.info(path)
         if info.get("type") == "directory" and scheme(url) not in READ_ONLY:
             found = fs.find(path, detail=True)
+            root = root or url.rstrip("/")  # as a local folder PATH: names relative to itself
         else:
             found = {path: info}
     except FileNotFoundError as err:
@@ -198,6 +205,7 @@ def walk_url(url: str, root: str | None = None) -> Iterator[RemoteFile | tuple[s
     except Exception as err:  # noqa: BLE001 - denied access, bad credentials, no endpoint: one reject each
         yield shown, _reason(err)
         return
+    root = root or _parent(url)
     prefix = url.split("://", 1)[0] + "://"
     urls = {key: (key if is_url(key) else prefix + key.lstrip("/")) for key in found}
     for key in sorted(found, key=lambda k: relative(urls[k], root).split("/")):
@@ -209,6 +217,16 @@ def walk_url(url: str, root: str | None = None) -> Iterator[RemoteFile | tuple[s
 def _reason(err: BaseException) -> str:
     text = str(err) or type(err).__name__
     return text if len(text) < 300 else text[:300] + "…"
+
+
+def fetch(files: list[RemoteFile]) -> None:
+    """Fetch small objects together (the backend runs the requests concurrently): one at a time, a folder of
+    pages in S3 would cost a round trip per page. Each file keeps its bytes, or its error, until read."""
+    if len(files) < 2:
+        return
+    got = files[0].fs.cat([f.path for f in files], on_error="return")
+    for file in files:
+        file.fetched = got.get(file.path) if isinstance(got, dict) else None
 
 
 def upload(local_file: str, url: str) -> None:
