@@ -30,6 +30,7 @@ from corpus.document import Reject
 from corpus.language import BACKENDS
 from corpus.limits import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, MAX_BYTES_CAP, MAX_TIMEOUT
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
+from corpus.signals import signals_held
 
 INGEST_HELP = """Clean and deduplicate the news under PATH... into JSON Lines.
 
@@ -173,7 +174,8 @@ def main() -> None:
 @DOCUMENT_OPTIONS
 @DEDUP_OPTIONS
 def ingest(paths: tuple[str, ...], stdin_format: str | None, **settings: Any) -> None:
-    from cli.run import run_command
+    with signals_held():  # the libraries load here
+        from cli.run import run_command
     from corpus.read import common_base
 
     paths = _check_paths(paths)
@@ -199,7 +201,8 @@ def clean(source: str, stdin_format: str | None, **settings: Any) -> None:
     Example:
       zcat feed.jsonl.gz | newsclean clean - | newsclean dedup - --state nightly.db
     """
-    from cli.run import run_command
+    with signals_held():  # the libraries load here
+        from cli.run import run_command
     from corpus.read import common_base
 
     (source,) = _check_paths((source,))
@@ -224,7 +227,8 @@ def dedup(source: str, **settings: Any) -> None:
     Example:
       newsclean dedup cleaned.jsonl --state nightly.db --keep-duplicates
     """
-    from cli.run import run_command
+    with signals_held():  # the libraries load here
+        from cli.run import run_command
     from corpus.read_records import newsclean_records
 
     (source,) = _check_paths((source,))

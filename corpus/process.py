@@ -8,11 +8,8 @@ document, and libraries are loaded (``warm_up``) before any timer can fire.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +24,7 @@ from corpus.language import detect_language
 from corpus.read import RawInput, read_file, relative_path
 from corpus.read_records import describe
 from corpus.repeated import keys_of
+from corpus.signals import signals_held
 
 if TYPE_CHECKING:
     from corpus.pipeline import IngestOptions
@@ -68,30 +66,9 @@ def warm_up(lang_backend: str = "langdetect") -> None:
     runs: a timeout that fired inside that loading would leave the library broken for the process.
     Ctrl-C and SIGTERM wait until it is done (langdetect turns an interrupt there into a "Profile
     format error"); they are delivered right after."""
-    with _signals_held():
+    with signals_held():
         detect_language(clean(extract(RawInput("warm-up", Source("warm-up", "", None, None, "html"),
                                                _WARM_UP_PAGE, "html"))), lang_backend)
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Stopping signals that arrive inside the block are delivered when it ends. The Python-level
-    handlers are swapped for ones that hold the signal; blocking it in the main thread's signal mask
-    is not enough, since the kernel hands it to any thread that does not block it (OpenBLAS's,
-    fsspec's I/O loop) and the main thread then runs the handler mid-load."""
-    stopping = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread runs signal handlers: nothing can interrupt this one
-        return
-    held: list[int] = []
-    previous = {signum: signal.signal(signum, lambda signum, frame: held.append(signum)) for signum in stopping}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
-        if held:
-            os.kill(os.getpid(), held[0])
 
 
 _WARM_UP_PAGE = (b"<html><head><title>Warm up</title></head><body><article><p>A short paragraph of plain English "

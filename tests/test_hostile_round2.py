@@ -350,9 +350,8 @@ def test_ctrl_c_during_start_up_is_one_line(tmp_path):
         time.sleep(0.005)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode in (130, -signal.SIGINT, 0) and b"Traceback" not in err and b"error" not in err
-    if proc.returncode != 0:  # a run that got to its end before the signal took effect shows its summary
-        assert len(err.decode().strip().splitlines()) <= 1
+    assert proc.returncode in (130, -signal.SIGINT), err  # never lost: a library's bare except swallowed it once
+    assert b"Traceback" not in err and len(err.decode().strip().splitlines()) <= 1
 
 
 def test_output_onto_links_fifos_and_devices(tmp_path):
