@@ -118,6 +118,18 @@ LINE_RULES: tuple[Rule, ...] = (
 _AGENCIES = r"(?:pap|dpa|afp|ap|apa|kna|epd|ansa|efe|reuters|tass|ria|ats|sda|belga|anp|lusa|ctk|mti)"
 
 LINE_RULES += (
+    Rule("share-bar", "line",
+         _rx(r"""^(?:\W*(?:teilen(?:\s+(?:mit|auf|per))?|drucken|merken|partager|imprimer|compartir|imprimir|condividi|stampa
+             |compartilhar|partilhar|delen|printen|udostępnij|drukuj|поделиться|печать)\W*){1,8}$"""),
+         "share and tool bars ('Teilen mit:', 'Partager', 'Compartir')", languages=LANGUAGES),
+    Rule("navigation", "line",
+         _rx(r"""^\W*(?:bild\s+anzeigen|wird\s+geladen|mehr\s+anzeigen|weiterlesen|nach\s+oben|startseite
+             |(?:vorschau\s+auf\s+den\s+)?(?:nächsten|vorherigen)\s+artikel|nächster\s+artikel|vorheriger\s+artikel
+             |lire\s+la\s+suite|chargement|article\s+(?:suivant|précédent)|cargando|leer\s+más|seguir\s+leyendo
+             |art[ií]culo\s+(?:siguiente|anterior)|continua\s+a\s+leggere|caricamento|articolo\s+(?:successivo|precedente)
+             |carregando|leia\s+mais|continue\s+lendo|lees\s+verder|czytaj\s+dalej|ładowanie|następny\s+artykuł
+             |читать\s+далее|загрузка|следующая\s+статья)\W*$"""),
+         "page controls and loading labels ('Weiterlesen', 'Lire la suite', 'Cargando')", languages=LANGUAGES),
     Rule("cta-social", "line",
          _rx(rf"""^(?=.{{0,200}}$).*\b(?:nuestro|our|unser\w*|notre|nostro|nosso|ons|nasz\w*|наш\w*|tenemos|temos|we\s+have|wir\s+haben)
              \s+(?:\w+\s+)?{_CHANNEL_WORDS}\b.{{0,20}}\b{_CHANNELS}\b"""),
@@ -146,7 +158,15 @@ BOX_RULES: tuple[Rule, ...] = (
          "it go, and the story resumes after them", languages=LANGUAGES),
 )
 
+_INFO_BOX = r"""(?:(?:further|more|additional)\s+information|(?:press|media)\s+contacts?|contact(?:\s+us)?|sources?
+    |weitere\s+informationen|zusatzinformationen|kontakt|pressekontakt|ansprechpartner(?:in)?(?:\s+zum\s+thema)?|quellen(?:angaben)?
+    |originalpublikation|plus\s+d'informations|contact\s+presse|más\s+información|contacto|fuentes?|per\s+informazioni|contatti
+    |mais\s+informações|contato|meer\s+informatie|więcej\s+informacji|kontakt\s+dla\s+mediów|źródła|источники|контакты)"""
+
 BOUNDARY_RULES: tuple[Rule, ...] = (
     Rule("comments", "boundary", _rx(r"^\W*" + _COMMENTS + _HEADING_END), "the comment section after the story",
          languages=LANGUAGES),
+    Rule("info-box", "boundary", _rx(r"^\W*" + _INFO_BOX + _HEADING_END),
+         "a 'Further information' / 'Contact' / 'Sources' heading after the story: the press desk's "
+         "addresses and links under it are not the story", languages=("en", *LANGUAGES)),
 )

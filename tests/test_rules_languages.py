@@ -136,6 +136,8 @@ CREDITS_AND_PLUGS = [
     ("Dowiedz się więcej: Jak głosowali radni", "inline-related"),
     ("¿Ya sabías que tenemos canal de WhatsApp? Únete con este enlace.", "cta-social"),
     ("Abonniert unseren Kanal auf YouTube!", "cta-social"),
+    ("Teilen mit:", "share-bar"), ("Partager Imprimer", "share-bar"), ("Weiterlesen", "navigation"),
+    ("Cargando...", "navigation"), ("Czytaj dalej", "navigation"),
 ]
 
 
@@ -158,3 +160,13 @@ def test_story_sentences_with_the_same_words_stay(sentence):
     story = CASES["de"][0]
     kept, _ = clean_text("\n".join(story[:2] + [sentence] + story[2:]))
     assert sentence in kept.split("\n")
+
+
+@pytest.mark.parametrize("heading", ["Weitere Informationen:", "Pressekontakt", "Más información", "Contact presse",
+                                     "Further information"])
+def test_an_info_box_heading_after_the_story_takes_the_addresses_under_it(heading):
+    story = CASES["de"][0]
+    address = "Stadtwerke Hafenstadt, Uferweg 3, 12345 Hafenstadt, Telefon 0123 45678"
+    kept, removed = clean_text("\n".join([*story, heading, address]))
+    assert kept.split("\n") == story
+    assert [r.rule for r in removed] == ["info-box"] and address in removed[0].text
