@@ -26,6 +26,7 @@ from corpus.rules import (
     BOX_RULES,
     CLOSING_BIO,
     CLOSING_BIO_FOLLOW,
+    EMBED_LEAD_MIN_WORDS,
     FRAGMENT_MAX_WORDS,
     LINE_RULES,
     MAX_CHROME_LINE_CHARS,
@@ -110,10 +111,27 @@ def _next_nonempty(lines: list[str], index: int) -> str:
     return ""
 
 
+_TWEET_SIGNATURE = re.compile(r"^[—–-]\s*.{1,80}\(@\w{1,30}\)\s+\w+\s+\d{1,2},\s+\d{4}$")
+_BARE_DOMAIN = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/?$")
+_LIST_MARKS = ("- ", "• ", "* ")
+_ADDRESSES_READER = re.compile(r"\b(?:you|your|our|us)\b", re.I)
+
+
+def _is_real_end(line: str) -> bool:
+    """A short last line that still ends a story: a full stop or an end sign (``_TEXT_END``), a
+    sentence leading into an embed ("The council published its plan here:", four words or more, not
+    talking to the reader as promos do),
+    an embedded post's signature ("— Name (@handle) May 3, 2026"), or a bare site address."""
+    line = line.strip()
+    embed_lead = (line.endswith(":") and len(line.split()) >= EMBED_LEAD_MIN_WORDS
+                  and not _ADDRESSES_READER.search(line))  # "Explore what our app can do for you:" is a promo
+    return bool(_TEXT_END.search(line) or embed_lead or _TWEET_SIGNATURE.search(line) or _BARE_DOMAIN.search(line))
+
+
 def _mark_fragments_before(lines: list[str], verdicts: list[str | None], end: int) -> None:
     """Walk back from ``end`` over removed lines and fragments; mark the fragments unless they are the
     end of a list: a run of short lines longer than ``TAIL_FRAGMENT_MAX_LINES`` (items ending in a full
-    stop count too), which is content (results, dates, a recipe)."""
+    stop count too), or two or more marked list items, which is content (results, dates, a recipe)."""
     fragments: list[int] = []
     short_run = 0
     in_fragments = True
@@ -124,9 +142,11 @@ def _mark_fragments_before(lines: list[str], verdicts: list[str | None], end: in
         if len(line.split()) > FRAGMENT_MAX_WORDS:
             break
         short_run += 1
-        in_fragments = in_fragments and is_fragment(line) and not _TEXT_END.search(line)
+        in_fragments = in_fragments and is_fragment(line) and not _is_real_end(line)
         if in_fragments:
             fragments.append(i)
+    if sum(lines[i].lstrip().startswith(_LIST_MARKS) for i in fragments) >= 2:
+        return  # the last items of a list that ends the story
     if short_run <= TAIL_FRAGMENT_MAX_LINES:
         for i in fragments:
             verdicts[i] = "tail-fragment"

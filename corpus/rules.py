@@ -63,6 +63,10 @@ FRAGMENT_MAX_WORDS = 12
 """Short lines with no sentence ending are fragments: a site name, a menu label, a promo title.
 At the end of the text, or just before a boundary, they are chrome ("tail-fragment")."""
 
+EMBED_LEAD_MIN_WORDS = 4
+"""A short last line ending in a colon with at least this many words leads into an embed the scrape
+dropped ("The council published its plan here:"): the story's own, not a tail fragment."""
+
 MAX_CHROME_LINE_CHARS = 1000
 """Chrome is short: a longer line is prose and no pattern is tried on it (which also keeps
 a 30 MB one-line file from costing the patterns' time)."""
@@ -313,5 +317,5 @@ def rules_fingerprint() -> str:
         h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|{rule.max_chars}|{rule.needles}|{rule.languages}|"
                  f"{rule.next_line.pattern if rule.next_line else ''}\n".encode())
     h.update(repr((MIN_STORY_LINES_BEFORE_BOUNDARY, MIN_STORY_WORDS_BEFORE_BOUNDARY, STORY_LINE_MIN_WORDS, STORY_SENTENCE_MIN_WORDS,
-                   FRAGMENT_MAX_WORDS, MAX_CHROME_LINE_CHARS, TAIL_FRAGMENT_MAX_LINES, REPEATED_LINE_MIN_GROUPS, REPEATED_LINE_MAX_WORDS)).encode())
+                   FRAGMENT_MAX_WORDS, EMBED_LEAD_MIN_WORDS, MAX_CHROME_LINE_CHARS, TAIL_FRAGMENT_MAX_LINES, REPEATED_LINE_MIN_GROUPS, REPEATED_LINE_MAX_WORDS)).encode())
     return h.hexdigest()[:16]

@@ -15,7 +15,10 @@ BODY = ["The harbour bridge reopened to traffic on Saturday after two years of r
 @pytest.mark.parametrize("ending", ["The council will review the traffic lights in March ♦",
                                     "Full results are on the council's website: https://city.example/bridge",
                                     "Opening party on Saturday 🎉",
-                                    "Tickets cost 4 euros (children under 12)"])
+                                    "Tickets cost 4 euros (children under 12)",
+                                    "The council published the full plan here:",
+                                    "— City of Harbourtown (@harbourtown) March 3, 2026",
+                                    "More pictures on the city's site: harbourtown.org"])
 def test_a_real_last_line_that_ends_without_a_full_stop_stays(ending):
     kept, removed = clean_text("\n".join([*BODY, ending]))
     assert kept.split("\n")[-1] == ending and not removed
@@ -26,6 +29,12 @@ def test_a_list_that_ends_the_story_stays_even_when_items_end_in_full_stops():
              "Thursday: night works", "Friday: inspection"]
     kept, removed = clean_text("\n".join([*BODY, *items]))
     assert kept.split("\n")[-5:] == items and not removed
+
+
+def test_a_short_list_that_ends_the_story_stays():
+    items = ["- Two lanes in each direction", "- A cycle path on the east side", "- Lighting along the whole deck"]
+    kept, removed = clean_text("\n".join([*BODY, *items]))
+    assert kept.split("\n")[-3:] == items and not removed
 
 
 def test_short_chrome_after_the_story_still_goes():
