@@ -112,7 +112,8 @@ LINE_RULES: tuple[Rule, ...] = (
         _rx(r"""(?:^\W*(?:sign\s*up|subscribe|register|get|receive|enter\s+your\s+e-?mail|want|don't\s+miss|never\s+miss)\b
             .*\b(?:newsletters?|inbox|briefings?|digest|daily\s+e-?mail|e-?mail\s+alerts|news\s+alerts)\b
             |^\W*(?:sign\s*up|subscribe)(?:\s+(?:now|today|here|for\s+free))?\W*$
-            |^.{0,120}\bnewsletters?\b.{0,60}\b(?:sign\s*up|subscribe)\b.{0,60}$)"""),
+            |^.{0,120}\bnewsletters?\b.{0,60}\b(?:sign\s*up|subscribe)\b.{0,60}$
+            |^.{0,120}\bby\s+e-?mail\b.{0,80}\bsign\s*up\b.{0,20}$)"""),
         "newsletter sign-up prompts",
         suffix=True,
         max_chars=SHORT_CHROME_CHARS,
@@ -132,7 +133,8 @@ LINE_RULES: tuple[Rule, ...] = (
         "line",
         _rx(r"""^\W*(?:support\s+(?:our|independent|quality)\s+journalism|become\s+a\s+(?:member|subscriber|supporter|patron)
             |subscribe\s+(?:now\s+)?(?:to|for)\s+(?:unlimited|full|digital)|donate\s+(?:now|today)|(?:please\s+)?consider\s+(?:supporting|subscribing)
-            |already\s+a\s+subscriber|log\s*in\s+to\s+(?:continue|read)|subscribe\s+to\s+(?:continue|read))"""),
+            |already\s+a\s+subscriber|log\s*in\s+to\s+(?:continue|read)|subscribe\s+to\s+(?:continue|read)
+            |(?:subscribe|sign\s+up|log\s*in|register)\b.{0,60}\bfor\s+(?:the\s+)?full\s+(?:story|article|access))"""),
         "subscription, membership and donation prompts",
         suffix=True,
         max_chars=SHORT_CHROME_CHARS,
@@ -144,6 +146,7 @@ LINE_RULES: tuple[Rule, ...] = (
             |your\s+email\s+address\s+will\s+not\s+be\s+published|required\s+fields\s+are\s+marked|comments?\s+(?:are\s+)?closed
             |(?:show|view|load|read|see)\s+(?:all\s+)?(?:\d+\s+)?comments?|(?:log|sign)\s*in\s+to\s+(?:comment|reply)
             |be\s+the\s+first\s+to\s+comment|tell\s+us\s+what\s+(?:you|YOU)\s+think|join\s+the\s+(?:conversation|discussion)
+            |we(?:'d|\s+would)?\s+(?:want|like|love)\s+to\s+hear\s+(?:what\s+you\s+think|from\s+you)
             |\d+\s+comments?|comments?\s*\(\d+\))\b.{0,120}$"""),
         "comment-section prompts and counters",
     ),

@@ -38,7 +38,7 @@ _SIGN_UP = r"""(?:abonnieren|anmelden|bestellen|registrieren|inscri(?:vez|s|re)|
 _RELATED = r"""(?:das\s+könnte\s+sie\s+(?:auch\s+)?interessieren|mehr\s+zum\s+thema|weitere\s+(?:artikel|nachrichten|themen)
     |lesen\s+sie\s+auch|auch\s+interessant|verwandte\s+(?:artikel|themen)|meistgelesen(?:e\s+artikel)?|empfehlungen
     |à\s+lire\s+(?:aussi|également)|lire\s+aussi|sur\s+le\s+même\s+sujet|articles?\s+similaires|à\s+voir\s+aussi|les\s+plus\s+lus
-    |lesen\s+sie\s+hier|auch\s+lesen|lesen\s+sie\s+auch\s+(?:die\s+folgenden|diese)\s+(?:beiträge|artikel)
+    |lesen\s+sie\s+hier|auch\s+lesen|schon\s+gelesen|zum\s+weiterlesen|meistkommentiert(?:e\s+artikel)?|lesen\s+sie\s+auch\s+(?:die\s+folgenden|diese)\s+(?:beiträge|artikel)
     |(?:también\s+)?(?:te|le)\s+puede\s+interesar|le[ae]\s+también|vea\s+también|(?:noticias|notas)\s+relacionadas|art[ií]culos\s+relacionados|lo\s+más\s+le[ií]do
     |leggi\s+anche|potrebbe\s+interessarti|articoli\s+correlati|i\s+più\s+letti
     |leia\s+também|veja\s+também|not[ií]cias\s+relacionadas|mais\s+lidas|você\s+pode\s+gostar
@@ -64,7 +64,8 @@ _READING_TIME = r"""(?:lesezeit|lesedauer|temps\s+de\s+lecture|lecture|tiempo\s+
 _UPDATED = r"""(?:aktualisiert(?:\s+am)?|zuletzt\s+aktualisiert|stand|veröffentlicht(?:\s+am)?|mis\s+à\s+jour(?:\s+le)?|publié\s+le
     |actualizado(?:\s+el)?|publicado(?:\s+el)?|aggiornato(?:\s+il|\s+alle)?|ultimo\s+aggiornamento|pubblicato(?:\s+il)?
     |atualizado(?:\s+em)?|publicado\s+em|bijgewerkt(?:\s+op)?|laatst\s+bijgewerkt|gepubliceerd(?:\s+op)?|aktualizacja|zaktualizowano
-    |opublikowano|обновлено|опубликовано)"""
+    |opublikowano|обновлено|опубликовано|letzte\s+änderung|zuletzt\s+geändert|last\s+modified|dernière\s+modification
+    |última\s+modificación|ultima\s+modifica)"""
 _DATE = r"""(?:\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.?\s+\w+\.?\s+\d{4}|\d{1,2}\s+de\s+\w+\s+de\s+\d{4}
     |\d{1,2}[:h.]\d{2}|\w+\s+\d{1,2},?\s+\d{4})"""
 
@@ -95,7 +96,8 @@ LINE_RULES: tuple[Rule, ...] = (
          "reading-time labels and 'updated at' stamps", max_chars=120, languages=LANGUAGES,
          needles=("lese", "lectur", "lettura", "leitura", "leestijd", "czas", "время", "чтени", "aktualis", "stand",
                   "veröffentlicht", "mis à jour", "publié", "actualizado", "publicado", "aggiornat", "pubblicato",
-                  "atualizado", "bijgewerkt", "gepubliceerd", "aktualiz", "opublikowano", "обновлено", "опубликовано")),
+                  "atualizado", "bijgewerkt", "gepubliceerd", "aktualiz", "opublikowano", "обновлено", "опубликовано",
+                  "änderung", "geändert", "modified", "modification", "modificación", "modifica")),
     Rule("editor-credit", "line", _rx(rf"^\W*{_EDITING}\s*[:/,]?\s+\S.{{0,120}}$"),
          "editor, translation and production credits", max_chars=160, languages=LANGUAGES,
          needles=("redak", "mitarbeit", "bearbeitet", "übersetzt", "édit", "traduit", "avec", "edici", "editado",
@@ -118,6 +120,11 @@ LINE_RULES: tuple[Rule, ...] = (
 _AGENCIES = r"(?:pap|dpa|afp|ap|apa|kna|epd|ansa|efe|reuters|tass|ria|ats|sda|belga|anp|lusa|ctk|mti)"
 
 LINE_RULES += (
+    Rule("cta-support", "line",
+         _rx(r"""^\W*(?:sie\s+sind\s+(?:\w+\s+)?nicht\s+(?:eingeloggt|angemeldet)|du\s+musst\s+eingeloggt\s+sein
+             |vous\s+(?:devez\s+être|n'êtes\s+pas)\s+connecté|debes\s+iniciar\s+sesión|devi\s+(?:effettuare\s+il\s+login|accedere)
+             |musisz\s+być\s+zalogowany|вы\s+не\s+авторизованы)"""),
+         "log-in prompts ('Sie sind nicht eingeloggt')", max_chars=SHORT_CHROME_CHARS, languages=LANGUAGES),
     Rule("share-bar", "line",
          _rx(r"""^(?:\W*(?:teilen(?:\s+(?:mit|auf|per))?|drucken|merken|partager|imprimer|compartir|imprimir|condividi|stampa
              |compartilhar|partilhar|delen|printen|udostępnij|drukuj|поделиться|печать)\W*){1,8}$"""),
@@ -128,7 +135,8 @@ LINE_RULES += (
              |lire\s+la\s+suite|chargement|article\s+(?:suivant|précédent)|cargando|leer\s+más|seguir\s+leyendo
              |art[ií]culo\s+(?:siguiente|anterior)|continua\s+a\s+leggere|caricamento|articolo\s+(?:successivo|precedente)
              |carregando|leia\s+mais|continue\s+lendo|lees\s+verder|czytaj\s+dalej|ładowanie|następny\s+artykuł
-             |читать\s+далее|загрузка|следующая\s+статья)\W*$"""),
+             |читать\s+далее|загрузка|следующая\s+статья|inhaltsverzeichnis|table\s+of\s+contents|sommaire|índice
+             |indice|inhoudsopgave|spis\s+treści|содержание)\W*$"""),
          "page controls and loading labels ('Weiterlesen', 'Lire la suite', 'Cargando')", languages=LANGUAGES),
     Rule("cta-social", "line",
          _rx(rf"""^(?=.{{0,200}}$).*\b(?:nuestro|our|unser\w*|notre|nostro|nosso|ons|nasz\w*|наш\w*|tenemos|temos|we\s+have|wir\s+haben)

@@ -137,7 +137,11 @@ CREDITS_AND_PLUGS = [
     ("¿Ya sabías que tenemos canal de WhatsApp? Únete con este enlace.", "cta-social"),
     ("Abonniert unseren Kanal auf YouTube!", "cta-social"),
     ("Teilen mit:", "share-bar"), ("Partager Imprimer", "share-bar"), ("Weiterlesen", "navigation"),
-    ("Cargando...", "navigation"), ("Czytaj dalej", "navigation"),
+    ("Cargando...", "navigation"), ("Czytaj dalej", "navigation"), ("Inhaltsverzeichnis", "navigation"),
+    ("Sie sind aktuell nicht eingeloggt.", "cta-support"), ("Letzte Änderung 03.02.2026", "page-meta"),
+    ("Subscribe now to our print edition for the full story.", "cta-support"),
+    ("We want to hear what you think about this article.", "comments"),
+    ("Get the Harbour Post's morning edition by email and never miss a story. Free Sign Up", "cta-newsletter"),
 ]
 
 
