@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from cli.entry import EXIT_FAILED, EXIT_OK, EXIT_REJECTS, exit_status, signal_name
+from cli.entry import EXIT_FAILED, EXIT_OK, EXIT_REJECTS, exit_at_once, exit_status, signal_name
 from cli.show import Show
 from corpus.document import Reject
 from corpus.executors import make_executor
@@ -117,7 +117,7 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
     except KeyboardInterrupt as interrupt:  # Ctrl-C, SIGTERM, SIGHUP (cli.entry)
         said = f"newsclean: interrupted ({signal_name(interrupt)})"
         click.echo(said + ("; no output file was replaced" if output else ""), err=True)
-        sys.exit(exit_status(interrupt))
+        exit_at_once(exit_status(interrupt))
     except click.ClickException:
         raise
     except Exception as err:  # noqa: BLE001 - one clear line, not a traceback
