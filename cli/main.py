@@ -174,8 +174,7 @@ def main() -> None:
 @DOCUMENT_OPTIONS
 @DEDUP_OPTIONS
 def ingest(paths: tuple[str, ...], stdin_format: str | None, **settings: Any) -> None:
-    with signals_held():  # the libraries load here
-        from cli.run import run_command
+    run_command = _load_run_command()
     from corpus.read import common_base
 
     paths = _check_paths(paths)
@@ -201,8 +200,7 @@ def clean(source: str, stdin_format: str | None, **settings: Any) -> None:
     Example:
       zcat feed.jsonl.gz | newsclean clean - | newsclean dedup - --state nightly.db
     """
-    with signals_held():  # the libraries load here
-        from cli.run import run_command
+    run_command = _load_run_command()
     from corpus.read import common_base
 
     (source,) = _check_paths((source,))
@@ -227,14 +225,20 @@ def dedup(source: str, **settings: Any) -> None:
     Example:
       newsclean dedup cleaned.jsonl --state nightly.db --keep-duplicates
     """
-    with signals_held():  # the libraries load here
-        from cli.run import run_command
+    run_command = _load_run_command()
     from corpus.read_records import newsclean_records
 
     (source,) = _check_paths((source,))
     _hint_if_terminal((source,), "jsonl")
     run_command("dedup", lambda run: run.deduplicated(newsclean_records(source, run.options.max_bytes)), workers=1,
                 **settings)
+
+
+def _load_run_command() -> Callable[..., None]:
+    """cli.run, and with it the libraries, loaded with stopping signals held (see corpus.signals)."""
+    with signals_held():
+        from cli.run import run_command
+    return run_command
 
 
 def _is_url(path: str) -> bool:

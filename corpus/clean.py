@@ -120,8 +120,8 @@ _ADDRESSES_READER = re.compile(r"\b(?:you|your|our|us)\b", re.I)
 def _is_real_end(line: str) -> bool:
     """A short last line that still ends a story: a full stop or an end sign (``_TEXT_END``), a
     sentence leading into an embed ("The council published its plan here:", four words or more, not
-    talking to the reader as promos do),
-    an embedded post's signature ("— Name (@handle) May 3, 2026"), or a bare site address."""
+    talking to the reader as promos do), an embedded post's signature ("— Name (@handle) May 3, 2026"),
+    or a bare site address."""
     line = line.strip()
     embed_lead = (line.endswith(":") and len(line.split()) >= EMBED_LEAD_MIN_WORDS
                   and not _ADDRESSES_READER.search(line))  # "Explore what our app can do for you:" is a promo
