@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from contextlib import suppress
 from functools import lru_cache
 
 from lxml.html import HtmlElement
 
 from corpus.document import Document
+from corpus.metadata import clean_author, find_lead, page_metadata, strip_site_name
 from corpus.read import RawInput, decode_text, has_bom_or_utf16
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -26,13 +26,11 @@ HEADLINE_MIN_WORDS = 3
 THOROUGH_BELOW_WORDS = 100  # fewer words from the fast pass: also run trafilatura's comparison
 PRECISION_FALLBACK_WORDS = 80  # fewer words from precision mode: try trafilatura's default mode too
 SLIM_ABOVE_CHARS = 2 * 1024 * 1024  # a page larger than this loses its scripts, styles and inline data first
+LEAD_SAME_CHARS = 60  # a lead whose first 60 characters are in the text is in the text already
 MAX_MARKUP_CHARS = 8 * 1024 * 1024  # then more than this is too much to parse: lxml takes ~40 bytes per byte
 _HEAVY = re.compile(r"<script\b(?![^>]*ld\+json)[^>]*>.*?</script\s*>|<style\b[^>]*>.*?</style\s*>|<!--.*?-->"
                     r"|<svg\b[^>]*>.*?</svg\s*>", re.I | re.S)
 _INLINE_DATA = re.compile(r"data:[^\"'\s)>]{256,}")
-# Dates only from what the page states: no guessing from copyright years, and no
-# dependence on today's date, so that a rerun on another day gives the same output.
-DATE_PARAMS = {"extensive_search": False, "original_date": True, "max_date": "2100-12-31"}
 
 
 @lru_cache(maxsize=1)
@@ -106,33 +104,6 @@ def _word_count(result) -> int:  # noqa: ANN001
     return len(result.text.split()) if result is not None and result.text else 0
 
 
-def page_metadata(tree: HtmlElement) -> dict[str, str | None]:
-    """Title, author, date, url and site name, the way trafilatura finds them.
-
-    trafilatura's ``extract_metadata`` step by step, less what newsclean does not use
-    (categories, tags, licence: a fifth of its cost).
-    """
-    from htmldate import find_date
-    from trafilatura import metadata as meta
-
-    found = meta.examine_meta(tree)
-    if found.author and " " not in found.author:
-        found.author = None
-    with suppress(Exception):  # trafilatura's JSON-LD parser has known bugs; then the meta tags stand
-        found = meta.extract_meta_json(tree, found)
-    found.title = found.title or meta.extract_title(tree)
-    found.author = found.author or meta.extract_author(tree)
-    found.url = found.url or meta.extract_url(tree)
-    found.date = find_date(tree, url=found.url, **DATE_PARAMS)
-    found.sitename = (found.sitename or meta.extract_sitename(tree) or "").lstrip("@")
-    if found.sitename and "." not in found.sitename and not found.sitename[0].isupper():
-        found.sitename = found.sitename.title()
-    elif not found.sitename and found.url and (host := meta.META_URL.match(found.url)):
-        found.sitename = host[1]
-    found.clean_and_trim()
-    return {key: getattr(found, key) or None for key in ("title", "author", "date", "url", "sitename")}
-
-
 class PageTooLarge(Exception):
     """More markup than a worker should parse (memory grows ~40x the markup in lxml)."""
 
@@ -150,54 +121,6 @@ def slim_markup(html: str) -> str:
     return html
 
 
-_TITLE_PARTS = re.compile(r"\s+[|–—-]\s+|\s*\|\s*|\s+::\s+|\s+[»›]\s+")
-_AUTHOR_LABEL = re.compile(r"^\s*(?:by|von|par|por|door|di|autor(?:in|ka)?|author|text|texto|texte|tekst|текст|автор|"
-                           r"redakteur(?:in)?|reporter)\s*[:：]?\s+", re.I)
-_ORGANISATION = re.compile(r"\b(?:inc|ltd|llc|gmbh|ag|s\.?a|plc|corp(?:oration)?|group|media|news|press|agency|agentur"
-                           r"|redaktion|staff|newsroom|desk|nast|verlag|editorial|publishing|wire|reuters|afp|dpa|ap)\b\.?",
-                           re.I)
-
-
-def _folded(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
-
-
-def _site_names(sitename: str | None, url: str | None) -> set[str]:
-    names = {_folded(sitename)} if sitename else set()
-    host = re.sub(r"^(?:https?://)?(?:www\d?\.)?", "", url or "").split("/")[0]
-    if host:
-        names |= {_folded(host), _folded(host.rsplit(".", 1)[0])}
-    return {n for n in names if len(n) >= 2}
-
-
-def strip_site_name(title: str | None, sitename: str | None, url: str | None) -> str | None:
-    """"Story - IGN", "Site | Story" → "Story", when the cut part is the page's site name or host."""
-    if not title:
-        return title
-    names = _site_names(sitename, url)
-    parts = _TITLE_PARTS.split(title)
-    if len(parts) < 2 or not names:
-        return title
-    kept = list(parts)
-    for edge in (-1, 0):
-        if len(kept) > 1 and _folded(kept[edge]) in names:
-            kept.pop(edge)
-    return " - ".join(p.strip() for p in kept if p.strip()) if len(kept) < len(parts) else title
-
-
-def clean_author(author: str | None, sitename: str | None = None, url: str | None = None) -> str | None:
-    """People, not organisations or labels: "Condé Nast; Molly Wood" → "Molly Wood", "Текст Анна" → "Анна"."""
-    if not author:
-        return author
-    names = _site_names(sitename, url)
-    people = []
-    for part in re.split(r"\s*[;|]\s*|\s*,\s+(?=\S+\s+\S)", author):
-        part = _AUTHOR_LABEL.sub("", part).strip(" ,")
-        if part and _folded(part) not in names and not _ORGANISATION.search(part):
-            people.append(part)
-    return "; ".join(people) or None
-
-
 def extract_html(raw: RawInput) -> Document:
     from trafilatura.utils import load_html
 
@@ -207,7 +130,9 @@ def extract_html(raw: RawInput) -> Document:
     tree = load_html(html)
     if tree is None:
         return doc
-    for key, value in page_metadata(tree).items():
+    found = page_metadata(tree)
+    lead = find_lead(tree, found.pop("description"), html)  # before trafilatura prunes the tree in place
+    for key, value in found.items():
         setattr(doc, key, value)
     doc.title = strip_site_name(doc.title, doc.sitename, doc.url)
     doc.author = clean_author(doc.author, doc.sitename, doc.url)
@@ -226,7 +151,14 @@ def extract_html(raw: RawInput) -> Document:
             result = fallback
     if result is not None:
         doc.text = _drop_leading_title(normalise_whitespace(result.text or ""), doc.title)
+    if lead and doc.text and _squeezed(lead)[:LEAD_SAME_CHARS] not in _squeezed(doc.text) \
+            and _squeezed(lead) != _squeezed(doc.title or ""):
+        doc.text = f"{lead}\n\n{doc.text}"
     return doc
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _drop_leading_title(text: str, title: str | None) -> str:

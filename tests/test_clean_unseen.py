@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from corpus.clean import clean_text
-from corpus.extract import clean_author, looks_like_headline, strip_site_name
+from corpus.extract import looks_like_headline
+from corpus.metadata import clean_author, strip_site_name
 
 BODY = ["The harbour bridge reopened to traffic on Saturday after two years of repairs, the city said.",
         "Engineers replaced the deck and strengthened the piers, which had cracked in the storm of 2023.",

@@ -41,7 +41,7 @@ def test_page_metadata_matches_trafilaturas_own_on_real_pages():
     import trafilatura
     from trafilatura.utils import load_html
 
-    from corpus.extract import DATE_PARAMS, page_metadata
+    from corpus.metadata import DATE_PARAMS, page_metadata
     from tests.conftest import SEEDS
 
     pages = sorted((SEEDS.parent / "bench" / "extraction" / "html").glob("*.html.gz"))[:40]
