@@ -44,3 +44,37 @@ def test_cli_language_backend(run_cli):
     assert code == 0 and [r["lang"] for r in records] == ["de"]
     code, _, stderr = run_cli("ingest", str(EXAMPLES), "--lang-backend", "fasttext")
     assert code == 2
+
+
+def test_vector_detector_gives_langdetects_own_answers():
+    """The numpy inner loop and the inlined n-gram reader change speed only: same (language, probability)
+    as langdetect's stock Detector on the same seed and sample, in many scripts and languages."""
+    import gzip
+    import json
+
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from corpus.language import N_TRIALS, SEED, _factory
+    from tests.conftest import SEEDS
+
+    def stock(text: str) -> tuple[str | None, float]:
+        detector = _factory().create()
+        detector.seed, detector.n_trial = SEED, N_TRIALS
+        detector.append(sample(text))
+        try:
+            best = detector.get_probabilities()
+        except LangDetectException:
+            return None, 0.0
+        return (best[0].lang, round(best[0].prob, 4)) if best else (None, 0.0)
+
+    texts = [GERMAN, " ".join(STORY), "Ceci est un court texte en français, écrit pour le test.", "ΑΘΗΝΑ Η κυβέρνηση",
+             "Правительство объявило о новых мерах.", "政府は新しい対策を発表した。", "정부는 새로운 대책을 발표했다",
+             "USA AND NATO LEADERS MET IN BRUSSELS", "Ș ș Ț ț Ẽ ẽ", "x"]
+    gold = SEEDS.parent / "bench" / "extraction" / "ground-truth.json"
+    if gold.is_file():
+        texts += [item["articleBody"] for item in json.loads(gold.read_text(encoding="utf-8")).values()][:120]
+    for page in sorted((SEEDS.parent / "bench" / "snippets" / "html").glob("*.html.gz"))[:60]:
+        with gzip.open(page, "rt", encoding="utf-8", errors="replace") as handle:
+            texts.append(handle.read()[-3000:])
+    for text in texts:
+        assert detect(text) == stock(text), text[:80]
