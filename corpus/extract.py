@@ -25,11 +25,12 @@ HEADLINE_MAX_CHARS = 200  # longer first lines are paragraphs, not headlines
 HEADLINE_MIN_WORDS = 3
 THOROUGH_BELOW_WORDS = 100  # fewer words from the fast pass: also run trafilatura's comparison
 PRECISION_FALLBACK_WORDS = 80  # fewer words from precision mode: try trafilatura's default mode too
-SLIM_ABOVE_CHARS = 2 * 1024 * 1024  # a page larger than this loses its scripts, styles and inline data first
+SLIM_ABOVE_CHARS = 2 * 1024 * 1024  # a page larger than this also loses its inline data: payloads
 LEAD_SAME_CHARS = 60  # a lead whose first 60 characters are in the text is in the text already
 MAX_MARKUP_CHARS = 8 * 1024 * 1024  # then more than this is too much to parse: lxml takes ~40 bytes per byte
-_HEAVY = re.compile(r"<script\b(?![^>]*ld\+json)[^>]*>.*?</script\s*>|<style\b[^>]*>.*?</style\s*>|<!--.*?-->"
-                    r"|<svg\b[^>]*>.*?</svg\s*>", re.I | re.S)
+_HEAVY_OPENING = re.compile(r"<(script|style|svg)\b[^>]*>|<!--", re.I)
+_HEAVY_CLOSING = {tag: re.compile(rf"</{tag}\b[^>]*>", re.I) for tag in ("script", "style", "svg")}
+_COMMENT_CLOSING = re.compile("-->")
 _INLINE_DATA = re.compile(r"data:[^\"'\s)>]{256,}")
 
 
@@ -108,13 +109,32 @@ class PageTooLarge(Exception):
     """More markup than a worker should parse (memory grows ~40x the markup in lxml)."""
 
 
+def strip_heavy(html: str) -> str:
+    """The markup without what holds no story and that trafilatura throws away after parsing:
+    scripts (JSON kept: JSON-LD and page data hold dates and authors), styles, comments and inline SVG. A typical news
+    page is half scripts; every later step (parsing, trafilatura's pruning) then has less to walk.
+    An element that is never closed is left as it is."""
+    kept, start, pos = [], 0, 0
+    while match := _HEAVY_OPENING.search(html, pos):
+        tag = (match.group(1) or "").lower()
+        if tag == "script" and "json" in match.group(0).lower():  # JSON-LD and page data: dates, authors
+            pos = match.end()
+            continue
+        closing = (_HEAVY_CLOSING[tag] if tag else _COMMENT_CLOSING).search(html, match.end())
+        if closing is None:
+            break
+        kept.append(html[start:match.start()])
+        start = pos = closing.end()
+    kept.append(html[start:])
+    return "".join(kept)
+
+
 def slim_markup(html: str) -> str:
-    """A very large page without what holds no story: scripts (JSON-LD kept, it has the metadata),
-    styles, comments, inline SVG and inline ``data:`` payloads. Pages under ``SLIM_ABOVE_CHARS``
-    are left exactly as they are."""
-    if len(html) <= SLIM_ABOVE_CHARS:
-        return html
-    html = _INLINE_DATA.sub("data:,", _HEAVY.sub("", html))
+    """The page without scripts, styles, comments and inline SVG (:func:`strip_heavy`); a very large
+    page (over ``SLIM_ABOVE_CHARS``) also loses its inline ``data:`` payloads."""
+    html = strip_heavy(html)
+    if len(html) > SLIM_ABOVE_CHARS:
+        html = _INLINE_DATA.sub("data:,", html)
     if len(html) > MAX_MARKUP_CHARS:
         raise PageTooLarge(f"{len(html)} characters of markup (after scripts, styles and inline data) is over "
                            f"the {MAX_MARKUP_CHARS} a page may have to be parsed")

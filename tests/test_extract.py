@@ -54,3 +54,18 @@ def test_page_metadata_matches_trafilaturas_own_on_real_pages():
         ours = page_metadata(load_html(html))
         for key in ("title", "author", "date", "url", "sitename"):
             assert ours[key] == (getattr(theirs, key) or None), (page.name, key)
+
+
+def test_strip_heavy_drops_scripts_styles_comments_and_svg_but_keeps_json_and_text():
+    from corpus.extract import strip_heavy
+
+    page = ('<html><head><SCRIPT src="a.js"></SCRIPT><script type="application/ld+json">{"datePublished": "2024-01-02"}'
+            '</script><style>p { color: red }</style></head><body><!-- ad slot --><p>Story one.</p>'
+            '<svg viewBox="0 0 1 1"><path d="M0"/></svg><script>var x = "<p>not story</p>";</script >'
+            '<p>Story two.</p></body></html>')
+    slim = strip_heavy(page)
+    assert "Story one." in slim and "Story two." in slim and "datePublished" in slim
+    for gone in ("a.js", "color: red", "ad slot", "viewBox", "not story"):
+        assert gone not in slim, gone
+    assert strip_heavy("<p>Text</p><script>never closed") == "<p>Text</p><script>never closed"
+    assert strip_heavy("no markup at all") == "no markup at all"
