@@ -4,9 +4,10 @@ Builds BENCH_DOCS (20,000) real-looking news documents from the gold texts of
 ../shared/bench/extraction (bench/syndicate.py: half HTML, half plain text, a fifth
 syndicated copies) and prints, in one run:
 
-- documents per second for HTML and for plain text, whole pipeline, W workers;
-- the same HTML pages through trafilatura.extract alone on the same W workers, and
-  the ratio of the two;
+- documents per second for HTML, whole pipeline, one worker, beside the same pages through
+  ``trafilatura.extract`` with its defaults in one process, and the ratio of the two (each round
+  runs both, so that both see the same machine);
+- the same for W workers, and plain text;
 - time per stage (one process);
 - scaling from 1 to 2 workers;
 - peak RSS of `newsclean ingest` at 10,000 documents and at BENCH_DOCS, and the growth
@@ -60,7 +61,7 @@ def _trafilatura_file(path: str) -> int:
     import trafilatura
 
     html = Path(path).read_text(encoding="utf-8")
-    return len(trafilatura.extract(html, include_comments=False, favor_precision=True) or "")
+    return len(trafilatura.extract(html) or "")  # its defaults
 
 
 def trafilatura_rate(paths: list[str], workers: int) -> float:
@@ -146,6 +147,10 @@ def main() -> int:
         html = files_under(corpus / "html", args.html_docs)
         text = files_under(corpus / "text", args.text_docs)
 
+        pairs = [(newsclean_rate(html, 1), trafilatura_rate(html, 1)) for _ in range(args.rounds)]
+        nc_html_one = statistics.median(nc for nc, _ in pairs)
+        tf_html_one = statistics.median(tf for _, tf in pairs)
+        ratio_one = statistics.median(nc / tf for nc, tf in pairs)
         nc_html = median_rate(lambda: newsclean_rate(html, w), args.rounds)
         tf_html = median_rate(lambda: trafilatura_rate(html, w), args.rounds)
         nc_text = median_rate(lambda: newsclean_rate(text, w), args.rounds)
@@ -156,9 +161,12 @@ def main() -> int:
         nc_html_2 = median_rate(lambda: newsclean_rate(half, 2), args.rounds)
 
         print(f"{'throughput (documents per second)':52s} {'value':>10s}  target")
-        print(f"{'HTML, newsclean ingest (' + str(len(html)) + ' pages, ' + str(w) + ' workers)':52s} {nc_html:10.1f}")
-        print(f"{'HTML, trafilatura.extract alone (same pages, workers)':52s} {tf_html:10.1f}")
-        print(f"{'HTML, ratio newsclean / trafilatura alone':52s} {nc_html / tf_html:10.2f}  >= 0.85")
+        print(f"{'HTML, newsclean ingest (' + str(len(html)) + ' pages, 1 worker)':52s} {nc_html_one:10.1f}")
+        print(f"{'HTML, trafilatura.extract, its defaults (same pages)':52s} {tf_html_one:10.1f}")
+        print(f"{'HTML, ratio newsclean / trafilatura (median of rounds)':52s} {ratio_one:10.2f}  >= 0.85")
+        print(f"{'HTML, newsclean ingest (' + str(w) + ' workers)':52s} {nc_html:10.1f}")
+        print(f"{'HTML, trafilatura.extract (' + str(w) + ' processes)':52s} {tf_html:10.1f}")
+        print(f"{'HTML, ratio with ' + str(w) + ' workers':52s} {nc_html / tf_html:10.2f}")
         print(f"{'plain text, newsclean ingest (' + str(len(text)) + ' docs, ' + str(w) + ' workers)':52s} "
               f"{nc_text:10.1f}")
         print(f"{'plain text, newsclean ingest, 1 worker':52s} {nc_text_1:10.1f}  >= 400")
