@@ -44,6 +44,12 @@ _TEXT_END = re.compile(r"""(?:[.!?…;]["'”’»)\]]*|[♦■□▪◆◇●�
 """How the real last line of a story may end besides a full stop: an end-of-story sign (♦ ■), an
 emoji, a link, a closing parenthesis after a number. Such a line is never a tail fragment. (A colon
 is not: "Explore what our app can do for you:" closes many promos.)"""
+_WRITERS_SIGN_OFF = re.compile(
+    r"^(?:(?:liebe|viele|herzliche|beste|sonnige)\s+grüße|lg|euer|eure|yours(?:\s+truly)?|cheers|best\s+wishes|love"
+    r"|xoxo|bises|bisous|amitiés|cordialement|saludos|un\s+abrazo|abrazos|un\s+saluto|saluti|baci|groetjes|groeten"
+    r"|pozdrawiam|с\s+уважением|обнимаю)\b[\s,!.:]*(?:\S+\s*){0,3}$", re.I)
+"""A blog post's closing greeting and name ("Euer Hans", "Liebe Grüße, Anna", "Cheers, Tom"): the
+writer's own last line, not a fragment of chrome."""
 _LAST_SENTENCE = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+(?=\W{0,2}[A-Z0-9])""")
 _SUFFIX_RULES = tuple(rule for rule in LINE_RULES if rule.suffix)
 
@@ -125,11 +131,12 @@ def _is_real_end(line: str) -> bool:
     """A short last line that still ends a story: a full stop or an end sign (``_TEXT_END``), a
     sentence leading into an embed ("The council published its plan here:", four words or more, not
     talking to the reader as promos do), an embedded post's signature ("— Name (@handle) May 3, 2026"),
-    or a bare site address."""
+    a bare site address, or the writer's sign-off ("Euer Hans")."""
     line = line.strip()
     embed_lead = (line.endswith(":") and len(line.split()) >= EMBED_LEAD_MIN_WORDS
                   and not _ADDRESSES_READER.search(line))  # "Explore what our app can do for you:" is a promo
-    return bool(_TEXT_END.search(line) or embed_lead or _TWEET_SIGNATURE.search(line) or _BARE_DOMAIN.search(line))
+    return bool(_TEXT_END.search(line) or embed_lead or _TWEET_SIGNATURE.search(line) or _BARE_DOMAIN.search(line)
+                or _WRITERS_SIGN_OFF.search(line))
 
 
 def _mark_fragments_before(lines: list[str], verdicts: list[str | None], end: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from contextlib import suppress
 from functools import lru_cache
 
 from lxml.html import HtmlElement
@@ -24,7 +25,7 @@ _SENTENCE_END = re.compile(r"""[.!?…;,:]["'”’»)\]]*$""")
 HEADLINE_MAX_CHARS = 200  # longer first lines are paragraphs, not headlines
 HEADLINE_MIN_WORDS = 3
 THOROUGH_BELOW_WORDS = 100  # fewer words from the fast pass: also run trafilatura's comparison
-PRECISION_FALLBACK_WORDS = 80  # fewer words from precision mode: try trafilatura's default mode too
+PRECISION_FALLBACK_WORDS = 120  # fewer words from precision mode: try trafilatura's default mode too
 SLIM_ABOVE_CHARS = 2 * 1024 * 1024  # a page larger than this also loses its inline data: payloads
 LEAD_SAME_CHARS = 60  # a lead whose first 60 characters are in the text is in the text already
 MAX_MARKUP_CHARS = 8 * 1024 * 1024  # then more than this is too much to parse: lxml takes ~40 bytes per byte
@@ -141,13 +142,45 @@ def slim_markup(html: str) -> str:
     return html
 
 
-def extract_html(raw: RawInput) -> Document:
-    from trafilatura.utils import load_html
+@lru_cache(maxsize=1)
+def _parser():  # noqa: ANN202 - an lxml HTMLParser
+    """trafilatura's HTML parser settings, with every element of lxml's plain ``HtmlElement`` class
+    chosen in C: lxml.html's own class lookup is a Python call for every element Python touches
+    (trafilatura touches most of them several times), about 5% of the time of an HTML page."""
+    from lxml import etree
+    from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HTMLParser, HtmlProcessingInstruction
 
+    parser = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True,
+                        remove_pis=True)
+    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity))
+    return parser
+
+
+def load_page(html: str) -> HtmlElement | None:
+    """trafilatura's ``load_html`` for a decoded page, with :func:`_parser`: repair, parse the text
+    (the bytes when that fails), and no tree for a dubious page that parses into almost nothing."""
+    from lxml.html import fromstring
+    from trafilatura.utils import is_dubious_html, repair_faulty_html
+
+    beginning = html[:50].lower()
+    html = repair_faulty_html(html, beginning)
+    tree = None
+    with suppress(Exception):  # ValueError: a str with an encoding declaration
+        tree = fromstring(html, parser=_parser())
+    if tree is None or len(tree) < 1:
+        with suppress(Exception):
+            tree = fromstring(html.encode("utf8", "surrogatepass"), parser=_parser())
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None
+    return tree
+
+
+def extract_html(raw: RawInput) -> Document:
     html = slim_markup(decode_html(raw.data))
     doc = Document(id=raw.id, source=raw.source, extractor="trafilatura",
                    extractor_version=trafilatura_version())
-    tree = load_html(html)
+    tree = load_page(html)
     if tree is None:
         return doc
     found = page_metadata(tree)
@@ -160,13 +193,13 @@ def extract_html(raw: RawInput) -> Document:
     # its time) only when that pass comes back thin: there it helps, elsewhere it adds chrome.
     result = _trafilatura(tree, favor_precision=True, fast=True)
     if _word_count(result) < THOROUGH_BELOW_WORDS:
-        thorough = _trafilatura(html, favor_precision=True)
+        thorough = _trafilatura(load_page(html), favor_precision=True)
         if _word_count(thorough) > _word_count(result):
             result = thorough
     if _word_count(result) < PRECISION_FALLBACK_WORDS:
         # Precision mode now and then throws the article away with the chrome; then the
         # default mode's longer text is the better start (the cleaner still runs on it).
-        fallback = _trafilatura(html)
+        fallback = _trafilatura(load_page(html))
         if _word_count(fallback) >= 2 * max(1, _word_count(result)):
             result = fallback
     if result is not None:

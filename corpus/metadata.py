@@ -144,22 +144,30 @@ _LEAD_REASON = (
     "page's <header> (beside headline, byline and date) is the dek, not the story's first paragraph.")
 
 
+_BODY_TAG = re.compile(r"<body\b", re.I)
+
+
 def _squeeze(text: str) -> str:
     return " ".join(text.split())
+
+
+def _body_start(html: str) -> int:
+    match = _BODY_TAG.search(html)
+    return match.start() if match else 0
 
 
 def find_lead(tree: HtmlElement, description: str | None, html: str | None = None) -> str | None:
     """The visible paragraph that the meta description repeats, outside headers, menus and footers.
 
     ``html``, the page's markup, lets a page whose body never states the description's opening
-    words skip the search (most pages; it costs one string search)."""
+    words skip the search (most pages; it costs a string search)."""
     description = _squeeze(description or "")
     words = description.rstrip(".…").split()
     if len(words) < LEAD_MIN_WORDS:
         return None
     opening, probe = " ".join(words[:LEAD_OPENING_WORDS]), " ".join(words[:LEAD_PROBE_WORDS])
     body = tree.find(".//body")
-    if body is None or (html is not None and html.count(opening) < 2):  # once is the meta tag itself
+    if body is None or (html is not None and opening not in html[_body_start(html):]):
         return None
     for node in body.xpath(".//text()[contains(., $opening)]", opening=opening):
         element = node.getparent()

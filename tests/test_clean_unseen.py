@@ -19,10 +19,16 @@ BODY = ["The harbour bridge reopened to traffic on Saturday after two years of r
                                     "Tickets cost 4 euros (children under 12)",
                                     "The council published the full plan here:",
                                     "— City of Harbourtown (@harbourtown) March 3, 2026",
-                                    "More pictures on the city's site: harbourtown.org"])
+                                    "More pictures on the city's site: harbourtown.org",
+                                    "Euer Hans", "Liebe Grüße, Anna", "Cheers, Tom", "Bisous, Léa"])
 def test_a_real_last_line_that_ends_without_a_full_stop_stays(ending):
     kept, removed = clean_text("\n".join([*BODY, ending]))
     assert kept.split("\n")[-1] == ending and not removed
+
+
+def test_a_fragment_that_is_not_a_sign_off_still_goes():
+    kept, removed = clean_text("\n".join([*BODY, "Harbourtown Daily", "Lovely bridges"]))
+    assert kept.split("\n")[-1] == BODY[-1] and {r.rule for r in removed} == {"tail-fragment"}
 
 
 def test_a_list_that_ends_the_story_stays_even_when_items_end_in_full_stops():
