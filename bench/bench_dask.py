@@ -100,17 +100,20 @@ def main() -> None:
         state_sizes(corpus, Path(tmp))
 
 
-def state_sizes(corpus: Path, tmp: Path) -> None:
-    """Bytes per kept record of the SQLite state and of its Parquet export."""
+def state_sizes(corpus: Path, tmp: Path, *later: Path) -> None:
+    """Bytes per kept record of the SQLite state and of its Parquet export (``later``: further nights)."""
     from corpus.parquet_state import ParquetState, copy_state
     from corpus.state import StateIndex
 
     options = IngestOptions(workers=WORKERS)
     index = StateIndex(str(tmp / "state.db"), options.minhash)
-    run = Ingest(options, state=index, first_seen="2026-11-24T00:00:00+00:00")
-    for _ in run.records([str(corpus)], common_base([str(corpus)])):
-        pass
-    kept = run.save_state()
+    kept = 0
+    for night, folder in enumerate((corpus, *later), 1):
+        run = Ingest(options, state=index, first_seen=f"2026-11-{23 + night}T00:00:00+00:00")
+        for _ in run.records([str(folder)], common_base([str(folder)])):
+            pass
+        kept += run.save_state()
+    index._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the bench reads the file: the log written into it
     parquet = ParquetState(str(tmp / "state-parquet"), options.minhash)
     copy_state(index, parquet)
     sqlite_bytes = index.info()["bytes"]

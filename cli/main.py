@@ -140,7 +140,8 @@ DOCUMENT_OPTIONS = _options(
 DEDUP_OPTIONS = _options(
     click.option("--keep-duplicates", is_flag=True, help="Also write near-duplicates, with duplicate_of set."),
     click.option("--stream", is_flag=True,
-                 help="Write each record as soon as it is done: the first of a group is kept, no repeated-line rule."),
+                 help="Write each record as soon as it is done: the first of a group is kept, and repeated lines "
+                      "are judged on --state's counts and the stream's so far."),
     click.option("--min-repeat", type=click.IntRange(min=0), default=REPEATED_LINE_MIN_GROUPS, show_default=True,
                  help="Remove lines found in this many different stories of the run (0: off)."),
     click.option("--state", type=click.Path(),

@@ -16,7 +16,7 @@ whole run has been seen.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import xxhash
 
@@ -328,18 +328,20 @@ def line_keys(text: str, title: str | None = None) -> set[int]:
     return {k for k in map(line_key, lines) if k is not None}
 
 
-def remove_repeated_lines(doc: Document, repeated: set[int]) -> Document:
-    """Drop the lines the whole run showed to be chrome (see ``REPEATED_LINE_MIN_GROUPS``)."""
+def remove_repeated_lines(doc: Document, repeated: set[int], rule: str = "repeated-line",
+                          key: Callable[[str], int | None] = line_key) -> Document:
+    """Drop the lines the whole run showed to be chrome (see ``REPEATED_LINE_MIN_GROUPS``); ``rule`` and
+    ``key`` are another evidence's (a site's: :class:`corpus.repeated.SiteLines`)."""
     if not repeated:
         return doc
-    if doc.title and line_key(doc.title) in repeated:
-        doc.removed.append(Removal("repeated-line", doc.title))
+    if doc.title and key(doc.title) in repeated:
+        doc.removed.append(Removal(rule, doc.title))
         doc.title = None
     kept: list[str] = []
     removed: list[Removal] = []
     for line in doc.text.split("\n"):
-        if line.strip() and line_key(line) in repeated:
-            removed.append(Removal("repeated-line", line))
+        if line.strip() and key(line) in repeated:
+            removed.append(Removal(rule, line))
         else:
             kept.append(line)
     if removed and any(line.strip() for line in kept):

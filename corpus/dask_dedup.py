@@ -10,7 +10,8 @@
    edges, else by iterated large-star/small-star rounds on the cluster (:mod:`corpus.dask_graph`).
 4. Each group keeps its most complete text (:func:`corpus.dedup.decide_groups`, shared with the
    local executor); earlier nights (``--state``) are joined on their 64-bit band keys the same way.
-5. Lines repeated across stories are counted on the cluster, one vote per group.
+5. Lines repeated across stories, run-wide and per site, are counted on the cluster, one vote per group;
+   the client adds the earlier nights' counts (``--state``) as the local executor does.
 6. Partitions come back to the client in input order and are finished by the local code
    (``Ingest._finish``), so the records are the local executor's, byte for byte.
 """
@@ -40,6 +41,7 @@ from corpus.dedup import (
 )
 from corpus.document import Document
 from corpus.process import Processed
+from corpus.repeated import Counts, LineEvidence, votes
 from corpus.state import band_keys
 
 if TYPE_CHECKING:
@@ -155,18 +157,28 @@ def state_frames(state: Any) -> tuple[dd.DataFrame, dd.DataFrame]:  # noqa: ANN4
         dd.from_pandas(docs, npartitions=max(1, len(docs) // 50_000))
 
 
-def line_rows(part: Chosen, followers: set[int]) -> pd.DataFrame:
-    keys = [done.line_keys for index, _, done in part if index not in followers]
+def line_rows(part: Chosen, followers: set[int], run_wide: bool) -> pd.DataFrame:
+    keys = [votes(done.line_keys, done.site_keys, run_wide) for index, _, done in part if index not in followers]
     return pd.DataFrame({"key": np.concatenate(keys) if keys else np.empty(0, dtype=np.uint64)})
 
 
-def repeated_on_cluster(parts: list[Future], chosen: list[list[tuple[int, int, str]]], followers: set[int],
-                        threshold: int) -> set[int]:
-    """Line keys found in at least ``threshold`` stories (one vote per group), counted by the workers."""
+def lines_on_cluster(parts: list[Future], chosen: list[list[tuple[int, int, str]]], followers: set[int],
+                     lines: LineEvidence) -> Counts:
+    """The run's line counts (one vote per group), counted by the workers: the keys seen at least
+    ``lines.floor`` times or known from earlier nights, as the local count keeps them."""
     voters = [{i for _, i, _ in c if i in followers} for c in chosen]
-    keys = frame_of(parts, line_rows, {"key": "uint64"}, per_part=voters)
-    counts = keys.key.value_counts()
-    return {int(k) for k in counts[counts >= threshold].compute().index}
+    keys = frame_of(parts, line_rows, {"key": "uint64"}, lines.run_threshold > 0, per_part=voters)
+    found = keys.key.value_counts().map_partitions(_wanted, lines.floor, lines.lines.earlier.keys,
+                                                   meta=meta_of({"key": "uint64", "n": "int64"})).compute()
+    order = np.argsort(found.key.to_numpy(np.uint64))
+    return Counts(found.key.to_numpy(np.uint64)[order], found.n.to_numpy(np.int64)[order])
+
+
+def _wanted(counts: pd.Series, floor: int, earlier: np.ndarray) -> pd.DataFrame:
+    """Within a partition of the run's counts: the keys seen ``floor`` times, or known from earlier nights."""
+    keys, n = counts.index.to_numpy(np.uint64), counts.to_numpy(np.int64)
+    keep = (n >= floor) | np.isin(keys, earlier)
+    return pd.DataFrame({"key": keys[keep], "n": n[keep]})
 
 
 class Decided:
@@ -229,8 +241,9 @@ def decide_on_cluster(run: Ingest, documents: Iterable[Processed]) -> Iterator[d
         grouped = {i for g in groups for i in g}
         groups += [[i] for i in earlier if i not in grouped]
         kept_of, followers = decide_groups(groups, lambda i: words.get(i, 0), lambda i: earlier.get(i, []))
-        threshold = run.options.repeated_line_min_groups
-        repeated = repeated_on_cluster(parts, chosen, followers, threshold) if threshold > 0 else set()
+        run.lines.set_earlier(run.earlier_lines())
+        run.lines.settle(lines_on_cluster(parts, chosen, followers, run.lines))
+        repeated = run.lines.repeated()
     decided = Decided(ids, renamed)
     run._dedup = decided  # type: ignore[assignment] - _finish asks it for ids and signatures
     for part in parts:
@@ -238,8 +251,8 @@ def decide_on_cluster(run: Ingest, documents: Iterable[Processed]) -> Iterator[d
             decided.current = (index, done.signature)
             doc = Document.from_spool(json.loads(done.spool))
             doc.id = decided.id_of(index)
-            has_repeated = bool(repeated) and not repeated.isdisjoint(done.line_keys.tolist())
-            yield from run._finish(doc, kept_of.get(index, index), index, repeated if has_repeated else set())
+            yield from run._finish(doc, kept_of.get(index, index), index, run.repeated_in(repeated, done.line_keys),
+                                   run.lines.site_chrome(done.site_keys))
         part.release()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass
@@ -20,6 +21,15 @@ _LOCATION_MARKS = (("offset", "@"), ("line", ":"))
 def location(path: str, extra: dict[str, Any]) -> str:
     """Where a document is, as rejects name it: the file, or "file@offset" (WARC), "file:line" (JSONL)."""
     return next((f"{path}{mark}{extra[key]}" for key, mark in _LOCATION_MARKS if key in extra), path)
+
+
+def host_of(url: str | None) -> str | None:
+    """The site a URL belongs to, as people name it: lowercase host without "www." (None: no host)."""
+    try:
+        host = urlsplit(url or "").hostname
+    except ValueError:  # a malformed URL (an unclosed IPv6 bracket) names no site
+        return None
+    return host.removeprefix("www.") if host else None
 
 
 @dataclass

@@ -7,7 +7,9 @@ Layout, all under DIR:
 - ``data-NNNNN/docs.parquet``: one row per kept record (row, id, path, first_seen, run, shingles,
   words, signature as 4-byte little-endian values);
 - ``data-NNNNN/bands/band=B/*.parquet``: (key, row) for each of its LSH bands, partitioned by band,
-  with the 64-bit keys of :func:`corpus.state.band_keys`: what the Dask shuffle joins.
+  with the 64-bit keys of :func:`corpus.state.band_keys`: what the Dask shuffle joins;
+- ``data-NNNNN/lines.parquet``: the run's repeated-line counts (key as int64, n), as :mod:`corpus.state`
+  keeps them (schema 2; a schema-1 folder has none and is read as such).
 
 A run writes its folder once, at its end, under a temporary name; renaming it and then replacing
 ``state.json`` (one ``os.replace``) is the commit: a run killed before leaves the state as it was
@@ -28,9 +30,10 @@ import numpy as np
 
 from corpus.dedup import MinHashParams, Signature
 from corpus.identity import ID_SCHEME
+from corpus.repeated import Counts
 from corpus.state import StateError, StoredRecord, band_keys, params_record
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META = "state.json"
 
 
@@ -56,8 +59,11 @@ class ParquetState:
         else:
             self.meta = {"schema": SCHEMA_VERSION, "minhash": params_record(params), "ids": ID_SCHEME, "runs": []}
         self.params = params
+        if self.meta.get("schema") == 1:  # before line counts: the same files; written as 2 at the next commit
+            self.meta["schema"] = SCHEMA_VERSION
         self._check()
         self._pending: list[tuple[str, str, str, int, Signature]] = []
+        self._lines = Counts()
         self._ids: set[str] | None = None
         self._index: dict[int, list[int]] | None = None
         self._docs: dict[int, StoredRecord] = {}
@@ -108,24 +114,29 @@ class ParquetState:
     def frames(self) -> tuple[Any, Any]:
         """(bands, docs) as dask dataframes the workers read themselves (they must see this folder)."""
         import dask.dataframe as dd
-        import pandas as pd
-
-        from corpus.dask_graph import meta_of
 
         folders = self._folders
+        folders = [f for f in folders if (f / "docs.parquet").exists()]  # a run may have kept line counts only
         if not folders:
-            return (dd.from_pandas(meta_of({"key": "int64", "row": "int64"}), npartitions=1),
-                    dd.from_pandas(pd.DataFrame({"row": pd.Series(dtype="int64"), "id": pd.Series(dtype=object),
-                                                 "first_seen": pd.Series(dtype=object),
-                                                 "run": pd.Series(dtype="int64"),
-                                                 "shingles": pd.Series(dtype="int64"),
-                                                 "words": pd.Series(dtype="int64"),
-                                                 "hv": pd.Series(dtype=object)}), npartitions=1))
+            return self._no_frames()
         band_files = [str(p) for f in folders for p in sorted((f / "bands").rglob("*.parquet"))]
         bands = dd.read_parquet(band_files, columns=["key", "row"])
         docs = dd.read_parquet([str(f / "docs.parquet") for f in folders],
                                columns=["row", "id", "first_seen", "run", "shingles", "words", "signature"])
         return bands, docs.rename(columns={"signature": "hv"})
+
+    @staticmethod
+    def _no_frames() -> tuple[Any, Any]:
+        import dask.dataframe as dd
+        import pandas as pd
+
+        from corpus.dask_graph import meta_of
+
+        return (dd.from_pandas(meta_of({"key": "int64", "row": "int64"}), npartitions=1),
+                dd.from_pandas(pd.DataFrame({"row": pd.Series(dtype="int64"), "id": pd.Series(dtype=object),
+                                             "first_seen": pd.Series(dtype=object), "run": pd.Series(dtype="int64"),
+                                             "shingles": pd.Series(dtype="int64"), "words": pd.Series(dtype="int64"),
+                                             "hv": pd.Series(dtype=object)}), npartitions=1))
 
     def lookup(self, sig: Signature) -> list[StoredRecord]:
         """For the local executor: the whole index is read into memory on first use."""
@@ -145,9 +156,26 @@ class ParquetState:
     def next_run(self) -> int:
         return max((r["run"] for r in self.meta["runs"]), default=0) + 1
 
-    def rerun_of(self, fingerprint: str) -> int | None:
-        runs = [r["run"] for r in self.meta["runs"] if r["fingerprint"] == fingerprint and r["mode"] == "batch"]
+    def rerun_of(self, fingerprint: str, any_mode: bool = False) -> int | None:
+        runs = [r["run"] for r in self.meta["runs"]
+                if r["fingerprint"] == fingerprint and (any_mode or r["mode"] == "batch")]
         return min(runs) if runs else None
+
+    def stored_lines(self) -> Iterator[tuple[int, Counts]]:
+        import pyarrow.parquet as pq
+
+        for r in self.meta["runs"]:
+            path = self.folder / r["data"] / "lines.parquet" if r.get("data") else None
+            if path is not None and path.exists():
+                table = pq.read_table(path)
+                yield r["run"], Counts(table.column("key").to_numpy().view(np.uint64), table.column("n").to_numpy())
+
+    def line_counts(self, before: int | None = None) -> Counts:
+        runs = [c for run, c in self.stored_lines() if before is None or run < before]
+        return Counts.summed((c.keys for c in runs), (c.counts for c in runs))
+
+    def add_lines(self, run: int, counts: Counts) -> None:
+        self._lines = counts
 
     def add(self, doc_id: str, path: str, sig: Signature, first_seen: str, run: int = 0) -> None:
         if self._ids is None:
@@ -161,8 +189,8 @@ class ParquetState:
         """Write this run's records as a new data folder, then list it in ``state.json`` (the commit)."""
         kept = len(self._pending)
         number = len(self.meta["runs"])
-        data = f"data-{number:05d}" if kept else ""
-        if kept:
+        data = f"data-{number:05d}" if kept or len(self._lines) else ""
+        if data:
             self._write(self.folder / data, number)
         if not rerun or kept:
             self.meta["runs"].append({"run": run, "fingerprint": fingerprint, "started": started,
@@ -174,11 +202,11 @@ class ParquetState:
             os.fsync(out.fileno())
         os.replace(tmp, self.folder / META)
         self._pending = []
+        self._lines = Counts()
         return kept
 
     def _write(self, target: Path, number: int) -> None:
         import pyarrow as pa
-        import pyarrow.dataset as ds
         import pyarrow.parquet as pq
 
         for leftover in self.folder.glob(".data-*"):  # a run killed before its commit
@@ -186,6 +214,18 @@ class ParquetState:
         if target.exists():  # written by a run killed between its rename and its commit: never listed
             shutil.rmtree(target)
         staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=self.folder))
+        if len(self._lines):
+            pq.write_table(pa.table({"key": pa.array(self._lines.keys.view(np.int64), pa.int64()),
+                                     "n": pa.array(self._lines.counts, pa.int64())}), staged / "lines.parquet")
+        if self._pending:
+            self._write_records(staged, number)
+        os.replace(staged, target)
+
+    def _write_records(self, staged: Path, number: int) -> None:
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
+
         rows = [(number << 32) | n for n in range(len(self._pending))]
         sigs = [p[4] for p in self._pending]
         pq.write_table(pa.table({
@@ -202,10 +242,10 @@ class ParquetState:
                                                                      self.params.bands)})
         ds.write_dataset(bands, staged / "bands", format="parquet", partitioning=["band"],
                          partitioning_flavor="hive")
-        os.replace(staged, target)
 
     def rollback(self) -> None:
         self._pending = []
+        self._lines = Counts()
 
     def close(self) -> None:
         self.rollback()
@@ -232,11 +272,14 @@ def copy_state(source: Any, target: Any) -> int:  # noqa: ANN401 - StateIndex or
     for _, doc_id, path, seen, run, shingles, words, blob in source.stored_docs():
         by_run.setdefault(run, []).append((doc_id, path, seen, Signature(np.frombuffer(blob, np.uint32), shingles,
                                                                          words)))
+    lines = dict(source.stored_lines())
     copied = 0
-    for run in sorted(by_run):
+    for run in sorted(set(by_run) | set(lines)):
         target.begin()
-        for doc_id, path, seen, sig in by_run[run]:
+        for doc_id, path, seen, sig in by_run.get(run, []):
             target.add(doc_id, path, sig, seen, run)
+        if run in lines:
+            target.add_lines(run, lines[run])
         fingerprint, started, mode = runs.get(run, ("", "", "bulk"))
         copied += target.commit(run, fingerprint, started, mode)
     return copied

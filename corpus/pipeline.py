@@ -29,7 +29,7 @@ from corpus.limits import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
 from corpus.manifest import RunManifest
 from corpus.process import Job, Processed, handed_back
 from corpus.read_records import Skip, read_inputs
-from corpus.repeated import RepeatedLines
+from corpus.repeated import Counts, LineEvidence, remove_site_lines
 from corpus.rules import REPEATED_LINE_MIN_GROUPS
 from corpus.state import StateIndex
 
@@ -42,7 +42,7 @@ class IngestOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     repeated_line_min_groups: int = REPEATED_LINE_MIN_GROUPS  # 0 turns the corpus-level rule off
     timeout: float = DEFAULT_TIMEOUT  # seconds one document may take; 0 for no limit
-    stream: bool = False  # write each record when done: first of a group kept, no repeated-line rule
+    stream: bool = False  # write each record when done: first of a group kept, lines judged on counts so far
     lang_backend: str = "langdetect"  # or "langid" (py3langid, the "fast" extra)
     minhash: MinHashParams = field(default_factory=MinHashParams)
     skip_rules: frozenset[str] = frozenset()  # --skip-rule: rules that decide nothing in this run
@@ -81,7 +81,7 @@ class Ingest:
       whole run; then the spool is streamed out.
     - stream (``options.stream``): each record is written as soon as it is done; the
       first document of a group (in input order) is kept, later ones are its duplicates,
-      and the repeated-line rule is off (it needs the whole run).
+      and repeated lines are judged on the earlier nights' counts and the stream's so far.
 
     Either way memory holds signatures and band keys, never texts.
     """
@@ -100,6 +100,7 @@ class Ingest:
         self.fingerprint = RunFingerprint()
         self._run = 0  # this run's number in the state (a rerun keeps its first number)
         self._rerun = False
+        self.lines = LineEvidence(options.repeated_line_min_groups, state is not None or options.stream)
         self.manifest = manifest
         self._on_file = on_file or (lambda: None)
         self._on_input_file = on_input or (lambda rel: None)
@@ -209,17 +210,19 @@ class Ingest:
     def _stream(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
         """Stream-and-decide. The run's fingerprint is known only at its end, so a record the state
         already holds is always taken as a re-delivery (see the README's "Streaming" section)."""
+        if self.state is not None:
+            self.lines.set_earlier(self.state.line_counts())
         for index, done in enumerate(documents):
             self.fingerprint.add(done.id)
             matched = self._dedup.add(index, done.signature, done.id)
             kept = self._dedup.decide(index, matched, None, f"run-{self._run}")
             doc = self._restore(done)
             doc.id = self._dedup.id_of(index)  # renamed when an earlier run stored the same record
-            yield from self._finish(doc, kept, index, set())
+            repeated, chrome = self.lines.seen(done.line_keys, done.site_keys, kept == index)
+            yield from self._finish(doc, kept, index, repeated, chrome)
+        self.lines.settle()
 
     def _batch(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
-        threshold = self.options.repeated_line_min_groups
-        lines = RepeatedLines(threshold) if threshold > 0 else None
         with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool, \
                 tempfile.TemporaryFile(prefix="newsclean-lines-") as line_spool:
             count = 0
@@ -227,20 +230,34 @@ class Ingest:
                 spool.write(done.spool + "\n")
                 self.fingerprint.add(done.id)
                 self._dedup.add(index, done.signature, done.id)
-                if lines is not None:
-                    lines.sketch(done.line_keys)
-                    np.array([len(done.line_keys)], dtype=np.uint32).tofile(line_spool)
-                    done.line_keys.tofile(line_spool)
+                self.lines.sketch(done.line_keys, done.site_keys)
+                for keys in (done.line_keys, done.site_keys):
+                    np.array([len(keys)], dtype=np.uint32).tofile(line_spool)
+                    keys.tofile(line_spool)
                 count += 1
             kept_of, followers = self._dedup.groups(*self._run_identity())
-            repeated = self._repeated_lines(lines, line_spool, count, followers) if lines is not None else set()
+            self.lines.set_earlier(self.earlier_lines())
+            self._count_lines(line_spool, count, followers)
+            repeated = self.lines.repeated()
             spool.seek(0)
             line_spool.seek(0)
             for index in range(count):
                 doc = Document.from_spool(json.loads(spool.readline()))
                 doc.id = self._dedup.id_of(index)
-                has_repeated = bool(repeated) and not repeated.isdisjoint(self._keys_at(line_spool).tolist())
-                yield from self._finish(doc, kept_of.get(index, index), index, repeated if has_repeated else set())
+                line_keys, site_keys = self._keys_at(line_spool), self._keys_at(line_spool)
+                yield from self._finish(doc, kept_of.get(index, index), index, self.repeated_in(repeated, line_keys),
+                                        self.lines.site_chrome(site_keys))
+
+    @staticmethod
+    def repeated_in(repeated: set[int], keys: np.ndarray) -> set[int]:
+        """``repeated`` when the document has one of its keys, else nothing to look for."""
+        return repeated if repeated and not repeated.isdisjoint(keys.tolist()) else set()
+
+    def earlier_lines(self) -> Counts:
+        """The earlier nights' line counts, as they were before the first run of these inputs (a rerun)."""
+        if self.state is None:
+            return Counts()
+        return self.state.line_counts(self.state.rerun_of(self.fingerprint.hexdigest(), any_mode=True))
 
     def _run_identity(self) -> tuple[int | None, str]:
         """(cutoff, run key) once the whole run is known: a rerun sees the state as it was before
@@ -254,21 +271,23 @@ class Ingest:
         return first, fingerprint
 
     def save_state(self) -> int:
-        """Commit this run's kept records to the state; call once the outputs are written."""
+        """Commit this run's kept records and line counts to the state; call once the outputs are written.
+        A run of inputs the state has seen before (any mode) adds no line counts: they are counted."""
         if self.state is None:
             return 0
+        if self.state.rerun_of(self.fingerprint.hexdigest(), any_mode=True) is None:
+            self.state.add_lines(self._run, self.lines.run)
         return self.state.commit(self._run, self.fingerprint.hexdigest(), self._first_seen,
                                  "stream" if self.options.stream else "batch", rerun=self._rerun)
 
-    @staticmethod
-    def _repeated_lines(lines: RepeatedLines, line_spool: IO[bytes], count: int, followers: set[int]) -> set[int]:
-        """Line keys found in at least N different stories: exact counts, one vote per duplicate group."""
+    def _count_lines(self, line_spool: IO[bytes], count: int, followers: set[int]) -> None:
+        """Exact counts of the candidate lines, one vote per duplicate group, on top of the earlier nights'."""
         line_spool.seek(0)
         for index in range(count):
-            keys = Ingest._keys_at(line_spool)
+            line_keys, site_keys = self._keys_at(line_spool), self._keys_at(line_spool)
             if index not in followers:
-                lines.count(keys)
-        return lines.repeated()
+                self.lines.count(line_keys, site_keys)
+        self.lines.settle()
 
     @staticmethod
     def _keys_at(line_spool: IO[bytes]) -> np.ndarray:
@@ -286,9 +305,13 @@ class Ingest:
         if self.manifest is not None:
             self.manifest.count(rel, outcome)
 
-    def _finish(self, doc: Document, kept: int | str, index: int, repeated: set[int]) -> Iterator[dict[str, Any]]:
+    def _finish(self, doc: Document, kept: int | str, index: int, repeated: set[int],
+                site_chrome: set[int] | None = None) -> Iterator[dict[str, Any]]:
+        """Site chrome goes first: a line on every page of one site is that site's, whatever else shows it."""
         self.stats.documents += 1
         before = doc.text
+        if "site-repeated-line" not in self.options.skip_rules:
+            remove_site_lines(doc, site_chrome or set())
         if "repeated-line" not in self.options.skip_rules:
             remove_repeated_lines(doc, repeated)
         if doc.text != before:

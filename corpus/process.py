@@ -23,7 +23,7 @@ from corpus.extract import PageTooLarge, extract
 from corpus.language import detect_language
 from corpus.read import RawInput, read_file, relative_path
 from corpus.read_records import describe
-from corpus.repeated import keys_of
+from corpus.repeated import keys_of, site_keys_of
 from corpus.signals import signals_held
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ class Processed:
     """A document as a worker hands it back: already serialised, with what the main process needs.
 
     The main process only routes: it writes ``spool`` as it is, adds the signature to the
-    dedup index and the line keys to the repeated-line sketch, so its own work per
+    dedup index and the line keys (run-wide and per site) to the repeated-line sketch, so its own work per
     document stays small and the workers keep the cores busy.
     """
 
@@ -47,6 +47,7 @@ class Processed:
     spool: str  # the Document as one JSON line
     signature: Signature | None
     line_keys: np.ndarray
+    site_keys: np.ndarray  # its host's story counter, then its lines' keys for that host (empty: no url)
 
 
 class DocumentTimeout(BaseException):
@@ -80,7 +81,7 @@ def handed_back(doc: Document, params: MinHashParams) -> Processed:
     """A finished document in the shape the main process routes (serialised, signed, line keys)."""
     return Processed(doc.id, doc.source.location, doc.source.path, doc.lang, not doc.text.strip(),
                      json.dumps(doc.to_spool(), ensure_ascii=False), signature(doc.text, params),
-                     keys_of(doc.text, doc.title))
+                     keys_of(doc.text, doc.title), site_keys_of(doc.text, doc.title, doc.url))
 
 
 def one_paragraph_per_line(text: str) -> str:

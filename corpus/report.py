@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
+
+from corpus.document import host_of
 
 LENGTH_BINS = (0, 50, 100, 200, 400, 800, 1600, 3200)  # words of clean text: the histogram's lower edges
 TOP = 10
@@ -81,8 +82,7 @@ def length_bin(words: int) -> int:
 def site_of(record: dict[str, Any]) -> str:
     if record.get("sitename"):
         return str(record["sitename"])
-    host = urlsplit(record.get("url") or "").hostname
-    return host.removeprefix("www.") if host else "(unknown)"
+    return host_of(record.get("url")) or "(unknown)"
 
 
 def source_of(record: dict[str, Any]) -> str:

@@ -80,6 +80,28 @@ near-duplicate group) in one run is site chrome, not story text ("repeated-line"
 REPEATED_LINE_MAX_WORDS = 40
 """Longer lines recurring across stories are more often a shared quote than chrome."""
 
+SITE_REPEATED_LINE_MIN_GROUPS = 3
+"""Site evidence: a line found in this many different stories (one vote per near-duplicate group) of
+one host, over this run and the earlier nights in ``--state``, is that site's chrome
+("site-repeated-line"). Lower than the run-wide 4 because one site's chrome is on nearly every page
+of it, while two stories sharing a line may be a follow-up quoting its predecessor: three is the
+first count a pair cannot reach."""
+SITE_REPEATED_LINE_MIN_STORIES = 5
+"""A host needs this many stories seen (this run plus earlier nights) before its lines count: on three
+or four pages, three sharing a line may all be one running story."""
+SITE_REPEATED_LINE_ONE_IN = 20
+"""...and the line must be on at least one in this many of the host's stories (an integer, so that the
+test is exact): chrome is on most pages (a section's on a tenth or more), while a background sentence
+a site reuses in a series of follow-ups is on a few of its hundreds of stories."""
+SITE_REPEATED_LINE_MAX_WORDS = 20
+"""A site's own chrome is short (labels, promos, a one-line blurb); a longer line one site repeats is
+more often a background paragraph reused in follow-ups. Longer chrome that many sites share is left
+to the run-wide rule (up to ``REPEATED_LINE_MAX_WORDS``)."""
+LINE_EVIDENCE_MIN_STORED = 2
+"""``--state`` keeps the count of a line (run-wide or per site) once it has been seen in this many
+stories: a line seen in one story so far is nearly always story text, and keeping every one would
+cost as much per record as the signature."""
+
 CLOSING_BIO = re.compile(r"""^(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was|has\s+been)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?
     (?:reporter|journalist|writer|correspondent|editor|columnist|contributor|producer|photographer|freelancer|author)s?\b""",
                          re.X)
@@ -91,6 +113,8 @@ STRUCTURAL_RULES = {
     "tail-fragment": "short lines without a sentence ending after the story's last paragraph "
     "(site names, promo titles, tags)",
     "repeated-line": "a line that recurs across many different stories of the same run",
+    "site-repeated-line": "a short line that recurs across many different stories of the same site (host), "
+    "counted over this run and the earlier nights of --state",
 }
 
 
@@ -320,5 +344,7 @@ def rules_fingerprint() -> str:
         h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|{rule.max_chars}|{rule.needles}|{rule.languages}|"
                  f"{rule.next_line.pattern if rule.next_line else ''}\n".encode())
     h.update(repr((MIN_STORY_LINES_BEFORE_BOUNDARY, MIN_STORY_WORDS_BEFORE_BOUNDARY, STORY_LINE_MIN_WORDS, STORY_SENTENCE_MIN_WORDS,
-                   FRAGMENT_MAX_WORDS, EMBED_LEAD_MIN_WORDS, MAX_CHROME_LINE_CHARS, TAIL_FRAGMENT_MAX_LINES, REPEATED_LINE_MIN_GROUPS, REPEATED_LINE_MAX_WORDS)).encode())
+                   FRAGMENT_MAX_WORDS, EMBED_LEAD_MIN_WORDS, MAX_CHROME_LINE_CHARS, TAIL_FRAGMENT_MAX_LINES, REPEATED_LINE_MIN_GROUPS, REPEATED_LINE_MAX_WORDS,
+                   SITE_REPEATED_LINE_MIN_GROUPS, SITE_REPEATED_LINE_MIN_STORIES, SITE_REPEATED_LINE_ONE_IN,
+                   SITE_REPEATED_LINE_MAX_WORDS, LINE_EVIDENCE_MIN_STORED)).encode())
     return h.hexdigest()[:16]

@@ -2,12 +2,13 @@
 
 A SQLite database (standard library) holds, for every record a run kept, its id,
 source path, the time it was first seen, the run that kept it, its MinHash signature
-and its LSH band keys; and, for every run, its fingerprint (see corpus.identity), so a
-rerun can see the state as it was before it. A night's run reads it to find copies of
-earlier stories and, once its outputs are written, adds its own kept records in one
-transaction: a run killed half-way leaves the state as it was. A lock file keeps two
-runs from writing at once. The MinHash parameters and the id scheme are stored with
-the index; a run with others is refused, since its signatures or ids could not be
+and its LSH band keys; for every run, its fingerprint (see corpus.identity), so a
+rerun can see the state as it was before it, and its counts of repeated lines (run-wide
+and per site, :mod:`corpus.repeated`), which later nights add to. A night's run reads it
+to find copies of earlier stories and, once its outputs are written, adds its own kept
+records in one transaction: a run killed half-way leaves the state as it was. A lock
+file keeps two runs from writing at once. The MinHash parameters and the id scheme are
+stored with the index; a run with others is refused, since its signatures or ids could not be
 compared. The file's integrity is checked when it is opened.
 """
 
@@ -31,8 +32,9 @@ import xxhash
 
 from corpus.dedup import SCHEME, MinHashParams, Signature
 from corpus.identity import ID_SCHEME
+from corpus.repeated import Counts
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
@@ -56,9 +58,14 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_fingerprint ON runs (fingerprint);
 """
+# a run's line keys (8 bytes each, little-endian) and their counts (4 bytes each), as two arrays:
+# a row per key would cost about three times as much
+_LINES_TABLE = "CREATE TABLE IF NOT EXISTS lines (run INTEGER PRIMARY KEY, keys BLOB NOT NULL, counts BLOB NOT NULL)"
+
 # schema 1 (newsclean 0.x before content ids): same tables without runs; its records stay
 # comparable (their path-based ids never equal a content id) and count as run 0
 _UPGRADE_FROM_1 = "ALTER TABLE docs ADD COLUMN run INTEGER NOT NULL DEFAULT 0"
+# schema 2 (before line counts): the same tables without lines; it starts counting on upgrade
 
 
 class StateError(Exception):
@@ -136,23 +143,26 @@ class StateIndex:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._upgrade()
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(_SCHEMA + _LINES_TABLE + ";")
         except sqlite3.DatabaseError as err:
             raise StateError(f"{path}: not a usable newsclean state ({err})") from err
         self._pending = 0
         self._check_params()
 
     def _upgrade(self) -> None:
-        """Bring a schema-1 state to this schema in place (one transaction)."""
+        """Bring a schema-1 or schema-2 state to this schema in place (one transaction)."""
         tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "meta" not in tables:
             return
-        if self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() != ("1",):
+        schema = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if schema not in (("1",), ("2",)):
             return
         self._db.execute("BEGIN IMMEDIATE")
-        self._db.execute(_UPGRADE_FROM_1)
+        if schema == ("1",):
+            self._db.execute(_UPGRADE_FROM_1)
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('ids', ?)", (ID_SCHEME,))
+        self._db.execute(_LINES_TABLE)
         self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('ids', ?)", (ID_SCHEME,))
         self._db.execute("COMMIT")
 
     def _check_params(self) -> None:
@@ -211,11 +221,28 @@ class StateIndex:
         (last,) = self._db.execute("SELECT MAX(run) FROM runs").fetchone()
         return (last or 0) + 1
 
-    def rerun_of(self, fingerprint: str) -> int | None:
-        """The number of the first batch run that read exactly these inputs, if any."""
-        row = self._db.execute("SELECT MIN(run) FROM runs WHERE fingerprint = ? AND mode = 'batch'",
-                               (fingerprint,)).fetchone()
+    def rerun_of(self, fingerprint: str, any_mode: bool = False) -> int | None:
+        """The number of the first batch run (``any_mode``: run of any mode) that read exactly these inputs."""
+        modes = "" if any_mode else " AND mode = 'batch'"
+        row = self._db.execute(f"SELECT MIN(run) FROM runs WHERE fingerprint = ?{modes}", (fingerprint,)).fetchone()
         return row[0] if row else None
+
+    def line_counts(self, before: int | None = None) -> Counts:
+        """The repeated-line counts of every run (``before``: of the runs before that one), added up."""
+        rows = self._db.execute("SELECT keys, counts FROM lines WHERE run < ?",
+                                (1 << 62 if before is None else before,)).fetchall()
+        return Counts.summed((np.frombuffer(k, "<u8") for k, _ in rows), (np.frombuffer(c, "<u4") for _, c in rows))
+
+    def stored_lines(self) -> Iterator[tuple[int, Counts]]:
+        """Every run's repeated-line counts: (run, counts)."""
+        for run, keys, counts in self._db.execute("SELECT run, keys, counts FROM lines ORDER BY run"):
+            yield run, Counts(np.frombuffer(keys, "<u8"), np.frombuffer(counts, "<u4"))
+
+    def add_lines(self, run: int, counts: Counts) -> None:
+        """Keep a run's repeated-line counts, inside the open transaction."""
+        if len(counts):
+            self._db.execute("INSERT OR REPLACE INTO lines VALUES (?, ?, ?)",
+                             (run, counts.keys.astype("<u8").tobytes(), counts.counts.astype("<u4").tobytes()))
 
     def add(self, doc_id: str, path: str, sig: Signature, first_seen: str, run: int = 0) -> None:
         """Add a kept record inside the open transaction; an id already stored (a rerun) keeps its entry."""
@@ -279,6 +306,7 @@ class StateIndex:
         try:
             self._db.execute("DELETE FROM bands WHERE doc IN (SELECT rowid FROM docs WHERE first_seen < ?)", (before,))
             removed = self._db.execute("DELETE FROM docs WHERE first_seen < ?", (before,)).rowcount
+            self._db.execute("DELETE FROM lines WHERE run IN (SELECT run FROM runs WHERE started < ?)", (before,))
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")

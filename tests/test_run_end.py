@@ -125,7 +125,7 @@ def test_prune_reads_offsets_and_will_not_empty_the_state_unasked(last_night, tm
 def test_a_schema_1_state_is_upgraded_in_place(tmp_path):
     """States written before content ids keep working: their records are earlier stories."""
     from corpus.dedup import MinHashParams, signature
-    from corpus.state import band_keys, params_record
+    from corpus.state import SCHEMA_VERSION, band_keys, params_record
 
     path = tmp_path / "old.db"
     params = MinHashParams()
@@ -153,4 +153,4 @@ def test_a_schema_1_state_is_upgraded_in_place(tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["duplicate_of"] == old_id
     info = json.loads(CliRunner().invoke(main, ["state", "info", str(path)]).stdout)
-    assert info["schema"] == 2 and info["records"] == 1
+    assert info["schema"] == SCHEMA_VERSION and info["records"] == 1
