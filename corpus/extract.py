@@ -15,7 +15,7 @@ from functools import lru_cache
 from lxml.html import HtmlElement
 
 from corpus.document import Document
-from corpus.metadata import clean_author, find_lead, page_metadata, strip_site_name
+from corpus.metadata import clean_author, find_lead, page_metadata, squeeze, strip_site_name
 from corpus.read import RawInput, decode_text, has_bom_or_utf16
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -204,14 +204,10 @@ def extract_html(raw: RawInput) -> Document:
             result = fallback
     if result is not None:
         doc.text = _drop_leading_title(normalise_whitespace(result.text or ""), doc.title)
-    if lead and doc.text and _squeezed(lead)[:LEAD_SAME_CHARS] not in _squeezed(doc.text) \
-            and _squeezed(lead) != _squeezed(doc.title or ""):
+    if lead and doc.text and squeeze(lead)[:LEAD_SAME_CHARS] not in squeeze(doc.text) \
+            and squeeze(lead) != squeeze(doc.title or ""):
         doc.text = f"{lead}\n\n{doc.text}"
     return doc
-
-
-def _squeezed(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _drop_leading_title(text: str, title: str | None) -> str:

@@ -147,7 +147,8 @@ _LEAD_REASON = (
 _BODY_TAG = re.compile(r"<body\b", re.I)
 
 
-def _squeeze(text: str) -> str:
+def squeeze(text: str) -> str:
+    """White space collapsed: how a lead is compared with the text it may already be in."""
     return " ".join(text.split())
 
 
@@ -161,7 +162,7 @@ def find_lead(tree: HtmlElement, description: str | None, html: str | None = Non
 
     ``html``, the page's markup, lets a page whose body never states the description's opening
     words skip the search (most pages; it costs a string search)."""
-    description = _squeeze(description or "")
+    description = squeeze(description or "")
     words = description.rstrip(".…").split()
     if len(words) < LEAD_MIN_WORDS:
         return None
@@ -172,12 +173,12 @@ def find_lead(tree: HtmlElement, description: str | None, html: str | None = Non
     for node in body.xpath(".//text()[contains(., $opening)]", opening=opening):
         element = node.getparent()
         for _ in range(LEAD_CLIMB):
-            if element is None or probe in _squeeze(element.text_content()):
+            if element is None or probe in squeeze(element.text_content()):
                 break
             element = element.getparent()
         if element is None or not isinstance(element.tag, str):
             continue
-        text = _squeeze(element.text_content())
+        text = squeeze(element.text_content())
         if not text.startswith(probe) or len(text.split()) > LEAD_MAX_RATIO * len(description.split()):
             continue
         if element.tag in _NOT_STORY or any(a.tag in _NOT_STORY for a in element.iterancestors()):
