@@ -53,3 +53,19 @@ def html_page(title: str, paragraphs: list[str], chrome: str = "") -> str:
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
             f"<nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article><h1>{title}</h1>{body}</article>"
             f"{chrome}<footer>© 2026 Example Media. All rights reserved.</footer></body></html>")
+
+
+@pytest.fixture(scope="session")
+def scheduler():
+    """One two-worker Dask cluster on 127.0.0.1 for every test of a test process; tests join it by its
+    address (one cluster, not one per module: starting one costs seconds)."""
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("dask.dataframe")
+    import logging
+
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()

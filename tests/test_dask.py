@@ -1,4 +1,4 @@
-"""The Dask executor gives the local executor's records, byte for byte (one LocalCluster for the module)."""
+"""The Dask executor gives the local executor's records, byte for byte (one LocalCluster per test process: conftest)."""
 
 from __future__ import annotations
 
@@ -15,21 +15,6 @@ from cli.main import main
 from tests.conftest import EXAMPLES, ROOT
 
 BENCH = ROOT.parent / "shared" / "bench" / "extraction"
-
-
-@pytest.fixture(scope="module")
-def scheduler():
-    """One two-worker cluster on 127.0.0.1 for every test here; tests join it by its address."""
-    distributed = pytest.importorskip("distributed")
-    pytest.importorskip("dask.dataframe")
-    import logging
-
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, silence_logs=logging.ERROR)
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
 
 
 def build_corpus(folder: Path, stories: int = 12, seed: int = 5) -> Path:

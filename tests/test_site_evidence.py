@@ -16,7 +16,6 @@ from click.testing import CliRunner
 
 from cli.main import main
 from tests.conftest import write
-from tests.test_dask import scheduler  # noqa: F401 - the module's two-worker LocalCluster
 
 WORDS = str.split("harbour council river market school bridge winter museum ferry orchard library station festival "
          "mayor engineer farmer teacher nurse baker driver reporter painter miner sailor weaver tenant "
@@ -276,7 +275,7 @@ def test_line_counts_survive_export_and_import_and_an_old_parquet_state_is_upgra
     assert ParquetState(str(tmp_path / "pq")).line_counts().counts.tolist() == [2] * 5
 
 
-def test_dask_gives_the_local_bytes_with_site_evidence(night_1, scheduler, tmp_path):  # noqa: F811
+def test_dask_gives_the_local_bytes_with_site_evidence(night_1, scheduler, tmp_path):
     """Night 1 (every site's evidence counted on the cluster), then night 2 on the state's counts."""
     dask = ("--executor", "dask", "--scheduler", scheduler)
     folder, _ = night_2(tmp_path)
