@@ -322,16 +322,35 @@ def line_key(line: str) -> int | None:
     return xxhash.xxh64_intdigest(folded.encode()) if folded else None
 
 
+_AS_TITLE = 0x9E3779B97F4A7C15  # a story's own headline votes in a key space of its own
+
+
+def titled_line_key(title: str | None) -> Callable[[str], int | None]:
+    """``line_key`` for one document, with its own headline (as title, or repeated in its text) keyed
+    apart: other pages list a story's headline in their boxes, which makes it chrome there, but the
+    story keeps its headline unless many stories carry that same title."""
+    title_key = line_key(title) if title else None
+
+    def key(line: str) -> int | None:
+        found = line_key(line)
+        return found ^ _AS_TITLE if found is not None and found == title_key else found
+
+    return key
+
+
 def line_keys(text: str, title: str | None = None) -> set[int]:
-    """The keys a document votes with; a plain-text "title" may be a chrome line too."""
+    """The keys a document votes with; a plain-text "title" may be a chrome line too (then every page
+    of the site carries it as title, and it repeats as a title)."""
+    key = titled_line_key(title)
     lines = text.split("\n") + ([title] if title else [])
-    return {k for k in map(line_key, lines) if k is not None}
+    return {k for k in map(key, lines) if k is not None}
 
 
 def remove_repeated_lines(doc: Document, repeated: set[int], rule: str = "repeated-line",
-                          key: Callable[[str], int | None] = line_key) -> Document:
+                          key: Callable[[str], int | None] | None = None) -> Document:
     """Drop the lines the whole run showed to be chrome (see ``REPEATED_LINE_MIN_GROUPS``); ``rule`` and
     ``key`` are another evidence's (a site's: :class:`corpus.repeated.SiteLines`)."""
+    key = key or titled_line_key(doc.title)
     if not repeated:
         return doc
     if doc.title and key(doc.title) in repeated:

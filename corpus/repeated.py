@@ -24,7 +24,7 @@ from collections.abc import Iterable
 import numpy as np
 import xxhash
 
-from corpus.clean import line_key, line_keys, remove_repeated_lines
+from corpus.clean import line_keys, remove_repeated_lines, titled_line_key
 from corpus.document import Document, host_of
 from corpus.rules import (
     LINE_EVIDENCE_MIN_STORED,
@@ -56,16 +56,13 @@ class SiteLines:
     def __init__(self, url: str | None, title: str | None) -> None:
         host = host_of(url)
         self.seed = None if host is None else xxhash.xxh64_intdigest(host.encode())
-        self._title = line_key(title) if title else None
+        self._line_key = titled_line_key(title)
 
     def key(self, line: str) -> int | None:
         if self.seed is None or len(line.split()) > SITE_REPEATED_LINE_MAX_WORDS:
             return None
-        key = line_key(line)
-        if key is None:
-            return None
-        return xxhash.xxh64_intdigest(key.to_bytes(8, "little") + (b"title" if key == self._title else b""),
-                                      seed=self.seed)
+        key = self._line_key(line)
+        return None if key is None else xxhash.xxh64_intdigest(key.to_bytes(8, "little"), seed=self.seed)
 
     def votes(self, text: str, title: str | None) -> np.ndarray:
         """The host's story counter first, then the keys of the lines (and the title): empty without a host."""

@@ -149,9 +149,23 @@ def test_a_headline_listed_on_other_pages_stays_in_its_own_story(tmp_path):
         box = [headline] if n in (1, 2, 3) else []  # a "most read" box on three other pages
         rows.append(json.dumps({"url": url, "title": title, "text": "\n".join([*box, title, *body])}))
     write(tmp_path / "feed.jsonl", "\n".join(rows) + "\n")
-    _, records = ingest(str(tmp_path), "--skip-rule", "repeated-line")  # the run-wide rule counts titles as lines
+    _, records = ingest(str(tmp_path))
     assert records[0]["title"] == headline
     assert removed(records[1:4], "site-repeated-line").count(headline) == 3
+
+
+def test_the_run_wide_rule_also_leaves_a_story_its_headline(tmp_path):
+    """Five other sites list the headline in a box: it goes there (repeated-line), its own story keeps it."""
+    rng = random.Random(4)
+    pages = [(f"https://site{n}.example/news/{n}", f"Story {n}: {rng.choice(WORDS)} {rng.choice(WORDS)} news",
+              story(rng, n)) for n in range(6)]
+    headline = pages[0][1]
+    rows = [json.dumps({"url": url, "title": title, "text": "\n".join([*([headline] if n else []), title, *body])})
+            for n, (url, title, body) in enumerate(pages)]
+    write(tmp_path / "feed.jsonl", "\n".join(rows) + "\n")
+    _, records = ingest(str(tmp_path))
+    assert records[0]["title"] == headline and headline not in removed(records[:1], "repeated-line")
+    assert removed(records[1:], "repeated-line").count(headline) == 5
 
 
 @pytest.fixture
