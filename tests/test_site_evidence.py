@@ -294,11 +294,11 @@ def test_dask_gives_the_local_bytes_with_site_evidence(night_1, scheduler, tmp_p
     dask = ("--executor", "dask", "--scheduler", scheduler)
     folder, _ = night_2(tmp_path)
     outputs = {}
-    for name, state, executor in (("local", "local.db", ()), ("dask", "dask.db", dask),
-                                  ("dask-parquet", "dask-state/", dask)):
+    # The SQLite state on Dask is test_dask.py's nightly test; here the Parquet one, which Dask runs use.
+    for name, state, executor in (("local", "local.db", ()), ("dask-parquet", "dask-state/", dask)):
         if name == "dask-parquet":
             pytest.importorskip("pyarrow")
         outputs[name] = [ingest(str(night), "--state", f"{tmp_path}/{state}", *executor)[0]
                          for night in (night_1[0], folder)]
     assert all(b"site-repeated-line" in night for night in outputs["local"])
-    assert outputs["dask"] == outputs["local"] == outputs["dask-parquet"]
+    assert outputs["dask-parquet"] == outputs["local"]
