@@ -350,9 +350,9 @@ def remove_repeated_lines(doc: Document, repeated: set[int], rule: str = "repeat
                           key: Callable[[str], int | None] | None = None) -> Document:
     """Drop the lines the whole run showed to be chrome (see ``REPEATED_LINE_MIN_GROUPS``); ``rule`` and
     ``key`` are another evidence's (a site's: :class:`corpus.repeated.SiteLines`)."""
-    key = key or titled_line_key(doc.title)
     if not repeated:
         return doc
+    key = key or titled_line_key(doc.title)
     if doc.title and key(doc.title) in repeated:
         doc.removed.append(Removal(rule, doc.title))
         doc.title = None

@@ -37,7 +37,7 @@ from corpus.rules import (
 SKETCH_WIDTH = 1 << 22  # slots per row
 SKETCH_DEPTH = 2
 NO_KEYS = np.empty(0, dtype=np.uint64)
-_STORIES = b"\x00stories\x00"  # the host's story counter (9 bytes: never a line's 8 or a title's 13)
+_STORIES = b"\x00stories\x00"  # the host's story counter (9 bytes: never a line key's 8)
 
 
 def keys_of(text: str, title: str | None) -> np.ndarray:
