@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
+import types
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -28,7 +30,6 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import xxhash
-from datasketch import MinHash
 
 from corpus.identity import redelivered_id
 
@@ -39,6 +40,34 @@ _WORD = re.compile(r"\w+")
 MAX_SIGNATURE_WORDS = 200_000  # a signature of a text's first 200k words (news stories are far shorter)
 BATCH = 50_000  # shingles hashed per update_batch call: bounds the (shingles x permutations) array
 SCHEME = "affine32"  # datasketch's permutation scheme; stored signatures must use the same one
+
+
+def _import_minhash() -> type:
+    """datasketch's MinHash, without the 0.7 s that ``import datasketch`` spends loading
+    scipy.integrate (its LSH module imports ``quad`` at the top; newsclean has its own banding and
+    never calls it). Every ``newsclean`` command and every worker process paid that on start-up.
+    While datasketch loads, ``scipy.integrate`` is a stand-in whose ``quad`` imports the real one
+    when called; the stand-in leaves ``sys.modules`` at once, so any other importer gets scipy's."""
+    if "scipy.integrate" in sys.modules or "datasketch" in sys.modules:
+        from datasketch import MinHash as loaded
+        return loaded
+    stand_in = types.ModuleType("scipy.integrate")
+
+    def quad(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - scipy's own signature
+        from scipy.integrate import quad as real_quad
+        return real_quad(*args, **kwargs)
+
+    stand_in.quad = quad  # type: ignore[attr-defined]
+    sys.modules["scipy.integrate"] = stand_in
+    try:
+        from datasketch import MinHash as loaded
+    finally:
+        if sys.modules.get("scipy.integrate") is stand_in:
+            del sys.modules["scipy.integrate"]
+    return loaded
+
+
+MinHash = _import_minhash()
 
 
 @dataclass(frozen=True)

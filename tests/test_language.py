@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from corpus.language import SAMPLE_CHARS, detect, sample
 from tests.conftest import STORY
 
@@ -51,14 +53,27 @@ def test_vector_detector_gives_langdetects_own_answers():
     as langdetect's stock Detector on the same seed and sample, in many scripts and languages."""
     import gzip
     import json
+    import os
 
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
     from langdetect.lang_detect_exception import LangDetectException
 
     from corpus.language import N_TRIALS, SEED, _factory
     from tests.conftest import SEEDS
 
+    langdetects_own = DetectorFactory()  # its own loader, given the profiles in the same (sorted) order
+    langdetects_own.load_json_profile([(Path(PROFILES_DIRECTORY) / name).read_text(encoding="utf-8")
+                                       for name in sorted(os.listdir(PROFILES_DIRECTORY))])
+    langdetects_own.set_seed(SEED)
+    profiles = _factory()
+    assert profiles.langlist == langdetects_own.langlist
+    assert profiles.word_lang_prob_map.keys() == langdetects_own.word_lang_prob_map.keys()
+    grams = list(langdetects_own.word_lang_prob_map)
+    for gram in ["a", "th", "die", "ж"] + grams[::997]:
+        assert profiles.weights[profiles.word_lang_prob_map[gram]].tolist() == langdetects_own.word_lang_prob_map[gram]
+
     def stock(text: str) -> tuple[str | None, float]:
-        detector = _factory().create()
+        detector = langdetects_own.create()
         detector.seed, detector.n_trial = SEED, N_TRIALS
         detector.append(sample(text))
         try:
