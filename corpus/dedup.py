@@ -23,7 +23,7 @@ import re
 import sys
 import types
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
@@ -93,9 +93,11 @@ class Signature:
     words: int  # completeness, for choosing the kept record
 
 
-def normalise(text: str) -> list[str]:
-    """The words dedup compares: NFKC, case-folded, punctuation and layout dropped."""
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+@lru_cache(maxsize=2)
+def normalise(text: str) -> tuple[str, ...]:
+    """The words dedup compares: NFKC, case-folded, punctuation and layout dropped. The text hash
+    and the signature of one document both need them: the last texts' words are kept."""
+    return tuple(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
 def text_hash(text: str) -> str:
@@ -113,13 +115,28 @@ _P1 = np.uint64(0x9E3779B97F4A7C15)
 _P2 = np.uint64(0xBF58476D1CE4E5B9)
 
 
-def shingle_hashes(words: list[str], size: int) -> np.ndarray:
+class _WordHashes(dict):
+    """xxh32 of each word, remembered: news repeats its words, and a dictionary lookup from C
+    (``map``) costs a fraction of an encode and a hash from Python. Forgets all past a bound."""
+
+    LIMIT = 500_000  # words (about 60 MiB at most)
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[word] = xxhash.xxh32_intdigest(word.encode())
+        return value
+
+
+_word_hashes = _WordHashes()
+
+
+def shingle_hashes(words: Sequence[str], size: int) -> np.ndarray:
     """Distinct 32-bit hashes of the ``size``-word shingles: each word hashed once (xxh32), then
     the words of every window mixed together with numpy, instead of one string per shingle."""
     if not words:
         return np.empty(0, dtype=np.uint32)
-    word_hashes = np.fromiter((xxhash.xxh32_intdigest(w.encode()) for w in words), dtype=np.uint64,
-                              count=len(words))
+    word_hashes = np.fromiter(map(_word_hashes.__getitem__, words), dtype=np.uint64, count=len(words))
     width = min(size, len(words))
     count = len(words) - width + 1
     h = np.zeros(count, dtype=np.uint64)

@@ -69,6 +69,21 @@ def _discarded(element: HtmlElement) -> bool:
 
 
 AUTHOR_MAX_CHARS = 120
+_MAY_MATTER = re.compile(
+    "uthor|yl|BBL|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name|username|screenname"
+    "|writer|omment|sidebar|is-hidden|quote|embedly-instagram|article-s|print|category|meta-|title|date|ProductReviews"
+).search
+"""Every piece of a class or id that :func:`_author_rule` or :func:`_discarded` can say yes to."""
+_SPECIAL_TAGS = frozenset({"author", "time", "figure"})
+
+
+def _may_matter(element: HtmlElement) -> bool:
+    """Whether the two tests can say yes at all: one search over class and id, most of a page fails
+    it at once (the tests themselves cost ~3 µs an element, on ~650 elements a page)."""
+    get = element.get
+    return (element.tag in _SPECIAL_TAGS or _MAY_MATTER(f"{get('class') or ''} {get('id') or ''}") is not None
+            or get("itemprop") is not None or get("rel") is not None or get("data-testid") is not None
+            or get("data-component") is not None or (len(element) > 0 and element.find("rel") is not None))
 
 
 def _text_without(element: HtmlElement, discarded: set[HtmlElement]) -> str:
@@ -86,13 +101,14 @@ def _text_without(element: HtmlElement, discarded: set[HtmlElement]) -> str:
 
 def find_author(tree: HtmlElement) -> str | None:
     """trafilatura's ``extract_author``: the first byline-like element outside comments, dates and figures."""
+    from lxml.etree import Element
     from trafilatura.metadata import normalize_authors
     from trafilatura.utils import trim
 
     discarded: set[HtmlElement] = set()
     candidates: list[list[HtmlElement]] = [[], [], []]
-    for element in tree.iter():
-        if not isinstance(element.tag, str):
+    for element in tree.iter(Element):
+        if not _may_matter(element):
             continue
         if _discarded(element):
             discarded.add(element)

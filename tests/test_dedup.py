@@ -32,7 +32,7 @@ def group_of(texts: list[str]) -> dict[int, int]:
 
 
 def test_normalisation_and_text_hash():
-    assert normalise("The  Bridge, re-opened!") == ["the", "bridge", "re", "opened"]
+    assert normalise("The  Bridge, re-opened!") == ("the", "bridge", "re", "opened")
     assert text_hash("The bridge reopened.") == text_hash("the  BRIDGE reopened")
     assert text_hash("The bridge reopened.") != text_hash("The bridge closed.")
 
@@ -100,3 +100,19 @@ def test_repeated_lines_are_exact_even_when_the_sketch_collides(monkeypatch):
     from corpus.clean import line_key
 
     assert found == {line_key(chrome)}
+
+
+def test_remembered_word_hashes_are_xxh32_and_bounded(monkeypatch):
+    """Shingles hashed through the word cache equal hashing every word afresh; the cache forgets past its bound."""
+    import numpy as np
+    import xxhash
+
+    from corpus import dedup
+
+    monkeypatch.setattr(dedup._WordHashes, "LIMIT", 8)
+    monkeypatch.setattr(dedup, "_word_hashes", dedup._WordHashes())
+    words = normalise(" ".join(STORY))
+    fresh = np.array([xxhash.xxh32_intdigest(w.encode()) for w in words], dtype=np.uint64)
+    cached = np.fromiter(map(dedup._word_hashes.__getitem__, words), dtype=np.uint64, count=len(words))
+    assert (fresh == cached).all()
+    assert 0 < len(dedup._word_hashes) <= 8
