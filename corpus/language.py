@@ -81,6 +81,7 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
     """
     import numpy as np
     from langdetect.detector import Detector
+    from langdetect.lang_detect_exception import ErrorCode, LangDetectException
     from langdetect.utils.ngram import NGram
 
     normalise_char = lru_cache(maxsize=8192)(NGram.normalize)
@@ -116,12 +117,29 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
         def _init_probability(self) -> np.ndarray:
             return np.array(super()._init_probability(), dtype=np.float64)
 
-        def _update_lang_prob(self, prob: np.ndarray, word: str, alpha: float) -> bool:
-            row = self.word_lang_prob_map.get(word) if word is not None else None
-            if row is None:
-                return False
-            prob *= alpha / self.BASE_FREQ + self._weights[row]
-            return True
+        def _detect_block(self) -> None:
+            """langdetect's trials, five steps at a time: between two normalisations the five n-grams are
+            drawn as langdetect draws them and their weights multiplied in one after the other
+            (``multiply.accumulate``: the same products in the same order)."""
+            self.cleaning_text()
+            ngrams = self._extract_ngrams()
+            if not ngrams:
+                raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+            rows, choice = [self.word_lang_prob_map[gram] for gram in ngrams], self.random.choice
+            langprob = np.zeros(len(self.langlist), dtype=np.float64)
+            self.random.seed(self.seed)
+            for _ in range(self.n_trial):
+                prob = self._init_probability()
+                alpha = self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH
+                step, done, size = alpha / self.BASE_FREQ, 0, 1  # langdetect normalises after steps 0, 5, 10, ...
+                while True:
+                    block = self._weights[[choice(rows) for _ in range(size)]] + step
+                    prob = np.multiply.accumulate(np.vstack((prob, block)), axis=0)[-1]
+                    if self._normalize_prob(prob) > self.CONV_THRESHOLD or done >= self.ITERATION_LIMIT:
+                        break
+                    done, size = done + 5, 5
+                langprob += prob / self.n_trial
+            self.langprob = langprob.tolist()
 
         def _normalize_prob(self, prob: np.ndarray) -> float:
             prob /= sum(prob.tolist())  # Python's left-to-right sum, as langdetect's

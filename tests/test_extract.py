@@ -69,3 +69,31 @@ def test_strip_heavy_drops_scripts_styles_comments_and_svg_but_keeps_json_and_te
         assert gone not in slim, gone
     assert strip_heavy("<p>Text</p><script>never closed") == "<p>Text</p><script>never closed"
     assert strip_heavy("no markup at all") == "no markup at all"
+
+
+def test_dropping_what_trafilatura_deletes_anyway_changes_no_text_on_real_pages():
+    """Footers, iframes, buttons and form fields go before trafilatura's pruning pass: same text, same fields."""
+    import gzip
+
+    import pytest
+
+    import corpus.extract as extract_module
+    from corpus.read import RawInput, Source
+    from tests.conftest import SEEDS
+
+    bench = SEEDS.parent / "bench"
+    pages = sorted((bench / "snippets" / "html").glob("*.html.gz"))[::20] + \
+        sorted((bench / "extraction" / "html").glob("*.html.gz"))[::9]
+    if not pages:
+        pytest.skip("../shared/bench is not beside the project")
+    dropped = 0
+    for page in pages:
+        raw = RawInput(page.name, Source(page.name, "", None, None, "html"), gzip.decompress(page.read_bytes()), "html")
+        ours = extract(raw)
+        tree = extract_module.load_page(extract_module.slim_markup(extract_module.decode_html(raw.data)))
+        dropped += tree is not None and len(list(tree.iter(*extract_module._deleted_anyway()))) > 0
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(extract_module, "drop_deleted_anyway", lambda tree: tree)
+            whole = extract(raw)
+        assert (ours.text, ours.title, ours.author, ours.date) == (whole.text, whole.title, whole.author, whole.date)
+    assert dropped >= len(pages) // 2, "too few pages had anything to drop for the comparison to say much"
