@@ -19,7 +19,7 @@ from corpus.metadata import clean_author, find_lead, page_metadata, squeeze, str
 from corpus.read import RawInput, decode_text, has_bom_or_utf16
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_SPACES = re.compile(r"[ \t\f\v]+")
+_SPACES = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")  # only what changes: a lone space stays as it is
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SENTENCE_END = re.compile(r"""[.!?…;,:]["'”’»)\]]*$""")
 HEADLINE_MAX_CHARS = 200  # longer first lines are paragraphs, not headlines
@@ -230,15 +230,16 @@ def extract_html(raw: RawInput) -> Document:
     # trafilatura's own pass first; its comparison with readability and jusText (a third of
     # its time) only when that pass comes back thin: there it helps, elsewhere it adds chrome.
     result = _trafilatura(drop_deleted_anyway(tree), favor_precision=True, fast=True)
-    if _word_count(result) < THOROUGH_BELOW_WORDS:
+    words = _word_count(result)
+    if words < THOROUGH_BELOW_WORDS:
         thorough = _trafilatura(load_page(html), favor_precision=True)
-        if _word_count(thorough) > _word_count(result):
-            result = thorough
-    if _word_count(result) < PRECISION_FALLBACK_WORDS:
+        if (more := _word_count(thorough)) > words:
+            result, words = thorough, more
+    if words < PRECISION_FALLBACK_WORDS:
         # Precision mode now and then throws the article away with the chrome; then the
         # default mode's longer text is the better start (the cleaner still runs on it).
         fallback = _trafilatura(load_page(html))
-        if _word_count(fallback) >= 2 * max(1, _word_count(result)):
+        if _word_count(fallback) >= 2 * max(1, words):
             result = fallback
     if result is not None:
         doc.text = _drop_leading_title(normalise_whitespace(result.text or ""), doc.title)
