@@ -100,28 +100,47 @@ def _text_without(element: HtmlElement, discarded: set[HtmlElement]) -> str:
 
 
 def find_author(tree: HtmlElement) -> str | None:
-    """trafilatura's ``extract_author``: the first byline-like element outside comments, dates and figures."""
+    """trafilatura's ``extract_author``: the first byline-like element outside comments, dates and figures.
+
+    Its first expression wins over the other two wherever they are on the page, so a usable element
+    of the first kind ends the walk at once (its own discarded parts are looked for inside it: the
+    ones before it, its ancestors, have been seen); the other two kinds wait for the whole page."""
     from lxml.etree import Element
     from trafilatura.metadata import normalize_authors
-    from trafilatura.utils import trim
 
     discarded: set[HtmlElement] = set()
-    candidates: list[list[HtmlElement]] = [[], [], []]
+    candidates: list[list[HtmlElement]] = [[], []]
     for element in tree.iter(Element):
         if not _may_matter(element):
             continue
         if _discarded(element):
             discarded.add(element)
-        if (rule := _author_rule(element)) is not None:
-            candidates[rule].append(element)
+        rule = _author_rule(element)
+        if rule is None or _inside_discarded(element, discarded):
+            continue
+        if rule > 0:
+            candidates[rule - 1].append(element)
+            continue
+        inside = {e for e in element.iterdescendants(Element) if _may_matter(e) and _discarded(e)}
+        if (byline := _byline(element, inside)) is not None:
+            return normalize_authors(None, byline)
     for found in candidates:
         for element in found:
-            if element in discarded or any(a in discarded for a in element.iterancestors()):
-                continue
-            content = trim(_text_without(element, discarded))
-            if content and 2 < len(content) < AUTHOR_MAX_CHARS:
-                return normalize_authors(None, content)
+            if not _inside_discarded(element, discarded) and (byline := _byline(element, discarded)) is not None:
+                return normalize_authors(None, byline)  # None too: the first byline decides, as trafilatura's
     return None
+
+
+def _inside_discarded(element: HtmlElement, discarded: set[HtmlElement]) -> bool:
+    return element in discarded or any(a in discarded for a in element.iterancestors())
+
+
+def _byline(element: HtmlElement, discarded: set[HtmlElement]) -> str | None:
+    """The element's text, when its length is an author's."""
+    from trafilatura.utils import trim
+
+    content = trim(_text_without(element, discarded))
+    return content if content and 2 < len(content) < AUTHOR_MAX_CHARS else None
 
 
 def page_metadata(tree: HtmlElement) -> dict[str, str | None]:
