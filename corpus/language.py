@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,10 +20,13 @@ from corpus.document import Document
 if TYPE_CHECKING:
     import numpy as np
 
+_WORD_AND_SPACE = re.compile("[^ ]+ ?")
+
 SAMPLE_CHARS = 500
 """Characters langdetect reads: snippets from the start, middle and end of the text. On the
 181 benchmark articles (8 languages) a 500-character sample gives the language of the whole
 text for 180; the one miss is missed by every setting, whole text included."""
+WORDS_REMEMBERED = 100_000  # words whose n-gram rows the language detector keeps (about 20 MiB at most)
 N_TRIALS = 3
 """langdetect's random restarts (its default is 7). Its cost is mostly this fixed loop, not the
 text length; 3 trials agree with 7 on every benchmark article, at 60% of the time."""
@@ -74,7 +78,7 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
     """langdetect's Detector with its inner loop on numpy vectors.
 
     Each step multiplies one probability per language (55) by the n-gram's weight, a Python loop
-    that was two thirds of the detector's time; n-grams are read without an object per character.
+    that was two thirds of the detector's time; n-grams are read a word at a time (remembered).
     The same multiplications in the same float64 arithmetic, and the same sequential sum when
     normalising: the same answers, bit for bit
     (``tests/test_language.py`` compares it with langdetect's own).
@@ -84,35 +88,53 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
     from langdetect.lang_detect_exception import ErrorCode, LangDetectException
     from langdetect.utils.ngram import NGram
 
-    normalise_char = lru_cache(maxsize=8192)(NGram.normalize)
+    class Normalised(dict):
+        """langdetect's NGram.normalize of each character, for ``str.translate``."""
+
+        def __missing__(self, code: int) -> str:
+            value = self[code] = NGram.normalize(chr(code))
+            return value
+
+    normalised, known, words_seen = Normalised(), _factory().word_lang_prob_map, {}
+
+    def word_rows(word: str) -> tuple[int, ...]:
+        """The rows of the n-grams langdetect reads in one word (and the space after it, if any): at
+        each character the 1-, 2- and 3-grams ending there (the word starts after a space), none
+        where two capitals follow each other; then the 2- and 3-grams ending in the space."""
+        spaced = word.endswith(" ")
+        padded, rows, previous_upper = " " + word, [], False
+        end = len(padded) - spaced
+        for at in range(1, end):
+            upper = padded[at].isupper()
+            if not (upper and previous_upper):
+                for gram in (padded[at], padded[at - 1: at + 1], padded[at - 2: at + 1] if at >= 2 else ""):
+                    if (row := known.get(gram)) is not None:
+                        rows.append(row)
+            previous_upper = upper
+        if spaced:
+            for gram in (padded[end - 1: end + 1], padded[end - 2: end + 1]):
+                if (row := known.get(gram)) is not None:
+                    rows.append(row)
+        return tuple(rows)
+
+    def ngram_rows(text: str) -> list[int]:
+        """langdetect's ``_extract_ngrams`` (NGram.add_char and get(1..3) over the text) as rows of the
+        weights, a word at a time: a word's n-grams depend on the word alone, so each is worked out
+        once and remembered (bounded), instead of three lookups per character of every text."""
+        rows: list[int] = []
+        for word in _WORD_AND_SPACE.findall(text.translate(normalised)):
+            found = words_seen.get(word)
+            if found is None:
+                if len(words_seen) >= WORDS_REMEMBERED:
+                    words_seen.clear()
+                found = words_seen[word] = word_rows(word)
+            rows.extend(found)
+        return rows
 
     class VectorDetector(Detector):
         def __init__(self, profiles: Profiles) -> None:
             super().__init__(profiles)
             self._weights = profiles.weights
-
-        def _extract_ngrams(self) -> list[str]:
-            """langdetect's NGram.add_char and get(1..3) inlined, with each character's normal form cached."""
-            known, found = self.word_lang_prob_map, []
-            grams, capital_word = " ", False
-            for ch in self.text:
-                ch = normalise_char(ch)
-                last = grams[-1]
-                if last == " ":
-                    grams, capital_word = " ", False
-                    if ch == " ":
-                        continue
-                elif len(grams) >= NGram.N_GRAM:
-                    grams = grams[1:]
-                grams += ch
-                capital_word = ch.isupper() and (last.isupper() or capital_word)
-                if capital_word:
-                    continue
-                for n in range(1, len(grams) + 1):
-                    gram = grams[-n:]
-                    if gram != " " and gram in known:
-                        found.append(gram)
-            return found
 
         def _init_probability(self) -> np.ndarray:
             return np.array(super()._init_probability(), dtype=np.float64)
@@ -122,10 +144,10 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
             drawn as langdetect draws them and their weights multiplied in one after the other
             (``multiply.accumulate``: the same products in the same order)."""
             self.cleaning_text()
-            ngrams = self._extract_ngrams()
+            ngrams = ngram_rows(self.text)
             if not ngrams:
                 raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-            rows, choice = [self.word_lang_prob_map[gram] for gram in ngrams], self.random.choice
+            rows, choice = ngrams, self.random.choice
             langprob = np.zeros(len(self.langlist), dtype=np.float64)
             self.random.seed(self.seed)
             for _ in range(self.n_trial):

@@ -93,3 +93,13 @@ def test_vector_detector_gives_langdetects_own_answers():
             texts.append(handle.read()[-3000:])
     for text in texts:
         assert detect(text) == stock(text), text[:80]
+
+
+def test_remembered_words_are_bounded_and_change_no_answer(monkeypatch):
+    """The detector remembers each word's n-grams; past its bound it forgets them all, and answers stay the same."""
+    import corpus.language as language
+
+    texts = [" ".join(STORY), GERMAN, "Правительство объявило о новых мерах.", "USA AND NATO LEADERS MET"]
+    remembered = [detect(text) for text in texts]
+    monkeypatch.setattr(language, "WORDS_REMEMBERED", 3)
+    assert [detect(text) for text in texts] == remembered
