@@ -66,10 +66,20 @@ def warm_up(lang_backend: str = "langdetect") -> None:
     """Load what the libraries load lazily (language profiles, trafilatura's modules) before any timer
     runs: a timeout that fired inside that loading would leave the library broken for the process.
     Ctrl-C and SIGTERM wait until it is done (langdetect turns an interrupt there into a "Profile
-    format error"); they are delivered right after."""
+    format error"); they are delivered right after.
+
+    Once per process and detector: what it loads stays loaded (and a forked worker inherits it), and
+    the warm-up page costs about 30 ms, which every run in a long-lived process (a library user, a
+    Dask task) would pay again."""
+    if lang_backend in _warmed:
+        return
     with signals_held():
         detect_language(clean(extract(RawInput("warm-up", Source("warm-up", "", None, None, "html"),
                                                _WARM_UP_PAGE, "html"))), lang_backend)
+    _warmed.add(lang_backend)
+
+
+_warmed: set[str] = set()
 
 
 _WARM_UP_PAGE = (b"<html><head><title>Warm up</title></head><body><article><p>A short paragraph of plain English "

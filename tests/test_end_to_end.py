@@ -191,3 +191,16 @@ def test_stream_mode_writes_as_it_goes_and_keeps_the_first_copy(tmp_path):
     proc.stdin.close()
     proc.wait(timeout=30)
     assert json.loads(line)["provenance"]["path"] == (tmp_path / "b-full.txt").as_posix()
+
+
+def test_warm_up_runs_once_per_process_and_detector(monkeypatch):
+    """Loading the libraries' lazy parts is done once per process; a second run in it starts at once."""
+    import corpus.process as process
+
+    seen: list[str] = []
+    real = process.extract
+    monkeypatch.setattr(process, "_warmed", set())
+    monkeypatch.setattr(process, "extract", lambda raw: seen.append(raw.id) or real(raw))
+    process.warm_up()
+    process.warm_up()
+    assert seen == ["warm-up"]
