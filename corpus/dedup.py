@@ -32,6 +32,7 @@ import numpy as np
 import xxhash
 
 from corpus.identity import redelivered_id
+from corpus.limits import Remembered
 
 if TYPE_CHECKING:
     from corpus.state import StoredRecord
@@ -115,20 +116,10 @@ _P1 = np.uint64(0x9E3779B97F4A7C15)
 _P2 = np.uint64(0xBF58476D1CE4E5B9)
 
 
-class _WordHashes(dict):
-    """xxh32 of each word, remembered: news repeats its words, and a dictionary lookup from C
-    (``map``) costs a fraction of an encode and a hash from Python. Forgets all past a bound."""
-
-    LIMIT = 500_000  # words (about 60 MiB at most)
-
-    def __missing__(self, word: str) -> int:
-        if len(self) >= self.LIMIT:
-            self.clear()
-        value = self[word] = xxhash.xxh32_intdigest(word.encode())
-        return value
-
-
-_word_hashes = _WordHashes()
+WORD_HASHES_REMEMBERED = 500_000  # words whose xxh32 dedup keeps (about 60 MiB at most)
+_word_hashes = Remembered(lambda word: xxhash.xxh32_intdigest(word.encode()), WORD_HASHES_REMEMBERED)
+"""xxh32 of each word, remembered: news repeats its words, and a dictionary lookup from C costs a
+fraction of an encode and a hash from Python."""
 
 
 def shingle_hashes(words: Sequence[str], size: int) -> np.ndarray:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from corpus.document import Document
+from corpus.limits import Remembered
 
 if TYPE_CHECKING:
     import numpy as np
@@ -95,7 +96,7 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
             value = self[code] = NGram.normalize(chr(code))
             return value
 
-    normalised, known, words_seen = Normalised(), _factory().word_lang_prob_map, {}
+    normalised, known = Normalised(), _factory().word_lang_prob_map
 
     def word_rows(word: str) -> tuple[int, ...]:
         """The rows of the n-grams langdetect reads in one word (and the space after it, if any): at
@@ -123,15 +124,14 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
         once and remembered (bounded), instead of three lookups per character of every text."""
         rows: list[int] = []
         for word in _WORD_AND_SPACE.findall(text.translate(normalised)):
-            found = words_seen.get(word)
-            if found is None:
-                if len(words_seen) >= WORDS_REMEMBERED:
-                    words_seen.clear()
-                found = words_seen[word] = word_rows(word)
-            rows.extend(found)
+            rows.extend(words_seen[word])
         return rows
 
+    words_seen = Remembered(word_rows, WORDS_REMEMBERED)
+
     class VectorDetector(Detector):
+        remembered_words = words_seen  # for the tests
+
         def __init__(self, profiles: Profiles) -> None:
             super().__init__(profiles)
             self._weights = profiles.weights
@@ -144,10 +144,10 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
             drawn as langdetect draws them and their weights multiplied in one after the other
             (``multiply.accumulate``: the same products in the same order)."""
             self.cleaning_text()
-            ngrams = ngram_rows(self.text)
-            if not ngrams:
+            rows = ngram_rows(self.text)
+            if not rows:
                 raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-            rows, choice = ngrams, self.random.choice
+            choice = self.random.choice
             langprob = np.zeros(len(self.langlist), dtype=np.float64)
             self.random.seed(self.seed)
             for _ in range(self.n_trial):

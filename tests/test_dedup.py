@@ -108,9 +108,9 @@ def test_remembered_word_hashes_are_xxh32_and_bounded(monkeypatch):
     import xxhash
 
     from corpus import dedup
+    from corpus.limits import Remembered
 
-    monkeypatch.setattr(dedup._WordHashes, "LIMIT", 8)
-    monkeypatch.setattr(dedup, "_word_hashes", dedup._WordHashes())
+    monkeypatch.setattr(dedup, "_word_hashes", Remembered(dedup._word_hashes.compute, 8))
     words = normalise(" ".join(STORY))
     fresh = np.array([xxhash.xxh32_intdigest(w.encode()) for w in words], dtype=np.uint64)
     cached = np.fromiter(map(dedup._word_hashes.__getitem__, words), dtype=np.uint64, count=len(words))
