@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -57,7 +58,8 @@ def _trafilatura_page(args: tuple[str, dict]) -> tuple[str, str]:
 
 
 def run_trafilatura(pages: list[Path], config: dict, workers: int) -> dict[str, str]:
-    with ProcessPoolExecutor(workers) as pool:
+    # spawned, not forked: stock trafilatura, without the XPaths newsclean swaps in (corpus.xpath_guards)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         return dict(pool.map(_trafilatura_page, [(str(p), config) for p in pages], chunksize=4))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -55,7 +56,8 @@ def _trafilatura(args: tuple[str, dict]) -> tuple[str, str]:
 
 
 def trafilatura_texts(pages: list[Path], config: dict, workers: int) -> dict[str, str]:
-    with ProcessPoolExecutor(workers) as pool:
+    # spawned, not forked: stock trafilatura, without the XPaths newsclean swaps in (corpus.xpath_guards)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         return dict(pool.map(_trafilatura, [(str(p), config) for p in pages], chunksize=8))
 
 

@@ -1,0 +1,129 @@
+"""trafilatura's XPaths behind attribute guards select exactly what they selected before."""
+
+import gzip
+
+import pytest
+from lxml.etree import XPath
+from lxml.html import fromstring
+
+from corpus.xpath_guards import (
+    PREFILTER_MAX_LITERALS,
+    _guarded,
+    guard_expression,
+    guard_trafilatura_xpaths,
+    required_literals,
+)
+from tests.conftest import SEEDS
+
+
+def test_a_call_is_guarded_by_its_literals_or_by_its_attribute_and_only_where_it_cannot_match_nothing():
+    assert guard_expression(".//*[re:test(@class, 'share|social')]") == \
+        ".//*[((contains(@class, 'share') or contains(@class, 'social')) and re:test(@class, 'share|social'))]"
+    assert guard_expression(".//*[re:test(@id|@class, 'cookie', 'i')]") == \
+        ".//*[((@id or @class) and re:test(@id|@class, 'cookie', 'i'))]"
+    many = "|".join(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett",
+                     "kilo", "lima"][: PREFILTER_MAX_LITERALS + 1])
+    assert guard_expression(f".//*[re:test(@class, '{many}')]") == f".//*[((@class) and re:test(@class, '{many}'))]"
+    for unguarded in (".//*[re:test(@class, '^$')]", ".//*[re:test(@class, 'x*')]", ".//*[re:test(@class, '(')]",
+                      ".//*[contains(@class, 'share')]", ".//*[re:test(string(@class), 'share')]"):
+        assert guard_expression(unguarded) == unguarded
+
+
+def test_required_literals_are_in_every_match():
+    assert required_literals("^[Cc]omment(?!ary)|(?:article|post)-comments") == {"Comment", "comment"}
+    assert required_literals("mvp-post-add-(?:box|wrap)|infinite-?scroll") == \
+        {"mvp-post-add-box", "mvp-post-add-wrap", "infinite"}
+    assert required_literals("(?:a|)b") == {"b"}
+    assert required_literals("(^|\\s)bottom|bottom(\\s|$)") == {"bottom"}
+    assert required_literals("(?:ab)+cd?") == {"ab"}
+    assert required_literals("[ab]+") == {"a", "b"}
+    for unknown in ("a|b*", "(?i)share", "[a-z]+", "x?y?", "(", "(?i:share)"):
+        assert required_literals(unknown) is None, unknown
+    assert required_literals("share", ignore_case=True) is None
+
+
+def test_guarded_expressions_select_the_same_elements_on_a_made_page():
+    page = fromstring(
+        "<html><body><div class='share-bar'>a</div><div id='social'>b</div><div>c</div>"
+        "<div class='' id='x'>d</div><div id='share' class='story'>e</div><div style='SHARE'>f</div>"
+        "<section class='Social'>g</section><p class='Socialist story'>h</p><p id='shared-bar'>i</p>"
+        "<p id='sharebar' class='social story'>j</p></body></html>")
+    for path in (".//*[re:test(@class, 'share|social')]", ".//*[re:test(@id|@class, 'share')]",
+                 ".//*[re:test(@class, '^[Ss]ocial(?!ist)|story$')]", ".//*[re:test(@id, 'sha(?:re|red)-?bar')]",
+                 ".//*[not(re:test(@class, 'share'))]", ".//*[re:test(@class, 'social', 'i')]",
+                 ".//*[re:test(@id|@style, 'SHARE|social')]", ".//*[re:test(@class, '^$')]"):
+        guarded, original = (XPath(p, namespaces={"re": "http://exslt.org/regular-expressions"})
+                             for p in (guard_expression(path), path))
+        assert guarded(page) == original(page), path
+
+
+def _real_pages(every: int):
+    bench = SEEDS.parent / "bench"
+    pages = sorted((bench / "snippets" / "html").glob("*.html.gz"))[::every] + \
+        sorted((bench / "extraction" / "html").glob("*.html.gz"))[::every]
+    if not pages:
+        pytest.skip("../shared/bench is not beside the project")
+    return [gzip.decompress(page.read_bytes()).decode("utf-8", "replace") for page in pages]
+
+
+def test_every_swapped_trafilatura_expression_selects_the_same_on_real_pages():
+    """Raw pages and trafilatura's converted trees (where lists are <list>, paragraphs <p>)."""
+    import trafilatura
+    from trafilatura.htmlprocessing import convert_tags, tree_cleaning
+    from trafilatura.settings import Extractor
+    from trafilatura.utils import load_html
+
+    guard_trafilatura_xpaths()
+    pairs = list(_guarded.values())
+    assert len(pairs) >= 15, "trafilatura's pruning expressions were not found"
+    assert all("re:test" in original.path for original, _ in pairs)
+    assert trafilatura.xpaths.OVERALL_DISCARD_XPATH[0] is not pairs[0][0]
+    options = Extractor(output_format="python")
+    selected = 0
+    for html in _real_pages(every=35):
+        tree = load_html(html)
+        if tree is None:
+            continue
+        converted = convert_tags(tree_cleaning(load_html(html), options), options)
+        for original, twin in pairs:
+            for each in (tree, converted):
+                before = original(each)
+                assert twin(each) == before, original.path[:80]
+                selected += len(before)
+    assert selected > 50, "the pages selected too little for the comparison to say much"
+
+
+def test_swapping_is_done_once_and_extraction_uses_the_twins(tmp_path):
+    import trafilatura
+
+    from corpus.extract import extract
+    from corpus.read import read_file
+    from tests.conftest import STORY, html_page, write
+
+    doc = extract(read_file(write(tmp_path / "a.html", html_page("Water limits in the north", STORY)), tmp_path))
+    assert doc.text
+    assert guard_trafilatura_xpaths() == 0
+    assert "(@class) and re:test(@class" in trafilatura.xpaths.OVERALL_DISCARD_XPATH[0].path
+
+
+def test_every_attribute_value_a_pattern_matches_holds_one_of_its_literals():
+    """On every id, class and style of real pages, for every pattern of trafilatura's expressions."""
+    import re
+
+    from corpus.xpath_guards import _REGEX_CALL
+
+    guard_trafilatura_xpaths()
+    patterns = {(call.group(2)[1:-1], "i" in (call.group(3) or "")) for original, _ in _guarded.values()
+                for call in _REGEX_CALL.finditer(original.path)}
+    prefiltered = {(p, required_literals(p, i)) for p, i in patterns if required_literals(p, i)}
+    assert len(prefiltered) >= 10
+    values = {value for html in _real_pages(every=35) if (tree := fromstring(html.encode())) is not None
+              for element in tree.iter() if isinstance(element.tag, str)
+              for value in (element.get("id"), element.get("class"), element.get("style")) if value}
+    matched = 0
+    for pattern, literals in prefiltered:
+        for value in values:
+            if re.search(pattern, value):
+                matched += 1
+                assert any(lit in value for lit in literals), (pattern, value)
+    assert matched > 20
