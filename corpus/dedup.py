@@ -1,9 +1,9 @@
 """Stage 4: find near-duplicate stories with MinHash + LSH and pick one per group.
 
 Texts are normalised (NFKC, case-folded, words only) and cut into word
-shingles; each document gets a MinHash signature (datasketch's batch API over
-shingle hashes mixed from xxhash word hashes: stable across processes, unlike
-Python's salted ``hash()``). LSH
+shingles; each document gets a MinHash signature (datasketch's ``affine32`` scheme,
+computed with numpy, over shingle hashes mixed from xxhash word hashes: stable across
+processes, unlike Python's salted ``hash()``). LSH
 proposes candidate pairs; a pair is confirmed when the estimated Jaccard
 similarity, or the estimated containment of the shorter text in the longer
 (a copy cut short, a paragraph dropped), passes its threshold. Confirmed pairs
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 _WORD = re.compile(r"\w+")
 MAX_SIGNATURE_WORDS = 200_000  # a signature of a text's first 200k words (news stories are far shorter)
-BATCH = 50_000  # shingles hashed per update_batch call: bounds the (shingles x permutations) array
+BATCH = 50_000  # shingles per step of a signature: bounds the (shingles x permutations) array
 SCHEME = "affine32"  # datasketch's permutation scheme; stored signatures must use the same one
 
 
@@ -140,8 +140,26 @@ def shingle_hashes(words: Sequence[str], size: int) -> np.ndarray:
     return np.unique((h >> np.uint64(32)).astype(np.uint32))
 
 
-def _same(value: int) -> int:
-    return value
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_NO_HASH = np.uint32(0xFFFFFFFF)
+
+
+def min_hashes(grams: np.ndarray, permutations: np.ndarray) -> np.ndarray:
+    """The hash values datasketch's ``affine32`` MinHash holds after ``update_batch(grams)``, computed
+    without its Python call per value: the MurmurHash3 finaliser on each value, then ``a * h + b``
+    (mod 2**32) per permutation, the minimum per permutation (``tests/test_dedup.py`` compares)."""
+    a, b = permutations
+    lowest = np.full(len(a), _NO_HASH, dtype=np.uint32)
+    s1, m1, s2, m2, s3 = _FMIX32
+    for start in range(0, len(grams), BATCH):
+        hv = grams[start: start + BATCH].astype(np.uint32).reshape(-1, 1)
+        hv = hv ^ (hv >> s1)
+        hv = hv * m1
+        hv = hv ^ (hv >> s2)
+        hv = hv * m2
+        hv = hv ^ (hv >> s3)
+        lowest = np.minimum(lowest, (hv * a + b).min(axis=0))
+    return lowest
 
 
 def signature(text: str, params: MinHashParams) -> Signature | None:
@@ -150,11 +168,8 @@ def signature(text: str, params: MinHashParams) -> Signature | None:
     grams = shingle_hashes(words[:MAX_SIGNATURE_WORDS], params.shingle_words)
     if not len(grams):
         return None
-    mh = MinHash(num_perm=params.num_perm, seed=params.seed, hashfunc=_same, scheme=SCHEME,
-                 permutations=_permutations(params.num_perm, params.seed))
-    for start in range(0, len(grams), BATCH):
-        mh.update_batch(grams[start: start + BATCH])
-    return Signature(hashvalues=mh.hashvalues, shingles=len(grams), words=len(words))
+    return Signature(hashvalues=min_hashes(grams, _permutations(params.num_perm, params.seed)),
+                     shingles=len(grams), words=len(words))
 
 
 def estimated_jaccard(a: Signature, b: Signature) -> float:

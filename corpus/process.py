@@ -23,7 +23,7 @@ from corpus.extract import PageTooLarge, extract
 from corpus.language import detect_language
 from corpus.read import RawInput, read_file, relative_path
 from corpus.read_records import describe
-from corpus.repeated import keys_of, site_keys_of
+from corpus.repeated import all_keys_of
 from corpus.signals import signals_held
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def handed_back(doc: Document, params: MinHashParams) -> Processed:
     """A finished document in the shape the main process routes (serialised, signed, line keys)."""
     return Processed(doc.id, doc.source.location, doc.source.path, doc.lang, not doc.text.strip(),
                      json.dumps(doc.to_spool(), ensure_ascii=False), signature(doc.text, params),
-                     keys_of(doc.text, doc.title), site_keys_of(doc.text, doc.title, doc.url))
+                     *all_keys_of(doc.text, doc.title, doc.url))
 
 
 def one_paragraph_per_line(text: str) -> str:

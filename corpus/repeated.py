@@ -56,24 +56,39 @@ class SiteLines:
     def __init__(self, url: str | None, title: str | None) -> None:
         host = host_of(url)
         self.seed = None if host is None else xxhash.xxh64_intdigest(host.encode())
-        self._line_key = titled_line_key(title)
+        self.line_key = titled_line_key(title)
 
     def key(self, line: str) -> int | None:
-        if self.seed is None or len(line.split()) > SITE_REPEATED_LINE_MAX_WORDS:
-            return None
-        key = self._line_key(line)
-        return None if key is None else xxhash.xxh64_intdigest(key.to_bytes(8, "little"), seed=self.seed)
+        return self.key_from(line, self.line_key(line))
 
-    def votes(self, text: str, title: str | None) -> np.ndarray:
-        """The host's story counter first, then the keys of the lines (and the title): empty without a host."""
+    def key_from(self, line: str, line_key: int | None) -> int | None:
+        """The site key of a line whose run-wide key is known already."""
+        if self.seed is None or line_key is None or len(line.split()) > SITE_REPEATED_LINE_MAX_WORDS:
+            return None
+        return xxhash.xxh64_intdigest(line_key.to_bytes(8, "little"), seed=self.seed)
+
+    def votes(self, keys: Iterable[int]) -> np.ndarray:
+        """The host's story counter first, then the lines' site keys: empty without a host."""
         if self.seed is None:
             return NO_KEYS
-        keys = {k for k in map(self.key, text.split("\n") + ([title] if title else [])) if k is not None}
-        return np.array([xxhash.xxh64_intdigest(_STORIES, seed=self.seed), *sorted(keys)], dtype=np.uint64)
+        return np.array([xxhash.xxh64_intdigest(_STORIES, seed=self.seed), *sorted(set(keys))], dtype=np.uint64)
 
 
 def site_keys_of(text: str, title: str | None, url: str | None) -> np.ndarray:
-    return SiteLines(url, title).votes(text, title)
+    return all_keys_of(text, title, url)[1]
+
+
+def all_keys_of(text: str, title: str | None, url: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """(:func:`keys_of`, :func:`site_keys_of`) of one document, each line (and the title) keyed once."""
+    site = SiteLines(url, title)
+    run_wide: set[int] = set()
+    site_wide: list[int] = []
+    for line in text.split("\n") + ([title] if title else []):
+        if (key := site.line_key(line)) is not None:
+            run_wide.add(key)
+            if (site_key := site.key_from(line, key)) is not None:
+                site_wide.append(site_key)
+    return np.fromiter(run_wide, dtype=np.uint64), site.votes(site_wide)
 
 
 def remove_site_lines(doc: Document, chrome: set[int]) -> Document:

@@ -116,3 +116,30 @@ def test_remembered_word_hashes_are_xxh32_and_bounded(monkeypatch):
     cached = np.fromiter(map(dedup._word_hashes.__getitem__, words), dtype=np.uint64, count=len(words))
     assert (fresh == cached).all()
     assert 0 < len(dedup._word_hashes) <= 8
+
+
+def test_signatures_are_datasketchs_affine32_minhash_bit_for_bit(monkeypatch):
+    """newsclean computes the MinHash itself (no Python call per shingle); stored signatures must stay
+    what datasketch's own update_batch gives, across the batches a long text is cut into."""
+    import numpy as np
+
+    import corpus.dedup as dedup_module
+    from corpus.dedup import SCHEME, MinHash, MinHashParams, min_hashes, shingle_hashes
+
+    params = MinHashParams()
+
+    def datasketchs(grams: np.ndarray) -> np.ndarray:
+        mh = MinHash(num_perm=params.num_perm, seed=params.seed, hashfunc=int, scheme=SCHEME)
+        mh.update_batch(grams.tolist())
+        return mh.hashvalues
+
+    rng = np.random.default_rng(7)
+    permutations = dedup_module._permutations(params.num_perm, params.seed)
+    for grams in (rng.integers(0, 2**32, 5_000, dtype=np.uint64).astype(np.uint32),
+                  np.array([0, 1, 2**32 - 1], dtype=np.uint32),
+                  shingle_hashes(normalise(" ".join(STORY + OTHER_STORY_SAME_EVENT)), params.shingle_words)):
+        ours = min_hashes(grams, permutations)
+        assert ours.dtype == datasketchs(grams).dtype and np.array_equal(ours, datasketchs(grams))
+    monkeypatch.setattr(dedup_module, "BATCH", 7)  # several steps: the minimum carries over
+    grams = shingle_hashes(normalise(" ".join(STORY)), params.shingle_words)
+    assert np.array_equal(signature(" ".join(STORY), params).hashvalues, datasketchs(grams))

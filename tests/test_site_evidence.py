@@ -302,3 +302,21 @@ def test_dask_gives_the_local_bytes_with_site_evidence(night_1, scheduler, tmp_p
                          for night in (night_1[0], folder)]
     assert all(b"site-repeated-line" in night for night in outputs["local"])
     assert outputs["dask-parquet"] == outputs["local"]
+
+
+def test_both_kinds_of_key_from_one_pass_over_the_lines():
+    """Each line is keyed once for the run-wide and the site keys: the same keys as keying it per kind."""
+    import numpy as np
+
+    from corpus.repeated import SiteLines, all_keys_of, keys_of
+    from tests.conftest import STORY
+
+    title = "Drought forces water limits in the north"
+    text = "\n".join(["Home | World | Asia", title, *STORY, "Share this story", "", "Subscribe to our newsletter"])
+    for url in ("https://news.example.com/a/1", None):
+        run_wide, site_wide = all_keys_of(text, title, url)
+        assert sorted(run_wide.tolist()) == sorted(keys_of(text, title).tolist())
+        site = SiteLines(url, title)
+        per_line = {k for k in map(site.key, [*text.split("\n"), title]) if k is not None}
+        assert np.array_equal(site_wide, site.votes(per_line))
+        assert (len(site_wide) > 3) == (url is not None)  # the story counter and the short lines' keys
