@@ -10,6 +10,10 @@ absent attribute reads as the empty string). The guard is false only where the c
 every expression selects the same elements in the same order (``tests/test_xpath_guards.py``
 checks all of them on real pages).
 
+Each expression also walks for the names of its first step once: ``.//*[self::div or self::p][P]``
+becomes ``(.//div|.//p)[P]`` where no predicate of the step counts positions (libxml2 builds a node
+set for every ``self::`` test of every element), the same elements in the same order.
+
 The expressions are swapped in trafilatura's modules once per process, on the first extraction
 (:func:`corpus.extract._options`): lists in place, single expressions wherever a module holds them.
 They select what trafilatura's own select, so a caller's own trafilatura calls in that process are
@@ -153,22 +157,91 @@ def guard_expression(path: str) -> str:
     return _REGEX_CALL.sub(guard, path)
 
 
+_ANY_DESCENDANT = re.compile(r"(?:^|(?<=[\s(|]))\.//\*\[")  # ``.//*[`` opening a path
+_SELF_TESTS = re.compile(r"\s*self::([\w-]+)(?:\s+or\s+self::([\w-]+))*\s*")
+_POSITIONAL = re.compile(r"^\s*[\d.]+\s*$|position\(|last\(")
+
+
+def _bracketed(path: str, start: int) -> int:
+    """The index after the ``]`` that closes the ``[`` at ``start`` (strings and nesting skipped)."""
+    depth, index = 0, start
+    while index < len(path):
+        char = path[index]
+        if char in "'\"":
+            index = path.index(char, index + 1)
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    raise ValueError("unbalanced brackets")
+
+
+def _tags_walked_once(path: str) -> str:
+    """``.//*[self::div or self::section][P]...`` as ``(.//div|.//section)[P]...`` when no predicate of
+    the step is positional: the same elements in document order (every predicate tests the element
+    alone), but libxml2 builds a node set for each ``self::`` test of each element, and walks for
+    names without: 0.70 against 0.12 ms for six names on a news page."""
+    out, position = [], 0
+    for opening in _ANY_DESCENDANT.finditer(path):
+        if opening.start() < position:
+            continue
+        try:
+            first_end = _bracketed(path, opening.end() - 1)
+        except ValueError:
+            return path
+        tests = _SELF_TESTS.fullmatch(path, opening.end(), first_end - 1)
+        if tests is None:
+            continue
+        names = re.findall(r"self::([\w-]+)", path[opening.end(): first_end - 1])
+        end, positional = first_end, False
+        while (rest := path[end:].lstrip()).startswith("["):
+            start = len(path) - len(rest)
+            end = _bracketed(path, start)
+            positional = positional or bool(_POSITIONAL.search(path[start + 1: end - 1]))
+        if positional:
+            continue
+        out.append(path[position: opening.start()] + "(" + "|".join(f".//{name}" for name in names) + ")")
+        position = first_end
+    return "".join(out) + path[position:]
+
+
 _NAMESPACES = {"re": "http://exslt.org/regular-expressions"}  # as trafilatura compiles them
 _twins: set[int] = set()  # ids of the guarded twins: never guarded again
 
 
+def cheaper_expression(path: str) -> str:
+    """The XPath with its names walked once (:func:`_tags_walked_once`) and its regex calls guarded
+    (:func:`guard_expression`)."""
+    return guard_expression(_tags_walked_once(path))
+
+
+_PROBE = "<html><body><div class='a' id='b'><p>text</p></div></body></html>"
+
+
 def _twin(expression: object) -> object:
-    if not isinstance(expression, XPath) or "re:test" not in expression.path or id(expression) in _twins:
+    if not isinstance(expression, XPath) or id(expression) in _twins:
         return expression
     if id(expression) not in _guarded:
-        twin = XPath(guard_expression(expression.path), namespaces=_NAMESPACES)
+        twin = expression
+        cheaper = cheaper_expression(expression.path)
+        if cheaper != expression.path:
+            from lxml.html import fromstring
+
+            twin = XPath(cheaper, namespaces=_NAMESPACES)
+            try:  # an expression with other prefixes (or variables) than trafilatura's ``re:``
+                twin(fromstring(_PROBE))
+            except Exception:  # noqa: BLE001 - lxml's XPath errors: keep trafilatura's own
+                twin = expression
         _guarded[id(expression)] = (expression, twin)
         _twins.add(id(twin))
     return _guarded[id(expression)][1]
 
 
 def guard_trafilatura_xpaths() -> int:
-    """Swap the guarded twins into every loaded trafilatura module; the number of expressions swapped.
+    """Swap the cheaper twins into every loaded trafilatura module; the number of expressions swapped.
     Idempotent: a twin is never guarded again."""
     swapped = 0
     for name, module in list(sys.modules.items()):
