@@ -74,12 +74,8 @@ class SiteLines:
         return np.array([xxhash.xxh64_intdigest(_STORIES, seed=self.seed), *sorted(set(keys))], dtype=np.uint64)
 
 
-def site_keys_of(text: str, title: str | None, url: str | None) -> np.ndarray:
-    return all_keys_of(text, title, url)[1]
-
-
 def all_keys_of(text: str, title: str | None, url: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """(:func:`keys_of`, :func:`site_keys_of`) of one document, each line (and the title) keyed once."""
+    """(:func:`keys_of`, the site keys) of one document, each line (and the title) keyed once."""
     site = SiteLines(url, title)
     run_wide: set[int] = set()
     site_wide: list[int] = []
