@@ -66,6 +66,8 @@ def test_names_are_walked_once_only_where_no_predicate_counts_positions():
     for kept in (".//*[self::div or self::main][@id='a'][1]", ".//*[self::div][position() < 3]",
                  ".//*[self::div][last()]", ".//*[self::div or @id]", "a/.//*[self::div]", ".//*[@id][self::div]"):
         assert _tags_walked_once(kept) == kept, kept
+    for unclosed in (".//*[self::div][@id='a", ".//*[self::div][@id='a'", ".//*[self::div"):
+        assert _tags_walked_once(unclosed) == unclosed, unclosed
 
 
 def test_names_walked_once_select_the_same_elements_in_the_same_order():
