@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from syndicate import build_bench_corpus  # noqa: E402
 
-from corpus.executors import make_executor  # noqa: E402
-from corpus.pipeline import Ingest, IngestOptions  # noqa: E402
-from corpus.read import common_base  # noqa: E402
-from corpus.write import dumps  # noqa: E402
+from corpus import Ingest, IngestOptions  # noqa: E402
+from corpus.inputs.files import common_base  # noqa: E402
+from corpus.outputs.write import dumps  # noqa: E402
+from corpus.run.executors import make_executor  # noqa: E402
 
 DOCS = int(os.environ.get("BENCH_DASK_DOCS", "3000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -102,8 +102,8 @@ def main() -> None:
 
 def state_sizes(corpus: Path, tmp: Path, *later: Path) -> None:
     """Bytes per kept record of the SQLite state and of its Parquet export (``later``: further nights)."""
-    from corpus.parquet_state import ParquetState, copy_state
-    from corpus.state import StateIndex
+    from corpus.dedup.parquet_state import ParquetState, copy_state
+    from corpus.dedup.state import StateIndex
 
     options = IngestOptions(workers=WORKERS)
     index = StateIndex(str(tmp / "state.db"), options.minhash)

@@ -37,13 +37,13 @@ sys.path.insert(0, str(HERE))
 
 from syndicate import build_bench_corpus  # noqa: E402
 
-from corpus.clean import clean  # noqa: E402
-from corpus.dedup import Deduplicator, MinHashParams, signature  # noqa: E402
-from corpus.extract import extract  # noqa: E402
+from corpus import Ingest, IngestOptions  # noqa: E402
+from corpus.clean.cleaner import clean  # noqa: E402
+from corpus.dedup.minhash import Deduplicator, MinHashParams, signature  # noqa: E402
+from corpus.extract.page import extract  # noqa: E402
+from corpus.inputs.files import read_file  # noqa: E402
 from corpus.language import detect_language  # noqa: E402
-from corpus.pipeline import Ingest, IngestOptions  # noqa: E402
-from corpus.read import read_file  # noqa: E402
-from corpus.write import dumps  # noqa: E402
+from corpus.outputs.write import dumps  # noqa: E402
 
 
 def files_under(folder: Path, limit: int) -> list[str]:
@@ -68,7 +68,7 @@ def _trafilatura_file(path: str) -> int:
 
 def _trafilatura_seconds(paths: list[str]) -> float:
     """Seconds for trafilatura.extract on these pages, one after the other, timed where it runs."""
-    from corpus.xpath_guards import _guarded
+    from corpus.extract.xpath_guards import _guarded
 
     assert not _guarded, "trafilatura must run with its own XPaths here, not newsclean's guarded ones"
     start = time.perf_counter()
@@ -79,7 +79,7 @@ def _trafilatura_seconds(paths: list[str]) -> float:
 
 def stock_trafilatura(workers: int, warm_up_page: str) -> multiprocessing.pool.Pool:
     """Processes that never run newsclean, each warmed up on one page: newsclean swaps cheaper twins of
-    trafilatura's XPaths into the process that extracts (corpus.xpath_guards), and trafilatura must
+    trafilatura's XPaths into the process that extracts (corpus.extract.xpath_guards), and trafilatura must
     be measured as it ships."""
     return multiprocessing.get_context("spawn").Pool(workers, _trafilatura_file, (warm_up_page,))
 

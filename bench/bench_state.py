@@ -20,8 +20,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from corpus.dedup import Deduplicator, MinHashParams, Signature  # noqa: E402
-from corpus.state import StateIndex, band_keys  # noqa: E402
+from corpus.dedup.minhash import Deduplicator, MinHashParams, Signature  # noqa: E402
+from corpus.dedup.state import StateIndex, band_keys  # noqa: E402
 
 
 def fill(index: StateIndex, count: int, params: MinHashParams, rng: np.random.Generator) -> np.ndarray:

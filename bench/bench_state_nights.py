@@ -1,7 +1,7 @@
 """State bytes per kept record over nights: ``bench/syndicate.py``'s corpus dealt into two nights.
 
 The state holds, per kept record, its signature and band keys, and per run the counts of the
-lines (run-wide and per site) seen in at least two stories so far (``corpus.repeated``); two
+lines (run-wide and per site) seen in at least two stories so far (``corpus.clean.repeated``); two
 nights show what the line counts add as they accumulate. BENCH_STATE_DOCS (2,000) documents;
 prints the SQLite state's bytes per kept record and its Parquet export's.
 """

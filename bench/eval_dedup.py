@@ -26,14 +26,14 @@ sys.path.insert(0, str(HERE))
 
 from syndicate import build  # noqa: E402
 
-from corpus.dedup import (  # noqa: E402
+from corpus import Ingest, IngestOptions  # noqa: E402
+from corpus.dedup.minhash import (  # noqa: E402
     Deduplicator,
     MinHashParams,
     estimated_containment,
     estimated_jaccard,
     signature,
 )
-from corpus.pipeline import Ingest, IngestOptions  # noqa: E402
 
 KEPT_TARGET = 0.8
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE))
 
 from chrome import dress  # noqa: E402
 
-from corpus.pipeline import Ingest, IngestOptions  # noqa: E402
+from corpus import Ingest, IngestOptions  # noqa: E402
 
 TRAFILATURA_CONFIGS = {
     "trafilatura defaults": {},
@@ -58,7 +58,7 @@ def _trafilatura_page(args: tuple[str, dict]) -> tuple[str, str]:
 
 
 def run_trafilatura(pages: list[Path], config: dict, workers: int) -> dict[str, str]:
-    # spawned, not forked: stock trafilatura, without the XPaths newsclean swaps in (corpus.xpath_guards)
+    # spawned, not forked: stock trafilatura, without the XPaths newsclean swaps in (corpus.extract.xpath_guards)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         return dict(pool.map(_trafilatura_page, [(str(p), config) for p in pages], chunksize=4))
 

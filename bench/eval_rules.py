@@ -29,11 +29,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from corpus.clean import clean_text  # noqa: E402
-from corpus.extract import extract  # noqa: E402
-from corpus.process import one_paragraph_per_line  # noqa: E402
-from corpus.read import read_file  # noqa: E402
-from corpus.rules import RULE_NAMES  # noqa: E402
+from corpus.clean.cleaner import clean_text  # noqa: E402
+from corpus.clean.rules import RULE_NAMES  # noqa: E402
+from corpus.extract.page import extract  # noqa: E402
+from corpus.inputs.files import read_file  # noqa: E402
+from corpus.run.process import one_paragraph_per_line  # noqa: E402
 
 SHARED = HERE.parent.parent / "shared" / "bench"
 

@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from corpus.pipeline import Ingest, IngestOptions  # noqa: E402
+from corpus import Ingest, IngestOptions  # noqa: E402
 
 CONFIGS = {
     "trafilatura defaults": {},
@@ -56,7 +56,7 @@ def _trafilatura(args: tuple[str, dict]) -> tuple[str, str]:
 
 
 def trafilatura_texts(pages: list[Path], config: dict, workers: int) -> dict[str, str]:
-    # spawned, not forked: stock trafilatura, without the XPaths newsclean swaps in (corpus.xpath_guards)
+    # spawned, not forked: stock trafilatura, without the XPaths newsclean swaps in (corpus.extract.xpath_guards)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         return dict(pool.map(_trafilatura, [(str(p), config) for p in pages], chunksize=8))
 

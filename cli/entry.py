@@ -6,34 +6,14 @@ does later: one line on stderr and the exit status of a signal (130, 143, 129), 
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
-from contextlib import suppress
-from typing import NoReturn
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-EXIT_SIGHUP, EXIT_SIGTERM = 129, 143  # 128 + the signal, as shells report it (see exit_status)
-
-
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: handled like Ctrl-C (nothing replaced, nothing left behind), other exit status."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
+from cli.exits import Stopped, exit_at_once, exit_status, signal_name
 
 
 def _stop(signum: int, frame: object) -> None:
     raise Stopped(signum)
-
-
-def exit_status(interrupt: KeyboardInterrupt) -> int:
-    return 128 + (interrupt.signum if isinstance(interrupt, Stopped) else signal.SIGINT)
-
-
-def signal_name(interrupt: KeyboardInterrupt) -> str:
-    return signal.Signals(interrupt.signum).name if isinstance(interrupt, Stopped) else "Ctrl-C"
 
 
 def install() -> None:
@@ -68,13 +48,3 @@ def run() -> None:
 def _interrupted(interrupt: KeyboardInterrupt) -> None:
     sys.stderr.write(f"newsclean: interrupted ({signal_name(interrupt)})\n")
     exit_at_once(exit_status(interrupt))
-
-
-def exit_at_once(status: int) -> NoReturn:
-    """End an interrupted run now. The run has already cleaned up (outputs discarded, state rolled
-    back, workers stopped); the interpreter's exit hooks would then wait on concurrent.futures'
-    manager thread, which can block for ever on a queue its killed workers no longer read."""
-    for stream in (sys.stdout, sys.stderr):
-        with suppress(Exception):
-            stream.flush()
-    os._exit(status)

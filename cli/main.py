@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from cli.config import load_config
-from cli.entry import (  # noqa: F401 - the exit codes the README's table lists, kept in one place
+from cli.exits import (  # noqa: F401 - the exit codes the README's table lists, kept in one place
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -25,12 +25,17 @@ from cli.entry import (  # noqa: F401 - the exit codes the README's table lists,
 )
 from cli.report_commands import explain, report
 from cli.state_commands import state
-from corpus import __version__
-from corpus.document import Reject
-from corpus.language import BACKENDS
-from corpus.limits import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, MAX_BYTES_CAP, MAX_TIMEOUT
-from corpus.rules import REPEATED_LINE_MIN_GROUPS
-from corpus.signals import signals_held
+from corpus import (
+    BACKENDS,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    MAX_BYTES_CAP,
+    MAX_TIMEOUT,
+    REPEATED_LINE_MIN_GROUPS,
+    Reject,
+    __version__,
+    signals_held,
+)
 
 INGEST_HELP = """Clean and deduplicate the news under PATH... into JSON Lines.
 
@@ -52,7 +57,7 @@ Examples:
 
 
 def _paths_from(args: tuple[str, ...], stdin_format: str) -> Iterator[str | Reject]:
-    from corpus.read_records import STDIN_RECORDS, path_list
+    from corpus import STDIN_RECORDS, path_list
 
     for arg in args:
         if arg == "-" and stdin_format == "jsonl":
@@ -71,7 +76,7 @@ def _hint_if_terminal(paths: tuple[str, ...], stdin_format: str) -> None:
 
 
 def _check_rule_names(ctx: click.Context, param: click.Parameter, names: tuple[str, ...]) -> frozenset[str]:
-    from corpus.rules import RULE_NAMES
+    from corpus import RULE_NAMES
 
     unknown = sorted(set(names) - RULE_NAMES)
     if unknown:
@@ -176,7 +181,7 @@ def main() -> None:
 @DEDUP_OPTIONS
 def ingest(paths: tuple[str, ...], stdin_format: str | None, **settings: Any) -> None:
     run_command = _load_run_command()
-    from corpus.read import common_base
+    from corpus import common_base
 
     paths = _check_paths(paths)
     stdin_format = stdin_format or "paths"
@@ -202,7 +207,7 @@ def clean(source: str, stdin_format: str | None, **settings: Any) -> None:
       zcat feed.jsonl.gz | newsclean clean - | newsclean dedup - --state nightly.db
     """
     run_command = _load_run_command()
-    from corpus.read import common_base
+    from corpus import common_base
 
     (source,) = _check_paths((source,))
     stdin_format = stdin_format or "jsonl"
@@ -227,7 +232,7 @@ def dedup(source: str, **settings: Any) -> None:
       newsclean dedup cleaned.jsonl --state nightly.db --keep-duplicates
     """
     run_command = _load_run_command()
-    from corpus.read_records import newsclean_records
+    from corpus import newsclean_records
 
     (source,) = _check_paths((source,))
     _hint_if_terminal((source,), "jsonl")
@@ -243,7 +248,7 @@ def _load_run_command() -> Callable[..., None]:
 
 
 def _is_url(path: str) -> bool:
-    from corpus.storage import is_url
+    from corpus import is_url
 
     return is_url(path)
 
@@ -251,8 +256,8 @@ def _is_url(path: str) -> bool:
 def _check_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
     """The PATH arguments, checked: a local one must exist; a URL's backend must be installed (a missing
     object or bucket is found when it is read: a reject, as an unreadable file is). ``file://`` URLs
-    become local paths; other URLs learn the prefix they have in common (see corpus.storage.with_roots)."""
-    from corpus.storage import MissingBackend, check_backend, is_url, local, with_roots
+    become local paths; other URLs learn the prefix they have in common (see corpus.inputs.storage.with_roots)."""
+    from corpus import MissingBackend, check_backend, is_url, local, with_roots
 
     for arg in map(local, paths):
         if is_url(arg):
@@ -274,7 +279,7 @@ def rules() -> None:
       newsclean rules
       newsclean ingest crawl/ | jq -r '.provenance.removed[].rule' | sort | uniq -c
     """
-    from corpus.rules import ALL_RULES, STRUCTURAL_RULES, languages_of, rules_fingerprint
+    from corpus import ALL_RULES, STRUCTURAL_RULES, languages_of, rules_fingerprint
 
     click.echo(f"# rules fingerprint {rules_fingerprint()}")
     click.echo("# name\tkind\tlanguages\treason")

@@ -31,9 +31,9 @@ def report(output: str, rejects: str | None, manifest: str | None, html_path: st
       newsclean report clean.jsonl.gz --html report.html
     """
     from cli.show import Show
-    from corpus.report import build
-    from corpus.report_html import render
-    from corpus.write import atomic_output
+    from corpus import atomic_output
+    from corpus import build_report as build
+    from corpus import render_report_html as render
 
     show = Show("report", no_color=no_color)
     source: Path | Any = sys.stdin.buffer if output == "-" else Path(output)
@@ -53,7 +53,7 @@ def report(output: str, rejects: str | None, manifest: str | None, html_path: st
         click.echo(f"newsclean report: wrote {html_path}", err=True)
 
 
-def _print_report(show: Any, counted: Any, name: str) -> None:  # noqa: ANN401 - cli.show.Show, corpus.report.Report
+def _print_report(show: Any, counted: Any, name: str) -> None:  # noqa: ANN401 - cli.show.Show, corpus.report.summary.Report
     from rich.table import Table
 
     console = show.console(stdout=True)
@@ -107,9 +107,7 @@ def explain(path: str, number: int, state: str | None, lang_backend: str, no_col
     from rich.markup import escape
 
     from cli.show import Show
-    from corpus.document import Reject
-    from corpus.explain import explain as explain_document
-    from corpus.explain import nth_document
+    from corpus import Reject, explain_document, nth_document
 
     show = Show("explain", no_color=no_color)
     try:

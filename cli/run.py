@@ -15,21 +15,35 @@ from typing import Any
 
 import click
 
-from cli.entry import EXIT_FAILED, EXIT_OK, EXIT_REJECTS, exit_at_once, exit_status, signal_name
+from cli.exits import EXIT_FAILED, EXIT_OK, EXIT_REJECTS, exit_at_once, exit_status, signal_name
 from cli.show import Show
-from corpus.document import Reject
-from corpus.executors import make_executor
-from corpus.language import backend_available, expand_languages
-from corpus.manifest import RunManifest
-from corpus.parquet_state import is_parquet_state
-from corpus.pipeline import Ingest, IngestOptions
-from corpus.read import walk
-from corpus.read_records import describe, own_outputs
-from corpus.rules import REPEATED_LINE_MIN_GROUPS
-from corpus.sinks import JsonlOut, PartitionedDirectory, check_format, is_directory_target, open_records
-from corpus.state import StateIndex, locked
-from corpus.storage import MissingBackend, is_url, local
-from corpus.write import StagedOutputs, check_writable, dumps
+from corpus import (
+    REPEATED_LINE_MIN_GROUPS,
+    Ingest,
+    IngestOptions,
+    JsonlOut,
+    MissingBackend,
+    PartitionedDirectory,
+    Reject,
+    RunManifest,
+    StagedOutputs,
+    StateIndex,
+    backend_available,
+    check_format,
+    check_writable,
+    describe,
+    dumps,
+    expand_languages,
+    is_directory_target,
+    is_parquet_state,
+    is_url,
+    local,
+    locked,
+    make_executor,
+    open_records,
+    own_outputs,
+    walk,
+)
 
 
 def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, output: str | None,
@@ -156,7 +170,7 @@ def _open_state(stack: ExitStack, path: str, options: IngestOptions, lock_wait: 
     """Lock, open and check the state (SQLite, or a Parquet folder); closed (and unlocked) when the run ends."""
     stack.enter_context(locked(path.rstrip("/" + os.sep), lock_wait, announce=not quiet))
     if is_parquet_state(path):
-        from corpus.parquet_state import ParquetState
+        from corpus import ParquetState
 
         parquet = ParquetState(path, options.minhash)
         stack.callback(parquet.close)

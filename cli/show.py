@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from corpus.document import Reject
+from corpus import Reject
 
 
 def styles_off(no_color: bool) -> bool:
@@ -99,7 +99,7 @@ class Show:
         if self.verbose:
             click.echo(f"newsclean {self.command}: {reject.reason}: {reject.path}: {reject.message}", err=True)
 
-    def summary(self, run: Any) -> None:  # noqa: ANN401 - corpus.pipeline.Ingest
+    def summary(self, run: Any) -> None:  # noqa: ANN401 - corpus.run.pipeline.Ingest
         if self.quiet:
             return
         rows = summary_rows(self.command, run)
@@ -118,7 +118,7 @@ class Show:
         self.console().print(table)
 
 
-def summary_rows(command: str, run: Any) -> list[tuple[str, str]]:  # noqa: ANN401 - corpus.pipeline.Ingest
+def summary_rows(command: str, run: Any) -> list[tuple[str, str]]:  # noqa: ANN401 - corpus.run.pipeline.Ingest
     """The counts each command has: dedup reads records, clean decides no duplicates."""
     s = run.stats
     rows = [("records read" if command == "dedup" else "files read", str(s.files)),

@@ -21,8 +21,8 @@ def state() -> None:
     """
 
 
-def _open_existing(path: str):  # noqa: ANN202 - corpus.state.StateIndex, imported when a command runs
-    from corpus.state import StateError, StateIndex, stored_params
+def _open_existing(path: str):  # noqa: ANN202 - corpus.dedup.state.StateIndex, imported when a command runs
+    from corpus import StateError, StateIndex, stored_params
 
     params = stored_params(path)
     if params is None:
@@ -39,7 +39,7 @@ def state_info(path: str) -> None:
     Example:
       newsclean state info nightly.db | jq .records
     """
-    from corpus.state import StateError
+    from corpus import StateError
 
     try:
         index = _open_existing(path)
@@ -60,7 +60,7 @@ def state_check(path: str) -> None:
     Example:
       newsclean state check nightly.db && cp nightly.db backup/
     """
-    from corpus.state import StateError, integrity_problem
+    from corpus import StateError, integrity_problem
 
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -95,7 +95,7 @@ def state_prune(path: str, before: str, all_ok: bool, lock_wait: float) -> None:
     Example (keep 90 days, from cron):
       newsclean state prune nightly.db --before "$(date -u -d '90 days ago' +%F)"
     """
-    from corpus.state import StateError, locked, utc_instant
+    from corpus import StateError, locked, utc_instant
 
     try:
         cutoff = utc_instant(before)
@@ -128,7 +128,7 @@ def state_export(sqlite_state: str, parquet_dir: str) -> None:
     Example:
       newsclean state export nightly.db /shared/nightly-state/
     """
-    from corpus.parquet_state import ParquetState, copy_state
+    from corpus import ParquetState, copy_state
 
     _convert(sqlite_state, parquet_dir, lambda params: ParquetState(parquet_dir, params), copy_state)
 
@@ -145,8 +145,7 @@ def state_import(parquet_dir: str, sqlite_state: str) -> None:
     """
     import os
 
-    from corpus.parquet_state import ParquetState, copy_state
-    from corpus.state import StateError, StateIndex
+    from corpus import ParquetState, StateError, StateIndex, copy_state
 
     if os.path.exists(sqlite_state):
         raise click.ClickException(f"{sqlite_state} exists: import writes a new state file")
@@ -165,7 +164,7 @@ def state_import(parquet_dir: str, sqlite_state: str) -> None:
 def _convert(source_path: str, target_path: str, make_target, copy) -> None:  # noqa: ANN001
     from pathlib import Path
 
-    from corpus.state import StateError
+    from corpus import StateError
 
     if Path(target_path).exists() and any(Path(target_path).iterdir()):
         raise click.ClickException(f"{target_path} is not empty: export writes a new Parquet state")

@@ -2,9 +2,9 @@
 
 import pytest
 
-from corpus.clean import clean_text, line_keys, remove_repeated_lines
+from corpus.clean.cleaner import clean_text, line_keys, remove_repeated_lines
+from corpus.clean.rules import ALL_RULES, rules_fingerprint
 from corpus.document import Document, Source
-from corpus.rules import ALL_RULES, rules_fingerprint
 from tests.conftest import STORY
 
 BODY = "\n\n".join(STORY)
@@ -171,7 +171,7 @@ def test_needles_and_length_limits_never_change_a_decision():
     import random
     import sys
 
-    from corpus.clean import _may_match
+    from corpus.clean.cleaner import _may_match
     from tests.conftest import ROOT, SEEDS
 
     lines = list(STORY)

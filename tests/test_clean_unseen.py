@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.clean import clean_text
-from corpus.extract import looks_like_headline
-from corpus.metadata import clean_author, strip_site_name
+from corpus.clean.cleaner import clean_text
+from corpus.extract.metadata import clean_author, strip_site_name
+from corpus.extract.page import looks_like_headline
 
 BODY = ["The harbour bridge reopened to traffic on Saturday after two years of repairs, the city said.",
         "Engineers replaced the deck and strengthened the piers, which had cracked in the storm of 2023.",

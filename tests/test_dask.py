@@ -85,10 +85,10 @@ def test_without_dask_the_executor_is_a_usage_error(corpus, monkeypatch):
 
 def test_components_on_the_cluster_give_the_same_records(corpus, scheduler, local_output):
     """Small partitions and no edges on the client: shuffles and large-star/small-star rounds decide."""
-    from corpus.dask_executor import DaskExecutor
-    from corpus.pipeline import Ingest, IngestOptions
-    from corpus.read import common_base
-    from corpus.write import dumps
+    from corpus.inputs.files import common_base
+    from corpus.outputs.write import dumps
+    from corpus.run.dask_executor import DaskExecutor
+    from corpus.run.pipeline import Ingest, IngestOptions
 
     executor = DaskExecutor(scheduler, partition=7, client_edges=0)
     try:
@@ -105,7 +105,7 @@ def test_large_star_small_star_labels_every_node_with_its_smallest(scheduler):
     import pandas as pd
     from distributed import Client
 
-    from corpus.dask_graph import components_on_cluster
+    from corpus.dedup.cluster_graph import components_on_cluster
 
     pairs = pd.DataFrame({"a": [0, 1, 2, 10, 11, 20, 7], "b": [1, 2, 3, 12, 12, 21, 3]})  # 0-1-2-3-7, 10-12-11, 20-21
     with Client(scheduler):
@@ -118,7 +118,7 @@ def test_partitioned_and_parquet_outputs_from_dask(corpus, scheduler, local_outp
     import gzip
 
     pq = pytest.importorskip("pyarrow.parquet")
-    from corpus.sinks import record_from_row
+    from corpus.outputs.sinks import record_from_row
 
     for target, fmt in ((f"{tmp_path}/parts/", "jsonl"), (f"{tmp_path}/out.parquet", "parquet")):
         code, _, err = ingest(str(corpus), "--executor", "dask", "--scheduler", scheduler, "-q", "--keep-duplicates",
@@ -167,8 +167,8 @@ def test_nightly_state_on_dask_gives_the_local_records(nights, scheduler, tmp_pa
 
 def test_state_export_import_round_trip(nights, tmp_path):
     pytest.importorskip("pyarrow")
-    from corpus.parquet_state import ParquetState
-    from corpus.state import StateIndex, stored_params
+    from corpus.dedup.parquet_state import ParquetState
+    from corpus.dedup.state import StateIndex, stored_params
 
     _nightly(nights, str(tmp_path / "a.db"), "--workers", "1")
     runner = CliRunner()

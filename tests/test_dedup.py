@@ -1,6 +1,6 @@
 import random
 
-from corpus.dedup import Deduplicator, normalise, signature, text_hash
+from corpus.dedup.minhash import Deduplicator, normalise, signature, text_hash
 from tests.conftest import STORY
 
 OTHER_STORY_SAME_EVENT = [
@@ -65,7 +65,7 @@ def test_ties_go_to_the_earliest_input_and_empty_texts_stand_alone():
 def test_band_index_finds_exactly_the_documents_sharing_a_key(monkeypatch):
     import numpy as np
 
-    from corpus.dedup import BandIndex
+    from corpus.dedup.minhash import BandIndex
 
     monkeypatch.setattr(BandIndex, "BUFFER_DOCS", 8)  # force many sorted runs and merges
     monkeypatch.setattr(BandIndex, "MAX_RUN_DOCS", 32)
@@ -90,14 +90,14 @@ def test_stream_decisions_keep_the_first_of_a_group():
 
 
 def test_repeated_lines_are_exact_even_when_the_sketch_collides(monkeypatch):
-    import corpus.repeated as repeated
+    import corpus.clean.repeated as repeated
 
     monkeypatch.setattr(repeated, "SKETCH_WIDTH", 16)  # every line collides with many others
     chrome = "Listen to this story"
     stories = [(f"{chrome}\nUnique line number {i} of story {i}", None) for i in range(6)]
     stories += [("A line seen twice\nA different story", None), ("A line seen twice", None)]
     found = repeated.repeated_lines(stories, threshold=4)
-    from corpus.clean import line_key
+    from corpus.clean.cleaner import line_key
 
     assert found == {line_key(chrome)}
 
@@ -107,7 +107,7 @@ def test_remembered_word_hashes_are_xxh32_and_bounded(monkeypatch):
     import numpy as np
     import xxhash
 
-    from corpus import dedup
+    from corpus.dedup import minhash as dedup
     from corpus.limits import Remembered
 
     monkeypatch.setattr(dedup, "_word_hashes", Remembered(dedup._word_hashes.compute, 8))
@@ -123,8 +123,8 @@ def test_signatures_are_datasketchs_affine32_minhash_bit_for_bit(monkeypatch):
     what datasketch's own update_batch gives, across the batches a long text is cut into."""
     import numpy as np
 
-    import corpus.dedup as dedup_module
-    from corpus.dedup import SCHEME, MinHash, MinHashParams, min_hashes, shingle_hashes
+    import corpus.dedup.minhash as dedup_module
+    from corpus.dedup.minhash import SCHEME, MinHash, MinHashParams, min_hashes, shingle_hashes
 
     params = MinHashParams()
 

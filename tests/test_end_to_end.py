@@ -195,7 +195,7 @@ def test_stream_mode_writes_as_it_goes_and_keeps_the_first_copy(tmp_path):
 
 def test_warm_up_runs_once_per_process_and_detector(monkeypatch):
     """Loading the libraries' lazy parts is done once per process; a second run in it starts at once."""
-    import corpus.process as process
+    import corpus.run.process as process
 
     seen: list[str] = []
     real = process.extract

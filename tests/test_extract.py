@@ -1,5 +1,5 @@
-from corpus.extract import extract, looks_like_headline
-from corpus.read import read_file
+from corpus.extract.page import extract, looks_like_headline
+from corpus.inputs.files import read_file
 from tests.conftest import STORY, html_page, write
 
 
@@ -41,7 +41,7 @@ def test_page_metadata_matches_trafilaturas_own_on_real_pages():
     import trafilatura
     from trafilatura.utils import load_html
 
-    from corpus.metadata import DATE_PARAMS, page_metadata
+    from corpus.extract.metadata import DATE_PARAMS, page_metadata
     from tests.conftest import SEEDS
 
     pages = sorted((SEEDS.parent / "bench" / "extraction" / "html").glob("*.html.gz"))[:40]
@@ -57,7 +57,7 @@ def test_page_metadata_matches_trafilaturas_own_on_real_pages():
 
 
 def test_strip_heavy_drops_scripts_styles_comments_and_svg_but_keeps_json_and_text():
-    from corpus.extract import strip_heavy
+    from corpus.extract.page import strip_heavy
 
     page = ('<html><head><SCRIPT src="a.js"></SCRIPT><script type="application/ld+json">{"datePublished": "2024-01-02"}'
             '</script><style>p { color: red }</style></head><body><!-- ad slot --><p>Story one.</p>'
@@ -77,8 +77,8 @@ def test_dropping_what_trafilatura_deletes_anyway_changes_no_text_on_real_pages(
 
     import pytest
 
-    import corpus.extract as extract_module
-    from corpus.read import RawInput, Source
+    import corpus.extract.page as extract_module
+    from corpus.inputs.files import RawInput, Source
     from tests.conftest import SEEDS
 
     bench = SEEDS.parent / "bench"

@@ -15,11 +15,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpus.clean import clean_text
-from corpus.dedup import MinHashParams
+from corpus.clean.cleaner import clean_text
+from corpus.dedup.minhash import MinHashParams
 from corpus.document import Reject
-from corpus.process import process_safely
-from corpus.read import RawInput, read_file
+from corpus.inputs.files import RawInput, read_file
+from corpus.run.process import process_safely
 from tests.conftest import STORY, html_page, write
 
 STORY_TEXT = "\n\n".join(STORY)
@@ -107,7 +107,7 @@ def test_run_failure_is_one_line_and_exit_1(tmp_path, monkeypatch):
         raise RuntimeError("disk full")
         yield  # pragma: no cover
 
-    monkeypatch.setattr("corpus.pipeline.Ingest.records", explode)
+    monkeypatch.setattr("corpus.run.pipeline.Ingest.records", explode)
     write(tmp_path / "a.txt", STORY_TEXT)
     result = CliRunner().invoke(main, ["ingest", str(tmp_path)])
     assert result.exit_code == 1

@@ -190,10 +190,10 @@ def test_an_unreadable_folder_is_an_unreadable_reject(tmp_path):
 
 def test_a_timeout_never_breaks_the_language_detector():
     """Timers start only after the libraries are loaded; documents after many timeouts are right."""
-    from corpus.dedup import MinHashParams
+    from corpus.dedup.minhash import MinHashParams
     from corpus.document import Source
-    from corpus.process import process_safely, warm_up
-    from corpus.read import RawInput
+    from corpus.inputs.files import RawInput
+    from corpus.run.process import process_safely, warm_up
 
     def raw(text: str) -> RawInput:
         return RawInput("x", Source("x.txt", "", None, None, "text"), text.encode(), "text")
@@ -290,17 +290,17 @@ def test_a_worker_that_dies_is_replaced_and_its_document_rejected(tmp_path, monk
     """A document whose processing kills its process (here: os._exit, as a segfault or the OOM killer would)."""
     from click.testing import CliRunner
 
-    import corpus.process
+    import corpus.run.process
     from cli.main import main
 
-    real = corpus.process.process
+    real = corpus.run.process.process
 
     def fragile(raw, params, lang_backend="langdetect", skip=frozenset()):
         if b"poison" in raw.data:
             os._exit(1)
         return real(raw, params, lang_backend, skip)
 
-    monkeypatch.setattr(corpus.process, "process", fragile)
+    monkeypatch.setattr(corpus.run.process, "process", fragile)
     for i in range(6):
         write(tmp_path / "in" / f"{i}.txt", f"Story number {i} tonight\n\n" + "\n\n".join(STORY)
               + ("\n\npoison" if i == 2 else ""))
@@ -413,7 +413,7 @@ def test_messages_that_say_something(tmp_path):
 
 
 def test_an_error_without_words_still_says_what_it_is():
-    from corpus.read_records import describe
+    from corpus.inputs.streams import describe
 
     assert describe(MemoryError()) == "ran out of memory (MemoryError)"
     assert describe(ValueError("bad")) == "ValueError: bad"

@@ -58,7 +58,7 @@ def test_version_and_help_import_no_heavy_library():
               "for argv in (['newsclean', '--version'], ['newsclean', 'ingest', '--help'], ['newsclean', '--help']):\n"
               "    sys.argv = argv\n    try:\n        run()\n    except SystemExit:\n        pass\n"
               "print(sorted(m for m in ('trafilatura', 'datasketch', 'scipy', 'numpy', 'lxml', 'rich', 'fsspec',"
-              " 'corpus.pipeline') if m in sys.modules))")
+              " 'corpus.run.pipeline') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "[]"
 

@@ -5,9 +5,9 @@ import gzip
 import pytest
 from trafilatura.utils import load_html
 
-from corpus.extract import extract
-from corpus.metadata import find_author, find_lead
-from corpus.read import read_file
+from corpus.extract.metadata import find_author, find_lead
+from corpus.extract.page import extract
+from corpus.inputs.files import read_file
 from tests.conftest import SEEDS, STORY, write
 
 LEAD = "Volunteers in the valley towns spent the weekend sandbagging the river banks before the flood crest."

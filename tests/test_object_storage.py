@@ -217,7 +217,7 @@ def test_an_object_gone_since_the_listing_is_unreadable_and_the_others_are_read(
     fs, env = s3
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"):
         monkeypatch.setenv(name, env[name])
-    from corpus import read_url
+    from corpus.inputs import objects as read_url
 
     for name, source in (("a.html", "drought.html"), ("b.txt", "drought-copy.txt"), ("c.html.gz", "cinema.html.gz")):
         fs.put_file(str(corpus / "pages" / source), f"{BUCKET}/gone/{name}")

@@ -1,8 +1,8 @@
 import gzip
 
 from corpus.document import Reject
-from corpus.read import RawInput, decode_text
-from corpus.read_records import read_inputs
+from corpus.inputs.files import RawInput, decode_text
+from corpus.inputs.records import read_inputs
 from tests.conftest import write
 
 

@@ -60,7 +60,7 @@ def test_output_table_lists_exactly_the_fields_records_have(tmp_path):
 def reasons_in_code() -> set[str]:
     """Every reason a Reject is made with (a string literal as its second argument), found in the source."""
     found = set()
-    for path in (ROOT / "corpus").glob("*.py"):
+    for path in (ROOT / "corpus").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Reject" and len(node.args) >= 2 \
                     and isinstance(node.args[1], ast.Constant):

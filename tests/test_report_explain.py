@@ -72,7 +72,7 @@ def test_report_reads_stdin_and_compressed_output(a_run, tmp_path):
 
 
 def test_report_counts_in_bounded_memory():
-    from corpus.report import TopK
+    from corpus.report.summary import TopK
 
     top = TopK(capacity=100)
     for i in range(10_000):
@@ -99,7 +99,7 @@ def chromium() -> str | None:
 def test_report_html_renders_its_charts_in_headless_chromium(a_run, tmp_path):
     from PIL import Image
 
-    from corpus.report_html import ACCENT, BAR
+    from corpus.report.html import ACCENT, BAR
 
     page, shot = tmp_path / "report.html", tmp_path / "report.png"
     cli("report", str(a_run["out"]), "--rejects", str(a_run["rejects"]), "--manifest", str(a_run["manifest"]),

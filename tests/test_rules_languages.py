@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.clean import clean_text
+from corpus.clean.cleaner import clean_text
 
 CASES = {
     "de": (["Der Stadtrat hat am Dienstagabend beschlossen, die alte Hafenbrücke im Frühjahr wieder für den "

@@ -52,10 +52,10 @@ def fail_at(point: str, monkeypatch: pytest.MonkeyPatch) -> None:
         raise OSError(28, "No space left on device")
 
     targets = {
-        "records": "corpus.pipeline.Ingest._finish",
-        "manifest": "corpus.manifest.RunManifest.dumps",
-        "flush": "corpus.write.StagedOutputs.finish",
-        "state-commit": "corpus.state.StateIndex.commit",
+        "records": "corpus.run.pipeline.Ingest._finish",
+        "manifest": "corpus.outputs.manifest.RunManifest.dumps",
+        "flush": "corpus.outputs.write.StagedOutputs.finish",
+        "state-commit": "corpus.dedup.state.StateIndex.commit",
     }
     monkeypatch.setattr(targets[point], boom)
 
@@ -124,8 +124,8 @@ def test_prune_reads_offsets_and_will_not_empty_the_state_unasked(last_night, tm
 
 def test_a_schema_1_state_is_upgraded_in_place(tmp_path):
     """States written before content ids keep working: their records are earlier stories."""
-    from corpus.dedup import MinHashParams, signature
-    from corpus.state import SCHEMA_VERSION, band_keys, params_record
+    from corpus.dedup.minhash import MinHashParams, signature
+    from corpus.dedup.state import SCHEMA_VERSION, band_keys, params_record
 
     path = tmp_path / "old.db"
     params = MinHashParams()

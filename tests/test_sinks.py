@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
-from corpus import sinks
+from corpus.outputs import sinks
 from tests.conftest import EXAMPLES, STORY, html_page, write
 
 

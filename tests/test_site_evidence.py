@@ -206,7 +206,7 @@ def test_night_2_uses_night_1_evidence_from_the_state(state_after_night_1, tmp_p
 
 
 def test_a_rerun_of_night_1_counts_nothing_twice(night_1, tmp_path):
-    from corpus.state import StateIndex, stored_params
+    from corpus.dedup.state import StateIndex, stored_params
 
     state = tmp_path / "state.db"
     first, _ = ingest(str(night_1[0]), "--state", str(state))
@@ -225,7 +225,7 @@ def test_a_rerun_of_night_1_counts_nothing_twice(night_1, tmp_path):
 
 
 def test_prune_forgets_the_counts_of_old_runs(state_after_night_1):
-    from corpus.state import StateIndex, stored_params
+    from corpus.dedup.state import StateIndex, stored_params
 
     result = CliRunner().invoke(main, ["state", "prune", str(state_after_night_1), "--before", "2999-01-01",
                                        "--all-ok"])
@@ -263,8 +263,8 @@ def test_a_schema_2_state_is_upgraded_and_keeps_working(night_1, tmp_path):
 
 def test_line_counts_survive_export_and_import_and_an_old_parquet_state_is_upgraded(night_1, tmp_path):
     pytest.importorskip("pyarrow")
-    from corpus.parquet_state import ParquetState
-    from corpus.state import StateIndex, stored_params
+    from corpus.dedup.parquet_state import ParquetState
+    from corpus.dedup.state import StateIndex, stored_params
 
     ingest(str(night_1[0]), "--state", str(tmp_path / "a.db"))
     runner = CliRunner()
@@ -308,7 +308,7 @@ def test_both_kinds_of_key_from_one_pass_over_the_lines():
     """Each line is keyed once for the run-wide and the site keys: the same keys as keying it per kind."""
     import numpy as np
 
-    from corpus.repeated import SiteLines, all_keys_of, keys_of
+    from corpus.clean.repeated import SiteLines, all_keys_of, keys_of
     from tests.conftest import STORY
 
     title = "Drought forces water limits in the north"

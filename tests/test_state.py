@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from corpus.dedup import MinHashParams, signature
-from corpus.state import StateError, StateIndex, locked
+from corpus.dedup.minhash import MinHashParams, signature
+from corpus.dedup.state import StateError, StateIndex, locked
 from tests.conftest import STORY, html_page, write
 
 NEW_STORY = [
@@ -83,7 +83,7 @@ def test_a_failure_while_saving_leaves_the_state_as_it_was(nights, monkeypatch):
     before = state_rows(state)
     index = StateIndex(str(state), MinHashParams())
     calls = {"n": 0}
-    import corpus.state as state_module
+    import corpus.dedup.state as state_module
 
     real = state_module.band_keys
 

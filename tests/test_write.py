@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from corpus.write import atomic_output, dumps, write_jsonl
+from corpus.outputs.write import atomic_output, dumps, write_jsonl
 
 
 def test_atomic_output_replaces_only_on_success(tmp_path):

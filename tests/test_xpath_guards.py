@@ -6,7 +6,7 @@ import pytest
 from lxml.etree import XPath
 from lxml.html import fromstring
 
-from corpus.xpath_guards import (
+from corpus.extract.xpath_guards import (
     PREFILTER_MAX_LITERALS,
     _guarded,
     _tags_walked_once,
@@ -119,8 +119,8 @@ def test_every_swapped_trafilatura_expression_selects_the_same_on_real_pages():
 def test_swapping_is_done_once_and_extraction_uses_the_twins(tmp_path):
     import trafilatura
 
-    from corpus.extract import extract
-    from corpus.read import read_file
+    from corpus.extract.page import extract
+    from corpus.inputs.files import read_file
     from tests.conftest import STORY, html_page, write
 
     doc = extract(read_file(write(tmp_path / "a.html", html_page("Water limits in the north", STORY)), tmp_path))
@@ -133,7 +133,7 @@ def test_every_attribute_value_a_pattern_matches_holds_one_of_its_literals():
     """On every id, class and style of real pages, for every pattern of trafilatura's expressions."""
     import re
 
-    from corpus.xpath_guards import _REGEX_CALL
+    from corpus.extract.xpath_guards import _REGEX_CALL
 
     guard_trafilatura_xpaths()
     patterns = {(call.group(2)[1:-1], "i" in (call.group(3) or "")) for original, _ in _guarded.values()

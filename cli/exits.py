@@ -1,0 +1,39 @@
+"""Exit codes and how an interrupted run ends: one place that the entry point, the commands and the
+README's table all name (kept apart from ``cli.entry`` so that nothing imports the entry point back)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from contextlib import suppress
+from typing import NoReturn
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_SIGHUP, EXIT_SIGTERM = 129, 143  # 128 + the signal, as shells report it (see exit_status)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled like Ctrl-C (nothing replaced, nothing left behind), other exit status."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def exit_status(interrupt: KeyboardInterrupt) -> int:
+    return 128 + (interrupt.signum if isinstance(interrupt, Stopped) else signal.SIGINT)
+
+
+def signal_name(interrupt: KeyboardInterrupt) -> str:
+    return signal.Signals(interrupt.signum).name if isinstance(interrupt, Stopped) else "Ctrl-C"
+
+
+def exit_at_once(status: int) -> NoReturn:
+    """End an interrupted run now. The run has already cleaned up (outputs discarded, state rolled
+    back, workers stopped); the interpreter's exit hooks would then wait on concurrent.futures'
+    manager thread, which can block for ever on a queue its killed workers no longer read."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
+    os._exit(status)

@@ -1,0 +1,375 @@
+"""Stage 2b: remove the boilerplate that scrapes carry, keeping every sentence of the story.
+
+Works on lines (one paragraph per line) in four passes, each recording what it
+removed under the rule's name:
+
+1. line rules mark whole lines of chrome;
+2. the first story-ending heading (a boundary rule) after real story text cuts
+   the rest, and the short fragments just before it go with it;
+3. without a boundary, short fragments at the very end go ("tail-fragment");
+4. calls to action tacked onto the end of a paragraph are cut off it.
+
+The corpus-level pass (:func:`remove_repeated_lines`) runs later, once the
+whole run has been seen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+
+import xxhash
+
+from corpus.clean.rules import (
+    BOUNDARY_RULES,
+    BOX_RULES,
+    CLOSING_BIO,
+    CLOSING_BIO_FOLLOW,
+    EMBED_LEAD_MIN_WORDS,
+    FRAGMENT_MAX_WORDS,
+    LINE_RULES,
+    MAX_CHROME_LINE_CHARS,
+    MIN_STORY_LINES_BEFORE_BOUNDARY,
+    MIN_STORY_WORDS_BEFORE_BOUNDARY,
+    REPEATED_LINE_MAX_WORDS,
+    STORY_LINE_MIN_WORDS,
+    STORY_SENTENCE_MIN_WORDS,
+    TAIL_FRAGMENT_MAX_LINES,
+    Rule,
+)
+from corpus.document import Document, Removal
+
+_SENTENCE_END = re.compile(r"""[.!?…]["'”’»)\]]*$""")
+_TEXT_END = re.compile(r"""(?:[.!?…;]["'”’»)\]]*|[♦■□▪◆◇●∎★☐✦]|\d\)|https?://\S+|www\.\S+|[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?)\s*$""")
+"""How the real last line of a story may end besides a full stop: an end-of-story sign (♦ ■), an
+emoji, a link, a closing parenthesis after a number. Such a line is never a tail fragment. (A colon
+is not: "Explore what our app can do for you:" closes many promos.)"""
+_WRITERS_SIGN_OFF = re.compile(
+    r"^(?:(?:liebe|viele|herzliche|beste|sonnige)\s+grüße|lg|euer|eure|yours(?:\s+truly)?|cheers|best\s+wishes|love"
+    r"|xoxo|bises|bisous|amitiés|cordialement|saludos|un\s+abrazo|abrazos|un\s+saluto|saluti|baci|groetjes|groeten"
+    r"|pozdrawiam|с\s+уважением|обнимаю)\b[\s,!.:]*(?:\S+\s*){0,3}$", re.I)
+"""A blog post's closing greeting and name ("Euer Hans", "Liebe Grüße, Anna", "Cheers, Tom"): the
+writer's own last line, not a fragment of chrome."""
+_LAST_SENTENCE = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+(?=\W{0,2}[A-Z0-9])""")
+_SUFFIX_RULES = tuple(rule for rule in LINE_RULES if rule.suffix)
+
+
+def first_sentence(line: str) -> str:
+    return _LAST_SENTENCE.split(line, maxsplit=1)[0]
+
+
+def _has_needle(needles: tuple[str, ...], lowered: str) -> bool:
+    """A plain substring search per needle: Python tries a regular-expression alternation needle by
+    needle at every position of the line, which took twice as long. (A loop, not any() over a
+    generator: cheaper for the short tuples here.)"""
+    for needle in needles:  # noqa: SIM110
+        if needle in lowered:
+            return True
+    return False
+
+
+def _may_match(rule: Rule, line: str, lowered: str) -> bool:
+    """The rule's cheap checks (length, needles) before its pattern is tried."""
+    if len(line) > (rule.max_chars or MAX_CHROME_LINE_CHARS):
+        return False
+    return not rule.needles or _has_needle(rule.needles, lowered)
+
+
+def match_line(line: str) -> Rule | None:
+    """The first line rule that takes the whole line.
+
+    A call to action (a ``suffix`` rule) must start in the line's first sentence: when it
+    only ends a story paragraph, the suffix pass cuts it off and the story sentences stay.
+    """
+    if len(line) > MAX_CHROME_LINE_CHARS:
+        return None
+    lowered = line.lower()
+    for rule in LINE_RULES:
+        if not _may_match(rule, line, lowered):
+            continue
+        match = rule.pattern.search(line)
+        if match and (not rule.suffix or match.start() < len(first_sentence(line))):
+            return rule
+    return None
+
+
+def match_box(line: str) -> Rule | None:
+    if len(line) > MAX_CHROME_LINE_CHARS:
+        return None
+    return next((rule for rule in BOX_RULES if rule.pattern.search(line)), None)
+
+
+def match_boundary(line: str, next_line: str) -> Rule | None:
+    if len(line) > MAX_CHROME_LINE_CHARS:
+        return None
+    next_line = next_line[:MAX_CHROME_LINE_CHARS]
+    lowered = line.lower()
+    for rule in BOUNDARY_RULES:
+        if _may_match(rule, line, lowered) and rule.pattern.search(line) \
+                and (rule.next_line is None or rule.next_line.search(next_line)):
+            return rule
+    return None
+
+
+def is_story_line(line: str) -> bool:
+    words = len(line.split())
+    return words >= STORY_LINE_MIN_WORDS or (words >= STORY_SENTENCE_MIN_WORDS and bool(_SENTENCE_END.search(line)))
+
+
+def is_fragment(line: str) -> bool:
+    return len(line.split()) <= FRAGMENT_MAX_WORDS and not _SENTENCE_END.search(line)
+
+
+def _next_nonempty(lines: list[str], index: int) -> str:
+    for line in lines[index + 1:]:
+        if line.strip():
+            return line
+    return ""
+
+
+_TWEET_SIGNATURE = re.compile(r"^[—–-]\s*.{1,80}\(@\w{1,30}\)\s+\w+\s+\d{1,2},\s+\d{4}$")
+_BARE_DOMAIN = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/?$")
+_LIST_MARKS = ("- ", "• ", "* ")
+_ADDRESSES_READER = re.compile(r"\b(?:you|your|our|us)\b", re.I)
+
+
+def _is_real_end(line: str) -> bool:
+    """A short last line that still ends a story: a full stop or an end sign (``_TEXT_END``), a
+    sentence leading into an embed ("The council published its plan here:", four words or more, not
+    talking to the reader as promos do), an embedded post's signature ("— Name (@handle) May 3, 2026"),
+    a bare site address, or the writer's sign-off ("Euer Hans")."""
+    line = line.strip()
+    embed_lead = (line.endswith(":") and len(line.split()) >= EMBED_LEAD_MIN_WORDS
+                  and not _ADDRESSES_READER.search(line))  # "Explore what our app can do for you:" is a promo
+    return bool(_TEXT_END.search(line) or embed_lead or _TWEET_SIGNATURE.search(line) or _BARE_DOMAIN.search(line)
+                or _WRITERS_SIGN_OFF.search(line))
+
+
+def _mark_fragments_before(lines: list[str], verdicts: list[str | None], end: int) -> None:
+    """Walk back from ``end`` over removed lines and fragments; mark the fragments unless they are the
+    end of a list: a run of short lines longer than ``TAIL_FRAGMENT_MAX_LINES`` (items ending in a full
+    stop count too), or two or more marked list items, which is content (results, dates, a recipe)."""
+    fragments: list[int] = []
+    short_run = 0
+    in_fragments = True
+    for i in range(end - 1, -1, -1):
+        line = lines[i]
+        if not line.strip() or verdicts[i] is not None:
+            continue
+        if len(line.split()) > FRAGMENT_MAX_WORDS:
+            break
+        short_run += 1
+        in_fragments = in_fragments and is_fragment(line) and not _is_real_end(line)
+        if in_fragments:
+            fragments.append(i)
+    if sum(lines[i].lstrip().startswith(_LIST_MARKS) for i in fragments) >= 2:
+        return  # the last items of a list that ends the story
+    if short_run <= TAIL_FRAGMENT_MAX_LINES:
+        for i in fragments:
+            verdicts[i] = "tail-fragment"
+
+
+def _mark_box(lines: list[str], verdicts: list[str | None], start: int, box: Rule) -> None:
+    """The box heading and the headline fragments under it, up to the next story line."""
+    verdicts[start] = box.name
+    for j in range(start + 1, len(lines)):
+        if not lines[j].strip() or verdicts[j] is not None:
+            continue
+        if not is_fragment(lines[j]):
+            return
+        verdicts[j] = box.name
+
+
+def line_verdicts(lines: list[str]) -> list[str | None]:
+    """For each line, the name of the rule that removes it, or None to keep it."""
+    verdicts: list[str | None] = [None] * len(lines)
+    for i, line in enumerate(lines):
+        if line.strip():
+            rule = match_line(line)
+            verdicts[i] = rule.name if rule else None
+
+    story_lines = story_words = 0
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        box = match_box(line) if verdicts[i] is None and is_fragment(line) else None
+        if box:
+            _mark_box(lines, verdicts, i, box)
+            continue
+        boundary = match_boundary(line, _next_nonempty(lines, i))
+        enough_story = story_lines >= MIN_STORY_LINES_BEFORE_BOUNDARY or story_words >= MIN_STORY_WORDS_BEFORE_BOUNDARY
+        if boundary and enough_story:
+            _cut_from(lines, verdicts, i, boundary)
+            _mark_fragments_before(lines, verdicts, i)
+            return verdicts
+        if boundary and verdicts[i] is None and is_fragment(line):
+            verdicts[i] = boundary.name  # a story heading at the top of the page: navigation
+        if verdicts[i] is None and is_story_line(line):
+            story_lines += 1
+            story_words += len(line.split())
+
+    kept = [i for i, v in enumerate(verdicts) if v is None and lines[i].strip()]
+    if kept and any(is_story_line(lines[i]) for i in kept):
+        _mark_fragments_before(lines, verdicts, len(lines))
+        _mark_closing_bio(lines, verdicts)
+    return verdicts
+
+
+def _mark_closing_bio(lines: list[str], verdicts: list[str | None]) -> None:
+    """A third-person bio as the story's last paragraph (or last two: "…is a reporter…. She previously…")."""
+    kept = [i for i, v in enumerate(verdicts) if v is None and lines[i].strip()]
+    if len(kept) < 3:
+        return
+    last = kept[-1]
+    if CLOSING_BIO.search(lines[last].strip()):
+        verdicts[last] = "author-bio"
+    elif CLOSING_BIO_FOLLOW.search(lines[last].strip()) and CLOSING_BIO.search(lines[kept[-2]].strip()):
+        verdicts[last] = verdicts[kept[-2]] = "author-bio"
+
+
+def _cut_from(lines: list[str], verdicts: list[str | None], start: int, boundary: Rule) -> None:
+    """Everything from ``start`` on goes, each line under the latest heading it sits under."""
+    current = boundary.name
+    for j in range(start, len(lines)):
+        if not lines[j].strip():
+            continue
+        if j > start:
+            heading = match_boundary(lines[j], _next_nonempty(lines, j))
+            if heading and is_fragment(lines[j]):
+                current = heading.name
+        verdicts[j] = verdicts[j] or current
+
+
+def strip_suffixes(line: str) -> tuple[str, list[Removal]]:
+    """Cut calls to action off the end of a paragraph, one sentence at a time."""
+    removed: list[Removal] = []
+    while True:
+        parts = _LAST_SENTENCE.split(line)
+        if len(parts) < 2:
+            return line, removed
+        last = parts[-1].strip()
+        if len(last) > MAX_CHROME_LINE_CHARS:
+            return line, removed
+        lowered = last.lower()
+        rule = next((r for r in _SUFFIX_RULES if _may_match(r, last, lowered) and r.pattern.search(last)), None)
+        if rule is None:
+            return line, removed
+        removed.append(Removal(rule.name, last))
+        line = line[: len(line) - len(parts[-1])].rstrip()
+
+
+def _merge(removals: Iterable[Removal]) -> list[Removal]:
+    """Consecutive lines removed by one rule become one entry."""
+    merged: list[Removal] = []
+    for r in removals:
+        if merged and merged[-1].rule == r.rule:
+            merged[-1] = Removal(r.rule, merged[-1].text + "\n" + r.text)
+        else:
+            merged.append(r)
+    return merged
+
+
+def _join(lines: Iterable[str]) -> str:
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def line_outcomes(text: str, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str | None, list[Removal]]]:
+    """For each line of ``text``: what of it is kept (None: the whole line went) and what rules took
+    from it, in order. ``clean_text`` and ``newsclean explain`` both read the cleaner through this.
+    Rules named in ``skip`` (``--skip-rule``) decide nothing: what they would remove stays."""
+    lines = text.split("\n")
+    for line, verdict in zip(lines, line_verdicts(lines), strict=False):
+        if verdict is not None and verdict not in skip:
+            yield None, [Removal(verdict, line.strip())]
+        elif line.strip():
+            kept, cut = strip_suffixes(line)
+            if skip and any(r.rule in skip for r in cut):
+                kept = " ".join([kept.rstrip(), *(r.text for r in cut if r.rule in skip)]).strip()
+                cut = [r for r in cut if r.rule not in skip]
+            yield kept, cut
+        else:
+            yield line, []
+
+
+def clean_text(text: str, skip: frozenset[str] = frozenset()) -> tuple[str, list[Removal]]:
+    """The rule-based cleaner for one text: the clean text and what was removed, in order."""
+    kept: list[str] = []
+    removed: list[Removal] = []
+    for line, cut in line_outcomes(text, skip):
+        removed.extend(cut)
+        if line is not None:
+            kept.append(line)
+    return _join(kept), _merge(removed)
+
+
+def clean(doc: Document, skip: frozenset[str] = frozenset()) -> Document:
+    """The cleaner stage for one document."""
+    doc.text, removed = clean_text(doc.text, skip)
+    doc.removed.extend(removed)
+    return doc
+
+
+def clean_all(docs: Iterable[Document]) -> Iterator[Document]:
+    for doc in docs:
+        yield clean(doc)
+
+
+# Corpus-level repetition -------------------------------------------------------------
+
+_KEY_STRIP = re.compile(r"[\W_]+")
+
+
+def line_key(line: str) -> int | None:
+    """A hash of a line with case, digits' surroundings and punctuation folded; None for prose."""
+    words = line.split()
+    if not words or len(words) > REPEATED_LINE_MAX_WORDS:
+        return None
+    folded = _KEY_STRIP.sub(" ", line.lower()).strip()
+    return xxhash.xxh64_intdigest(folded.encode()) if folded else None
+
+
+_AS_TITLE = 0x9E3779B97F4A7C15  # a story's own headline votes in a key space of its own
+
+
+def titled_line_key(title: str | None) -> Callable[[str], int | None]:
+    """``line_key`` for one document, with its own headline (as title, or repeated in its text) keyed
+    apart: other pages list a story's headline in their boxes, which makes it chrome there, but the
+    story keeps its headline unless many stories carry that same title."""
+    title_key = line_key(title) if title else None
+
+    def key(line: str) -> int | None:
+        found = line_key(line)
+        return found ^ _AS_TITLE if found is not None and found == title_key else found
+
+    return key
+
+
+def line_keys(text: str, title: str | None = None) -> set[int]:
+    """The keys a document votes with; a plain-text "title" may be a chrome line too (then every page
+    of the site carries it as title, and it repeats as a title)."""
+    key = titled_line_key(title)
+    lines = text.split("\n") + ([title] if title else [])
+    return {k for k in map(key, lines) if k is not None}
+
+
+def remove_repeated_lines(doc: Document, repeated: set[int], rule: str = "repeated-line",
+                          key: Callable[[str], int | None] | None = None) -> Document:
+    """Drop the lines the whole run showed to be chrome (see ``REPEATED_LINE_MIN_GROUPS``); ``rule`` and
+    ``key`` are another evidence's (a site's: :class:`corpus.clean.repeated.SiteLines`)."""
+    if not repeated:
+        return doc
+    key = key or titled_line_key(doc.title)
+    if doc.title and key(doc.title) in repeated:
+        doc.removed.append(Removal(rule, doc.title))
+        doc.title = None
+    kept: list[str] = []
+    removed: list[Removal] = []
+    for line in doc.text.split("\n"):
+        if line.strip() and key(line) in repeated:
+            removed.append(Removal(rule, line))
+        else:
+            kept.append(line)
+    if removed and any(line.strip() for line in kept):
+        doc.text = _join(kept)
+        doc.removed.extend(_merge(removed))
+    return doc

@@ -1,0 +1,277 @@
+"""Corpus-level evidence: lines that recur across many different stories, of the run or of one site.
+
+Counting every distinct line of a large run exactly would cost memory per document.
+So counting takes two passes over the spooled documents: a count-min sketch of fixed
+size (16 MiB) finds the lines that may reach the threshold, then those candidates,
+and only those, are counted exactly. The answer is exact; the memory is bounded by
+the sketch plus the (few) lines that really repeat.
+
+Two kinds of key are counted together (they never meet: a site's keys are hashed with its host):
+
+- run-wide keys (:func:`keys_of`): a line in ``REPEATED_LINE_MIN_GROUPS`` stories is chrome;
+- site keys (:class:`SiteLines`): a line in ``SITE_REPEATED_LINE_MIN_GROUPS`` stories of one host,
+  and each host's story counter, so that a site with too few stories decides nothing.
+
+With ``--state`` the counts of earlier nights are added (:class:`LineEvidence`), and this run's
+counts of the lines seen in at least ``LINE_EVIDENCE_MIN_STORED`` stories are kept for the next.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import numpy as np
+import xxhash
+
+from corpus.clean.cleaner import line_keys, remove_repeated_lines, titled_line_key
+from corpus.clean.rules import (
+    LINE_EVIDENCE_MIN_STORED,
+    SITE_REPEATED_LINE_MAX_WORDS,
+    SITE_REPEATED_LINE_MIN_GROUPS,
+    SITE_REPEATED_LINE_MIN_STORIES,
+    SITE_REPEATED_LINE_ONE_IN,
+)
+from corpus.document import Document, host_of
+
+SKETCH_WIDTH = 1 << 22  # slots per row
+SKETCH_DEPTH = 2
+NO_KEYS = np.empty(0, dtype=np.uint64)
+_STORIES = b"\x00stories\x00"  # the host's story counter (9 bytes: never a line key's 8)
+
+
+def keys_of(text: str, title: str | None) -> np.ndarray:
+    """The line keys one document votes with, as an array (computed where the document is)."""
+    return np.fromiter(line_keys(text, title), dtype=np.uint64)
+
+
+class SiteLines:
+    """One document's site keys: its lines' keys hashed with its host (none without a url).
+
+    A line that is the document's own title (the headline repeated in the text) votes and is
+    judged as a title: other pages list a story's headline in their boxes, which makes it chrome
+    there, but the story keeps its headline unless the site gives many stories that same title.
+    """
+
+    def __init__(self, url: str | None, title: str | None) -> None:
+        host = host_of(url)
+        self.seed = None if host is None else xxhash.xxh64_intdigest(host.encode())
+        self.line_key = titled_line_key(title)
+
+    def key(self, line: str) -> int | None:
+        return self.key_from(line, self.line_key(line))
+
+    def key_from(self, line: str, line_key: int | None) -> int | None:
+        """The site key of a line whose run-wide key is known already."""
+        if self.seed is None or line_key is None or len(line.split()) > SITE_REPEATED_LINE_MAX_WORDS:
+            return None
+        return xxhash.xxh64_intdigest(line_key.to_bytes(8, "little"), seed=self.seed)
+
+    def votes(self, keys: Iterable[int]) -> np.ndarray:
+        """The host's story counter first, then the lines' site keys: empty without a host."""
+        if self.seed is None:
+            return NO_KEYS
+        return np.array([xxhash.xxh64_intdigest(_STORIES, seed=self.seed), *sorted(set(keys))], dtype=np.uint64)
+
+
+def all_keys_of(text: str, title: str | None, url: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """(:func:`keys_of`, the site keys) of one document, each line (and the title) keyed once."""
+    site = SiteLines(url, title)
+    run_wide: set[int] = set()
+    site_wide: list[int] = []
+    for line in text.split("\n") + ([title] if title else []):
+        if (key := site.line_key(line)) is not None:
+            run_wide.add(key)
+            if (site_key := site.key_from(line, key)) is not None:
+                site_wide.append(site_key)
+    return np.fromiter(run_wide, dtype=np.uint64), site.votes(site_wide)
+
+
+def remove_site_lines(doc: Document, chrome: set[int]) -> Document:
+    """Drop the lines its site showed to be chrome (see ``SITE_REPEATED_LINE_MIN_GROUPS``)."""
+    if chrome:
+        remove_repeated_lines(doc, chrome, "site-repeated-line", SiteLines(doc.url, doc.title).key)
+    return doc
+
+
+class Counts:
+    """Line keys (sorted, distinct) and in how many stories each was seen."""
+
+    def __init__(self, keys: np.ndarray = NO_KEYS, counts: np.ndarray | None = None) -> None:
+        self.keys = np.asarray(keys, dtype=np.uint64)
+        self.counts = np.zeros(len(self.keys), np.int64) if counts is None else np.asarray(counts, np.int64)
+
+    @classmethod
+    def summed(cls, keys: Iterable[np.ndarray], counts: Iterable[np.ndarray]) -> Counts:
+        """Counts of the same key added up (several runs' counts, or a run's on top of earlier ones)."""
+        keys, counts = list(keys), list(counts)
+        if not keys:
+            return cls()
+        unique, where = np.unique(np.concatenate(keys).astype(np.uint64), return_inverse=True)
+        return cls(unique, np.bincount(where, weights=np.concatenate(counts), minlength=len(unique)).astype(np.int64))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts.summed([self.keys, other.keys], [self.counts, other.counts])
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """The count of each of ``keys`` (0 for a key not here)."""
+        if not len(self.keys):
+            return np.zeros(len(keys), np.int64)
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[at] == keys, self.counts[at], 0)
+
+    def has(self, keys: np.ndarray) -> np.ndarray:
+        return self.get(keys) > 0
+
+    def at_least(self, n: int) -> set[int]:
+        return set(self.keys[self.counts >= n].tolist())
+
+
+class RepeatedLines:
+    """Feed line keys twice (:meth:`sketch`, then :meth:`count`), then ask :meth:`repeated`.
+
+    The sketch may see every document, duplicates included (it only proposes candidates);
+    the exact count must see one document per story. Keys in ``earlier`` are always counted
+    (any vote of theirs adds to the earlier nights' count). A batch run's candidates are kept
+    as arrays and counted once, by a sort (half a dict's peak memory when the sketch is saturated:
+    660 against 1,390 MiB for 10 million candidates); a stream, which asks as it goes, counts them
+    in a dict (:meth:`count_now`).
+    """
+
+    def __init__(self, threshold: int, earlier: Counts | None = None) -> None:
+        self.threshold = threshold
+        self.earlier = earlier or Counts()
+        self._sketch = np.zeros((SKETCH_DEPTH, SKETCH_WIDTH), dtype=np.uint16)
+        self._votes: list[np.ndarray] = []
+        self._batch = Counts()
+        self._exact: Counter[int] = Counter()
+
+    @staticmethod
+    def _slots(keys: np.ndarray) -> list[np.ndarray]:
+        return [(keys >> np.uint64(20 * row)) & np.uint64(SKETCH_WIDTH - 1) for row in range(SKETCH_DEPTH)]
+
+    def sketch(self, keys: np.ndarray) -> None:
+        for row, slots in enumerate(self._slots(keys)):
+            counts = self._sketch[row]
+            np.add.at(counts, slots, 1)
+            counts[slots] = np.minimum(counts[slots], 60000)  # saturate the touched slots, never wrap
+
+    def _candidates(self, keys: np.ndarray) -> np.ndarray:
+        estimate = np.min([self._sketch[row][slots] for row, slots in enumerate(self._slots(keys))], axis=0)
+        return keys[(estimate >= self.threshold) | self.earlier.has(keys)]
+
+    def count(self, keys: np.ndarray) -> None:
+        if len(keys):
+            self._votes.append(self._candidates(keys))
+
+    def count_now(self, keys: np.ndarray) -> None:
+        if len(keys):
+            self._exact.update(self._candidates(keys).tolist())
+
+    def so_far(self, keys: np.ndarray) -> np.ndarray:
+        """Each key's count: the earlier nights' plus this run's exact count (streams: up to now)."""
+        return self.earlier.get(keys) + np.array([self._exact.get(k, 0) for k in keys.tolist()], dtype=np.int64)
+
+    def _counted(self) -> Counts:
+        if self._votes:
+            self._batch = self._batch + Counts(*np.unique(np.concatenate(self._votes), return_counts=True))
+            self._votes = []
+        if not self._exact:
+            return self._batch
+        streamed = np.fromiter(self._exact.keys(), dtype=np.uint64, count=len(self._exact))
+        order = np.argsort(streamed)
+        return self._batch + Counts(streamed[order], np.fromiter(self._exact.values(), np.int64,
+                                                                 len(self._exact))[order])
+
+    def run_counts(self) -> Counts:
+        """This run's exact counts of the keys seen at least ``threshold`` times, or known from earlier."""
+        counted = self._counted()
+        keep = (counted.counts >= self.threshold) | self.earlier.has(counted.keys)
+        return Counts(counted.keys[keep], counted.counts[keep])
+
+    def repeated(self) -> set[int]:
+        return self._counted().at_least(self.threshold)
+
+
+def repeated_lines(stories: Iterable[tuple[str, str | None]], threshold: int) -> set[int]:
+    """The line keys found in at least ``threshold`` of ``stories`` ((text, title) pairs, one per story)."""
+    keys = [keys_of(text, title) for text, title in stories]
+    counter = RepeatedLines(threshold)
+    for k in keys:
+        counter.sketch(k)
+    for k in keys:
+        counter.count(k)
+    return counter.repeated()
+
+
+def votes(line_keys: np.ndarray, site_keys: np.ndarray, run_wide: bool) -> np.ndarray:
+    """The keys one story votes with: its site keys, and its run-wide keys unless that rule is off."""
+    return np.concatenate([line_keys, site_keys]) if run_wide else site_keys
+
+
+def site_chrome(site_keys: np.ndarray, counts: np.ndarray) -> set[int]:
+    """A document's site keys that are chrome, given each one's count (the story counter's first)."""
+    if not len(site_keys) or counts[0] < SITE_REPEATED_LINE_MIN_STORIES:
+        return set()
+    chrome = (counts[1:] >= SITE_REPEATED_LINE_MIN_GROUPS) & (counts[1:] * SITE_REPEATED_LINE_ONE_IN >= counts[0])
+    return set(site_keys[1:][chrome].tolist())
+
+
+class LineEvidence:
+    """A run's line counts, run-wide and per site, on top of the earlier nights' from ``--state``.
+
+    Batch runs :meth:`sketch` every document, :meth:`count` one per story, then :meth:`settle`.
+    Streams call :meth:`seen` once per document, in input order, and are judged on what has been
+    counted so far: a line new to the stream is counted from its second story on (the sketch
+    proposes it then; remembering every first sight would cost memory per line), so a stream's
+    counts of new lines run one below a batch run's.
+
+    ``from_two``: with ``--state`` (counts seen in two stories are kept) and for streams, every line
+    seen in two stories is counted exactly; else only those that may reach a threshold.
+    """
+
+    def __init__(self, run_threshold: int, from_two: bool) -> None:
+        self.run_threshold = run_threshold  # 0: the run-wide rule is off and its keys are not counted
+        floors = [t for t in (run_threshold, SITE_REPEATED_LINE_MIN_GROUPS) if t > 0]
+        self.lines = RepeatedLines(min(floors + ([LINE_EVIDENCE_MIN_STORED] if from_two else [])))
+        self.totals = Counts()
+        self.run = Counts()  # this run's counts, as the state keeps them
+
+    @property
+    def floor(self) -> int:
+        return self.lines.threshold
+
+    def set_earlier(self, earlier: Counts) -> None:
+        self.lines.earlier = earlier
+
+    def sketch(self, line_keys: np.ndarray, site_keys: np.ndarray) -> None:
+        self.lines.sketch(votes(line_keys, site_keys, self.run_threshold > 0))
+
+    def count(self, line_keys: np.ndarray, site_keys: np.ndarray) -> None:
+        self.lines.count(votes(line_keys, site_keys, self.run_threshold > 0))
+
+    def settle(self, run: Counts | None = None) -> None:
+        """The run is counted (here, or on a cluster: ``run``): add the earlier nights' counts."""
+        self.run = self.lines.run_counts() if run is None else run
+        self.totals = self.run + self.lines.earlier
+
+    def repeated(self) -> set[int]:
+        """Run-wide keys (with the earlier nights') at the threshold: checked against each document's."""
+        return self.totals.at_least(self.run_threshold) if self.run_threshold > 0 else set()
+
+    def site_chrome(self, site_keys: np.ndarray) -> set[int]:
+        return site_chrome(site_keys, self.totals.get(site_keys))
+
+    def seen(self, line_keys: np.ndarray, site_keys: np.ndarray, voter: bool) -> tuple[set[int], set[int]]:
+        """A stream's document (``voter``: the first of its group): its repeated and site-chrome keys so far."""
+        if voter:
+            keys = votes(line_keys, site_keys, self.run_threshold > 0)
+            self.lines.sketch(keys)
+            self.lines.count_now(keys)
+        repeated: set[int] = set()
+        if self.run_threshold > 0 and len(line_keys):
+            repeated = set(line_keys[self.lines.so_far(line_keys) >= self.run_threshold].tolist())
+        return repeated, site_chrome(site_keys, self.lines.so_far(site_keys)) if len(site_keys) else set()

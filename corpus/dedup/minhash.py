@@ -1,0 +1,455 @@
+"""Stage 4: find near-duplicate stories with MinHash + LSH and pick one per group.
+
+Texts are normalised (NFKC, case-folded, words only) and cut into word
+shingles; each document gets a MinHash signature (datasketch's ``affine32`` scheme,
+computed with numpy, over shingle hashes mixed from xxhash word hashes: stable across
+processes, unlike Python's salted ``hash()``). LSH
+proposes candidate pairs; a pair is confirmed when the estimated Jaccard
+similarity, or the estimated containment of the shorter text in the longer
+(a copy cut short, a paragraph dropped), passes its threshold. Confirmed pairs
+are grouped transitively (union-find).
+
+The kept record of a group is the most complete text (most words); ties go to
+the earliest input in sorted path order. So the choice depends on the texts,
+never on the order files were read or the number of workers. With a persistent
+index of earlier runs (``--state``), a group that matches a record kept on an
+earlier night is a copy of it: every member points to the earliest such record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import types
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+import xxhash
+
+from corpus.identity import redelivered_id
+from corpus.limits import Remembered
+
+_WORD = re.compile(r"\w+")
+MAX_SIGNATURE_WORDS = 200_000  # a signature of a text's first 200k words (news stories are far shorter)
+BATCH = 50_000  # shingles per step of a signature: bounds the (shingles x permutations) array
+SCHEME = "affine32"  # datasketch's permutation scheme; stored signatures must use the same one
+
+
+def _import_minhash() -> type:
+    """datasketch's MinHash, without the 0.7 s that ``import datasketch`` spends loading
+    scipy.integrate (its LSH module imports ``quad`` at the top; newsclean has its own banding and
+    never calls it). Every ``newsclean`` command and every worker process paid that on start-up.
+    While datasketch loads, ``scipy.integrate`` is a stand-in whose ``quad`` imports the real one
+    when called; the stand-in leaves ``sys.modules`` at once, so any other importer gets scipy's."""
+    if "scipy.integrate" in sys.modules or "datasketch" in sys.modules:
+        from datasketch import MinHash as loaded
+        return loaded
+    stand_in = types.ModuleType("scipy.integrate")
+
+    def quad(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - scipy's own signature
+        from scipy.integrate import quad as real_quad
+        return real_quad(*args, **kwargs)
+
+    stand_in.quad = quad  # type: ignore[attr-defined]
+    sys.modules["scipy.integrate"] = stand_in
+    try:
+        from datasketch import MinHash as loaded
+    finally:
+        if sys.modules.get("scipy.integrate") is stand_in:
+            del sys.modules["scipy.integrate"]
+    return loaded
+
+
+MinHash = _import_minhash()
+
+
+@dataclass(frozen=True)
+class MinHashParams:
+    """Signature and matching parameters; see the README's "Near-duplicates" section."""
+
+    shingle_words: int = 5
+    num_perm: int = 128
+    bands: int = 42
+    rows: int = 3
+    seed: int = 1
+    jaccard: float = 0.5  # confirm a candidate pair at this estimated Jaccard similarity ...
+    containment: float = 0.8  # ... or when this share of the shorter text is in the longer
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+@dataclass
+class Signature:
+    hashvalues: np.ndarray
+    shingles: int  # distinct shingles, for the containment estimate
+    words: int  # completeness, for choosing the kept record
+
+
+@dataclass
+class StoredRecord:
+    """A record an earlier night kept, as the state gives it back: its id, when it was first seen, its signature."""
+
+    id: str
+    first_seen: str
+    signature: Signature
+    run: int = 0
+
+
+@lru_cache(maxsize=2)
+def normalise(text: str) -> tuple[str, ...]:
+    """The words dedup compares: NFKC, case-folded, punctuation and layout dropped. The text hash
+    and the signature of one document both need them: the last texts' words are kept."""
+    return tuple(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def text_hash(text: str) -> str:
+    """Hash of the normalised text: equal for texts that differ only in case, spacing, punctuation."""
+    return hashlib.sha256(" ".join(normalise(text)).encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=4)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch draws these anew for every MinHash object; they depend only on the seed."""
+    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+
+
+_P1 = np.uint64(0x9E3779B97F4A7C15)
+_P2 = np.uint64(0xBF58476D1CE4E5B9)
+
+
+WORD_HASHES_REMEMBERED = 500_000  # words whose xxh32 dedup keeps (about 60 MiB at most)
+_word_hashes = Remembered(lambda word: xxhash.xxh32_intdigest(word.encode()), WORD_HASHES_REMEMBERED)
+"""xxh32 of each word, remembered: news repeats its words, and a dictionary lookup from C costs a
+fraction of an encode and a hash from Python."""
+
+
+def shingle_hashes(words: Sequence[str], size: int) -> np.ndarray:
+    """Distinct 32-bit hashes of the ``size``-word shingles: each word hashed once (xxh32), then
+    the words of every window mixed together with numpy, instead of one string per shingle."""
+    if not words:
+        return np.empty(0, dtype=np.uint32)
+    word_hashes = np.fromiter(map(_word_hashes.__getitem__, words), dtype=np.uint64, count=len(words))
+    width = min(size, len(words))
+    count = len(words) - width + 1
+    h = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(width):
+            h = (h ^ word_hashes[j: j + count]) * _P1
+        h ^= h >> np.uint64(31)
+        h *= _P2
+        h ^= h >> np.uint64(29)
+    return np.unique((h >> np.uint64(32)).astype(np.uint32))
+
+
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_NO_HASH = np.uint32(0xFFFFFFFF)
+
+
+def min_hashes(grams: np.ndarray, permutations: np.ndarray) -> np.ndarray:
+    """The hash values datasketch's ``affine32`` MinHash holds after ``update_batch(grams)``, computed
+    without its Python call per value: the MurmurHash3 finaliser on each value, then ``a * h + b``
+    (mod 2**32) per permutation, the minimum per permutation (``tests/test_dedup.py`` compares)."""
+    a, b = permutations
+    lowest = np.full(len(a), _NO_HASH, dtype=np.uint32)
+    s1, m1, s2, m2, s3 = _FMIX32
+    for start in range(0, len(grams), BATCH):
+        hv = grams[start: start + BATCH].astype(np.uint32).reshape(-1, 1)
+        hv = hv ^ (hv >> s1)
+        hv = hv * m1
+        hv = hv ^ (hv >> s2)
+        hv = hv * m2
+        hv = hv ^ (hv >> s3)
+        lowest = np.minimum(lowest, (hv * a + b).min(axis=0))
+    return lowest
+
+
+def signature(text: str, params: MinHashParams) -> Signature | None:
+    """A MinHash signature of ``text``; None when there are no words to compare."""
+    words = normalise(text)
+    grams = shingle_hashes(words[:MAX_SIGNATURE_WORDS], params.shingle_words)
+    if not len(grams):
+        return None
+    return Signature(hashvalues=min_hashes(grams, _permutations(params.num_perm, params.seed)),
+                     shingles=len(grams), words=len(words))
+
+
+def estimated_jaccard(a: Signature, b: Signature) -> float:
+    return float(np.count_nonzero(a.hashvalues == b.hashvalues)) / len(a.hashvalues)
+
+
+def estimated_containment(a: Signature, b: Signature, jaccard: float) -> float:
+    """Share of the smaller shingle set inside the larger, from Jaccard and the set sizes."""
+    overlap = jaccard * (a.shingles + b.shingles) / (1.0 + jaccard)
+    return min(1.0, overlap / max(1, min(a.shingles, b.shingles)))
+
+
+def is_match(a: Signature, b: Signature, params: MinHashParams) -> bool:
+    """The confirmation rule for a candidate pair, whichever executor found it."""
+    jac = estimated_jaccard(a, b)
+    return jac >= params.jaccard or estimated_containment(a, b, jac) >= params.containment
+
+
+Earlier = tuple[str, str, int]  # an earlier run's record a document copies: (first_seen, id, run)
+
+
+def settle_earlier(matches: list[Earlier], own_id: str, cutoff: int | None, run_key: str) -> tuple[list[Earlier], str]:
+    """(the matches this run may see, the document's id): a rerun sees only runs before its first one,
+    and a document whose own id an earlier run stored is that record delivered again (a new id)."""
+    visible = [m for m in matches if cutoff is None or m[2] < cutoff]
+    if any(m[1] == own_id for m in visible):
+        return visible, redelivered_id(own_id, run_key)
+    return visible, own_id
+
+
+def decide_groups(groups: Iterable[list[int]], words: Callable[[int], int],
+                  earlier: Callable[[int], list[Earlier]]) -> tuple[dict[int, int | str], set[int]]:
+    """(kept, followers) for groups of document indices: each group keeps its most complete text
+    (most words; ties to the earliest index), or points to the earliest earlier-run record any of
+    its members copies. ``followers``: members that do not speak for their group."""
+    kept: dict[int, int | str] = {}
+    followers: set[int] = set()
+    for group in groups:
+        group = sorted(group)
+        best = min(group, key=lambda i: (-words(i), i))
+        copied = [m for i in group for m in earlier(i)]
+        target: int | str = min(copied)[1] if copied else best
+        for i in group:
+            kept[i] = target
+            if i != best:
+                followers.add(i)
+    return kept, followers
+
+
+class UnionFind:
+    """Groups of indices joined pairwise; a root is its group's smallest index."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}  # only indices that joined a group
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while self.parent.get(i, i) != root:  # path compression
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            low, high = min(ri, rj), max(ri, rj)
+            self.parent.setdefault(low, low)
+            self.parent[high] = low
+
+    def groups(self, also: Iterable[int] = ()) -> list[list[int]]:
+        """Every group of two or more, and the ``also`` indices (alone or in theirs)."""
+        members: dict[int, list[int]] = {}
+        for i in set(self.parent) | set(also):
+            members.setdefault(self.find(i), []).append(i)
+        return list(members.values())
+
+
+class EarlierIndex(Protocol):
+    """What the deduplicator needs of a persistent index (see corpus.dedup.state.StateIndex)."""
+
+    def lookup(self, sig: Signature) -> list[StoredRecord]: ...
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_keys32(hashvalues: np.ndarray, params: MinHashParams) -> np.ndarray:
+    """One 32-bit key per LSH band, in memory. Two documents share a key when their rows in
+    that band are equal; a rare accidental collision only adds a candidate to confirm."""
+    rows = np.asarray(hashvalues[: params.bands * params.rows], dtype=np.uint64).reshape(params.bands, params.rows)
+    h = np.arange(1, params.bands + 1, dtype=np.uint64) * _MIX
+    with np.errstate(over="ignore"):
+        for r in range(params.rows):
+            h = (h ^ rows[:, r]) * _MIX
+            h ^= h >> np.uint64(29)
+    return (h >> np.uint64(32)).astype(np.uint32)
+
+
+class BandIndex:
+    """Which earlier documents share an LSH band key with a new one.
+
+    Recent documents sit in a dict; every ``BUFFER_DOCS`` they are sorted into a numpy
+    run (4 bytes of key and 4 of document per band), and small runs merge up to
+    ``MAX_RUN_DOCS``. About 340 bytes per document for 42 bands, with no per-key objects.
+    """
+
+    BUFFER_DOCS = 2048
+    MAX_RUN_DOCS = 1 << 16
+
+    def __init__(self) -> None:
+        self._buffer: dict[int, list[int]] = {}
+        self._buffered = 0
+        self._runs: list[tuple[np.ndarray, np.ndarray, int]] = []  # (sorted keys, their documents, documents)
+
+    def query(self, keys: np.ndarray) -> set[int]:
+        found: set[int] = set()
+        for key in keys.tolist():
+            found.update(self._buffer.get(key, ()))
+        for run_keys, run_docs, _ in self._runs:
+            lo = np.searchsorted(run_keys, keys, "left")
+            hi = np.searchsorted(run_keys, keys, "right")
+            for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+                if a < b:
+                    found.update(run_docs[a:b].tolist())
+        return found
+
+    def add(self, doc: int, keys: np.ndarray) -> None:
+        for key in keys.tolist():
+            self._buffer.setdefault(key, []).append(doc)
+        self._buffered += 1
+        if self._buffered >= self.BUFFER_DOCS:
+            self._flush()
+
+    def _flush(self) -> None:
+        size = sum(len(docs) for docs in self._buffer.values())
+        keys = np.empty(size, dtype=np.uint32)
+        docs = np.empty(size, dtype=np.int32)
+        pos = 0
+        for key, members in self._buffer.items():
+            keys[pos: pos + len(members)] = key
+            docs[pos: pos + len(members)] = members
+            pos += len(members)
+        order = np.argsort(keys, kind="stable")
+        self._runs.append((keys[order], docs[order], self._buffered))
+        self._buffer.clear()
+        self._buffered = 0
+        while len(self._runs) >= 2 and self._runs[-2][2] <= self._runs[-1][2] \
+                and self._runs[-2][2] + self._runs[-1][2] <= self.MAX_RUN_DOCS:
+            (k1, d1, n1), (k2, d2, n2) = self._runs[-2], self._runs[-1]
+            keys, docs = np.concatenate((k1, k2)), np.concatenate((d1, d2))
+            order = np.argsort(keys, kind="stable")
+            self._runs[-2:] = [(keys[order], docs[order], n1 + n2)]
+
+
+class SignatureStore:
+    """Signatures and text sizes of one run in chunked numpy arrays: no object per document."""
+
+    CHUNK = 4096
+
+    def __init__(self, num_perm: int) -> None:
+        self._num_perm = num_perm
+        self._values: list[np.ndarray] = []
+        self._sizes: list[np.ndarray] = []  # (shingles, words) per document
+        self.count = 0
+
+    def append(self, sig: Signature | None) -> None:
+        row = self.count % self.CHUNK
+        if row == 0:
+            self._values.append(np.zeros((self.CHUNK, self._num_perm), dtype=np.uint32))
+            self._sizes.append(np.zeros((self.CHUNK, 2), dtype=np.int32))
+        if sig is not None:
+            self._values[-1][row] = sig.hashvalues
+            self._sizes[-1][row] = (sig.shingles, sig.words)
+        self.count += 1
+
+    def get(self, index: int) -> Signature | None:
+        chunk, row = divmod(index, self.CHUNK)
+        shingles, words = self._sizes[chunk][row].tolist()
+        return Signature(self._values[chunk][row], shingles, words) if shingles else None
+
+    def words(self, index: int) -> int:
+        chunk, row = divmod(index, self.CHUNK)
+        return int(self._sizes[chunk][row][1])
+
+
+class Deduplicator:
+    """Groups near-duplicates among the documents of one run, and against earlier runs.
+
+    Documents are added by index in input order. In memory per document: its signature,
+    its band keys and its 16-byte id (about 0.9 KB), never its text.
+    """
+
+    def __init__(self, params: MinHashParams | None = None, earlier: EarlierIndex | None = None) -> None:
+        self.params = params or MinHashParams()
+        self._bands = BandIndex()
+        self._store = SignatureStore(self.params.num_perm)
+        self._ids = bytearray()  # 16 bytes per document (our ids are 32 hex digits)
+        self._other_ids: dict[int, str] = {}  # ids that are not (crawler ids from JSONL input)
+        self._groups = UnionFind()
+        self._renamed: dict[int, str] = {}  # re-deliveries of records an earlier run stored
+        self._earlier_index = earlier
+        self._earlier: dict[int, list[Earlier]] = {}  # index → the earlier-run records it matches
+
+    def is_match(self, a: Signature, b: Signature) -> bool:
+        return is_match(a, b, self.params)
+
+    def id_of(self, index: int) -> str:
+        return self._renamed.get(index) or self._other_ids.get(index) or self._ids[16 * index: 16 * index + 16].hex()
+
+    def signature_of(self, index: int) -> Signature | None:
+        return self._store.get(index)
+
+    def add(self, index: int, sig: Signature | None, doc_id: str) -> list[int]:
+        """Record a document (indices must come in order 0, 1, 2, ...); returns the earlier
+        documents of this run it matches."""
+        assert index == self._store.count, "documents must be added in input order"
+        if len(doc_id) == 32 and all(c in "0123456789abcdef" for c in doc_id):
+            self._ids += bytes.fromhex(doc_id)
+        else:
+            self._ids += bytes(16)
+            self._other_ids[index] = doc_id
+        self._store.append(sig)
+        if sig is None:
+            return []
+        if self._earlier_index is not None:
+            matches = [(rec.first_seen, rec.id, rec.run) for rec in self._earlier_index.lookup(sig)
+                       if self.is_match(sig, rec.signature)]
+            if matches:
+                self._earlier[index] = matches
+        keys = band_keys32(sig.hashvalues, self.params)
+        matched = []
+        for other in sorted(self._bands.query(keys)):
+            other_sig = self._store.get(other)
+            if other_sig is not None and self.is_match(sig, other_sig):
+                self._groups.union(index, other)
+                matched.append(other)
+        self._bands.add(index, keys)
+        return matched
+
+    def _settle_earlier(self, index: int, cutoff: int | None, run_key: str) -> None:
+        """See :func:`settle_earlier`."""
+        visible, own = settle_earlier(self._earlier.get(index, []), self.id_of(index), cutoff, run_key)
+        if visible:
+            self._earlier[index] = visible
+        else:
+            self._earlier.pop(index, None)
+        if own != self.id_of(index):
+            self._renamed[index] = own
+
+    def _earlier_match(self, members: list[int]) -> str | None:
+        """The earliest earlier-run record the group copies."""
+        earlier = [m for i in members for m in self._earlier.get(i, [])]
+        return min(earlier)[1] if earlier else None
+
+    def decide(self, index: int, matched: list[int], cutoff: int | None = None, run_key: str = "") -> int | str:
+        """Stream-and-decide: the kept record for a document just added, final at once.
+
+        The first document of a group (in input order) is kept; a group that copies an
+        earlier run's record points to it.
+        """
+        self._settle_earlier(index, cutoff, run_key)
+        members = sorted({index, *matched, *(self._groups.find(m) for m in matched)})
+        earlier = self._earlier_match(members)
+        return earlier if earlier is not None else self._groups.find(index)
+
+    def groups(self, cutoff: int | None = None, run_key: str = "") -> tuple[dict[int, int | str], set[int]]:
+        """After the run: (kept, followers). ``kept`` maps each document of a group, or with an
+        earlier-run match, to its group's kept index (the most complete text, ties to the earliest)
+        or to the earlier record's id; documents not in it stand alone. ``followers`` are the
+        documents that do not speak for their group (one vote per story for repeated lines).
+        ``cutoff`` and ``run_key``: see :meth:`_settle_earlier`."""
+        for index in list(self._earlier):
+            self._settle_earlier(index, cutoff, run_key)
+        return decide_groups(self._groups.groups(self._earlier), self._store.words,
+                             lambda i: self._earlier.get(i, []))

@@ -1,0 +1,285 @@
+"""``--state DIR/``: the earlier nights' signatures as Parquet, for runs on a cluster (SQLite is one machine's).
+
+Layout, all under DIR:
+
+- ``state.json``: schema, MinHash parameters and id scheme (checked like :mod:`corpus.dedup.state`), and
+  the runs (number, fingerprint, start, mode, records kept) with the data folder each one added;
+- ``data-NNNNN/docs.parquet``: one row per kept record (row, id, path, first_seen, run, shingles,
+  words, signature as 4-byte little-endian values);
+- ``data-NNNNN/bands/band=B/*.parquet``: (key, row) for each of its LSH bands, partitioned by band,
+  with the 64-bit keys of :func:`corpus.dedup.state.band_keys`: what the Dask shuffle joins;
+- ``data-NNNNN/lines.parquet``: the run's repeated-line counts (key as int64, n), as :mod:`corpus.dedup.state`
+  keeps them (schema 2; a schema-1 folder has none and is read as such).
+
+A run writes its folder once, at its end, under a temporary name; renaming it and then replacing
+``state.json`` (one ``os.replace``) is the commit: a run killed before leaves the state as it was
+(a folder ``state.json`` does not list is never read, and is removed by the next run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.clean.repeated import Counts
+from corpus.dedup.minhash import MinHashParams, Signature
+from corpus.dedup.state import StateError, StoredRecord, band_keys, params_record
+from corpus.identity import ID_SCHEME
+
+SCHEMA_VERSION = 2
+META = "state.json"
+
+
+def is_parquet_state(path: str) -> bool:
+    """A --state that is a folder (or ends with /) is Parquet; a file is SQLite."""
+    return path.endswith(("/", os.sep)) or Path(path).is_dir()
+
+
+class ParquetState:
+    """The interface of :class:`corpus.dedup.state.StateIndex` over a folder of Parquet files."""
+
+    def __init__(self, path: str, params: MinHashParams | None = None) -> None:
+        self.path = path.rstrip("/" + os.sep) or "."
+        self.folder = Path(self.path)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        meta_path = self.folder / META
+        if meta_path.exists():
+            self.meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if params is None:
+                params = stored_params_of(self.meta)
+        elif params is None:
+            raise StateError(f"{self.path} is not a newsclean Parquet state (no {META})")
+        else:
+            self.meta = {"schema": SCHEMA_VERSION, "minhash": params_record(params), "ids": ID_SCHEME, "runs": []}
+        self.params = params
+        if self.meta.get("schema") == 1:  # before line counts: the same files; written as 2 at the next commit
+            self.meta["schema"] = SCHEMA_VERSION
+        self._check()
+        self._pending: list[tuple[str, str, str, int, Signature]] = []
+        self._lines = Counts()
+        self._ids: set[str] | None = None
+        self._index: dict[int, list[int]] | None = None
+        self._docs: dict[int, StoredRecord] = {}
+
+    def _check(self) -> None:
+        if self.meta.get("schema") != SCHEMA_VERSION:
+            raise StateError(f"{self.path}: Parquet state schema {self.meta.get('schema')} is not this newsclean's "
+                             f"({SCHEMA_VERSION}): upgrade newsclean, or use another --state")
+        if self.meta.get("ids") != ID_SCHEME:
+            raise StateError(f"{self.path} holds ids of another scheme ({self.meta.get('ids')}); use another --state")
+        if self.meta.get("minhash") != params_record(self.params):
+            raise StateError(f"{self.path} was built with other MinHash parameters ({self.meta.get('minhash')}); "
+                             "its signatures cannot be compared with this run's: use another --state")
+
+    @property
+    def _folders(self) -> list[Path]:
+        return [self.folder / run["data"] for run in self.meta["runs"] if run.get("data")]
+
+    def _tables(self, name: str) -> Any:  # noqa: ANN401 - pyarrow.Table
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        paths = [f / name for f in self._folders if (f / name).exists()]
+        if not paths:
+            return None
+        return pa.concat_tables([ds.dataset(p, partitioning="hive").to_table() for p in paths],
+                                promote_options="default")
+
+    def stored_docs(self) -> Iterator[tuple[int, str, str, str, int, int, int, bytes]]:
+        table = self._tables("docs.parquet")
+        if table is not None:
+            cols = [table.column(c).to_pylist() for c in
+                    ("row", "id", "path", "first_seen", "run", "shingles", "words", "signature")]
+            yield from zip(*cols, strict=True)
+
+    def stored_bands(self) -> Iterator[tuple[int, int]]:
+        table = self._tables("bands")
+        if table is not None:
+            yield from zip(table.column("key").to_pylist(), table.column("row").to_pylist(), strict=True)
+
+    def stored_runs(self) -> list[tuple[int, str, str, str, int]]:
+        runs: dict[int, tuple[int, str, str, str, int]] = {}
+        for r in self.meta["runs"]:  # a rerun that kept more lists its run again: the first entry speaks
+            if r["run"]:
+                runs.setdefault(r["run"], (r["run"], r["fingerprint"], r["started"], r["mode"], r["kept"]))
+        return list(runs.values())
+
+    def frames(self) -> tuple[Any, Any]:
+        """(bands, docs) as dask dataframes the workers read themselves (they must see this folder)."""
+        import dask.dataframe as dd
+
+        folders = self._folders
+        folders = [f for f in folders if (f / "docs.parquet").exists()]  # a run may have kept line counts only
+        if not folders:
+            return self._no_frames()
+        band_files = [str(p) for f in folders for p in sorted((f / "bands").rglob("*.parquet"))]
+        bands = dd.read_parquet(band_files, columns=["key", "row"])
+        docs = dd.read_parquet([str(f / "docs.parquet") for f in folders],
+                               columns=["row", "id", "first_seen", "run", "shingles", "words", "signature"])
+        return bands, docs.rename(columns={"signature": "hv"})
+
+    @staticmethod
+    def _no_frames() -> tuple[Any, Any]:
+        import dask.dataframe as dd
+        import pandas as pd
+
+        from corpus.dedup.cluster_graph import meta_of
+
+        return (dd.from_pandas(meta_of({"key": "int64", "row": "int64"}), npartitions=1),
+                dd.from_pandas(pd.DataFrame({"row": pd.Series(dtype="int64"), "id": pd.Series(dtype=object),
+                                             "first_seen": pd.Series(dtype=object), "run": pd.Series(dtype="int64"),
+                                             "shingles": pd.Series(dtype="int64"), "words": pd.Series(dtype="int64"),
+                                             "hv": pd.Series(dtype=object)}), npartitions=1))
+
+    def lookup(self, sig: Signature) -> list[StoredRecord]:
+        """For the local executor: the whole index is read into memory on first use."""
+        if self._index is None:
+            self._index = {}
+            for row, doc_id, _, seen, run, shingles, words, blob in self.stored_docs():
+                self._docs[row] = StoredRecord(doc_id, seen, Signature(np.frombuffer(blob, np.uint32), shingles,
+                                                                       words), run)
+            for key, row in self.stored_bands():
+                self._index.setdefault(key, []).append(row)
+        rows = {row for key in band_keys(sig.hashvalues, self.params) for row in self._index.get(key, ())}
+        return [self._docs[row] for row in sorted(rows)]
+
+    def begin(self) -> None:
+        self._pending = []
+
+    def next_run(self) -> int:
+        return max((r["run"] for r in self.meta["runs"]), default=0) + 1
+
+    def rerun_of(self, fingerprint: str, any_mode: bool = False) -> int | None:
+        runs = [r["run"] for r in self.meta["runs"]
+                if r["fingerprint"] == fingerprint and (any_mode or r["mode"] == "batch")]
+        return min(runs) if runs else None
+
+    def stored_lines(self) -> Iterator[tuple[int, Counts]]:
+        import pyarrow.parquet as pq
+
+        for r in self.meta["runs"]:
+            path = self.folder / r["data"] / "lines.parquet" if r.get("data") else None
+            if path is not None and path.exists():
+                table = pq.read_table(path)
+                yield r["run"], Counts(table.column("key").to_numpy().view(np.uint64), table.column("n").to_numpy())
+
+    def line_counts(self, before: int | None = None) -> Counts:
+        runs = [c for run, c in self.stored_lines() if before is None or run < before]
+        return Counts.summed((c.keys for c in runs), (c.counts for c in runs))
+
+    def add_lines(self, run: int, counts: Counts) -> None:
+        self._lines = counts
+
+    def add(self, doc_id: str, path: str, sig: Signature, first_seen: str, run: int = 0) -> None:
+        if self._ids is None:
+            self._ids = {r[1] for r in self.stored_docs()}
+        if doc_id not in self._ids:
+            self._ids.add(doc_id)
+            self._pending.append((doc_id, path, first_seen, run, sig))
+
+    def commit(self, run: int = 0, fingerprint: str = "", started: str = "", mode: str = "batch",
+               rerun: bool = False) -> int:
+        """Write this run's records as a new data folder, then list it in ``state.json`` (the commit)."""
+        kept = len(self._pending)
+        number = len(self.meta["runs"])
+        data = f"data-{number:05d}" if kept or len(self._lines) else ""
+        if data:
+            self._write(self.folder / data, number)
+        if not rerun or kept:
+            self.meta["runs"].append({"run": run, "fingerprint": fingerprint, "started": started,
+                                      "mode": mode, "kept": kept, "data": data})
+        fd, tmp = tempfile.mkstemp(prefix=f".{META}.", dir=self.folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(self.meta, out, indent=1)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, self.folder / META)
+        self._pending = []
+        self._lines = Counts()
+        return kept
+
+    def _write(self, target: Path, number: int) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        for leftover in self.folder.glob(".data-*"):  # a run killed before its commit
+            shutil.rmtree(leftover, ignore_errors=True)
+        if target.exists():  # written by a run killed between its rename and its commit: never listed
+            shutil.rmtree(target)
+        staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=self.folder))
+        if len(self._lines):
+            pq.write_table(pa.table({"key": pa.array(self._lines.keys.view(np.int64), pa.int64()),
+                                     "n": pa.array(self._lines.counts, pa.int64())}), staged / "lines.parquet")
+        if self._pending:
+            self._write_records(staged, number)
+        os.replace(staged, target)
+
+    def _write_records(self, staged: Path, number: int) -> None:
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
+
+        rows = [(number << 32) | n for n in range(len(self._pending))]
+        sigs = [p[4] for p in self._pending]
+        pq.write_table(pa.table({
+            "row": pa.array(rows, pa.int64()), "id": [p[0] for p in self._pending],
+            "path": [p[1] for p in self._pending], "first_seen": [p[2] for p in self._pending],
+            "run": pa.array([p[3] for p in self._pending], pa.int64()),
+            "shingles": pa.array([s.shingles for s in sigs], pa.int64()),
+            "words": pa.array([s.words for s in sigs], pa.int64()),
+            "signature": pa.array([np.asarray(s.hashvalues, np.uint32).tobytes() for s in sigs], pa.binary()),
+        }), staged / "docs.parquet")
+        keys = np.array([band_keys(s.hashvalues, self.params) for s in sigs], dtype=np.int64)
+        bands = pa.table({"band": np.tile(np.arange(self.params.bands, dtype=np.int32), len(sigs)),
+                          "key": keys.reshape(-1), "row": np.repeat(np.array(rows, dtype=np.int64),
+                                                                     self.params.bands)})
+        ds.write_dataset(bands, staged / "bands", format="parquet", partitioning=["band"],
+                         partitioning_flavor="hive")
+
+    def rollback(self) -> None:
+        self._pending = []
+        self._lines = Counts()
+
+    def close(self) -> None:
+        self.rollback()
+
+    def info(self) -> dict[str, Any]:
+        docs = list(self.stored_docs())
+        seen = [d[3] for d in docs]
+        return {"path": self.path, "schema": SCHEMA_VERSION, "format": "parquet", "records": len(docs),
+                "runs": len(self.stored_runs()),
+                "bytes": sum(f.stat().st_size for f in self.folder.rglob("*") if f.is_file()),
+                "oldest": min(seen, default=None), "newest": max(seen, default=None),
+                "minhash": json.loads(self.meta["minhash"])}
+
+
+def stored_params_of(meta: dict[str, Any]) -> MinHashParams:
+    data = json.loads(meta["minhash"])
+    return MinHashParams(**{k: data[k] for k in MinHashParams().as_dict()})
+
+
+def copy_state(source: Any, target: Any) -> int:  # noqa: ANN401 - StateIndex or ParquetState, each way
+    """Every record and run of ``source`` into the empty ``target``, run by run; returns the records copied."""
+    runs = {run: (fingerprint, started, mode) for run, fingerprint, started, mode, _ in source.stored_runs()}
+    by_run: dict[int, list[tuple[str, str, str, Signature]]] = {run: [] for run in runs}
+    for _, doc_id, path, seen, run, shingles, words, blob in source.stored_docs():
+        by_run.setdefault(run, []).append((doc_id, path, seen, Signature(np.frombuffer(blob, np.uint32), shingles,
+                                                                         words)))
+    lines = dict(source.stored_lines())
+    copied = 0
+    for run in sorted(set(by_run) | set(lines)):
+        target.begin()
+        for doc_id, path, seen, sig in by_run.get(run, []):
+            target.add(doc_id, path, sig, seen, run)
+        if run in lines:
+            target.add_lines(run, lines[run])
+        fingerprint, started, mode = runs.get(run, ("", "", "bulk"))
+        copied += target.commit(run, fingerprint, started, mode)
+    return copied

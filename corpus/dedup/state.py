@@ -1,0 +1,346 @@
+"""The persistent dedup index behind ``--state``: what earlier nights kept.
+
+A SQLite database (standard library) holds, for every record a run kept, its id,
+source path, the time it was first seen, the run that kept it, its MinHash signature
+and its LSH band keys; for every run, its fingerprint (see corpus.identity), so a
+rerun can see the state as it was before it, and its counts of repeated lines (run-wide
+and per site, :mod:`corpus.clean.repeated`), which later nights add to. A night's run reads it
+to find copies of earlier stories and, once its outputs are written, adds its own kept
+records in one transaction: a run killed half-way leaves the state as it was. A lock
+file keeps two runs from writing at once. The MinHash parameters and the id scheme are
+stored with the index; a run with others is refused, since its signatures or ids could not be
+compared. The file's integrity is checked when it is opened.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import xxhash
+
+from corpus.clean.repeated import Counts
+from corpus.dedup.minhash import SCHEME, MinHashParams, Signature, StoredRecord
+from corpus.identity import ID_SCHEME
+
+SCHEMA_VERSION = 3
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    shingles INTEGER NOT NULL,
+    words INTEGER NOT NULL,
+    signature BLOB NOT NULL,
+    run INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS docs_first_seen ON docs (first_seen);
+CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs (
+    run INTEGER PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    started TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    kept INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_fingerprint ON runs (fingerprint);
+"""
+# a run's line keys (8 bytes each, little-endian) and their counts (4 bytes each), as two arrays:
+# a row per key would cost about three times as much
+_LINES_TABLE = "CREATE TABLE IF NOT EXISTS lines (run INTEGER PRIMARY KEY, keys BLOB NOT NULL, counts BLOB NOT NULL)"
+
+# schema 1 (newsclean 0.x before content ids): same tables without runs; its records stay
+# comparable (their path-based ids never equal a content id) and count as run 0
+_UPGRADE_FROM_1 = "ALTER TABLE docs ADD COLUMN run INTEGER NOT NULL DEFAULT 0"
+# schema 2 (before line counts): the same tables without lines; it starts counting on upgrade
+
+
+class StateError(Exception):
+    """The state cannot be used: locked by another run, or built with other parameters."""
+
+
+def band_keys(hashvalues: np.ndarray, params: MinHashParams) -> list[int]:
+    """One signed 64-bit key per LSH band (band number included, so bands never collide)."""
+    values = np.asarray(hashvalues, dtype=np.uint32)
+    keys = []
+    for band in range(params.bands):
+        chunk = values[band * params.rows: (band + 1) * params.rows].tobytes()
+        keys.append(xxhash.xxh64_intdigest(chunk, seed=band) - (1 << 63))
+    return keys
+
+
+def params_record(params: MinHashParams) -> str:
+    """What must match for stored signatures to be comparable with new ones."""
+    return json.dumps({**params.as_dict(), "scheme": SCHEME, "hash": "xxh32-words-mix64",
+                       "shingles": "nfkc-casefold-words"}, sort_keys=True)
+
+
+@contextmanager
+def locked(path: str, wait: float, announce: bool = True) -> Iterator[None]:
+    """An exclusive lock beside the database; waits up to ``wait`` seconds, saying so once."""
+    lock_path = f"{path}.lock"
+    try:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
+    except PermissionError:  # left by a run of another user: a lock needs no write access
+        try:
+            handle = open(lock_path)  # noqa: SIM115
+        except OSError as err:
+            raise StateError(f"{lock_path}: cannot open the lock file ({err.strerror})") from err
+    try:
+        deadline = time.monotonic() + wait
+        said = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StateError(f"{path} is in use by another newsclean run (waited {wait:g} s; "
+                                     "see --lock-wait)") from None
+                if announce and not said:
+                    print(f"newsclean: waiting for another run to release {path}", file=sys.stderr)
+                    said = True
+                time.sleep(0.2)
+        yield
+    finally:
+        handle.close()
+
+
+class StateIndex:
+    """Read earlier nights' signatures during a run; write the night's kept records at its end."""
+
+    def __init__(self, path: str, params: MinHashParams) -> None:
+        self.path = path
+        self.params = params
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None)
+            problem = integrity_problem(self._db)
+            if problem:
+                self._db.close()
+                raise StateError(f"{path} is damaged ({problem}): restore it from a backup, or move it aside "
+                                 "to start a new state (`newsclean state check` says more)")
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._upgrade()
+            self._db.executescript(_SCHEMA + _LINES_TABLE + ";")
+        except sqlite3.DatabaseError as err:
+            raise StateError(f"{path}: not a usable newsclean state ({err})") from err
+        self._pending = 0
+        self._check_params()
+
+    def _upgrade(self) -> None:
+        """Bring a schema-1 or schema-2 state to this schema in place (one transaction)."""
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" not in tables:
+            return
+        schema = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if schema not in (("1",), ("2",)):
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        if schema == ("1",):
+            self._db.execute(_UPGRADE_FROM_1)
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('ids', ?)", (ID_SCHEME,))
+        self._db.execute(_LINES_TABLE)
+        self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
+        self._db.execute("COMMIT")
+
+    def _check_params(self) -> None:
+        wanted = params_record(self.params)
+        rows = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        if not rows:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT INTO meta VALUES (?, ?)",
+                                 [("schema", str(SCHEMA_VERSION)), ("minhash", wanted), ("ids", ID_SCHEME)])
+            self._db.execute("COMMIT")
+            return
+        if rows.get("schema") != str(SCHEMA_VERSION):
+            raise StateError(f"{self.path}: state schema {rows.get('schema')} is newer than this newsclean "
+                             f"reads ({SCHEMA_VERSION}): upgrade newsclean, or use another --state file")
+        if rows.get("ids") != ID_SCHEME:
+            raise StateError(f"{self.path} holds ids of another scheme ({rows.get('ids')}); use another --state file")
+        if rows.get("minhash") != wanted:
+            raise StateError(f"{self.path} was built with other MinHash parameters ({rows.get('minhash')}); "
+                             "its signatures cannot be compared with this run's: use another --state file")
+
+    def close(self) -> None:
+        """Close; a transaction still open (the run did not finish) is rolled back."""
+        self.rollback()
+        self._db.close()
+
+    def lookup(self, sig: Signature) -> list[StoredRecord]:
+        """Stored records sharing at least one LSH band with ``sig`` (candidates, not yet confirmed)."""
+        keys = band_keys(sig.hashvalues, self.params)
+        marks = ",".join("?" * len(keys))
+        rows = self._db.execute(
+            f"SELECT id, first_seen, shingles, words, signature, run FROM docs WHERE rowid IN "
+            f"(SELECT doc FROM bands WHERE key IN ({marks}))", keys).fetchall()
+        return [StoredRecord(doc_id, seen, Signature(np.frombuffer(blob, dtype=np.uint32), shingles, words), run)
+                for doc_id, seen, shingles, words, blob, run in rows]
+
+    def stored_docs(self) -> Iterator[tuple[int, str, str, str, int, int, int, bytes]]:
+        """Every stored record: (row, id, path, first_seen, run, shingles, words, signature bytes)."""
+        yield from self._db.execute("SELECT rowid, id, path, first_seen, run, shingles, words, signature FROM docs "
+                                    "ORDER BY rowid")
+
+    def stored_bands(self) -> Iterator[tuple[int, int]]:
+        """Every stored band key: (key, row of its record)."""
+        yield from self._db.execute("SELECT key, doc FROM bands")
+
+    def stored_runs(self) -> list[tuple[int, str, str, str, int]]:
+        """Every run: (run, fingerprint, started, mode, kept)."""
+        return self._db.execute("SELECT run, fingerprint, started, mode, kept FROM runs ORDER BY run").fetchall()
+
+    def begin(self) -> None:
+        """Open the run's one write transaction; nothing is visible or kept until :meth:`commit`."""
+        self._db.execute("BEGIN IMMEDIATE")
+        self._pending = 0
+
+    def next_run(self) -> int:
+        """The number a new run gets (runs are numbered 1, 2, ...; schema-1 records are run 0)."""
+        (last,) = self._db.execute("SELECT MAX(run) FROM runs").fetchone()
+        return (last or 0) + 1
+
+    def rerun_of(self, fingerprint: str, any_mode: bool = False) -> int | None:
+        """The number of the first batch run (``any_mode``: run of any mode) that read exactly these inputs."""
+        modes = "" if any_mode else " AND mode = 'batch'"
+        row = self._db.execute(f"SELECT MIN(run) FROM runs WHERE fingerprint = ?{modes}", (fingerprint,)).fetchone()
+        return row[0] if row else None
+
+    def line_counts(self, before: int | None = None) -> Counts:
+        """The repeated-line counts of every run (``before``: of the runs before that one), added up."""
+        rows = self._db.execute("SELECT keys, counts FROM lines WHERE run < ?",
+                                (1 << 62 if before is None else before,)).fetchall()
+        return Counts.summed((np.frombuffer(k, "<u8") for k, _ in rows), (np.frombuffer(c, "<u4") for _, c in rows))
+
+    def stored_lines(self) -> Iterator[tuple[int, Counts]]:
+        """Every run's repeated-line counts: (run, counts)."""
+        for run, keys, counts in self._db.execute("SELECT run, keys, counts FROM lines ORDER BY run"):
+            yield run, Counts(np.frombuffer(keys, "<u8"), np.frombuffer(counts, "<u4"))
+
+    def add_lines(self, run: int, counts: Counts) -> None:
+        """Keep a run's repeated-line counts, inside the open transaction."""
+        if len(counts):
+            self._db.execute("INSERT OR REPLACE INTO lines VALUES (?, ?, ?)",
+                             (run, counts.keys.astype("<u8").tobytes(), counts.counts.astype("<u4").tobytes()))
+
+    def add(self, doc_id: str, path: str, sig: Signature, first_seen: str, run: int = 0) -> None:
+        """Add a kept record inside the open transaction; an id already stored (a rerun) keeps its entry."""
+        cur = self._db.execute(
+            "INSERT OR IGNORE INTO docs (id, path, first_seen, shingles, words, signature, run) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (doc_id, path, first_seen, sig.shingles, sig.words, np.asarray(sig.hashvalues, dtype=np.uint32).tobytes(),
+             run))
+        if cur.rowcount:
+            self._db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
+                                 [(key, cur.lastrowid) for key in band_keys(sig.hashvalues, self.params)])
+            self._pending += 1
+
+    def commit(self, run: int = 0, fingerprint: str = "", started: str = "", mode: str = "batch",
+               rerun: bool = False) -> int:
+        """Make the run's records part of the state; returns how many were added."""
+        if run and not rerun:
+            self._db.execute("INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?)",
+                             (run, fingerprint, started, mode, self._pending))
+        self._db.execute("COMMIT")
+        return self._pending
+
+    def rollback(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    def add_all(self, records: Iterable[tuple[str, str, Signature]], first_seen: str) -> int:
+        """Add (id, path, signature) records in one transaction, as one run."""
+        self.begin()
+        run = self.next_run()
+        try:
+            for doc_id, path, sig in records:
+                self.add(doc_id, path, sig, first_seen, run)
+        except BaseException:
+            self.rollback()
+            raise
+        return self.commit(run, f"bulk-{run}", first_seen, "bulk")
+
+    def info(self) -> dict:
+        count, oldest, newest = self._db.execute(
+            "SELECT COUNT(*), MIN(first_seen), MAX(first_seen) FROM docs").fetchone()
+        (runs,) = self._db.execute("SELECT COUNT(*) FROM runs").fetchone()
+        return {
+            "path": self.path,
+            "schema": SCHEMA_VERSION,
+            "records": count,
+            "runs": runs,
+            "bytes": sum(os.path.getsize(p) for p in (self.path, f"{self.path}-wal") if os.path.exists(p)),
+            "oldest": oldest,
+            "newest": newest,
+            "minhash": json.loads(params_record(self.params)),
+        }
+
+    def count_before(self, before: str) -> int:
+        (count,) = self._db.execute("SELECT COUNT(*) FROM docs WHERE first_seen < ?", (before,)).fetchone()
+        return count
+
+    def prune(self, before: str) -> int:
+        """Forget records first seen before ``before`` (UTC, as :func:`utc_instant` gives); returns how many."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("DELETE FROM bands WHERE doc IN (SELECT rowid FROM docs WHERE first_seen < ?)", (before,))
+            removed = self._db.execute("DELETE FROM docs WHERE first_seen < ?", (before,)).rowcount
+            self._db.execute("DELETE FROM lines WHERE run IN (SELECT run FROM runs WHERE started < ?)", (before,))
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._db.execute("VACUUM")
+        return removed
+
+
+def stored_params(path: str) -> MinHashParams | None:
+    """The parameters a state file was built with (for ``state info`` on any file)."""
+    if not Path(path).is_file():
+        return None
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'minhash'").fetchone()
+    except sqlite3.DatabaseError as err:
+        raise StateError(f"{path} is not a newsclean state: {err}") from err
+    finally:
+        db.close()
+    if row is None:
+        return None
+    data = json.loads(row[0])
+    return MinHashParams(**{k: data[k] for k in MinHashParams().as_dict()})
+
+
+def integrity_problem(db: sqlite3.Connection, thorough: bool = False) -> str | None:
+    """None when SQLite finds the file sound, else its first complaint (quick_check at open,
+    integrity_check for ``state check``)."""
+    pragma = "integrity_check" if thorough else "quick_check"
+    rows = db.execute(f"PRAGMA {pragma}(5)").fetchall()
+    return None if rows == [("ok",)] else "; ".join(str(row[0]) for row in rows)
+
+
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?")
+
+
+def utc_instant(text: str) -> str:
+    """A calendar date (YYYY-MM-DD, midnight UTC) or date-time (UTC unless it names an offset) as the
+    UTC form first-seen times are stored in; anything else (20260601, week dates) is a ValueError."""
+    if not _INSTANT.fullmatch(text.strip()):
+        raise ValueError(f"not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]): {text!r}")
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,287 @@
+"""Stage 2a: turn raw bytes into a Document with text and metadata.
+
+HTML goes through trafilatura with the settings that score best on real news
+pages (no comments, precision mode; see ``make eval``). Plain text was already
+scraped: it is only decoded and given a title when its first line is a headline.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from contextlib import suppress
+from functools import lru_cache
+
+from lxml.html import HtmlElement
+
+from corpus.document import Document
+from corpus.extract.metadata import clean_author, find_lead, page_metadata, squeeze, strip_site_name
+from corpus.inputs.files import RawInput, decode_text, has_bom_or_utf16
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_SPACES = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")  # only what changes: a lone space stays as it is
+_BLANK_LINES = re.compile(r"\n{3,}")
+_SENTENCE_END = re.compile(r"""[.!?…;,:]["'”’»)\]]*$""")
+HEADLINE_MAX_CHARS = 200  # longer first lines are paragraphs, not headlines
+HEADLINE_MIN_WORDS = 3
+THOROUGH_BELOW_WORDS = 100  # fewer words from the fast pass: also run trafilatura's comparison
+PRECISION_FALLBACK_WORDS = 120  # fewer words from precision mode: try trafilatura's default mode too
+SLIM_ABOVE_CHARS = 2 * 1024 * 1024  # a page larger than this also loses its inline data: payloads
+LEAD_SAME_CHARS = 60  # a lead whose first 60 characters are in the text is in the text already
+MAX_MARKUP_CHARS = 8 * 1024 * 1024  # then more than this is too much to parse: lxml takes ~40 bytes per byte
+_HEAVY_OPENING = re.compile(r"<(script|style|svg)\b[^>]*>|<!--", re.I)
+_HEAVY_CLOSING = {tag: re.compile(rf"</{tag}\b[^>]*>", re.I) for tag in ("script", "style", "svg")}
+_COMMENT_CLOSING = re.compile("-->")
+_INLINE_DATA = re.compile(r"data:[^\"'\s)>]{256,}")
+
+
+@lru_cache(maxsize=1)
+def trafilatura_version() -> str:
+    import trafilatura
+
+    return trafilatura.__version__
+
+
+def decode_html(data: bytes) -> str:
+    """A BOM first, then the declared charset (pages usually say it), then the text decoder's guesses."""
+    if has_bom_or_utf16(data):
+        return decode_text(data)
+    match = _META_CHARSET.search(data[:4096])
+    if match:
+        try:
+            return data.decode(match.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError, ValueError):
+            pass
+    return decode_text(data)
+
+
+def normalise_whitespace(text: str) -> str:
+    """One paragraph per line, no trailing blanks, NFC; blank lines between paragraphs kept."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _SPACES.sub(" ", text.replace("\u00a0", " ").replace("\ufeff", "").replace("\x00", ""))
+    lines = [line.strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+_NAV_SEPARATORS = re.compile(r"\s[|>»›/·•]\s")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+CJK_HEADLINE_MIN_CHARS = 6  # Chinese, Japanese and Korean headlines have no spaces to count words by
+
+
+def looks_like_headline(line: str) -> bool:
+    """A first line that is a headline: short, several words (or CJK characters), no sentence ending,
+    and not a navigation trail ("Home | World | Asia")."""
+    words = len(line.split())
+    if _CJK.search(line):
+        words = max(words, len(_CJK.findall(line)) // (CJK_HEADLINE_MIN_CHARS // HEADLINE_MIN_WORDS))
+    return (
+        len(line) <= HEADLINE_MAX_CHARS
+        and words >= HEADLINE_MIN_WORDS
+        and not _SENTENCE_END.search(line)
+        and not line.endswith(("。", "！", "？"))
+        and len(_NAV_SEPARATORS.findall(line)) < 2
+        and not line.startswith(("-", "*", "•", "http"))
+    )
+
+
+def extract_text(raw: RawInput) -> Document:
+    text = normalise_whitespace(decode_text(raw.data))
+    title = None
+    first, _, rest = text.partition("\n")
+    if "title" in raw.preset:  # the crawler knows the title: only a copy of it leaves the text
+        text = _drop_leading_title(text, raw.preset["title"])
+    elif rest.strip() and looks_like_headline(first):
+        title, text = first, rest.strip()
+    return Document(id=raw.id, source=raw.source, text=text, title=title, extractor="plain-text",
+                    extractor_version="")
+
+
+@lru_cache(maxsize=8)
+def _options(favor_precision: bool, fast: bool):  # noqa: ANN202 - trafilatura's Extractor
+    """The settings bare_extraction would build from its keyword arguments on every call (reading its
+    configuration each time), built once; the first call also makes trafilatura's XPaths cheaper
+    (:mod:`corpus.extract.xpath_guards`)."""
+    from trafilatura.settings import Extractor
+
+    from corpus.extract.xpath_guards import guard_trafilatura_xpaths
+
+    guard_trafilatura_xpaths()  # same selections, fewer calls into Python
+    return Extractor(output_format="python", fast=fast, precision=favor_precision, comments=False,
+                     with_metadata=False)
+
+
+def _trafilatura(html: str | HtmlElement, favor_precision: bool = False, fast: bool = False):  # noqa: ANN202
+    """trafilatura's Document for the page: no comments, no metadata (:mod:`corpus.extract.metadata` finds it)."""
+    import trafilatura
+
+    return trafilatura.bare_extraction(html, options=_options(favor_precision, fast))
+
+
+def _word_count(result) -> int:  # noqa: ANN001
+    return len(result.text.split()) if result is not None and result.text else 0
+
+
+class PageTooLarge(Exception):
+    """More markup than a worker should parse (memory grows ~40x the markup in lxml)."""
+
+
+def strip_heavy(html: str) -> str:
+    """The markup without what holds no story and that trafilatura throws away after parsing:
+    scripts (JSON kept: JSON-LD and page data hold dates and authors), styles, comments and inline SVG. A typical news
+    page is half scripts; every later step (parsing, trafilatura's pruning) then has less to walk.
+    An element that is never closed is left as it is."""
+    kept, start, pos = [], 0, 0
+    while match := _HEAVY_OPENING.search(html, pos):
+        tag = (match.group(1) or "").lower()
+        if tag == "script" and "json" in match.group(0).lower():  # JSON-LD and page data: dates, authors
+            pos = match.end()
+            continue
+        closing = (_HEAVY_CLOSING[tag] if tag else _COMMENT_CLOSING).search(html, match.end())
+        if closing is None:
+            break
+        kept.append(html[start:match.start()])
+        start = pos = closing.end()
+    kept.append(html[start:])
+    return "".join(kept)
+
+
+def slim_markup(html: str) -> str:
+    """The page without scripts, styles, comments and inline SVG (:func:`strip_heavy`); a very large
+    page (over ``SLIM_ABOVE_CHARS``) also loses its inline ``data:`` payloads."""
+    html = strip_heavy(html)
+    if len(html) > SLIM_ABOVE_CHARS:
+        html = _INLINE_DATA.sub("data:,", html)
+    if len(html) > MAX_MARKUP_CHARS:
+        raise PageTooLarge(f"{len(html)} characters of markup (after scripts, styles and inline data) is over "
+                           f"the {MAX_MARKUP_CHARS} a page may have to be parsed")
+    return html
+
+
+@lru_cache(maxsize=1)
+def _parser():  # noqa: ANN202 - an lxml HTMLParser
+    """trafilatura's HTML parser settings, with every element of lxml's plain ``HtmlElement`` class
+    chosen in C: lxml.html's own class lookup is a Python call for every element Python touches
+    (trafilatura touches most of them several times), about 5% of the time of an HTML page."""
+    from lxml import etree
+    from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HTMLParser, HtmlProcessingInstruction
+
+    parser = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True,
+                        remove_pis=True)
+    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity))
+    return parser
+
+
+def load_page(html: str) -> HtmlElement | None:
+    """trafilatura's ``load_html`` for a decoded page, with :func:`_parser`: repair, parse the text
+    (the bytes when that fails), and no tree for a dubious page that parses into almost nothing."""
+    from lxml.html import fromstring
+    from trafilatura.utils import is_dubious_html, repair_faulty_html
+
+    beginning = html[:50].lower()
+    html = repair_faulty_html(html, beginning)
+    tree = None
+    with suppress(Exception):  # ValueError: a str with an encoding declaration
+        tree = fromstring(html, parser=_parser())
+    if tree is None or len(tree) < 1:
+        with suppress(Exception):
+            tree = fromstring(html.encode("utf8", "surrogatepass"), parser=_parser())
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None
+    return tree
+
+
+KEPT_FOR_TRAFILATURA = frozenset({"form", "head", "math", "figure", "aside", "nav"})
+"""Tags of trafilatura's MANUALLY_CLEANED that stay until it deletes them itself: a form holding most
+of a page's text becomes its body; the head holds JSON-LD; formulas are recovered from math; and the
+text of figures, asides and navigation counts in its guards against pruning too much (deleting them
+early changed the text of 4 of 1,064 real pages)."""
+
+
+@lru_cache(maxsize=1)
+def _deleted_anyway() -> tuple[str, ...]:
+    from trafilatura.settings import MANUALLY_CLEANED
+
+    return tuple(tag for tag in MANUALLY_CLEANED if tag not in KEPT_FOR_TRAFILATURA)
+
+
+@lru_cache(maxsize=1)
+def _stripped_anyway() -> tuple[str, ...]:
+    """Tags trafilatura unwraps (their text stays): images, fonts, small, tbody, ... (not template)."""
+    from trafilatura.settings import MANUALLY_STRIPPED
+
+    return tuple(tag for tag in MANUALLY_STRIPPED if tag != "template")
+
+
+def drop_deleted_anyway(tree: HtmlElement) -> HtmlElement:
+    """The tree without what trafilatura deletes after its expensive pruning pass (footers, iframes,
+    buttons, menus, form fields, ...), and with the tags it unwraps there unwrapped (images, fonts,
+    ...): that pass and its three copies of the tree then have fewer nodes to walk, a fifth of its
+    time on news pages, and the text is the same (``tests/test_extract.py`` compares on real pages;
+    1,364 pages gave the same text, title, author and date). Tails stay, as trafilatura keeps them."""
+    from lxml.etree import strip_tags
+    from trafilatura.xml import delete_element
+
+    for element in list(tree.iter(*_deleted_anyway())):
+        if element.getparent() is not None:
+            delete_element(element)
+    strip_tags(tree, *_stripped_anyway())
+    return tree
+
+
+def extract_html(raw: RawInput) -> Document:
+    html = slim_markup(decode_html(raw.data))
+    doc = Document(id=raw.id, source=raw.source, extractor="trafilatura",
+                   extractor_version=trafilatura_version())
+    tree = load_page(html)
+    if tree is None:
+        return doc
+    found = page_metadata(tree)
+    lead = find_lead(tree, found.pop("description"), html)  # before trafilatura prunes the tree in place
+    for key, value in found.items():
+        setattr(doc, key, value)
+    doc.title = strip_site_name(doc.title, doc.sitename, doc.url)
+    doc.author = clean_author(doc.author, doc.sitename, doc.url)
+    # trafilatura's own pass first; its comparison with readability and jusText (a third of
+    # its time) only when that pass comes back thin: there it helps, elsewhere it adds chrome.
+    result = _trafilatura(drop_deleted_anyway(tree), favor_precision=True, fast=True)
+    words = _word_count(result)
+    if words < THOROUGH_BELOW_WORDS:
+        thorough = _trafilatura(load_page(html), favor_precision=True)
+        if (more := _word_count(thorough)) > words:
+            result, words = thorough, more
+    if words < PRECISION_FALLBACK_WORDS:
+        # Precision mode now and then throws the article away with the chrome; then the
+        # default mode's longer text is the better start (the cleaner still runs on it).
+        fallback = _trafilatura(load_page(html))
+        if _word_count(fallback) >= 2 * max(1, words):
+            result = fallback
+    if result is not None:
+        doc.text = _drop_leading_title(normalise_whitespace(result.text or ""), doc.title)
+    if lead and doc.text and squeeze(lead)[:LEAD_SAME_CHARS] not in squeeze(doc.text) \
+            and squeeze(lead) != squeeze(doc.title or ""):
+        doc.text = f"{lead}\n\n{doc.text}"
+    return doc
+
+
+def _drop_leading_title(text: str, title: str | None) -> str:
+    """The headline lives in ``title``; a copy of it opening the text is not story text."""
+    first, _, rest = text.partition("\n")
+    if title and rest.strip() and first.strip().casefold() == title.strip().casefold():
+        return rest.strip()
+    return text
+
+
+def extract(raw: RawInput) -> Document:
+    """The extractor stage for one input: dispatch on the sniffed kind, then what the input states."""
+    doc = extract_html(raw) if raw.kind == "html" else extract_text(raw)
+    for key, value in raw.preset.items():
+        setattr(doc, key, value)
+    for key, value in raw.fallback.items():
+        if not getattr(doc, key):
+            setattr(doc, key, value)
+    doc.meta = raw.meta
+    doc.source_id = raw.source_id
+    if raw.preset.get("title"):
+        doc.text = _drop_leading_title(doc.text, doc.title)
+    return doc

@@ -1,0 +1,249 @@
+"""Object storage (S3, GCS, HTTPS) through fsspec: list, stat, open as a stream, upload at publish.
+
+The readers and writers stay what they are for local files; a PATH or an output that is a URL
+(``s3://bucket/prefix/``) goes through this module instead. fsspec and its backends are the
+optional ``s3`` extra and are imported only when a URL is given, so ``newsclean --version`` and
+local runs never load them. Configuration is the backends' own: AWS_* variables, profiles,
+``AWS_ENDPOINT_URL`` for MinIO and other S3-compatible stores.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+from urllib.parse import unquote, urlparse
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "http": "http", "https": "http"}
+READ_ONLY = {"http", "https"}
+
+
+class MissingBackend(Exception):
+    """A URL whose scheme has no fsspec backend installed: a usage error that names the extra."""
+
+
+def is_url(path: str) -> bool:
+    """A PATH such as ``s3://bucket/key``; ``file://`` URLs are turned into local paths first (:func:`local`)."""
+    return bool(_URL.match(path))
+
+
+def local(path: str) -> str:
+    """``file:///srv/crawl`` as ``/srv/crawl``, so local files are read and written the local way; else as given."""
+    if path.lower().startswith("file://"):
+        return unquote(urlparse(path).path) or "/"
+    return path
+
+
+def scheme(url: str) -> str:
+    return url.split("://", 1)[0].lower()
+
+
+class Url(str):
+    """A URL PATH argument that knows the prefix its objects are named relative to (see :func:`common_prefix`)."""
+
+    root: str
+
+    def __new__(cls, url: str, root: str) -> Url:
+        made = super().__new__(cls, url)
+        made.root = root
+        return made
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return Url, (str(self), self.root)
+
+
+def filesystem(url: str) -> tuple[Any, str]:
+    """(fsspec filesystem, path without the scheme) for a URL; raises :class:`MissingBackend` when the
+    scheme's backend (or fsspec itself) is not installed."""
+    name = scheme(url)
+    hint = f"pip install 'newsclean[{EXTRAS.get(name, 's3')}]'"
+    try:
+        from fsspec.core import url_to_fs
+    except ImportError:
+        raise MissingBackend(f"{url}: reading and writing URLs needs fsspec: {hint}") from None
+    try:
+        fs, path = url_to_fs(url, **_options(name))
+    except ImportError as err:
+        raise MissingBackend(f"{url}: no backend for {name}:// is installed ({err}): {hint}") from None
+    except ValueError as err:
+        raise MissingBackend(f"{url}: {err}: fsspec has no backend for {name}://") from None
+    return fs, path.rstrip("/") if name not in READ_ONLY else path
+
+
+def _options(name: str) -> dict[str, Any]:
+    """Older botocore releases ignore ``AWS_ENDPOINT_URL``: pass it on explicitly to be sure."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if name in ("s3", "s3a") and endpoint:
+        return {"client_kwargs": {"endpoint_url": endpoint}}
+    return {}
+
+
+def check_backend(url: str) -> None:
+    """Raise :class:`MissingBackend` now, before any work, when the URL cannot be handled at all."""
+    filesystem(url)
+
+
+@dataclass
+class RemoteFile:
+    """One object found under a URL PATH: what the readers need to name, bound and open it."""
+
+    url: str
+    rel: str  # as records name it: relative to the URL arguments' common prefix
+    size: int | None
+    fs: Any
+    path: str  # the backend's path (no scheme)
+    version: str = ""  # ETag or mtime: a changed object is hashed again
+    known: tuple[str, int] | None = None  # (sha256, size), once the object has been read whole
+    fetched: bytes | BaseException | None = None  # its bytes (or why not), fetched with others by :func:`fetch`
+
+    @property
+    def name(self) -> str:
+        return self.path.rstrip("/").rsplit("/", 1)[-1]
+
+    def open(self) -> IO[bytes]:
+        """A binary stream of the object, fetched in blocks as it is consumed (never whole); buffered, since
+        the line readers bound each line with ``readline(limit)``, which fsspec's files do not take."""
+        return io.BufferedReader(self.fs.open(self.path, "rb", block_size=1 << 22, cache_type="readahead"),
+                                 buffer_size=1 << 16)
+
+    def read(self, limit: int) -> bytes:
+        """At most ``limit`` + 1 bytes of the object: one more than the limit tells it is too large."""
+        fetched, self.fetched = self.fetched, None
+        if isinstance(fetched, BaseException):
+            raise fetched
+        if fetched is not None:
+            return fetched[: limit + 1]
+        with self.open() as handle:
+            return handle.read(limit + 1)
+
+    def identity(self) -> tuple[str, int]:
+        """(sha256, size) of the object as stored, read once per object and version in blocks."""
+        return self.known or _hash(self.url, self.version, self.fs, self.path)
+
+
+@functools.lru_cache(maxsize=8)
+def _hash(url: str, version: str, fs: Any, path: str) -> tuple[str, int]:  # noqa: ANN401
+    digest = hashlib.sha256()
+    size = 0
+    with fs.open(path, "rb", block_size=1 << 22) as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def _version(info: dict[str, Any]) -> str:
+    return str(info.get("ETag") or info.get("etag") or info.get("LastModified") or info.get("mtime") or "")
+
+
+def _folder(url: str) -> tuple[str, bool]:
+    """(the URL without a trailing slash, whether it is a prefix of objects rather than one object)."""
+    try:
+        fs, path = filesystem(url)
+        return url.rstrip("/"), scheme(url) not in READ_ONLY and fs.isdir(path)
+    except MissingBackend:
+        raise
+    except Exception:  # noqa: BLE001 - a missing bucket is the reader's reject, not an error here
+        return url.rstrip("/"), url.endswith("/")
+
+
+def common_prefix(urls: Iterable[str]) -> str | None:
+    """The prefix the URL arguments have in common, as :func:`corpus.inputs.files.common_base` for folders: a prefix
+    argument counts whole, an object argument by its parent. None when they share no scheme and bucket."""
+    folders = []
+    for url in urls:
+        stripped, is_folder = _folder(url)
+        folders.append(stripped if is_folder else stripped.rsplit("/", 1)[0])
+    if not folders:
+        return None
+    parts = [f.split("/") for f in folders]
+    common = os.path.commonprefix(parts)
+    return "/".join(common) if len(common) > 3 or (len(common) == 3 and common[2]) else None
+
+
+def with_roots(paths: Iterable[str]) -> list[str]:
+    """The PATH arguments, each URL among them as a :class:`Url` that knows the common prefix."""
+    paths = [local(p) for p in paths]
+    root = common_prefix(p for p in paths if is_url(p))
+    return [Url(p, root or _parent(p)) if is_url(p) else p for p in paths]
+
+
+def _parent(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[0]
+
+
+def relative(url: str, root: str) -> str:
+    """A URL as records show it: relative to ``root``, or whole when outside it."""
+    prefix = root.rstrip("/") + "/"
+    return url[len(prefix):] if url.startswith(prefix) else url
+
+
+def walk_url(url: str, root: str | None = None) -> Iterator[RemoteFile | tuple[str, str]]:
+    """Every object under a URL, recursively, in the order a folder is walked (sorted by path segment), as
+    :class:`RemoteFile`; or (rel, why) when the URL cannot be listed or names nothing (missing bucket or
+    object, access denied): the caller makes that an ``unreadable`` reject."""
+    root = root or getattr(url, "root", None)
+    url = str(url)  # a plain string from here on: it is pickled into every record's provenance
+    fs, path = filesystem(url)
+    shown = relative(url.rstrip("/"), root or _parent(url))
+    try:
+        info = fs.info(path)
+        if info.get("type") == "directory" and scheme(url) not in READ_ONLY:
+            found = fs.find(path, detail=True)
+            root = root or url.rstrip("/")  # as a local folder PATH: names relative to itself
+        else:
+            found = {path: info}
+    except FileNotFoundError as err:
+        yield shown, f"no such object, prefix or bucket: {_reason(err)}"
+        return
+    except Exception as err:  # noqa: BLE001 - denied access, bad credentials, no endpoint: one reject each
+        yield shown, _reason(err)
+        return
+    root = root or _parent(url)
+    prefix = url.split("://", 1)[0] + "://"
+    urls = {key: (key if is_url(key) else prefix + key.lstrip("/")) for key in found}
+    for key in sorted(found, key=lambda k: relative(urls[k], root).split("/")):
+        info = found[key]
+        yield RemoteFile(url=urls[key], rel=relative(urls[key], root), size=info.get("size"), fs=fs, path=key,
+                         version=_version(info))
+
+
+def _reason(err: BaseException) -> str:
+    text = str(err) or type(err).__name__
+    return text if len(text) < 300 else text[:300] + "…"
+
+
+def fetch(files: list[RemoteFile]) -> None:
+    """Fetch small objects together (the backend runs the requests concurrently): one at a time, a folder of
+    pages in S3 would cost a round trip per page. Each file keeps its bytes, or its error, until read."""
+    if len(files) < 2:
+        return
+    got = files[0].fs.cat([f.path for f in files], on_error="return")
+    for file in files:
+        file.fetched = got.get(file.path) if isinstance(got, dict) else None
+
+
+def upload(local_file: str, url: str) -> None:
+    """Copy a finished local file to the URL as one object (a multipart upload appears only when complete)."""
+    fs, path = filesystem(url)
+    fs.put_file(local_file, path)
+
+
+def check_writable(url: str) -> None:
+    """Fail before any work when the URL cannot be written: no backend, a read-only scheme, no bucket."""
+    fs, path = filesystem(url)
+    if scheme(url) in READ_ONLY:
+        raise OSError(f"{url}: {scheme(url)}:// URLs can be read, not written")
+    bucket = path.split("/", 1)[0]
+    try:
+        exists = fs.exists(bucket)
+    except Exception as err:  # noqa: BLE001 - denied access, bad credentials, no endpoint
+        raise OSError(f"{url}: {_reason(err)}") from None
+    if not exists:
+        raise FileNotFoundError(f"{url}: no such bucket: {bucket}")

@@ -1,0 +1,73 @@
+"""``newsclean explain``: one document's way through the pipeline, line by line.
+
+It runs the same stages as ``ingest`` (read, extract, clean, language, signature) on one
+document and keeps what they decided per line, so a user can see why a line went.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from corpus.clean.cleaner import line_outcomes
+from corpus.dedup.minhash import Deduplicator, MinHashParams, signature
+from corpus.document import Reject
+from corpus.extract.page import extract
+from corpus.inputs.files import RawInput
+from corpus.inputs.records import read_inputs
+from corpus.language import detect
+from corpus.limits import DEFAULT_MAX_BYTES
+
+
+@dataclass
+class Line:
+    kept: str | None  # what of the line is kept; None when a rule took all of it
+    removed: list[tuple[str, str]]  # (rule, text) taken from it
+
+
+@dataclass
+class Explanation:
+    where: str
+    title: str | None
+    author: str | None
+    date: str | None
+    url: str | None
+    lang: str | None
+    lang_prob: float
+    lines: list[Line] = field(default_factory=list)
+    earlier: list[tuple[str, str]] = field(default_factory=list)  # (id, first seen) it duplicates, with --state
+
+
+def nth_document(path: str, number: int, max_bytes: int = DEFAULT_MAX_BYTES) -> RawInput | Reject:
+    """The ``number``-th document (1-based) of an input, or the reject it became."""
+    seen = 0
+    for item in read_inputs([path], max_bytes):
+        if isinstance(item, (RawInput, Reject)) and not (isinstance(item, Reject) and item.reason in (
+                "hidden", "unsupported-type")):
+            seen += 1
+            if seen == number:
+                return item
+    raise IndexError(f"{path} holds {seen} document{'s' * (seen != 1)}, not {number}")
+
+
+def explain(raw: RawInput, lang_backend: str = "langdetect", state_path: str | None = None,
+            params: MinHashParams | None = None) -> Explanation:
+    doc = extract(raw)
+    lines = [Line(kept, [(r.rule, r.text) for r in cut]) for kept, cut in line_outcomes(doc.text)]
+    text = "\n".join(line.kept for line in lines if line.kept and line.kept.strip())
+    lang, prob = detect(text, lang_backend)
+    result = Explanation(raw.source.location, doc.title, doc.author, doc.date, doc.url, lang, prob,
+                         [line for line in lines if line.kept is None or line.kept.strip() or line.removed])
+    if state_path:
+        from corpus.dedup.state import StateIndex, stored_params
+
+        params = params or stored_params(state_path) or MinHashParams()
+        index = StateIndex(state_path, params)
+        try:
+            sig = signature(text, params)
+            if sig is not None:
+                matcher = Deduplicator(params)
+                result.earlier = sorted((rec.id, rec.first_seen) for rec in index.lookup(sig)
+                                        if matcher.is_match(sig, rec.signature))
+        finally:
+            index.close()
+    return result

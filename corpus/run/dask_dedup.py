@@ -1,0 +1,193 @@
+"""Batch dedup on a Dask cluster: the local executor's groups, kept records and ids, found by shuffles.
+
+1. The client routes the documents' summaries exactly as a local run does (rejects, languages,
+   ids, the run fingerprint); the documents themselves stay on the workers.
+2. Each partition emits one row per LSH band, (band key, document index); a shuffle on the key
+   brings every document sharing a key to one place: those are the candidate pairs, as the local
+   band index proposes them. Candidate pairs are joined with the signatures and confirmed with
+   :func:`corpus.dedup.minhash.is_match`.
+3. Connected components of the confirmed pairs: on the client (union-find) while there are few
+   edges, else by iterated large-star/small-star rounds on the cluster (:mod:`corpus.dedup.cluster_graph`).
+4. Each group keeps its most complete text (:func:`corpus.dedup.minhash.decide_groups`, shared with the
+   local executor); earlier nights (``--state``) are joined on their 64-bit band keys the same way.
+5. Lines repeated across stories, run-wide and per site, are counted on the cluster, one vote per group;
+   the client adds the earlier nights' counts (``--state``) as the local executor does.
+6. Partitions come back to the client in input order and are finished by the local code
+   (``Ingest._finish``), so the records are the local executor's, byte for byte.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+from distributed import Future
+
+from corpus.clean.repeated import Counts, LineEvidence, votes
+from corpus.dedup.cluster_graph import frame_of, meta_of
+from corpus.dedup.minhash import (
+    Earlier,
+    MinHashParams,
+    Signature,
+    band_keys32,
+    is_match,
+)
+from corpus.dedup.state import band_keys
+from corpus.run.process import Processed
+
+Chosen = list[tuple[int, str, Processed]]  # a partition's documents that go on: (index, id, processed)
+SIGNATURE_COLUMNS = {"doc": "int64", "hv": "object", "shingles": "int64", "words": "int64"}
+
+
+def select(results: list[Any], chosen: list[tuple[int, int, str]]) -> Chosen:
+    """On a worker: the documents of a partition the client kept, with their run index and final id."""
+    return [(index, doc_id, results[pos]) for pos, index, doc_id in chosen]
+
+
+def band_rows(part: Chosen, params: MinHashParams, wide: bool = False) -> pd.DataFrame:
+    """(key, doc) for every LSH band of every signed document: 32-bit keys within the run (as the
+    local band index), 64-bit ones (``wide``) to meet the state's."""
+    keys = [np.asarray(band_keys(done.signature.hashvalues, params) if wide
+                       else band_keys32(done.signature.hashvalues, params), dtype=np.int64)
+            for _, _, done in part if done.signature is not None]
+    docs = [np.full(params.bands, index, dtype=np.int64) for index, _, done in part if done.signature is not None]
+    if not keys:
+        return pd.DataFrame({"key": np.empty(0, np.int64), "doc": np.empty(0, np.int64)})
+    return pd.DataFrame({"key": np.concatenate(keys), "doc": np.concatenate(docs)})
+
+
+def signature_rows(part: Chosen) -> pd.DataFrame:
+    signed = [(index, done.signature) for index, _, done in part if done.signature is not None]
+    return pd.DataFrame({"doc": np.array([i for i, _ in signed], dtype=np.int64),
+                         "hv": pd.Series([np.asarray(s.hashvalues, np.uint32).tobytes() for _, s in signed],
+                                         dtype=object),
+                         "shingles": np.array([s.shingles for _, s in signed], dtype=np.int64),
+                         "words": np.array([s.words for _, s in signed], dtype=np.int64)})
+
+
+def _pairs(rows: pd.DataFrame) -> pd.DataFrame:
+    """Within a shuffled partition: every pair of documents sharing a key (a < b)."""
+    both = rows.merge(rows, on="key", suffixes=("_a", "_b"))
+    both = both[both.doc_a < both.doc_b]
+    return pd.DataFrame({"a": both.doc_a.to_numpy(), "b": both.doc_b.to_numpy()}).drop_duplicates()
+
+
+def _signature(hv: bytes, shingles: int, words: int) -> Signature:
+    return Signature(np.frombuffer(hv, dtype=np.uint32), int(shingles), int(words))
+
+
+def _confirm(pairs: pd.DataFrame, params: MinHashParams) -> pd.DataFrame:
+    """Candidate pairs joined with both signatures → the pairs :func:`is_match` confirms."""
+    keep = [is_match(_signature(r.hv_a, r.shingles_a, r.words_a), _signature(r.hv_b, r.shingles_b, r.words_b), params)
+            for r in pairs.itertuples(index=False)]
+    hit = pairs[np.array(keep, dtype=bool)] if len(pairs) else pairs
+    return pd.DataFrame({"a": hit.a.to_numpy(np.int64), "b": hit.b.to_numpy(np.int64),
+                         "words_a": hit.words_a.to_numpy(np.int64), "words_b": hit.words_b.to_numpy(np.int64)})
+
+
+def _confirm_earlier(pairs: pd.DataFrame, params: MinHashParams) -> pd.DataFrame:
+    keep = [is_match(_signature(r.hv, r.shingles, r.words), _signature(r.hv_s, r.shingles_s, r.words_s), params)
+            for r in pairs.itertuples(index=False)]
+    hit = pairs[np.array(keep, dtype=bool)] if len(pairs) else pairs
+    return pd.DataFrame({"doc": hit.doc.to_numpy(np.int64), "first_seen": hit.first_seen.astype(object),
+                         "id": hit.id.astype(object), "run": hit.run.to_numpy(np.int64)})
+
+
+def _with_signatures(pairs: dd.DataFrame, sigs: dd.DataFrame) -> dd.DataFrame:
+    a = sigs.rename(columns={c: f"{c}_a" for c in sigs.columns})
+    b = sigs.rename(columns={c: f"{c}_b" for c in sigs.columns})
+    return pairs.merge(a, left_on="a", right_on="doc_a").merge(b, left_on="b", right_on="doc_b")
+
+
+def confirmed_edges(parts: list[Future], params: MinHashParams) -> tuple[dd.DataFrame, dd.DataFrame]:
+    """(confirmed pairs a < b with both word counts, the signature table) as dask dataframes."""
+    rows = frame_of(parts, band_rows, {"key": "int64", "doc": "int64"}, params)
+    sigs = frame_of(parts, signature_rows, SIGNATURE_COLUMNS)
+    pairs = rows.shuffle("key").map_partitions(_pairs, meta=meta_of({"a": "int64", "b": "int64"}))
+    pairs = pairs.drop_duplicates()
+    edges = _with_signatures(pairs, sigs).map_partitions(
+        _confirm, params, meta=meta_of({"a": "int64", "b": "int64", "words_a": "int64", "words_b": "int64"}))
+    return edges, sigs
+
+
+def earlier_matches(parts: list[Future], sigs: dd.DataFrame, state: Any, params: MinHashParams,  # noqa: ANN401
+                    ) -> dict[int, list[Earlier]]:
+    """Documents of this run that copy a record an earlier run stored: joined on 64-bit band keys."""
+    bands, docs = state_frames(state)
+    rows = frame_of(parts, band_rows, {"key": "int64", "doc": "int64"}, params, True)
+    candidates = rows.merge(bands, on="key")[["doc", "row"]].drop_duplicates()
+    stored = docs.rename(columns={"hv": "hv_s", "shingles": "shingles_s", "words": "words_s"})
+    joined = candidates.merge(sigs, on="doc").merge(stored, on="row")
+    found = joined.map_partitions(_confirm_earlier, params, meta=meta_of(
+        {"doc": "int64", "first_seen": "object", "id": "object", "run": "int64"})).compute()
+    matches: dict[int, list[Earlier]] = {}
+    for doc, seen, stored_id, run in found.itertuples(index=False):
+        matches.setdefault(int(doc), []).append((seen, stored_id, int(run)))
+    return matches
+
+
+def state_frames(state: Any) -> tuple[dd.DataFrame, dd.DataFrame]:  # noqa: ANN401 - StateIndex or ParquetState
+    """The earlier nights' band keys and signatures: Parquet read by the workers, or SQLite read here."""
+    if hasattr(state, "frames"):
+        return state.frames()
+    rows = list(state.stored_docs())
+    docs = pd.DataFrame({"row": np.array([r[0] for r in rows], dtype=np.int64),
+                         "id": pd.Series([r[1] for r in rows], dtype=object),
+                         "first_seen": pd.Series([r[3] for r in rows], dtype=object),
+                         "run": np.array([r[4] for r in rows], dtype=np.int64),
+                         "shingles": np.array([r[5] for r in rows], dtype=np.int64),
+                         "words": np.array([r[6] for r in rows], dtype=np.int64),
+                         "hv": pd.Series([bytes(r[7]) for r in rows], dtype=object)})
+    keys = np.array(list(state.stored_bands()), dtype=np.int64).reshape(-1, 2)
+    bands = pd.DataFrame({"key": keys[:, 0], "row": keys[:, 1]})
+    return dd.from_pandas(bands, npartitions=max(1, len(bands) // 500_000)), \
+        dd.from_pandas(docs, npartitions=max(1, len(docs) // 50_000))
+
+
+def line_rows(part: Chosen, followers: set[int], run_wide: bool) -> pd.DataFrame:
+    keys = [votes(done.line_keys, done.site_keys, run_wide) for index, _, done in part if index not in followers]
+    return pd.DataFrame({"key": np.concatenate(keys) if keys else np.empty(0, dtype=np.uint64)})
+
+
+def lines_on_cluster(parts: list[Future], chosen: list[list[tuple[int, int, str]]], followers: set[int],
+                     lines: LineEvidence) -> Counts:
+    """The run's line counts (one vote per group), counted by the workers: the keys seen at least
+    ``lines.floor`` times or known from earlier nights, as the local count keeps them."""
+    voters = [{i for _, i, _ in c if i in followers} for c in chosen]
+    keys = frame_of(parts, line_rows, {"key": "uint64"}, lines.run_threshold > 0, per_part=voters)
+    found = keys.key.value_counts().map_partitions(_wanted, lines.floor, lines.lines.earlier.keys,
+                                                   meta=meta_of({"key": "uint64", "n": "int64"})).compute()
+    order = np.argsort(found.key.to_numpy(np.uint64))
+    return Counts(found.key.to_numpy(np.uint64)[order], found.n.to_numpy(np.int64)[order])
+
+
+def _wanted(counts: pd.Series, floor: int, earlier: np.ndarray) -> pd.DataFrame:
+    """Within a partition of the run's counts: the keys seen ``floor`` times, or known from earlier nights."""
+    keys, n = counts.index.to_numpy(np.uint64), counts.to_numpy(np.int64)
+    keep = (n >= floor) | np.isin(keys, earlier)
+    return pd.DataFrame({"key": keys[keep], "n": n[keep]})
+
+
+class Decided:
+    """What ``Ingest._finish`` asks of the dedup stage, answered from the cluster's decisions."""
+
+    def __init__(self, ids: list[str], renamed: dict[int, str]) -> None:
+        self._ids = ids
+        self._renamed = renamed
+        self.current: tuple[int, Signature | None] = (-1, None)
+
+    def id_of(self, index: int) -> str:
+        return self._renamed.get(index) or self._ids[index]
+
+    def signature_of(self, index: int) -> Signature | None:
+        return self.current[1] if self.current[0] == index else None
+
+
+def grouped(labels: pd.DataFrame) -> list[list[int]]:
+    groups: dict[int, list[int]] = {}
+    for node, label in zip(labels.node.tolist(), labels.label.tolist(), strict=True):
+        groups.setdefault(label, []).append(node)
+    return list(groups.values())
+

@@ -1,0 +1,80 @@
+"""Where the per-document function runs: the local process pool, or a Dask cluster.
+
+The stages do not know where they run. An executor takes the jobs (files to read, records of
+containers) in input order and gives back what :func:`corpus.run.process.read_and_process` made of
+each, in the same order. ``local`` is the process pool of :mod:`corpus.run.workers`; ``dask`` runs
+partitions of jobs on a Dask cluster (:mod:`corpus.run.dask_executor`, the ``dask`` extra), and with
+it batch dedup runs on the cluster too (:mod:`corpus.run.dask_dedup`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Protocol
+
+from corpus.document import Reject
+from corpus.run.process import Job, Processed, died, failed, read_and_process, run_alone, warm_up
+from corpus.run.workers import OrderedPool
+
+if TYPE_CHECKING:
+    from corpus.run.options import IngestOptions
+
+EXECUTORS = ("local", "dask")
+DASK_HINT = "--executor dask needs Dask: pip install 'newsclean[dask]'"
+
+
+class Executor(Protocol):
+    """Runs the per-document function; ``distributed``: batch dedup runs where the documents are."""
+
+    distributed: bool
+
+    def map(self, jobs: Iterable[tuple[Job, IngestOptions]]) -> Iterator[Processed | Reject]: ...
+
+    def close(self) -> None: ...
+
+
+class LocalExecutor:
+    """This machine: the calling process (one worker) or a pool of processes, results in input order."""
+
+    distributed = False
+
+    def __init__(self, workers: int = 1, lang_backend: str = "langdetect") -> None:
+        self.workers = workers
+        self.lang_backend = lang_backend
+
+    def map(self, jobs: Iterable[tuple[Job, IngestOptions]]) -> Iterator[Processed | Reject]:
+        warm_up(self.lang_backend)  # before any timer, and before workers fork (they inherit it)
+        if self.workers <= 1:
+            yield from run_alone(jobs)
+            return
+        pool = OrderedPool(self.workers, functools.partial(warm_up, self.lang_backend))
+        yield from pool.map(read_and_process, jobs, on_death=died, on_error=failed)
+
+    def close(self) -> None:
+        """Nothing outlives a run: the pool stops when its map ends."""
+
+
+def dask_available() -> bool:
+    """Whether the ``dask`` extra is installed (checked before a run starts, not when it first needs it)."""
+    try:
+        import dask.dataframe  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def make_executor(name: str, workers: int = 1, lang_backend: str = "langdetect",
+                  scheduler: str = "local") -> Executor:
+    """The executor called ``name``; ``scheduler`` (dask): ``local`` for a LocalCluster of ``workers``
+    processes on this machine, or ``tcp://HOST:PORT`` of a running scheduler."""
+    if name == "local":
+        return LocalExecutor(workers, lang_backend)
+    if name != "dask":
+        raise ValueError(f"no executor named {name!r} (choose from {', '.join(EXECUTORS)})")
+    if not dask_available():
+        raise ImportError(DASK_HINT)
+    from corpus.run.dask_executor import DaskExecutor
+
+    return DaskExecutor(scheduler, workers, lang_backend)

@@ -1,0 +1,377 @@
+"""The stages wired together: read → extract/clean → language → dedup → write.
+
+Per-document work (extract, clean, language, signature) is a pure function of
+the input, so it runs in a process pool and results come back in input order.
+Documents are spooled to a temporary file while signatures, and only
+signatures, stay in memory; once every document has been seen, near-duplicate
+groups and corpus-wide repeated lines are known and the spool is streamed out.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from corpus.clean.cleaner import remove_repeated_lines
+from corpus.clean.repeated import Counts, LineEvidence, remove_site_lines
+from corpus.dedup.minhash import Deduplicator, UnionFind, decide_groups, settle_earlier, text_hash
+from corpus.dedup.state import StateIndex
+from corpus.document import Document, Reject
+from corpus.identity import RunFingerprint, RunIdentities
+from corpus.inputs.records import read_inputs
+from corpus.inputs.streams import Skip
+from corpus.outputs.manifest import RunManifest
+from corpus.run.executors import Executor, LocalExecutor
+from corpus.run.options import IngestOptions
+from corpus.run.process import Job, Processed, handed_back
+from corpus.version import __version__
+
+
+@dataclass
+class RunStats:
+    files: int = 0
+    documents: int = 0
+    records: int = 0
+    duplicates: int = 0
+    filtered_language: int = 0
+    rejects: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    removed_by_rule: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def failures(self) -> int:
+        """Rejects that are not mere skips of files that are not news (what --strict counts)."""
+        return sum(self.rejects.values())
+
+
+SKIP_REASONS = {"hidden", "unsupported-type"}  # not news files: listed, but --strict ignores them
+
+
+class Ingest:
+    """One ingest run. Iterate :meth:`records` to get the output records in input order.
+
+    Two ways to decide duplicates (see the README's "Streaming" section):
+
+    - batch (default): documents are spooled to a temporary file; once all are seen,
+      each group keeps its most complete text and repeated lines are counted over the
+      whole run; then the spool is streamed out.
+    - stream (``options.stream``): each record is written as soon as it is done; the
+      first document of a group (in input order) is kept, later ones are its duplicates,
+      and repeated lines are judged on the earlier nights' counts and the stream's so far.
+
+    Either way memory holds signatures and band keys, never texts.
+    """
+
+    def __init__(self, options: IngestOptions, on_file: Callable[[], None] | None = None,
+                 on_reject: Callable[[Reject], None] | None = None, state: StateIndex | None = None,
+                 first_seen: str = "", manifest: RunManifest | None = None,
+                 on_input: Callable[[str], None] | None = None, executor: Executor | None = None) -> None:
+        self.options = options
+        self.executor = executor or LocalExecutor(options.workers, options.lang_backend)
+        self.state = state
+        self.stats = RunStats()
+        self._dedup = Deduplicator(options.minhash, earlier=state)
+        self._first_seen = first_seen  # when this run started: stored in the state, never in records
+        self._identities = RunIdentities()
+        self.fingerprint = RunFingerprint()
+        self._run = 0  # this run's number in the state (a rerun keeps its first number)
+        self._rerun = False
+        self.lines = LineEvidence(options.repeated_line_min_groups, state is not None or options.stream)
+        self.manifest = manifest
+        self._on_file = on_file or (lambda: None)
+        self._on_input_file = on_input or (lambda rel: None)
+        self._on_reject = on_reject or (lambda reject: None)
+
+    def _jobs(self, paths: Iterable[str | Reject], base: Path | None) -> Iterator[Job]:
+        """What the workers get, in input order: files to read, and the records of WARC and JSONL
+        files (read here, as streams, so that one large file still keeps every worker busy)."""
+        for item in read_inputs(paths, self.options.max_bytes, defer_files=True, on_file=self._on_input,
+                                base=base, exclude=self.options.own_outputs):
+            if isinstance(item, Skip):
+                self.stats.skipped[item.reason] += 1
+                self._on_outcome(None, item.reason)  # the container being read
+            else:
+                yield item
+
+    def _reject(self, reject: Reject) -> None:
+        if reject.reason in SKIP_REASONS:
+            self.stats.skipped[reject.reason] += 1
+        else:
+            self.stats.rejects[reject.reason] += 1
+        self._on_outcome(reject.input, reject.reason)
+        self._on_reject(reject)
+        self._on_file()
+
+    def _processed(self, paths: Iterable[str | Reject], base: Path | None,
+                   remote: bool = False) -> Iterator[Processed | Reject]:
+        """Reading and everything per document happen in the executor; results come back in input order
+        (``remote``: summaries only, the documents staying on the cluster for :mod:`corpus.run.dask_dedup`)."""
+        jobs = ((job, self.options) for job in self._jobs(paths, base))
+        return self.executor.map_remote(jobs) if remote else self.executor.map(jobs)  # type: ignore[attr-defined]
+
+    def _documents(self, paths: Iterable[str | Reject], base: Path | None,
+                   remote: bool = False) -> Iterator[Processed]:
+        """Processed documents that go on to dedup; rejects and other languages are counted here."""
+        for result in self._processed(paths, base, remote):
+            if isinstance(result, Reject):
+                self._reject(result)
+                continue
+            if result.empty:
+                self._reject(Reject(result.path, "no-text", "no article text left after extraction and cleaning",
+                                    result.input))
+                continue
+            self._on_file()
+            if self.options.languages is not None and result.lang not in self.options.languages:
+                self.stats.filtered_language += 1
+                self._on_outcome(result.input, "other-language")
+                continue
+            result.id = self._identities.assign(result.id)
+            yield result
+
+    def records(self, paths: Iterable[str | Reject], base: Path | None = None) -> Iterator[dict[str, Any]]:
+        """``newsclean ingest``: every stage, from files (or stdin records) to output records.
+        ``base``: the folder record paths are shown relative to (see :func:`corpus.inputs.files.common_base`)."""
+        return self._decide(self._documents(paths, base, remote=self._on_cluster))
+
+    @property
+    def _on_cluster(self) -> bool:
+        """Batch dedup where the documents are (a Dask cluster): they stay there until written."""
+        return self.executor.distributed and not self.options.stream
+
+    def cleaned(self, paths: Iterable[str], base: Path | None = None) -> Iterator[dict[str, Any]]:
+        """``newsclean clean``: the per-document stages only; no dedup, no corpus-level rule."""
+        for done in self._documents(paths, base):
+            yield from self._finish(self._restore(done), 0, 0, set())
+
+    def deduplicated(self, records: Iterable[tuple[str, dict[str, Any]] | Reject]) -> Iterator[dict[str, Any]]:
+        """``newsclean dedup``: the corpus-level stages on records written by ``newsclean clean``."""
+        return self._decide(self._from_records(records))
+
+    def _from_records(self, records: Iterable[tuple[str, dict[str, Any]] | Reject]) -> Iterator[Processed]:
+        for item in records:
+            self.stats.files += 1
+            if isinstance(item, Reject):
+                self._reject(item)
+                continue
+            where, record = item
+            try:
+                doc = Document.from_record(record)
+            except (KeyError, TypeError, ValueError, AttributeError) as err:
+                self._reject(Reject(where, "malformed", f"not a newsclean record ({type(err).__name__}: {err})",
+                                    where.rsplit(":", 1)[0]))
+                continue
+            done = handed_back(doc, self.options.minhash)
+            done.id = self._identities.assign(done.id)
+            yield done
+
+    @staticmethod
+    def _restore(done: Processed) -> Document:
+        doc = Document.from_spool(json.loads(done.spool))
+        doc.id = done.id  # the run's final id (a second byte-identical copy gets its own)
+        return doc
+
+    def _decide(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
+        if self.state is not None:
+            self.state.begin()  # the run's one write transaction, committed by save_state()
+            self._run = self.state.next_run()
+        if self.options.stream:
+            yield from self._stream(documents)
+        elif self._on_cluster:
+            yield from self._decide_on_cluster(documents)
+        else:
+            yield from self._batch(documents)
+
+    def _decide_on_cluster(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
+        """The batch decision with the documents on a Dask cluster (:mod:`corpus.run.dask_dedup` holds its steps)."""
+        import dask
+
+        from corpus.dedup.cluster_graph import components_on_cluster
+        from corpus.run import dask_dedup as cluster
+
+        executor: Any = self.executor  # a DaskExecutor: its client and the partitions it left on the workers
+        client = executor.client
+        params = self.options.minhash
+        ids: list[str] = []
+        routed: dict[int, list[tuple[int, int, str]]] = {}
+        for index, done in enumerate(documents):
+            self.fingerprint.add(done.id)
+            routed.setdefault(done.partition, []).append((done.position, index, done.id))  # type: ignore[attr-defined]
+            ids.append(done.id)
+        chosen = [routed.get(p, []) for p in range(len(executor.partitions))]
+        parts = [client.submit(cluster.select, results, c, pure=False)
+                 for results, c in zip(executor.partitions, chosen, strict=True)]
+        executor.partitions = []
+        cutoff, run_key = self._run_identity()
+        if not ids:
+            return
+        with dask.config.set({"dataframe.convert-string": False}):
+            edges, sigs = cluster.confirmed_edges(parts, params)
+            edges = edges.persist()
+            if len(edges) > executor.client_edges:  # components on the cluster, word counts joined there
+                labels = components_on_cluster(edges[["a", "b"]])
+                labelled = labels.merge(sigs[["doc", "words"]], left_on="node", right_on="doc").compute()
+                groups = cluster.grouped(labelled[["node", "label"]])
+                words = dict(zip(labelled.node.tolist(), labelled.words.tolist(), strict=True))
+            else:
+                both = edges.compute()
+                union = UnionFind()
+                for a, b in zip(both.a.tolist(), both.b.tolist(), strict=True):
+                    union.union(a, b)
+                groups = union.groups()
+                words = dict(zip(both.a.tolist() + both.b.tolist(), both.words_a.tolist() + both.words_b.tolist(),
+                                 strict=True))
+            earlier = cluster.earlier_matches(parts, sigs, self.state, params) if self.state is not None else {}
+            renamed: dict[int, str] = {}
+            for index in list(earlier):
+                visible, own = settle_earlier(earlier[index], ids[index], cutoff, run_key)
+                earlier[index] = visible
+                if own != ids[index]:
+                    renamed[index] = own
+            earlier = {i: m for i, m in earlier.items() if m}
+            grouped = {i for g in groups for i in g}
+            groups += [[i] for i in earlier if i not in grouped]
+            kept_of, followers = decide_groups(groups, lambda i: words.get(i, 0), lambda i: earlier.get(i, []))
+            self.lines.set_earlier(self.earlier_lines())
+            self.lines.settle(cluster.lines_on_cluster(parts, chosen, followers, self.lines))
+            repeated = self.lines.repeated()
+        decided = cluster.Decided(ids, renamed)
+        self._dedup = decided  # type: ignore[assignment] - _finish asks it for ids and signatures
+        for part in parts:
+            for index, _, done in part.result():
+                decided.current = (index, done.signature)
+                doc = Document.from_spool(json.loads(done.spool))
+                doc.id = decided.id_of(index)
+                yield from self._finish(doc, kept_of.get(index, index), index,
+                                        self.repeated_in(repeated, done.line_keys),
+                                        self.lines.site_chrome(done.site_keys))
+            part.release()
+
+    def _stream(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
+        """Stream-and-decide. The run's fingerprint is known only at its end, so a record the state
+        already holds is always taken as a re-delivery (see the README's "Streaming" section)."""
+        if self.state is not None:
+            self.lines.set_earlier(self.state.line_counts())
+        for index, done in enumerate(documents):
+            self.fingerprint.add(done.id)
+            matched = self._dedup.add(index, done.signature, done.id)
+            kept = self._dedup.decide(index, matched, None, f"run-{self._run}")
+            doc = self._restore(done)
+            doc.id = self._dedup.id_of(index)  # renamed when an earlier run stored the same record
+            repeated, chrome = self.lines.seen(done.line_keys, done.site_keys, kept == index)
+            yield from self._finish(doc, kept, index, repeated, chrome)
+        self.lines.settle()
+
+    def _batch(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
+        with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool, \
+                tempfile.TemporaryFile(prefix="newsclean-lines-") as line_spool:
+            count = 0
+            for index, done in enumerate(documents):
+                spool.write(done.spool + "\n")
+                self.fingerprint.add(done.id)
+                self._dedup.add(index, done.signature, done.id)
+                self.lines.sketch(done.line_keys, done.site_keys)
+                for keys in (done.line_keys, done.site_keys):
+                    np.array([len(keys)], dtype=np.uint32).tofile(line_spool)
+                    keys.tofile(line_spool)
+                count += 1
+            kept_of, followers = self._dedup.groups(*self._run_identity())
+            self.lines.set_earlier(self.earlier_lines())
+            self._count_lines(line_spool, count, followers)
+            repeated = self.lines.repeated()
+            spool.seek(0)
+            line_spool.seek(0)
+            for index in range(count):
+                doc = Document.from_spool(json.loads(spool.readline()))
+                doc.id = self._dedup.id_of(index)
+                line_keys, site_keys = self._keys_at(line_spool), self._keys_at(line_spool)
+                yield from self._finish(doc, kept_of.get(index, index), index, self.repeated_in(repeated, line_keys),
+                                        self.lines.site_chrome(site_keys))
+
+    @staticmethod
+    def repeated_in(repeated: set[int], keys: np.ndarray) -> set[int]:
+        """``repeated`` when the document has one of its keys, else nothing to look for."""
+        return repeated if repeated and not repeated.isdisjoint(keys.tolist()) else set()
+
+    def earlier_lines(self) -> Counts:
+        """The earlier nights' line counts, as they were before the first run of these inputs (a rerun)."""
+        if self.state is None:
+            return Counts()
+        return self.state.line_counts(self.state.rerun_of(self.fingerprint.hexdigest(), any_mode=True))
+
+    def _run_identity(self) -> tuple[int | None, str]:
+        """(cutoff, run key) once the whole run is known: a rerun sees the state as it was before
+        its first run; a new run sees all of it and re-ids what earlier runs stored."""
+        fingerprint = self.fingerprint.hexdigest()
+        if self.state is None:
+            return None, fingerprint
+        first = self.state.rerun_of(fingerprint)
+        if first is not None:
+            self._run, self._rerun = first, True
+        return first, fingerprint
+
+    def save_state(self) -> int:
+        """Commit this run's kept records and line counts to the state; call once the outputs are written.
+        A run of inputs the state has seen before (any mode) adds no line counts: they are counted."""
+        if self.state is None:
+            return 0
+        if self.state.rerun_of(self.fingerprint.hexdigest(), any_mode=True) is None:
+            self.state.add_lines(self._run, self.lines.run)
+        return self.state.commit(self._run, self.fingerprint.hexdigest(), self._first_seen,
+                                 "stream" if self.options.stream else "batch", rerun=self._rerun)
+
+    def _count_lines(self, line_spool: IO[bytes], count: int, followers: set[int]) -> None:
+        """Exact counts of the candidate lines, one vote per duplicate group, on top of the earlier nights'."""
+        line_spool.seek(0)
+        for index in range(count):
+            line_keys, site_keys = self._keys_at(line_spool), self._keys_at(line_spool)
+            if index not in followers:
+                self.lines.count(line_keys, site_keys)
+        self.lines.settle()
+
+    @staticmethod
+    def _keys_at(line_spool: IO[bytes]) -> np.ndarray:
+        """The next document's line keys from the binary side spool."""
+        (size,) = np.fromfile(line_spool, dtype=np.uint32, count=1)
+        return np.fromfile(line_spool, dtype=np.uint64, count=int(size))
+
+    def _on_input(self, rel: str, path: Path | None) -> None:
+        self.stats.files += 1
+        self._on_input_file(rel)
+        if self.manifest is not None:
+            self.manifest.add_input(rel, path)
+
+    def _on_outcome(self, rel: str | None, outcome: str) -> None:
+        if self.manifest is not None:
+            self.manifest.count(rel, outcome)
+
+    def _finish(self, doc: Document, kept: int | str, index: int, repeated: set[int],
+                site_chrome: set[int] | None = None) -> Iterator[dict[str, Any]]:
+        """Site chrome goes first: a line on every page of one site is that site's, whatever else shows it."""
+        self.stats.documents += 1
+        before = doc.text
+        if "site-repeated-line" not in self.options.skip_rules:
+            remove_site_lines(doc, site_chrome or set())
+        if "repeated-line" not in self.options.skip_rules:
+            remove_repeated_lines(doc, repeated)
+        if doc.text != before:
+            doc.text_hash = text_hash(doc.text)
+        if kept != index:
+            self.stats.duplicates += 1
+            self._on_outcome(doc.source.path, "duplicates")
+            if not self.options.keep_duplicates:
+                return
+            doc.duplicate_of = kept if isinstance(kept, str) else self._dedup.id_of(kept)
+        elif self.state is not None and (sig := self._dedup.signature_of(index)) is not None:
+            self.state.add(doc.id, doc.source.path, sig, self._first_seen, self._run)
+        for removal in doc.removed:
+            self.stats.removed_by_rule[removal.rule] += removal.text.count("\n") + 1
+        self.stats.records += 1
+        self._on_outcome(doc.source.path, "records")
+        yield doc.to_record(__version__)

@@ -1,0 +1,182 @@
+"""The per-document stages as one function a worker runs: extract, clean, language, signature.
+
+Everything here depends on one document only, so it runs in worker processes (see
+``corpus.run.workers``); ``pipeline.Ingest`` routes what comes back. A time limit guards each
+document, and libraries are loaded (``warm_up``) before any timer can fire.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from corpus.clean.cleaner import clean
+from corpus.clean.repeated import all_keys_of
+from corpus.dedup.minhash import MinHashParams, Signature, signature, text_hash
+from corpus.document import Document, Reject, Source
+from corpus.extract.page import PageTooLarge, extract
+from corpus.inputs.files import RawInput, read_file, relative_path
+from corpus.inputs.streams import describe
+from corpus.language import detect_language
+from corpus.signals import signals_held
+
+if TYPE_CHECKING:
+    from corpus.run.options import IngestOptions
+
+
+@dataclass
+class Processed:
+    """A document as a worker hands it back: already serialised, with what the main process needs.
+
+    The main process only routes: it writes ``spool`` as it is, adds the signature to the
+    dedup index and the line keys (run-wide and per site) to the repeated-line sketch, so its own work per
+    document stays small and the workers keep the cores busy.
+    """
+
+    id: str
+    path: str  # for rejects: the document ("file@offset" inside a WARC)
+    input: str  # the input file it came from
+    lang: str | None
+    empty: bool
+    spool: str  # the Document as one JSON line
+    signature: Signature | None
+    line_keys: np.ndarray
+    site_keys: np.ndarray  # its host's story counter, then its lines' keys for that host (empty: no url)
+
+
+class DocumentTimeout(BaseException):
+    """Raised by the timer; a BaseException so that libraries' ``except Exception`` let it through."""
+
+
+_armed = False  # the timer raises only while a document is being processed, never in the code around it
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    if _armed:
+        raise DocumentTimeout
+
+
+def warm_up(lang_backend: str = "langdetect") -> None:
+    """Load what the libraries load lazily (language profiles, trafilatura's modules) before any timer
+    runs: a timeout that fired inside that loading would leave the library broken for the process.
+    Ctrl-C and SIGTERM wait until it is done (langdetect turns an interrupt there into a "Profile
+    format error"); they are delivered right after.
+
+    Once per process and detector: what it loads stays loaded (and a forked worker inherits it), and
+    the warm-up page costs about 30 ms, which every run in a long-lived process (a library user, a
+    Dask task) would pay again."""
+    if lang_backend in _warmed:
+        return
+    with signals_held():
+        detect_language(clean(extract(RawInput("warm-up", Source("warm-up", "", None, None, "html"),
+                                               _WARM_UP_PAGE, "html"))), lang_backend)
+    _warmed.add(lang_backend)
+
+
+_warmed: set[str] = set()
+
+
+_WARM_UP_PAGE = (b"<html><head><title>Warm up</title></head><body><article><p>A short paragraph of plain English "
+                 b"text, long enough for the extractor and the language detector to load everything they need."
+                 b"</p></article></body></html>")
+
+
+def handed_back(doc: Document, params: MinHashParams) -> Processed:
+    """A finished document in the shape the main process routes (serialised, signed, line keys)."""
+    return Processed(doc.id, doc.source.location, doc.source.path, doc.lang, not doc.text.strip(),
+                     json.dumps(doc.to_spool(), ensure_ascii=False), signature(doc.text, params),
+                     *all_keys_of(doc.text, doc.title, doc.url))
+
+
+def one_paragraph_per_line(text: str) -> str:
+    """Every kind of input leaves with the same layout: a paragraph per line, no blank lines."""
+    return "\n".join(line for line in text.split("\n") if line.strip())
+
+
+def process(raw: RawInput, params: MinHashParams, lang_backend: str = "langdetect",
+            skip: frozenset[str] = frozenset()) -> Processed:
+    """Everything that needs only the one document: runs in a worker process."""
+    doc = detect_language(clean(extract(raw), skip), lang_backend)
+    doc.text = one_paragraph_per_line(doc.text)
+    doc.text_hash = text_hash(doc.text)
+    return handed_back(doc, params)
+
+
+def process_safely(raw: RawInput, params: MinHashParams, timeout: float,
+                   lang_backend: str = "langdetect", skip: frozenset[str] = frozenset()) -> Processed | Reject:
+    """:func:`process` under a time limit; any failure becomes a Reject instead of ending the run."""
+    global _armed
+    # a timer needs the main thread (signals go there): a Dask worker's task thread runs without one
+    timed = timeout > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    try:
+        try:
+            if timed:
+                signal.signal(signal.SIGALRM, _on_alarm)
+                _armed = True
+                signal.setitimer(signal.ITIMER_REAL, timeout)
+            return process(raw, params, lang_backend, skip)
+        finally:
+            _armed = False
+            if timed:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    except DocumentTimeout:
+        return Reject(raw.source.location, "timeout", f"took longer than --timeout {timeout:g} s", raw.source.path)
+    except RecursionError:
+        return Reject(raw.source.location, "malformed", "markup nested too deeply to parse", raw.source.path)
+    except PageTooLarge as err:
+        return Reject(raw.source.location, "too-large", str(err), raw.source.path)
+    except MemoryError as err:
+        return Reject(raw.source.location, "too-large", describe(err), raw.source.path)
+    except Exception as err:  # noqa: BLE001 - one bad page must not end a night's run
+        return Reject(raw.source.location, "error", describe(err), raw.source.path)
+
+
+Job = tuple[Path, Path] | RawInput | Reject  # a file for the worker to read, a container's record, or a reject
+
+
+def read_and_process(args: tuple[Job, IngestOptions]) -> Processed | Reject:
+    job, options = args
+    raw = read_file(*job, options.max_bytes) if isinstance(job, tuple) else job
+    if isinstance(raw, Reject):
+        return raw
+    return process_safely(raw, options.minhash, options.timeout, options.lang_backend, options.skip_rules)
+
+
+def _job_location(args: tuple[Job, IngestOptions]) -> tuple[str, str]:
+    """(where, input file) of a job, for a reject made outside the worker."""
+    job = args[0]
+    if isinstance(job, tuple):
+        rel = relative_path(*job)
+        return rel, rel
+    if isinstance(job, Reject):
+        return job.path, job.input
+    return job.source.location, job.source.path
+
+
+def died(args: tuple[Job, IngestOptions]) -> Reject:
+    where, source = _job_location(args)
+    return Reject(where, "crashed", "the worker process died while processing it (a crash, or killed by the "
+                  "system, e.g. for memory); a new worker took over", source)
+
+
+def failed(args: tuple[Job, IngestOptions], err: BaseException) -> Reject:
+    where, source = _job_location(args)
+    if isinstance(err, DocumentTimeout):
+        return Reject(where, "timeout", f"took longer than --timeout {args[1].timeout:g} s", source)
+    return Reject(where, "error", describe(err), source)
+
+
+def run_alone(jobs: Iterable[tuple[Job, IngestOptions]]) -> Iterator[Processed | Reject]:
+    """Every job in this process, in order; a failure past process_safely's own net is a reject."""
+    for job in jobs:
+        try:
+            yield read_and_process(job)
+        except (Exception, DocumentTimeout) as err:  # noqa: BLE001 - past process_safely's own net
+            yield failed(job, err)
