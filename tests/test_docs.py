@@ -40,12 +40,30 @@ import pytest
 from tests.conftest import EXAMPLES, ROOT, STORY, html_page, write
 from tests.test_inputs import build_warc
 
-try:
-    from tests.test_object_storage import s3  # noqa: F401 - the moto S3 server the s3 stand-in runs against
-except pytest.skip.Exception:
-    @pytest.fixture
-    def s3():
-        pytest.skip("s3fs or moto is not installed")
+
+@pytest.fixture
+def s3(tmp_path):
+    """A moto S3 server on 127.0.0.1 (as tests/test_object_storage.py starts one); yields (fs, its environment).
+    moto keeps buckets per process, not per server: the buckets made here are removed at the end."""
+    pytest.importorskip("s3fs")
+    moto_server = pytest.importorskip("moto.server")
+    import s3fs
+
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ENDPOINT_URL": f"http://{host}:{port}"}
+    fs = s3fs.S3FileSystem(key="testing", secret="testing", skip_instance_cache=True,
+                           client_kwargs={"endpoint_url": env["AWS_ENDPOINT_URL"]})
+    try:
+        yield fs, env
+    finally:
+        for bucket in ("cc-news", "corpus", "crawl"):
+            if fs.exists(bucket):
+                fs.rm(bucket, recursive=True)
+        server.stop()
+
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BIN = Path(sys.executable).parent
