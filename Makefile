@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint install eval eval-dedup bench bench-state bench-dask clean browser
+.PHONY: demo test lint docs install eval eval-dedup bench bench-state bench-dask clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,10 @@ bench-dask: $(TEST_STAMP)  ## docs/s of 2 Dask workers beside 2 local processes 
 	$(BIN)/python bench/bench_dask.py
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check cli corpus tests bench
+	$(BIN)/ruff check cli corpus tests bench tools
+
+docs: $(STAMP)  ## rewrite docs/usage.md's options tables from the click definitions (tests/test_docs.py checks them)
+	$(BIN)/python tools/docs_options.py
 
 browser:  ## headless Chromium for the report screenshot test (Debian packages; skipped where it cannot be installed)
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \

@@ -156,32 +156,3 @@ def test_a_run_never_reads_its_own_output(tmp_path):
 def test_shell_completion_is_there():
     result = cli(env={"_NEWSCLEAN_COMPLETE": "bash_source"})
     assert "_newsclean_completion" in result.stdout
-
-
-def test_the_readme_cron_recipe_runs_night_after_night(tmp_path):
-    readme = (ROOT / "README.md").read_text()
-    (line,) = re.findall(r"<!-- cron-recipe -->\n```cron\n(?:#.*\n)*(.+)\n```", readme)
-    command = line.split(None, 5)[5].replace("\\%", "%")
-    data = tmp_path / "data"
-    shim = tmp_path / "bin"
-    write(shim / "date", '#!/bin/sh\necho "$NIGHT"\n').chmod(0o755)
-    write(shim / "newsclean", f'#!/bin/sh\nexec {sys.executable} -m cli "$@"\n').chmod(0o755)
-    command = command.replace("/data/news", str(data))
-    nights = {"2026-11-23": {"reservoirs.txt": "Reservoirs at a thirty-year low\n\n" + "\n\n".join(STORY)},
-              "2026-11-24": {"copy.txt": "Reservoirs hit thirty-year low\n\n" + "\n\n".join(STORY[:-1]),
-                             "ferry.txt": "Harbour ferry to run every half hour\n\nThe harbour ferry will run every "
-                                          "half hour from Monday, the port authority said in a statement on Sunday."}}
-    for night, files in nights.items():
-        for name, text in files.items():
-            write(data / "crawl" / night / name, text)
-        env = {**os.environ, "NIGHT": night, "PATH": f"{shim}:{os.environ['PATH']}", "PYTHONPATH": str(ROOT)}
-        subprocess.run(["sh", "-c", command], env=env, check=True, timeout=120)
-    import gzip
-
-    second = [json.loads(x) for x in gzip.decompress((data / "clean" / "2026-11-24.jsonl.gz").read_bytes())
-              .decode().splitlines()]
-    assert [r["title"] for r in second] == ["Harbour ferry to run every half hour"], "last night's story is left out"
-    assert json.loads((data / "manifests" / "2026-11-24.json").read_text())["totals"]["duplicates"] == 1
-    log = (data / "logs" / "newsclean.log").read_text()
-    assert log.count("newsclean ingest: records written: 1") == 2
-    assert json.loads(cli("state", "info", str(data / "state" / "nightly.db")).stdout)["records"] == 2

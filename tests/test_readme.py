@@ -1,4 +1,5 @@
-"""The README's reference tables say what the code writes: each is read and checked against it."""
+"""The reference tables of docs/usage.md and docs/nightly.md say what the code writes: each is read and checked
+against it. (tests/test_docs.py runs the commands of the README and of every docs page.)"""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ from cli.main import main
 from tests.conftest import ROOT, STORY, write
 from tests.test_inputs import build_warc
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGES = {"Output": "docs/usage.md", "Rejects and exit codes": "docs/nightly.md", "Run manifest": "docs/nightly.md"}
 
 
 def table(section: str, first_header: str) -> list[list[str]]:
     """Rows (cells) of the first table under ``## section`` (or ###) whose header starts with ``first_header``."""
-    start = re.search(rf"^#+ {re.escape(section)}", README, re.M)
-    assert start, f"no README section {section!r}"
-    lines = README[start.end():].splitlines()
+    text = (ROOT / PAGES[section]).read_text(encoding="utf-8")
+    start = re.search(rf"^#+ {re.escape(section)}", text, re.M)
+    assert start, f"no section {section!r} in {PAGES[section]}"
+    lines = text[start.end():].splitlines()
     for i, line in enumerate(lines):
         if line.startswith(f"| {first_header} |"):
             rows = []
