@@ -41,7 +41,8 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
     """One run of any command: checks first; then the outputs, written under temporary names; then the
     state commit; then the outputs renamed into place. A failure before the renames changes nothing."""
     show = Show(command, quiet=quiet, verbose=verbose, no_color=no_color)
-    if output is None and sys.stdout is None:
+    stdout = sys.stdout  # the real one, taken before anything (a progress bar) could stand in for it
+    if output is None and stdout is None:
         raise click.UsageError("standard output is closed: give -o FILE for the records")
     if not backend_available(lang_backend):
         raise click.BadParameter(f"{lang_backend} is not installed: pip install 'newsclean[fast]'",
@@ -97,7 +98,7 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
 
             run = Ingest(options, on_file=progress.document, on_input=progress.input, on_reject=on_reject,
                          state=index, first_seen=started, manifest=run_manifest, executor=executor)
-            out = open_records(staged, output, output_format, sys.stdout, flush_each=options.stream)
+            out = open_records(staged, output, output_format, stdout, flush_each=options.stream)
             for record in produce(run):
                 out.write(record)
             if isinstance(out, JsonlOut):

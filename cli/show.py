@@ -92,7 +92,8 @@ class Show:
         else:
             columns += [TaskProgressColumn(show_speed=True)]  # no total: a rate
         columns += [TextColumn("{task.fields[docs]} documents"), TimeElapsedColumn()]
-        with Progress(*columns, console=self.console(), transient=True) as bar:
+        # records go to stdout whatever stderr is: rich must not take stdout over for the bar's sake
+        with Progress(*columns, console=self.console(), transient=True, redirect_stdout=False) as bar:
             yield _Bar(bar, total)
 
     def reject(self, reject: Reject) -> None:
