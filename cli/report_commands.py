@@ -39,6 +39,8 @@ def report(output: str, rejects: str | None, manifest: str | None, html_path: st
     source: Path | Any = sys.stdin.buffer if output == "-" else Path(output)
     if output != "-" and not Path(output).is_file():
         raise click.BadParameter(f"no such file: {output}", param_hint="OUT.jsonl")
+    if html_path:
+        _check_output(html_path, "--html")
     with show.progress(None) as progress:
         counted = build(source, Path(rejects) if rejects else None, Path(manifest) if manifest else None,
                         on_progress=lambda n: progress.input())
@@ -51,6 +53,17 @@ def report(output: str, rejects: str | None, manifest: str | None, html_path: st
     _print_report(show, counted, output)
     if html_path:
         click.echo(f"newsclean report: wrote {html_path}", err=True)
+
+
+def _check_output(path: str, option: str) -> None:
+    """Before any counting, as ``-o`` is checked: a folder that is not there is a usage error, not a traceback."""
+    from corpus.storage import MissingBackend
+    from corpus.write import check_writable
+
+    try:
+        check_writable(path)
+    except (OSError, MissingBackend) as err:
+        raise click.BadParameter(str(err), param_hint=option) from err
 
 
 def _print_report(show: Any, counted: Any, name: str) -> None:  # noqa: ANN401 - cli.show.Show, corpus.report.Report
