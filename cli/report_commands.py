@@ -31,7 +31,7 @@ def report(output: str, rejects: str | None, manifest: str | None, html_path: st
       newsclean report clean.jsonl.gz --html report.html
     """
     from cli.show import Show
-    from corpus.report import build
+    from corpus.report import build, read_manifest
     from corpus.report_html import render
     from corpus.write import atomic_output
 
@@ -41,6 +41,11 @@ def report(output: str, rejects: str | None, manifest: str | None, html_path: st
         raise click.BadParameter(f"no such file: {output}", param_hint="OUT.jsonl")
     if html_path:
         _check_output(html_path, "--html")
+    if manifest:
+        try:
+            read_manifest(Path(manifest))
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--manifest") from err
     with show.progress(None) as progress:
         counted = build(source, Path(rejects) if rejects else None, Path(manifest) if manifest else None,
                         on_progress=lambda n: progress.input())
@@ -73,7 +78,10 @@ def _print_report(show: Any, counted: Any, name: str) -> None:  # noqa: ANN401 -
     if not console.is_terminal:
         console.width = 1000  # a log: never wrap
     console.print(f"newsclean report: {name}: {counted.records:,} records, {counted.kept:,} kept, "
-                  f"{counted.duplicates:,} duplicates")
+                  f"{counted.duplicates:,} duplicates" + (" in the file" if counted.run else ""),
+                  markup=False, highlight=False)
+    if counted.run_line():
+        console.print(f"newsclean report: {counted.run_line()}", markup=False, highlight=False)
 
     def table(title: str, rows: list[tuple[str, Any]], *headers: str) -> None:
         console.print(f"\n{title}", style=None if show.plain else "bold", markup=False, highlight=False)

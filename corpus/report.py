@@ -72,7 +72,43 @@ class Report:
             "duplicate_group_sizes": dict(sorted(self.group_sizes.items())),
             "largest_groups": [g.__dict__ for g in self.largest],
             "rejects": dict(self.rejects.most_common()),
+            **({"run": self.run} if self.run is not None else {}),
         }
+
+    @property
+    def run(self) -> dict[str, Any] | None:
+        """What the run did, from its manifest: the output file holds only what was written, so the duplicates
+        it left out, what it skipped and rejected are known only here (None without --manifest)."""
+        if self.manifest is None:
+            return None
+        m = self.manifest
+        totals = m.get("totals") or {}
+        left_out = not (m.get("options") or {}).get("keep_duplicates", False)
+        return {"started": m.get("started"), "finished": m.get("finished"), "files": totals.get("files", 0),
+                "records": totals.get("records", 0), "duplicates": totals.get("duplicates", 0),
+                "duplicates_left_out": totals.get("duplicates", 0) if left_out else 0,
+                "other_language": totals.get("other_language", 0),
+                "rejects": dict(totals.get("rejects") or {}), "skipped": dict(totals.get("skipped") or {})}
+
+    def run_line(self) -> str | None:
+        """The run's totals in one line (text and HTML), or None without a manifest."""
+        run = self.run
+        if run is None:
+            return None
+        parts = [plural(run["files"], "file") + " read", f"{plural(run['records'], 'record')} written",
+                 plural(run["duplicates"], "duplicate") + (" (left out)" if run["duplicates_left_out"] else "")]
+        if run["other_language"]:
+            parts.append(f"{plural(run['other_language'], 'record')} in other languages (left out)")
+        for key, label in (("rejects", "rejected"), ("skipped", "skipped")):
+            counts = run[key]
+            detail = ", ".join(f"{reason} {n:,}" for reason, n in sorted(counts.items()))
+            parts.append(f"{sum(counts.values()):,} {label}" + (f" ({detail})" if detail else ""))
+        return f"the run ({run['started']} to {run['finished']}): " + ", ".join(parts)
+
+
+def plural(n: int, word: str) -> str:
+    """``1 duplicate``, ``2 duplicates``, with thousands separated."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def length_bin(words: int) -> int:
@@ -139,8 +175,22 @@ def build(output: Path | IO[bytes], rejects: Path | None = None, manifest: Path 
             for reject in _records(stream):
                 report.rejects[str(reject.get("reason"))] += 1
     if manifest is not None:
-        report.manifest = json.loads(Path(manifest).read_text(encoding="utf-8"))
+        report.manifest = read_manifest(manifest)
+        if rejects is None and report.run is not None:  # the reasons, counted by the run itself
+            report.rejects.update(report.run["rejects"])
+            report.rejects.update(report.run["skipped"])
     return report
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A run manifest (``--manifest``); ValueError when the file is not one."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not a newsclean run manifest (not one JSON document: {err})") from None
+    if not isinstance(data, dict) or "totals" not in data or "newsclean_version" not in data:
+        raise ValueError(f"{path} is not a newsclean run manifest (no totals, no newsclean_version)")
+    return data
 
 
 def _count(report: Report, record: dict[str, Any], groups: Counter[str]) -> None:

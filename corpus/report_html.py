@@ -43,14 +43,15 @@ def render(report: Report, name: str) -> str:
     removed = "".join(
         f"<tr><td>{escape(rule)}</td><td>{escape(line)}</td><td>{n:,}</td></tr>"
         for rule, top in sorted(report.removed_lines.items()) for line, n in top.most_common(3))
-    totals = (f"<p class='totals'><b>{report.records:,}</b> records: <b>{report.kept:,}</b> kept, "
+    totals = (f"<p class='totals'>In the file: <b>{report.records:,}</b> records: <b>{report.kept:,}</b> kept, "
               f"<b>{report.duplicates:,}</b> duplicates; <b>{sum(report.rejects.values()):,}</b> rejects "
               f"and skips.</p>")
     manifest = ""
     if report.manifest:
         m = report.manifest
         manifest = (f"<p>Run {escape(str(m.get('started')))} to {escape(str(m.get('finished')))}, newsclean "
-                    f"{escape(str(m.get('newsclean_version')))}, {len(m.get('inputs', []))} inputs.</p>")
+                    f"{escape(str(m.get('newsclean_version')))}, {len(m.get('inputs', []))} inputs.</p>"
+                    f"<p class='run'>{escape(report.run_line() or '')}.</p>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>newsclean report: {escape(name)}</title>
 <style>

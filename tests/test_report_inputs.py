@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -46,3 +47,30 @@ def test_html_report_into_a_folder_that_is_not_there_is_a_usage_error(crawl, tmp
     assert "--html" in result.stderr and "no such folder" in result.stderr
     assert result.stdout == ""
     assert not (tmp_path / "reports").exists()
+
+
+def test_report_shows_the_runs_totals_from_its_manifest(crawl, tmp_path):
+    """Two copies left out of the output: the file says 0 duplicates, the manifest says 2; both are shown."""
+    out, manifest, page = tmp_path / "out.jsonl", tmp_path / "run.json", tmp_path / "day.html"
+    assert cli("ingest", str(crawl), "-o", str(out), "--manifest", str(manifest), "-q").returncode == 0
+    assert json.loads(manifest.read_text())["totals"]["duplicates"] == 2
+    result = cli("report", str(out), "--manifest", str(manifest), "--html", str(page))
+    assert result.returncode == 0, result.stderr
+    assert "0 duplicates in the file" in result.stdout
+    assert "2 duplicates (left out)" in result.stdout and "1 rejected (decode-error 1)" in result.stdout
+    assert "6 files read" in result.stdout
+    counted = json.loads(cli("report", str(out), "--manifest", str(manifest), "--json").stdout)
+    assert counted["duplicates"] == 0
+    assert counted["run"]["duplicates"] == counted["run"]["duplicates_left_out"] == 2
+    assert counted["run"]["rejects"] == {"decode-error": 1} and counted["run"]["records"] == 3
+    assert counted["rejects"] == {"decode-error": 1}  # the reasons, from the manifest when no --rejects file
+    html = page.read_text()
+    assert "2 duplicates (left out)" in html and "1 rejected" in html
+
+
+def test_a_manifest_that_is_not_one_is_a_usage_error(crawl, tmp_path):
+    out = tmp_path / "out.jsonl"
+    assert cli("ingest", str(crawl), "-o", str(out), "-q").returncode == 0
+    result = cli("report", str(out), "--manifest", str(out))
+    assert result.returncode == 2 and "--manifest" in result.stderr and "not a newsclean run manifest" in result.stderr
+    assert "Traceback" not in result.stderr
