@@ -11,7 +11,7 @@ import click
 
 
 @click.command()
-@click.argument("output", metavar="OUT.jsonl")
+@click.argument("output", metavar="OUT")
 @click.option("--rejects", type=click.Path(exists=True, dir_okay=False), help="The run's --rejects file.")
 @click.option("--manifest", type=click.Path(exists=True, dir_okay=False), help="The run's --manifest file.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False),
@@ -22,7 +22,9 @@ def report(output: str, rejects: str | None, manifest: str | None, html_path: st
            no_color: bool) -> None:
     """What a run did: records, languages, duplicate groups, what each rule removed, rejects, sites.
 
-    OUT.jsonl is what ingest, clean or dedup wrote (.gz and .zst too; "-" for stdin).
+    OUT is what ingest, clean or dedup wrote: a JSON Lines file (.gz and .zst too), a
+    Parquet file, a partitioned output folder (-o DIR/; its manifest is read too), a URL
+    (s3://bucket/out.jsonl.gz) or "-" for stdin. Anything else is refused (exit 2).
     Streamed and counted: millions of records in a few MB.
 
     \b
@@ -31,14 +33,16 @@ def report(output: str, rejects: str | None, manifest: str | None, html_path: st
       newsclean report clean.jsonl.gz --html report.html
     """
     from cli.show import Show
-    from corpus.report import build, read_manifest
+    from corpus.read_records import describe
+    from corpus.report import NotOutput, build, read_manifest
     from corpus.report_html import render
+    from corpus.storage import MissingBackend, local
     from corpus.write import atomic_output
 
     show = Show("report", no_color=no_color)
-    source: Path | Any = sys.stdin.buffer if output == "-" else Path(output)
-    if output != "-" and not Path(output).is_file():
-        raise click.BadParameter(f"no such file: {output}", param_hint="OUT.jsonl")
+    source: str | Any = sys.stdin.buffer if output == "-" else local(output)
+    if output != "-":
+        _check_input(source)
     if html_path:
         _check_output(html_path, "--html")
     if manifest:
@@ -46,18 +50,36 @@ def report(output: str, rejects: str | None, manifest: str | None, html_path: st
             read_manifest(Path(manifest))
         except ValueError as err:
             raise click.BadParameter(str(err), param_hint="--manifest") from err
-    with show.progress(None) as progress:
-        counted = build(source, Path(rejects) if rejects else None, Path(manifest) if manifest else None,
-                        on_progress=lambda n: progress.input())
+    try:
+        with show.progress(None) as progress:
+            counted = build(source, Path(rejects) if rejects else None, Path(manifest) if manifest else None,
+                            on_progress=lambda n: progress.input())
+    except NotOutput as err:
+        raise click.BadParameter(str(err), param_hint="OUT") from err
+    except (OSError, ImportError, MissingBackend) as err:
+        raise click.ClickException(str(err) or describe(err)) from err
     if html_path:
         with atomic_output(html_path) as handle:
-            handle.write(render(counted, Path(output).name))
+            handle.write(render(counted, Path(output.rstrip("/")).name or output))
     if as_json:
         click.echo(json.dumps(counted.as_dict(), ensure_ascii=False, indent=1))
         return
     _print_report(show, counted, output)
     if html_path:
         click.echo(f"newsclean report: wrote {html_path}", err=True)
+
+
+def _check_input(output: str) -> None:
+    """The output to report on is there (a URL: its backend is installed), before any counting."""
+    from corpus.storage import MissingBackend, check_backend, is_url
+
+    if is_url(output):
+        try:
+            check_backend(output)
+        except MissingBackend as err:
+            raise click.BadParameter(str(err), param_hint="OUT") from err
+    elif not Path(output).exists():
+        raise click.BadParameter(f"no such file or folder: {output}", param_hint="OUT")
 
 
 def _check_output(path: str, option: str) -> None:

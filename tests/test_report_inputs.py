@@ -74,3 +74,57 @@ def test_a_manifest_that_is_not_one_is_a_usage_error(crawl, tmp_path):
     result = cli("report", str(out), "--manifest", str(out))
     assert result.returncode == 2 and "--manifest" in result.stderr and "not a newsclean run manifest" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def outputs(crawl, tmp_path_factory) -> dict[str, Path]:
+    """The same run written as JSONL, Parquet and partitioned folders (JSONL and Parquet parts)."""
+    folder = tmp_path_factory.mktemp("outputs")
+    made = {"jsonl": folder / "out.jsonl", "parquet": folder / "out.parquet", "parts": folder / "parts",
+            "parquet_parts": folder / "pparts"}
+    for kind, path in made.items():
+        extra = ["--format", "parquet"] if kind == "parquet_parts" else []
+        target = str(path) + ("/" if kind.endswith("parts") else "")
+        result = cli("ingest", str(crawl), "--keep-duplicates", "-o", target, "-q", *extra)
+        assert result.returncode == 0, result.stderr
+    return made
+
+
+@pytest.mark.parametrize("kind", ["parquet", "parts", "parquet_parts"])  # .gz, .zst, stdin: read before too
+def test_report_reads_every_output_newsclean_writes(outputs, kind):
+    pytest.importorskip("pyarrow")
+    reference = cli("report", str(outputs["jsonl"]), "--json")
+    assert reference.returncode == 0, reference.stderr
+    expected = json.loads(reference.stdout)
+    assert expected["records"] == 5 and expected["duplicates"] == 2
+    result = cli("report", str(outputs[kind]), "--json")
+    assert result.returncode == 0, result.stderr
+    counted = json.loads(result.stdout)
+    if kind.endswith("parts"):  # a partitioned output holds its manifest: the run's totals come with it
+        assert counted.pop("run")["duplicates"] == 2
+        assert counted.pop("rejects") == {"decode-error": 1}
+        expected.pop("rejects")
+    assert counted == expected
+
+
+@pytest.mark.parametrize("what", ["manifest", "crawler_feed", "other_folder", "text_file", "manifest_on_stdin"])
+def test_report_refuses_what_newsclean_did_not_write(crawl, tmp_path, what):
+    manifest = tmp_path / "run.json"
+    assert cli("ingest", str(crawl), "-o", str(tmp_path / "out.jsonl"), "--manifest", str(manifest),
+               "-q").returncode == 0
+    feed = write(tmp_path / "feed.jsonl", "".join(json.dumps({"url": f"https://example.com/{i}", "html":
+                                                              html_page(f"T{i}", story(i))}) + "\n" for i in range(3)))
+    target, stdin = {"manifest": (str(manifest), None), "crawler_feed": (str(feed), None),
+                     "other_folder": (str(crawl), None), "text_file": (str(crawl / "site" / "story0.html"), None),
+                     "manifest_on_stdin": ("-", manifest.read_text())}[what]
+    result = cli("report", target, stdin=stdin)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stdout == "" and "records" not in result.stdout
+    assert "not newsclean output" in result.stderr or "not a newsclean output" in result.stderr \
+        or "run manifest" in result.stderr
+    if what == "manifest":
+        assert "--manifest" in result.stderr
+    if what == "crawler_feed":
+        assert "crawler" in result.stderr and "newsclean ingest" in result.stderr
+    json_result = cli("report", target, "--json", stdin=stdin)
+    assert json_result.returncode == 2 and json_result.stdout == ""
