@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import click
 
@@ -21,9 +22,22 @@ def state() -> None:
     """
 
 
-def _open_existing(path: str):  # noqa: ANN202 - corpus.state.StateIndex, imported when a command runs
+def _open_existing(path: str):  # noqa: ANN202 - corpus.state.StateIndex or ParquetState, imported when run
+    """A state that exists: a SQLite file, or a Parquet folder (as --state takes either)."""
+    from corpus.parquet_state import is_parquet_state
     from corpus.state import StateError, StateIndex, stored_params
 
+    if is_parquet_state(path):
+        try:
+            import pyarrow.parquet  # noqa: F401 - the optional "parquet" extra
+        except ImportError:
+            raise StateError(f"{path} is a Parquet state: reading it needs pip install 'newsclean[parquet]'") \
+                from None
+        from corpus.parquet_state import META, ParquetState
+
+        if not Path(path, META).is_file():
+            raise StateError(f"{path} is not a newsclean state (a folder without {META})")
+        return ParquetState(path)
     params = stored_params(path)
     if params is None:
         raise StateError(f"{path} is not a newsclean state")
@@ -31,7 +45,7 @@ def _open_existing(path: str):  # noqa: ANN202 - corpus.state.StateIndex, import
 
 
 @state.command("info")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=click.Path(exists=True))
 def state_info(path: str) -> None:
     """Records, size on disk, oldest and newest first-seen times, MinHash parameters (JSON).
 
@@ -52,22 +66,28 @@ def state_info(path: str) -> None:
 
 
 @state.command("check")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=click.Path(exists=True))
 def state_check(path: str) -> None:
-    """Check a state file's integrity (SQLite integrity_check), schema and parameters; exit 1 if unsound.
+    """Check a state's integrity (SQLite integrity_check; a Parquet folder's files), schema and parameters;
+    exit 1 if unsound.
 
     \b
     Example:
       newsclean state check nightly.db && cp nightly.db backup/
     """
+    from corpus.parquet_state import is_parquet_state
     from corpus.state import StateError, integrity_problem
 
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            problem = integrity_problem(db, thorough=True)
-        finally:
-            db.close()
+        if is_parquet_state(path):
+            index = _open_existing(path)
+            problem = index.problems()
+        else:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                problem = integrity_problem(db, thorough=True)
+            finally:
+                db.close()
         if problem:
             raise StateError(f"{path} is damaged: {problem}")
         index = _open_existing(path)
@@ -79,7 +99,7 @@ def state_check(path: str) -> None:
 
 
 @state.command("prune")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=click.Path(exists=True))
 @click.option("--before", required=True, metavar="DATE",
               help="Forget records first seen before this date (YYYY-MM-DD, UTC midnight) or date-time "
                    "(YYYY-MM-DDTHH:MM[:SS], UTC unless it gives an offset such as +02:00).")
@@ -102,7 +122,7 @@ def state_prune(path: str, before: str, all_ok: bool, lock_wait: float) -> None:
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--before") from err
     try:
-        with locked(path, lock_wait):
+        with locked(path.rstrip("/"), lock_wait):  # the lock a run on this state takes (cli.run)
             index = _open_existing(path)
             try:
                 total = index.info()["records"]
