@@ -55,7 +55,7 @@ def run() -> None:
     try:
         code = main.main(prog_name="newsclean", auto_envvar_prefix="NEWSCLEAN", standalone_mode=False)
     except ClickException as err:
-        err.show()
+        show_error(err)
         sys.exit(err.exit_code)
     except Abort as abort:
         cause = abort.__cause__
@@ -63,6 +63,25 @@ def run() -> None:
     except KeyboardInterrupt as interrupt:
         _interrupted(interrupt)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def show_error(err: Exception) -> None:
+    """A click error in the one form every error has: ``newsclean: error: …`` (a usage error keeps
+    click's usage line and help hint above it)."""
+    import io
+
+    from click import ClickException
+
+    assert isinstance(err, ClickException)
+    shown = io.StringIO()
+    err.show(file=shown)
+    message = err.format_message()
+    text = shown.getvalue()
+    click_form = f"Error: {message}\n"
+    if text.endswith(click_form):
+        text = text[: -len(click_form)] + f"newsclean: error: {message}\n"
+    sys.stderr.write(text)
+    sys.stderr.flush()
 
 
 def _interrupted(interrupt: KeyboardInterrupt) -> None:

@@ -152,7 +152,27 @@ DEDUP_OPTIONS = _options(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": False})
+class _Group(click.Group):
+    """click's group, with errors shown as every newsclean error is (``newsclean: error: …``, cli.entry) when it
+    runs standalone too (``CliRunner``, ``python -m cli`` through another entry)."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:  # noqa: ANN401 - click's
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        from cli.entry import show_error
+
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as err:
+            show_error(err)
+            sys.exit(err.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "show_default": False})
 @click.version_option(__version__, prog_name="newsclean")
 @click.option("--config", type=click.Path(dir_okay=False, exists=True), is_eager=True, expose_value=False,
               callback=load_config, help="Read option defaults from a TOML file (flags and NEWSCLEAN_* variables win).")

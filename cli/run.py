@@ -61,16 +61,26 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
                                  "and Parquet outputs go to a local or shared folder", param_hint="-o")
     try:
         check_format(output, output_format)
-        if state and is_parquet_state(state):
-            check_format(state, "parquet")
     except ValueError as err:
-        raise click.BadParameter(str(err), param_hint="--format") from err
-    for target in (output, rejects, state, manifest):
+        raise click.BadParameter(str(err), param_hint="--format" if output_format else "-o") from err
+    if state and is_parquet_state(state):
+        try:
+            check_format(state, "parquet")
+        except ValueError:
+            raise click.BadParameter("a folder is a Parquet state, which needs pyarrow: pip install "
+                                     "'newsclean[parquet]' (or give a file, for a SQLite state)",
+                                     param_hint="--state") from None
+    for target, option in ((output, "-o"), (rejects, "--rejects"), (state, "--state"), (manifest, "--manifest")):
         if target:
             try:
                 check_writable(target)
             except (OSError, MissingBackend) as err:
-                raise click.BadParameter(str(err), param_hint=f"'{target}'") from err
+                raise click.BadParameter(str(err), param_hint=option) from err
+    if output and not is_url(output) and is_directory_target(output):
+        folder = output.rstrip("/" + os.sep) or "."
+        if os.path.isdir(folder) and os.listdir(folder) and not os.path.exists(os.path.join(folder, "_SUCCESS")):
+            raise click.BadParameter(f"{folder} holds files that are not a newsclean output (no _SUCCESS): not "
+                                     "replaced; give a new or empty folder", param_hint="-o")
     options = IngestOptions(languages=languages, lang_backend=lang_backend,
                             repeated_line_min_groups=settings.pop("min_repeat", REPEATED_LINE_MIN_GROUPS),
                             own_outputs=tuple(t for t in (output, rejects, manifest, state) if t), **settings)

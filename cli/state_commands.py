@@ -22,6 +22,12 @@ def state() -> None:
     """
 
 
+def plural(n: int, word: str) -> str:
+    from corpus.report import plural as counted
+
+    return counted(n, word)
+
+
 def _open_existing(path: str):  # noqa: ANN202 - corpus.state.StateIndex or ParquetState, imported when run
     """A state that exists: a SQLite file, or a Parquet folder (as --state takes either)."""
     from corpus.parquet_state import is_parquet_state
@@ -95,7 +101,8 @@ def state_check(path: str) -> None:
         index.close()
     except (StateError, sqlite3.DatabaseError) as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"{path}: ok (schema {info['schema']}, {info['records']} records, {info['runs']} runs)")
+    click.echo(f"{path}: ok (schema {info['schema']}, {plural(info['records'], 'record')}, "
+               f"{plural(info['runs'], 'run')})")
 
 
 @state.command("prune")
@@ -127,15 +134,17 @@ def state_prune(path: str, before: str, all_ok: bool, lock_wait: float) -> None:
             try:
                 total = index.info()["records"]
                 if total and index.count_before(cutoff) == total and not all_ok:
-                    raise StateError(f"every one of the {total} records was first seen before {cutoff}: "
-                                     "nothing would remain (pass --all-ok to do it anyway)")
+                    every = "the only record was" if total == 1 else f"every one of the {total:,} records was"
+                    raise StateError(f"{every} first seen before {cutoff}: nothing would remain "
+                                     "(pass --all-ok to do it anyway)")
                 removed = index.prune(cutoff)
                 remaining = index.info()["records"]
             finally:
                 index.close()
     except (StateError, sqlite3.DatabaseError) as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"removed {removed} records first seen before {cutoff}; {remaining} remain")
+    click.echo(f"removed {plural(removed, 'record')} first seen before {cutoff}; {remaining:,} "
+               f"{'remains' if remaining == 1 else 'remain'}")
 
 
 @state.command("export")
@@ -179,7 +188,7 @@ def state_import(parquet_dir: str, sqlite_state: str) -> None:
         copied = copy_state(source, target)
     finally:
         target.close()
-    click.echo(f"imported {copied} records into {sqlite_state}")
+    click.echo(f"imported {plural(copied, 'record')} into {sqlite_state}")
 
 
 def _convert(source_path: str, target_path: str, make_target, copy) -> None:  # noqa: ANN001
@@ -197,4 +206,4 @@ def _convert(source_path: str, target_path: str, make_target, copy) -> None:  # 
             source.close()
     except (StateError, sqlite3.DatabaseError) as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"exported {copied} records to {target_path}")
+    click.echo(f"exported {plural(copied, 'record')} to {target_path}")

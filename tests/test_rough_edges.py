@@ -96,3 +96,60 @@ def test_a_mistaken_state_leaves_no_lock_file(crawl, tmp_path):
     state = tmp_path / "nightly.db"  # a real state keeps its lock file, as ever
     assert cli("ingest", str(crawl), "--state", str(state), "-q").returncode == 0
     assert Path(f"{state}.lock").exists()
+
+
+def without(tmp_path: Path, *modules: str) -> str:
+    """A PYTHONPATH on which these optional extras fail to import, as if they were not installed."""
+    blocker = tmp_path / "not-installed"
+    for module in modules:
+        write(blocker / module / "__init__.py", f"raise ImportError('no module named {module}')\n")
+    return f"{blocker}{os.pathsep}{ROOT}"
+
+
+def test_messages_name_the_option_at_fault(crawl, tmp_path):
+    state = cli("ingest", str(crawl), "--state", f"{tmp_path}/state/", PYTHONPATH=without(tmp_path, "pyarrow"))
+    assert state.returncode == 2
+    assert "--state" in state.stderr and "--format" not in state.stderr and "pyarrow" in state.stderr
+    zst = cli("ingest", str(crawl), "-o", str(tmp_path / "out.jsonl.zst"), PYTHONPATH=without(tmp_path, "zstandard"))
+    assert zst.returncode == 2
+    assert "Invalid value for -o:" in zst.stderr and "zstd" in zst.stderr
+    parquet = cli("ingest", str(crawl), "-o", str(tmp_path / "out.parquet"), PYTHONPATH=without(tmp_path, "pyarrow"))
+    assert parquet.returncode == 2 and "Invalid value for -o:" in parquet.stderr
+    rejects = cli("ingest", str(crawl), "--rejects", str(tmp_path / "no" / "rejects.jsonl"))
+    assert rejects.returncode == 2 and "Invalid value for --rejects:" in rejects.stderr
+
+
+def test_every_error_has_one_prefix(crawl, tmp_path):
+    """Usage errors, failed runs and state errors: `newsclean: error: …`, never click's bare `Error: …`."""
+    not_a_state = write(tmp_path / "notes.txt", "not a state\n")
+    errors = [cli("ingest", str(tmp_path / "missing")),  # usage: no such PATH
+              cli("ingest", str(crawl), "--state", str(not_a_state), "-q"),  # the run fails
+              cli("state", "info", str(not_a_state)),  # a state command
+              cli("state", "import", str(crawl), str(not_a_state)),  # a ClickException
+              cli("report", str(not_a_state))]  # report on what is not an output
+    for result in errors:
+        assert result.returncode in (1, 2), result.stderr
+        lines = result.stderr.splitlines()
+        assert any(line.startswith("newsclean: error: ") for line in lines), result.stderr
+        assert not any(line.startswith("Error:") for line in lines), result.stderr
+
+
+def test_counts_have_their_plurals(crawl, tmp_path):
+    write(tmp_path / "one" / "story.html", html_page("Only story", story(9)))
+    state = tmp_path / "nightly.db"
+    assert cli("ingest", str(tmp_path / "one"), "--state", str(state), "-q").returncode == 0
+    check = cli("state", "check", str(state))
+    assert check.returncode == 0 and "(schema 3, 1 record, 1 run)" in check.stdout, check.stdout
+    refused = cli("state", "prune", str(state), "--before", "2999-01-01")
+    assert refused.returncode == 1 and "the only record was first seen" in refused.stderr
+    pruned = cli("state", "prune", str(state), "--before", "2999-01-01", "--all-ok")
+    assert "removed 1 record first seen" in pruned.stdout and "0 remain" in pruned.stdout
+
+
+def test_an_output_folder_of_other_files_is_a_usage_error(crawl, tmp_path):
+    other = tmp_path / "other"
+    write(other / "notes.txt", "mine\n")
+    result = cli("ingest", str(crawl), "-o", f"{other}/")
+    assert result.returncode == 2, result.stderr
+    assert "Invalid value for -o:" in result.stderr and "not a newsclean output" in result.stderr
+    assert sorted(p.name for p in other.iterdir()) == ["notes.txt"] and parts(tmp_path) == []
