@@ -96,6 +96,8 @@ def _check_output(path: str, option: str) -> None:
 def _print_report(show: Any, counted: Any, name: str) -> None:  # noqa: ANN401 - cli.show.Show, corpus.report.Report
     from rich.table import Table
 
+    from corpus.report import group_title
+
     console = show.console(stdout=True)
     if not console.is_terminal:
         console.width = 1000  # a log: never wrap
@@ -118,7 +120,7 @@ def _print_report(show: Any, counted: Any, name: str) -> None:  # noqa: ANN401 -
     table("languages", counted.languages.most_common(10))
     table("text length (words)", [(f"{lo}+", n) for lo, n in sorted(counted.lengths.items())])
     table("duplicate groups by size", [(f"{size} copies", n) for size, n in sorted(counted.group_sizes.items())])
-    table("largest duplicate groups", [(g.title or g.kept_id, ", ".join(g.sources), g.size) for g in counted.largest],
+    table("largest duplicate groups", [(group_title(g), ", ".join(g.sources), g.size) for g in counted.largest],
           "title", "sites", "copies")
     table("lines removed by rule", counted.rule_lines.most_common())
     table("most frequent removed lines", [(rule, line, n) for rule, top in sorted(counted.removed_lines.items())
@@ -170,6 +172,9 @@ def explain(path: str, number: int, state: str | None, lang_backend: str, no_col
         console.print(f"{key}: {getattr(result, key) or '-'}", markup=False)
     console.print(f"lang: {result.lang or '-'} ({result.lang_prob})", markup=False)
     if state:
+        if result.stored:
+            console.print(f"already stored: {result.stored[0]} (first seen {result.stored[1]}), this document "
+                          "itself: delivered again, it is a re-delivery of that record", markup=False)
         said = ", ".join(f"{doc_id} (first seen {seen})" for doc_id, seen in result.earlier) or "none"
         console.print(f"duplicates of earlier records: {said}", markup=False)
     kept = sum(1 for line in result.lines if line.kept)

@@ -43,6 +43,15 @@ class Group:
     size: int
     title: str | None = None
     sources: list[str] = field(default_factory=list)
+    earlier: bool = False  # the kept record is not in the file: an earlier night kept it (--state)
+
+
+def group_title(group: Group) -> str:
+    """What a group is called: the kept record's title; a copy's own title, marked, when an earlier night
+    kept the story; its id only when no record of it has a title."""
+    if group.title and group.earlier:
+        return f"{group.title} (kept on an earlier night)"
+    return group.title or f"(no title: {group.kept_id})"
 
 
 @dataclass
@@ -276,12 +285,16 @@ def build(output: str | Path | IO[bytes], rejects: Path | None = None, manifest:
     report.largest = [Group(kept_id, size + 1) for kept_id, size in top.items()]
     if isinstance(output, (str, Path)) and top:
         by_id = {g.kept_id: g for g in report.largest}
+        kept_seen: set[str] = set()
         for record in output_records(output):
             key = record.get("duplicate_of") or record.get("id")
             if key in by_id:
                 group = by_id[key]
                 if record.get("duplicate_of") is None:
-                    group.title = record.get("title")
+                    group.title, group.earlier = record.get("title"), False
+                    kept_seen.add(key)
+                elif key not in kept_seen and group.title is None:  # until (unless) the kept record shows up
+                    group.title, group.earlier = record.get("title"), True
                 if len(group.sources) < 8:
                     group.sources.append(site_of(record))
     if rejects is not None:

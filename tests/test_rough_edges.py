@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -153,3 +154,59 @@ def test_an_output_folder_of_other_files_is_a_usage_error(crawl, tmp_path):
     assert result.returncode == 2, result.stderr
     assert "Invalid value for -o:" in result.stderr and "not a newsclean output" in result.stderr
     assert sorted(p.name for p in other.iterdir()) == ["notes.txt"] and parts(tmp_path) == []
+
+
+def test_largest_groups_kept_on_an_earlier_night_show_a_title_not_an_id(tmp_path):
+    write(tmp_path / "night1" / "story.html", html_page("Reservoirs at a low", story(1)))
+    write(tmp_path / "night2" / "copy.html", html_page("Reservoirs at a low (wire copy)", story(1)).replace(
+        "<footer>", "<p>Syndicated from the wire.</p><footer>"))
+    write(tmp_path / "night2" / "other.html", html_page("Something else", story(2)))
+    state, out = tmp_path / "nightly.db", tmp_path / "night2.jsonl"
+    assert cli("ingest", str(tmp_path / "night1"), "--state", str(state), "-q").returncode == 0
+    assert cli("ingest", str(tmp_path / "night2"), "--state", str(state), "--keep-duplicates", "-o", str(out),
+               "-q").returncode == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    kept_earlier = next(r["duplicate_of"] for r in records if r["duplicate_of"])
+    result = cli("report", str(out))
+    assert result.returncode == 0, result.stderr
+    section = result.stdout.split("largest duplicate groups", 1)[1].split("\n\n", 1)[0]
+    assert "Reservoirs at a low (wire copy) (kept on an earlier night)" in section
+    assert kept_earlier not in section
+    page = tmp_path / "report.html"
+    assert cli("report", str(out), "--html", str(page)).returncode == 0
+    assert "(wire copy) (kept on an earlier night)" in page.read_text()
+    counted = json.loads(cli("report", str(out), "--json").stdout)
+    assert counted["largest_groups"][0]["earlier"] is True
+
+
+def test_chart_labels_stay_inside_their_column():
+    import re
+
+    from corpus.report_html import bar_chart
+
+    long_site = "the-daily-chronicle-of-the-northern-valleys-and-coast.example.co.uk"
+    svg = bar_chart("Sites", [(long_site, 40), ("short.example", 3)])
+    label = r"<text x='([-\d.]+)' y='[\d.]+' text-anchor='(\w+)'[^>]*>(?:<title>[^<]*</title>)?([^<]*)</text>"
+    labels = re.findall(label, svg)
+    assert len(labels) == 2
+    width = int(re.search(r"<rect x='(\d+)'[^>]* fill=", svg).group(1))  # where the bars start
+    for x, anchor, text in labels:
+        start = float(x) - (7 * len(text) if anchor == "end" else 0)
+        assert start >= 0, f"{text!r} starts left of the chart"
+        assert start + 7 * len(text) <= width, f"{text!r} runs into the bars"
+    assert labels[0][2].endswith("…") and labels[0][2].startswith("the-daily-chronicle")
+    assert f"<title>{long_site}</title>" in svg  # the whole name on hover
+
+
+def test_explain_does_not_call_a_stored_record_a_duplicate_of_itself(tmp_path):
+    page = write(tmp_path / "crawl" / "story.html", html_page("Reservoirs at a low", story(1)))
+    state = tmp_path / "nightly.db"
+    records = cli("ingest", str(tmp_path / "crawl"), "--state", str(state), "-q").stdout.splitlines()
+    stored_id = json.loads(records[0])["id"]
+    result = cli("explain", str(page), "--state", str(state))
+    assert result.returncode == 0, result.stderr
+    assert "duplicates of earlier records: none" in result.stdout
+    assert f"already stored: {stored_id}" in result.stdout and "re-delivery" in result.stdout
+    copy = write(tmp_path / "copy" / "story.html", html_page("Reservoirs at a low, again", story(1)))
+    again = cli("explain", str(copy), "--state", str(state))
+    assert f"duplicates of earlier records: {stored_id}" in again.stdout and "already stored" not in again.stdout
