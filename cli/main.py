@@ -51,16 +51,29 @@ Examples:
 """
 
 
-def _paths_from(args: tuple[str, ...], stdin_format: str) -> Iterator[str | Reject]:
+def _paths_from(args: tuple[str, ...], stdin_format: str, command: str = "ingest") -> Iterator[str | Reject]:
     from corpus.read_records import STDIN_RECORDS, path_list
 
     for arg in args:
         if arg == "-" and stdin_format == "jsonl":
             yield STDIN_RECORDS
         elif arg == "-":
-            yield from path_list(sys.stdin.buffer)
+            yield from _hinted(path_list(sys.stdin.buffer), command)
         else:
             yield arg
+
+
+def _hinted(paths: Iterator[str | Reject], command: str) -> Iterator[str | Reject]:
+    """Paths from stdin as they come; the first that is a JSON object means records were piped in where
+    paths were expected: say so once, with or without -v (each then becomes an `unreadable` reject)."""
+    said = False
+    for path in paths:
+        json_line = isinstance(path, str) and path.lstrip().startswith("{") and path.rstrip().endswith("}")
+        if not said and (json_line or isinstance(path, Reject) and "--stdin-format jsonl" in path.message):
+            click.echo(f"newsclean {command}: hint: standard input holds JSON records, not paths: give "
+                       "--stdin-format jsonl to read them", err=True)
+            said = True
+        yield path
 
 
 def _hint_if_terminal(paths: tuple[str, ...], stdin_format: str) -> None:
@@ -228,7 +241,7 @@ def clean(source: str, stdin_format: str | None, **settings: Any) -> None:
     stdin_format = stdin_format or "jsonl"
     _hint_if_terminal((source,), stdin_format)
     base = common_base([source] if source != "-" and not _is_url(source) else ["."])
-    run_command("clean", lambda run: run.cleaned(_paths_from((source,), stdin_format), base), count=(source,),
+    run_command("clean", lambda run: run.cleaned(_paths_from((source,), stdin_format, "clean"), base), count=(source,),
                 **settings)
 
 

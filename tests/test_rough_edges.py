@@ -210,3 +210,15 @@ def test_explain_does_not_call_a_stored_record_a_duplicate_of_itself(tmp_path):
     copy = write(tmp_path / "copy" / "story.html", html_page("Reservoirs at a low, again", story(1)))
     again = cli("explain", str(copy), "--state", str(state))
     assert f"duplicates of earlier records: {stored_id}" in again.stdout and "already stored" not in again.stdout
+
+
+@pytest.mark.parametrize("verbose", [[], ["-v"]])
+def test_records_piped_where_paths_are_expected_get_the_hint_once(tmp_path, verbose):
+    feed = "".join(json.dumps({"url": f"https://example.com/{i}", "html": html_page(f"T{i}", story(i))}) + "\n"
+                   for i in range(4))
+    result = cli("ingest", "-", *verbose, stdin=feed, cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout == ""
+    assert result.stderr.count("--stdin-format jsonl") == 1, result.stderr
+    assert "rejected: 4" in result.stderr
+    paths = cli("ingest", "-", stdin="", cwd=tmp_path)  # a list of paths (here, none) gets no hint
+    assert "--stdin-format" not in paths.stderr
