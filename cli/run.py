@@ -92,6 +92,8 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
     in_folder = output is not None and is_directory_target(output)  # a partitioned output holds its manifest
     want_manifest = manifest or in_folder
     run_manifest = RunManifest(started, options.minhash, manifest_options(options)) if want_manifest else None
+    if run_manifest is not None:
+        run_manifest.run_id = show.run_id  # the id its log lines carry
     try:
         with ExitStack() as stack:
             stack.callback(executor.close)
@@ -138,7 +140,7 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
         sys.exit(EXIT_FAILED)
     show.summary(run)
     if run.stats.files == 0:
-        click.echo(f"newsclean {command}: warning: no input found", err=True)
+        show.line(f"newsclean {command}: warning: no input found")
         if strict:
             sys.exit(EXIT_REJECTS)
     if strict and run.stats.failures:

@@ -2,13 +2,15 @@
 
 A terminal gets a progress bar (with a total and an ETA when the inputs could be counted, a
 rate when they come from stdin) and a table; anything else (a cron log, a pipe) gets plain
-lines that never wrap and carry no styles. ``NO_COLOR``, ``TERM=dumb`` and ``--no-color`` turn
-every style off, bold and italics included.
+lines that never wrap and carry no styles, each starting with the time (ISO 8601, UTC) and the
+run's short id, so that nights can be told apart in a log (the id is in the run's manifest too).
+``NO_COLOR``, ``TERM=dumb`` and ``--no-color`` turn every style off, bold and italics included.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,6 +63,16 @@ class Show:
         self.verbose = verbose and not quiet
         self.terminal = stderr_is_terminal()
         self.plain = styles_off(no_color)
+        self.run_id = secrets.token_hex(4)  # this run's, in its log lines and its manifest
+
+    def line(self, text: str) -> None:
+        """One message of the run on stderr; in a log (not a terminal), after the time and the run's id."""
+        if not self.terminal:
+            from datetime import datetime, timezone
+
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            text = f"{now} [{self.run_id}] {text}"
+        click.echo(text, err=True)
 
     def console(self, stdout: bool = False) -> Any:  # noqa: ANN401 - rich.console.Console, imported only here
         """stderr for messages; stdout for what a command is asked to show (report, explain)."""
@@ -98,7 +110,7 @@ class Show:
 
     def reject(self, reject: Reject) -> None:
         if self.verbose:
-            click.echo(f"newsclean {self.command}: {reject.reason}: {reject.path}: {reject.message}", err=True)
+            self.line(f"newsclean {self.command}: {reject.reason}: {reject.path}: {reject.message}")
 
     def summary(self, run: Any) -> None:  # noqa: ANN401 - corpus.pipeline.Ingest
         if self.quiet:
@@ -106,7 +118,7 @@ class Show:
         rows = summary_rows(self.command, run)
         if not self.terminal:
             for label, value in rows:
-                click.echo(f"newsclean {self.command}: {label.strip()}: {value}", err=True)
+                self.line(f"newsclean {self.command}: {label.strip()}: {value}")
             return
         from rich.table import Table
 
