@@ -184,6 +184,21 @@ class _Group(click.Group):
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 
+    def invoke(self, ctx: click.Context) -> Any:  # noqa: ANN401 - click's
+        """A reader that has gone (`newsclean report OUT | head -1`) ends the command quietly, with 0 (click
+        would exit 1): what the reader wanted, it got."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            quiet_stdout_exit()
+
+
+def quiet_stdout_exit() -> None:
+    """stdout's reader has gone: point stdout at /dev/null (Python flushes it at exit) and end with 0."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_OK)
+
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "show_default": False})
 @click.version_option(__version__, prog_name="newsclean")

@@ -78,8 +78,13 @@ class Show:
         """stderr for messages; stdout for what a command is asked to show (report, explain)."""
         from rich.console import Console
 
-        return Console(stderr=not stdout, color_system=None if self.plain else "auto", highlight=False,
-                       no_color=self.plain)
+        console = Console(stderr=not stdout, color_system=None if self.plain else "auto", highlight=False,
+                          no_color=self.plain)
+        if stdout:  # rich ends with 1 when the reader has gone (`report OUT | head`): end as every command does
+            from cli.main import quiet_stdout_exit
+
+            console.on_broken_pipe = quiet_stdout_exit  # type: ignore[method-assign]
+        return console
 
     @contextmanager
     def progress(self, total: int | None) -> Iterator[_Quiet | _Bar]:

@@ -244,3 +244,17 @@ def test_log_lines_carry_the_time_and_the_run(crawl, tmp_path):
         runs.append(matches[0].group(2))
     assert runs[0] != runs[1]
     assert "records written: 3" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["report", "OUT"], ["rules"], ["explain", "PAGE"]])
+def test_a_reader_that_has_gone_ends_the_command_quietly_with_0(crawl, tmp_path, command):
+    """`newsclean report OUT | head -1`: stdout's reader closes first; no message, exit 0 (was 1)."""
+    out = tmp_path / "out.jsonl"
+    assert cli("ingest", str(crawl), "-o", str(out), "-q").returncode == 0
+    args = [{"OUT": str(out), "PAGE": str(crawl / "story0.html")}.get(arg, arg) for arg in command]
+    proc = subprocess.Popen([*NEWSCLEAN, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(),
+                            cwd=ROOT)
+    proc.stdout.close()  # the reader has gone before the first write
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()
+    assert err == b""
