@@ -92,8 +92,6 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
     in_folder = output is not None and is_directory_target(output)  # a partitioned output holds its manifest
     want_manifest = manifest or in_folder
     run_manifest = RunManifest(started, options.minhash, manifest_options(options)) if want_manifest else None
-    if run_manifest is not None:
-        run_manifest.run_id = show.run_id  # the id its log lines carry
     try:
         with ExitStack() as stack:
             stack.callback(executor.close)

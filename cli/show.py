@@ -3,7 +3,7 @@
 A terminal gets a progress bar (with a total and an ETA when the inputs could be counted, a
 rate when they come from stdin) and a table; anything else (a cron log, a pipe) gets plain
 lines that never wrap and carry no styles, each starting with the time (ISO 8601, UTC) and the
-run's short id, so that nights can be told apart in a log (the id is in the run's manifest too).
+run's short id, so that nights (and two runs at once) can be told apart in a log.
 ``NO_COLOR``, ``TERM=dumb`` and ``--no-color`` turn every style off, bold and italics included.
 """
 
@@ -63,7 +63,7 @@ class Show:
         self.verbose = verbose and not quiet
         self.terminal = stderr_is_terminal()
         self.plain = styles_off(no_color)
-        self.run_id = secrets.token_hex(4)  # this run's, in its log lines and its manifest
+        self.run_id = secrets.token_hex(4)  # this run's, in its log lines
 
     def line(self, text: str) -> None:
         """One message of the run on stderr; in a log (not a terminal), after the time and the run's id."""

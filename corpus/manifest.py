@@ -45,7 +45,6 @@ class RunManifest:
         self._inputs: dict[str, dict[str, Any]] = {}
         self._outcomes: dict[str, Counter[str]] = {}
         self._current: str | None = None
-        self.run_id: str | None = None  # the short id the run's log lines carry (cli.show)
 
     def add_input(self, rel: str, path: Path | RemoteFile | None) -> None:
         """An input file, object (listed by its URL) or stdin; hashed here, in blocks, only because a
@@ -77,7 +76,6 @@ class RunManifest:
             inputs.append({**entry, "outcomes": dict(sorted(self._outcomes.get(rel, Counter()).items()))})
         return {
             "newsclean_version": __version__,
-            **({"run_id": self.run_id} if self.run_id else {}),
             "started": self.started,
             "finished": finished,
             "libraries": library_versions(),
