@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ def report(output: str, rejects: str | None, manifest: str | None, html_path: st
     from corpus.read_records import describe
     from corpus.report import NotOutput, build, read_manifest
     from corpus.report_html import render
-    from corpus.storage import MissingBackend, local
+    from corpus.storage import MissingBackend, is_url, local
     from corpus.write import atomic_output
 
     show = Show("report", no_color=no_color)
@@ -59,6 +60,11 @@ def report(output: str, rejects: str | None, manifest: str | None, html_path: st
     except (OSError, ImportError, MissingBackend) as err:
         raise click.ClickException(str(err) or describe(err)) from err
     if html_path:
+        if not is_url(html_path):
+            try:
+                Path(html_path).resolve().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise click.BadParameter(str(err), param_hint="--html") from err
         with atomic_output(html_path) as handle:
             handle.write(render(counted, Path(output.rstrip("/")).name or output))
     if as_json:
@@ -83,11 +89,23 @@ def _check_input(output: str) -> None:
 
 
 def _check_output(path: str, option: str) -> None:
-    """Before any counting, as ``-o`` is checked: a folder that is not there is a usage error, not a traceback."""
-    from corpus.storage import MissingBackend
+    """Before any counting: the page can be written. Folders that are not there yet are made when it is
+    (``--html reports/DAY.html``, as the README's morning command has it); a folder that cannot be made
+    (a file in the way, no permission) is a usage error naming the option, not a traceback."""
+    from corpus.storage import MissingBackend, is_url
     from corpus.write import check_writable
 
     try:
+        if not is_url(path):
+            ancestor = Path(path).resolve().parent
+            while not ancestor.exists():
+                ancestor = ancestor.parent
+            if not ancestor.is_dir():
+                raise NotADirectoryError(f"cannot make a folder for {path}: {ancestor} is not a folder")
+            if not os.access(ancestor, os.W_OK):
+                raise PermissionError(f"cannot make a folder for {path} in {ancestor}")
+            if ancestor != Path(path).resolve().parent:
+                return  # check_writable would say "no such folder": it will be made
         check_writable(path)
     except (OSError, MissingBackend) as err:
         raise click.BadParameter(str(err), param_hint=option) from err

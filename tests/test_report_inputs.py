@@ -38,15 +38,18 @@ def crawl(tmp_path_factory) -> Path:
     return root
 
 
-def test_html_report_into_a_folder_that_is_not_there_is_a_usage_error(crawl, tmp_path):
+def test_html_report_into_a_folder_that_is_not_there_makes_it(crawl, tmp_path):
+    """The README's morning command: `report … --html reports/DAY.html` where reports/ is not made yet."""
     out = tmp_path / "out.jsonl"
     assert cli("ingest", str(crawl), "-o", str(out), "-q").returncode == 0
-    result = cli("report", str(out), "--html", str(tmp_path / "reports" / "day.html"))
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    assert "--html" in result.stderr and "no such folder" in result.stderr
-    assert result.stdout == ""
-    assert not (tmp_path / "reports").exists()
+    page = tmp_path / "reports" / "2026" / "day.html"
+    result = cli("report", str(out), "--html", str(page))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "<svg" in page.read_text()
+    assert [p.name for p in page.parent.iterdir()] == ["day.html"]  # no temporary file left beside it
+    blocked = cli("report", str(out), "--html", str(out / "reports" / "day.html"))  # a file in the way
+    assert blocked.returncode == 2 and "--html" in blocked.stderr and "Traceback" not in blocked.stderr
+    assert blocked.stdout == ""
 
 
 def test_report_shows_the_runs_totals_from_its_manifest(crawl, tmp_path):
