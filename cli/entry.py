@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import sys
 
-from cli.exits import Stopped, exit_at_once, exit_status, signal_name
+from cli.exits import Stopped, exit_at_once, exit_status, show_error, signal_name
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -35,7 +35,7 @@ def run() -> None:
     try:
         code = main.main(prog_name="newsclean", auto_envvar_prefix="NEWSCLEAN", standalone_mode=False)
     except ClickException as err:
-        err.show()
+        show_error(err)
         sys.exit(err.exit_code)
     except Abort as abort:
         cause = abort.__cause__

@@ -1,4 +1,4 @@
-"""Exit codes and how an interrupted run ends: one place that the entry point, the commands and the
+"""Exit codes, how errors are shown and how a run ends: one place that the entry point, the commands and the
 README's table all name (kept apart from ``cli.entry`` so that nothing imports the entry point back)."""
 
 from __future__ import annotations
@@ -37,3 +37,29 @@ def exit_at_once(status: int) -> NoReturn:
         with suppress(Exception):
             stream.flush()
     os._exit(status)
+
+
+def show_error(err: Exception) -> None:
+    """A click error in the one form every error has: ``newsclean: error: …`` (a usage error keeps
+    click's usage line and help hint above it)."""
+    import io
+
+    from click import ClickException
+
+    assert isinstance(err, ClickException)
+    shown = io.StringIO()
+    err.show(file=shown)
+    message = err.format_message()
+    text = shown.getvalue()
+    click_form = f"Error: {message}\n"
+    if text.endswith(click_form):
+        text = text[: -len(click_form)] + f"newsclean: error: {message}\n"
+    sys.stderr.write(text)
+    sys.stderr.flush()
+
+
+def quiet_stdout_exit() -> None:
+    """stdout's reader has gone: point stdout at /dev/null (Python flushes it at exit) and end with 0."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_OK)

@@ -56,16 +56,29 @@ Examples:
 """
 
 
-def _paths_from(args: tuple[str, ...], stdin_format: str) -> Iterator[str | Reject]:
+def _paths_from(args: tuple[str, ...], stdin_format: str, command: str = "ingest") -> Iterator[str | Reject]:
     from corpus import STDIN_RECORDS, path_list
 
     for arg in args:
         if arg == "-" and stdin_format == "jsonl":
             yield STDIN_RECORDS
         elif arg == "-":
-            yield from path_list(sys.stdin.buffer)
+            yield from _hinted(path_list(sys.stdin.buffer), command)
         else:
             yield arg
+
+
+def _hinted(paths: Iterator[str | Reject], command: str) -> Iterator[str | Reject]:
+    """Paths from stdin as they come; the first that is a JSON object means records were piped in where
+    paths were expected: say so once, with or without -v (each then becomes an `unreadable` reject)."""
+    said = False
+    for path in paths:
+        json_line = isinstance(path, str) and path.lstrip().startswith("{") and path.rstrip().endswith("}")
+        if not said and (json_line or isinstance(path, Reject) and "--stdin-format jsonl" in path.message):
+            click.echo(f"newsclean {command}: hint: standard input holds JSON records, not paths: give "
+                       "--stdin-format jsonl to read them", err=True)
+            said = True
+        yield path
 
 
 def _hint_if_terminal(paths: tuple[str, ...], stdin_format: str) -> None:
@@ -157,7 +170,37 @@ DEDUP_OPTIONS = _options(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": False})
+class _Group(click.Group):
+    """click's group, with errors shown as every newsclean error is (``newsclean: error: …``, cli.exits) when it
+    runs standalone too (``CliRunner``, ``python -m cli`` through another entry)."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:  # noqa: ANN401 - click's
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        from cli.exits import show_error
+
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as err:
+            show_error(err)
+            sys.exit(err.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx: click.Context) -> Any:  # noqa: ANN401 - click's
+        """A reader that has gone (`newsclean report OUT | head -1`) ends the command quietly, with 0 (click
+        would exit 1): what the reader wanted, it got."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            from cli.exits import quiet_stdout_exit
+
+            quiet_stdout_exit()
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "show_default": False})
 @click.version_option(__version__, prog_name="newsclean")
 @click.option("--config", type=click.Path(dir_okay=False, exists=True), is_eager=True, expose_value=False,
               callback=load_config, help="Read option defaults from a TOML file (flags and NEWSCLEAN_* variables win).")
@@ -213,7 +256,7 @@ def clean(source: str, stdin_format: str | None, **settings: Any) -> None:
     stdin_format = stdin_format or "jsonl"
     _hint_if_terminal((source,), stdin_format)
     base = common_base([source] if source != "-" and not _is_url(source) else ["."])
-    run_command("clean", lambda run: run.cleaned(_paths_from((source,), stdin_format), base), count=(source,),
+    run_command("clean", lambda run: run.cleaned(_paths_from((source,), stdin_format, "clean"), base), count=(source,),
                 **settings)
 
 

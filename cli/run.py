@@ -55,7 +55,8 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
     """One run of any command: checks first; then the outputs, written under temporary names; then the
     state commit; then the outputs renamed into place. A failure before the renames changes nothing."""
     show = Show(command, quiet=quiet, verbose=verbose, no_color=no_color)
-    if output is None and sys.stdout is None:
+    stdout = sys.stdout  # the real one, taken before anything (a progress bar) could stand in for it
+    if output is None and stdout is None:
         raise click.UsageError("standard output is closed: give -o FILE for the records")
     if not backend_available(lang_backend):
         raise click.BadParameter(f"{lang_backend} is not installed: pip install 'newsclean[fast]'",
@@ -74,16 +75,26 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
                                  "and Parquet outputs go to a local or shared folder", param_hint="-o")
     try:
         check_format(output, output_format)
-        if state and is_parquet_state(state):
-            check_format(state, "parquet")
     except ValueError as err:
-        raise click.BadParameter(str(err), param_hint="--format") from err
-    for target in (output, rejects, state, manifest):
+        raise click.BadParameter(str(err), param_hint="--format" if output_format else "-o") from err
+    if state and is_parquet_state(state):
+        try:
+            check_format(state, "parquet")
+        except ValueError:
+            raise click.BadParameter("a folder is a Parquet state, which needs pyarrow: pip install "
+                                     "'newsclean[parquet]' (or give a file, for a SQLite state)",
+                                     param_hint="--state") from None
+    for target, option in ((output, "-o"), (rejects, "--rejects"), (state, "--state"), (manifest, "--manifest")):
         if target:
             try:
                 check_writable(target)
             except (OSError, MissingBackend) as err:
-                raise click.BadParameter(str(err), param_hint=f"'{target}'") from err
+                raise click.BadParameter(str(err), param_hint=option) from err
+    if output and not is_url(output) and is_directory_target(output):
+        folder = output.rstrip("/" + os.sep) or "."
+        if os.path.isdir(folder) and os.listdir(folder) and not os.path.exists(os.path.join(folder, "_SUCCESS")):
+            raise click.BadParameter(f"{folder} holds files that are not a newsclean output (no _SUCCESS): not "
+                                     "replaced; give a new or empty folder", param_hint="-o")
     options = IngestOptions(languages=languages, lang_backend=lang_backend,
                             repeated_line_min_groups=settings.pop("min_repeat", REPEATED_LINE_MIN_GROUPS),
                             own_outputs=tuple(t for t in (output, rejects, manifest, state) if t), **settings)
@@ -111,7 +122,7 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
 
             run = Ingest(options, on_file=progress.document, on_input=progress.input, on_reject=on_reject,
                          state=index, first_seen=started, manifest=run_manifest, executor=executor)
-            out = open_records(staged, output, output_format, sys.stdout, flush_each=options.stream)
+            out = open_records(staged, output, output_format, stdout, flush_each=options.stream)
             for record in produce(run):
                 out.write(record)
             if isinstance(out, JsonlOut):
@@ -141,7 +152,7 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
         sys.exit(EXIT_FAILED)
     show.summary(run)
     if run.stats.files == 0:
-        click.echo(f"newsclean {command}: warning: no input found", err=True)
+        show.line(f"newsclean {command}: warning: no input found")
         if strict:
             sys.exit(EXIT_REJECTS)
     if strict and run.stats.failures:

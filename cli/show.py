@@ -2,13 +2,15 @@
 
 A terminal gets a progress bar (with a total and an ETA when the inputs could be counted, a
 rate when they come from stdin) and a table; anything else (a cron log, a pipe) gets plain
-lines that never wrap and carry no styles. ``NO_COLOR``, ``TERM=dumb`` and ``--no-color`` turn
-every style off, bold and italics included.
+lines that never wrap and carry no styles, each starting with the time (ISO 8601, UTC) and the
+run's short id, so that nights (and two runs at once) can be told apart in a log.
+``NO_COLOR``, ``TERM=dumb`` and ``--no-color`` turn every style off, bold and italics included.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,13 +63,28 @@ class Show:
         self.verbose = verbose and not quiet
         self.terminal = stderr_is_terminal()
         self.plain = styles_off(no_color)
+        self.run_id = secrets.token_hex(4)  # this run's, in its log lines
+
+    def line(self, text: str) -> None:
+        """One message of the run on stderr; in a log (not a terminal), after the time and the run's id."""
+        if not self.terminal:
+            from datetime import datetime, timezone
+
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            text = f"{now} [{self.run_id}] {text}"
+        click.echo(text, err=True)
 
     def console(self, stdout: bool = False) -> Any:  # noqa: ANN401 - rich.console.Console, imported only here
         """stderr for messages; stdout for what a command is asked to show (report, explain)."""
         from rich.console import Console
 
-        return Console(stderr=not stdout, color_system=None if self.plain else "auto", highlight=False,
-                       no_color=self.plain)
+        console = Console(stderr=not stdout, color_system=None if self.plain else "auto", highlight=False,
+                          no_color=self.plain)
+        if stdout:  # rich ends with 1 when the reader has gone (`report OUT | head`): end as every command does
+            from cli.exits import quiet_stdout_exit
+
+            console.on_broken_pipe = quiet_stdout_exit  # type: ignore[method-assign]
+        return console
 
     @contextmanager
     def progress(self, total: int | None) -> Iterator[_Quiet | _Bar]:
@@ -92,12 +109,13 @@ class Show:
         else:
             columns += [TaskProgressColumn(show_speed=True)]  # no total: a rate
         columns += [TextColumn("{task.fields[docs]} documents"), TimeElapsedColumn()]
-        with Progress(*columns, console=self.console(), transient=True) as bar:
+        # records go to stdout whatever stderr is: rich must not take stdout over for the bar's sake
+        with Progress(*columns, console=self.console(), transient=True, redirect_stdout=False) as bar:
             yield _Bar(bar, total)
 
     def reject(self, reject: Reject) -> None:
         if self.verbose:
-            click.echo(f"newsclean {self.command}: {reject.reason}: {reject.path}: {reject.message}", err=True)
+            self.line(f"newsclean {self.command}: {reject.reason}: {reject.path}: {reject.message}")
 
     def summary(self, run: Any) -> None:  # noqa: ANN401 - corpus.run.pipeline.Ingest
         if self.quiet:
@@ -105,7 +123,7 @@ class Show:
         rows = summary_rows(self.command, run)
         if not self.terminal:
             for label, value in rows:
-                click.echo(f"newsclean {self.command}: {label.strip()}: {value}", err=True)
+                self.line(f"newsclean {self.command}: {label.strip()}: {value}")
             return
         from rich.table import Table
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import click
 
@@ -21,17 +22,20 @@ def state() -> None:
     """
 
 
-def _open_existing(path: str):  # noqa: ANN202 - corpus.dedup.state.StateIndex, imported when a command runs
-    from corpus import StateError, StateIndex, stored_params
+def plural(n: int, word: str) -> str:
+    from corpus import plural as counted
 
-    params = stored_params(path)
-    if params is None:
-        raise StateError(f"{path} is not a newsclean state")
-    return StateIndex(path, params)
+    return counted(n, word)
+
+
+def _open_existing(path: str):  # noqa: ANN202 - corpus.dedup.state.StateIndex or ParquetState, imported when run
+    from corpus import open_existing_state
+
+    return open_existing_state(path)
 
 
 @state.command("info")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=click.Path(exists=True))
 def state_info(path: str) -> None:
     """Records, size on disk, oldest and newest first-seen times, MinHash parameters (JSON).
 
@@ -52,22 +56,27 @@ def state_info(path: str) -> None:
 
 
 @state.command("check")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=click.Path(exists=True))
 def state_check(path: str) -> None:
-    """Check a state file's integrity (SQLite integrity_check), schema and parameters; exit 1 if unsound.
+    """Check a state's integrity (SQLite integrity_check; a Parquet folder's files), schema and parameters;
+    exit 1 if unsound.
 
     \b
     Example:
       newsclean state check nightly.db && cp nightly.db backup/
     """
-    from corpus import StateError, integrity_problem
+    from corpus import StateError, integrity_problem, is_parquet_state
 
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            problem = integrity_problem(db, thorough=True)
-        finally:
-            db.close()
+        if is_parquet_state(path):
+            index = _open_existing(path)
+            problem = index.problems()
+        else:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                problem = integrity_problem(db, thorough=True)
+            finally:
+                db.close()
         if problem:
             raise StateError(f"{path} is damaged: {problem}")
         index = _open_existing(path)
@@ -75,11 +84,12 @@ def state_check(path: str) -> None:
         index.close()
     except (StateError, sqlite3.DatabaseError) as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"{path}: ok (schema {info['schema']}, {info['records']} records, {info['runs']} runs)")
+    click.echo(f"{path}: ok (schema {info['schema']}, {plural(info['records'], 'record')}, "
+               f"{plural(info['runs'], 'run')})")
 
 
 @state.command("prune")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("path", type=click.Path(exists=True))
 @click.option("--before", required=True, metavar="DATE",
               help="Forget records first seen before this date (YYYY-MM-DD, UTC midnight) or date-time "
                    "(YYYY-MM-DDTHH:MM[:SS], UTC unless it gives an offset such as +02:00).")
@@ -102,20 +112,22 @@ def state_prune(path: str, before: str, all_ok: bool, lock_wait: float) -> None:
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--before") from err
     try:
-        with locked(path, lock_wait):
+        with locked(path.rstrip("/"), lock_wait):  # the lock a run on this state takes (cli.run)
             index = _open_existing(path)
             try:
                 total = index.info()["records"]
                 if total and index.count_before(cutoff) == total and not all_ok:
-                    raise StateError(f"every one of the {total} records was first seen before {cutoff}: "
-                                     "nothing would remain (pass --all-ok to do it anyway)")
+                    every = "the only record was" if total == 1 else f"every one of the {total:,} records was"
+                    raise StateError(f"{every} first seen before {cutoff}: nothing would remain "
+                                     "(pass --all-ok to do it anyway)")
                 removed = index.prune(cutoff)
                 remaining = index.info()["records"]
             finally:
                 index.close()
     except (StateError, sqlite3.DatabaseError) as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"removed {removed} records first seen before {cutoff}; {remaining} remain")
+    click.echo(f"removed {plural(removed, 'record')} first seen before {cutoff}; {remaining:,} "
+               f"{'remains' if remaining == 1 else 'remain'}")
 
 
 @state.command("export")
@@ -158,11 +170,10 @@ def state_import(parquet_dir: str, sqlite_state: str) -> None:
         copied = copy_state(source, target)
     finally:
         target.close()
-    click.echo(f"imported {copied} records into {sqlite_state}")
+    click.echo(f"imported {plural(copied, 'record')} into {sqlite_state}")
 
 
 def _convert(source_path: str, target_path: str, make_target, copy) -> None:  # noqa: ANN001
-    from pathlib import Path
 
     from corpus import StateError
 
@@ -176,4 +187,4 @@ def _convert(source_path: str, target_path: str, make_target, copy) -> None:  # 
             source.close()
     except (StateError, sqlite3.DatabaseError) as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"exported {copied} records to {target_path}")
+    click.echo(f"exported {plural(copied, 'record')} to {target_path}")

@@ -82,6 +82,8 @@ _FACE: dict[str, tuple[str, str]] = {
     "ParquetState": ("corpus.dedup.parquet_state", "ParquetState"),
     "copy_state": ("corpus.dedup.parquet_state", "copy_state"),
     "is_parquet_state": ("corpus.dedup.parquet_state", "is_parquet_state"),
+    "PARQUET_STATE_META": ("corpus.dedup.parquet_state", "META"),
+    "open_existing_state": ("corpus.dedup.parquet_state", "open_existing_state"),
     # outputs
     "JsonlOut": ("corpus.outputs.sinks", "JsonlOut"),
     "PartitionedDirectory": ("corpus.outputs.sinks", "PartitionedDirectory"),
@@ -103,6 +105,10 @@ _FACE: dict[str, tuple[str, str]] = {
     "render_report_html": ("corpus.report.html", "render"),
     "explain_document": ("corpus.report.explain", "explain"),
     "nth_document": ("corpus.report.explain", "nth_document"),
+    "group_title": ("corpus.report.summary", "group_title"),
+    "NotOutput": ("corpus.report.summary", "NotOutput"),
+    "read_manifest": ("corpus.report.summary", "read_manifest"),
+    "plural": ("corpus.report.summary", "plural"),
 }
 
 __all__ = ["__version__", *_FACE]
@@ -135,7 +141,8 @@ if TYPE_CHECKING:  # what type checkers (and the import-graph test) see of the t
         rules_fingerprint,
     )
     from corpus.dedup.minhash import Deduplicator, MinHashParams, signature
-    from corpus.dedup.parquet_state import ParquetState, copy_state, is_parquet_state
+    from corpus.dedup.parquet_state import META as PARQUET_STATE_META
+    from corpus.dedup.parquet_state import ParquetState, copy_state, is_parquet_state, open_existing_state
     from corpus.dedup.state import StateError, StateIndex, integrity_problem, locked, stored_params, utc_instant
     from corpus.document import Document, Reject, Removal, Source
     from corpus.extract.page import extract as extract_page
@@ -151,6 +158,7 @@ if TYPE_CHECKING:  # what type checkers (and the import-graph test) see of the t
     from corpus.report.explain import explain as explain_document
     from corpus.report.explain import nth_document
     from corpus.report.html import render as render_report_html
+    from corpus.report.summary import NotOutput, group_title, plural, read_manifest
     from corpus.report.summary import build as build_report
     from corpus.run.executors import make_executor
     from corpus.run.options import IngestOptions

@@ -10,10 +10,11 @@ not:
 - **Across nights**, a document whose id an earlier run already stored is a re-delivery: it
   gets its id re-hashed with this run's fingerprint (:func:`redelivered_id`) and becomes
   ``duplicate_of`` the stored record, never of itself.
-- **A rerun** is told from a re-delivery by the run's fingerprint, a hash of every document's
-  id in input order (:class:`RunFingerprint`), which batch mode knows before it decides
-  anything: a run whose fingerprint the state already holds is a rerun and sees the state as
-  it was before that run, so its output is byte-identical.
+- **A rerun** is told from a re-delivery by the run's fingerprint, a hash of the set of every
+  document's id, in any order (:class:`RunFingerprint`: ``find | sort`` or the PATHs in another
+  order are the same run), which batch mode knows before it decides anything: a run whose
+  fingerprint the state already holds is a rerun and sees the state as it was before that run,
+  so its output is byte-identical.
 
 A crawler's own id is kept as ``source_id``; it decides nothing (crawlers reuse them).
 """
@@ -65,15 +66,28 @@ def _is_hex(text: str) -> bool:
 
 
 class RunFingerprint:
-    """What a run read, as one hash: the same inputs (same bytes, anywhere) give the same value."""
+    """What a run read, as one hash: the same inputs (same bytes, anywhere, in any order) give the same value.
+
+    A multiset hash: the sum, modulo 2**256, of each id's SHA-256, with the count of documents; it
+    needs no memory per document and no order (the ids themselves do not depend on input order: the
+    n-th byte-identical copy gets the n-th copy id whichever file it is in). :meth:`ordered_hexdigest`
+    is the fingerprint newsclean stored before (ids in input order), so that a rerun of a night run by
+    an earlier version is still recognised.
+    """
 
     def __init__(self) -> None:
-        self._digest = hashlib.sha256(ID_SCHEME.encode())
+        self._sum = 0
+        self._ordered = hashlib.sha256(ID_SCHEME.encode())
         self.documents = 0
 
     def add(self, doc_id: str) -> None:
-        self._digest.update(doc_id.encode() + b"\n")
+        self._sum = (self._sum + int.from_bytes(hashlib.sha256(doc_id.encode()).digest(), "big")) % (1 << 256)
+        self._ordered.update(doc_id.encode() + b"\n")
         self.documents += 1
 
     def hexdigest(self) -> str:
-        return self._digest.hexdigest()
+        return hashlib.sha256(f"{ID_SCHEME}:set:{self.documents}:{self._sum:064x}".encode()).hexdigest()
+
+    def ordered_hexdigest(self) -> str:
+        """The input-order fingerprint of earlier versions (read only to recognise their runs)."""
+        return self._ordered.hexdigest()

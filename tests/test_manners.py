@@ -65,7 +65,7 @@ def test_version_and_help_import_no_heavy_library():
 
 def test_a_log_gets_plain_lines_that_name_the_command(tmp_path):
     ingest = cli("ingest", str(EXAMPLES), "--workers", "1", "-o", str(tmp_path / "out.jsonl"))
-    lines = ingest.stderr.strip().splitlines()
+    lines = [re.sub(r"^\S+ \[[0-9a-f]{8}\] ", "", line) for line in ingest.stderr.strip().splitlines()]  # time, run
     assert lines and all(line.startswith("newsclean ingest: ") for line in lines), "one line per count, never wrapped"
     assert not ANSI.search(ingest.stderr) and "newsclean ingest: duplicates (left out): 1" in lines
     cleaned = cli("clean", str(EXAMPLES), "--workers", "1")

@@ -100,7 +100,7 @@ def test_a_damaged_state_is_refused_by_name(last_night, tmp_path):
 
 def test_state_check_passes_a_sound_state(last_night, tmp_path):
     result = CliRunner().invoke(main, ["state", "check", str(tmp_path / "state.db")])
-    assert result.exit_code == 0 and "ok" in result.output and "1 records" in result.output
+    assert result.exit_code == 0 and "ok" in result.output and "1 record," in result.output
 
 
 @pytest.mark.parametrize("before", ["20260601", "2026-W01-1", "yesterday", "2026-13-01", "2026-11-24T25:00"])

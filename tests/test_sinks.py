@@ -75,7 +75,7 @@ def test_a_failure_mid_write_leaves_no_directory(crawl, tmp_path, monkeypatch):
 def test_a_folder_of_other_files_is_not_replaced(crawl, tmp_path):
     write(tmp_path / "mine" / "notes.txt", "keep me")
     result = run(str(crawl), "-o", str(tmp_path / "mine"))
-    assert result.exit_code == 1 and "not a newsclean output" in result.stderr
+    assert result.exit_code == 2 and "not a newsclean output" in result.stderr  # a usage error, found first
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
 

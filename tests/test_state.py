@@ -167,7 +167,7 @@ def test_prune_forgets_records_first_seen_before_a_date(tmp_path):
     assert {r.id for r in index.lookup(signature(" ".join(STORY), params))} == {"old"}
     index.close()
     result = run("state", "prune", path, "--before", "2026-06-01")
-    assert "removed 1 records" in result.stdout
+    assert "removed 1 record first seen" in result.stdout
     index = StateIndex(path, params)
     assert index.lookup(signature(" ".join(STORY), params)) == []
     assert index.info()["records"] == 1

@@ -30,7 +30,7 @@ import numpy as np
 
 from corpus.clean.repeated import Counts
 from corpus.dedup.minhash import MinHashParams, Signature
-from corpus.dedup.state import StateError, StoredRecord, band_keys, params_record
+from corpus.dedup.state import StateError, StateIndex, StoredRecord, band_keys, params_record, stored_params
 from corpus.identity import ID_SCHEME
 
 SCHEMA_VERSION = 2
@@ -195,15 +195,90 @@ class ParquetState:
         if not rerun or kept:
             self.meta["runs"].append({"run": run, "fingerprint": fingerprint, "started": started,
                                       "mode": mode, "kept": kept, "data": data})
+        self._save_meta()
+        self._pending = []
+        self._lines = Counts()
+        return kept
+
+    def _save_meta(self) -> None:
+        """Replace ``state.json`` in one ``os.replace``: what it lists is the state."""
         fd, tmp = tempfile.mkstemp(prefix=f".{META}.", dir=self.folder)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(self.meta, out, indent=1)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, self.folder / META)
-        self._pending = []
-        self._lines = Counts()
-        return kept
+
+    def count_before(self, before: str) -> int:
+        return sum(1 for doc in self.stored_docs() if doc[3] < before)
+
+    def prune(self, before: str) -> int:
+        """Forget records first seen before ``before`` (and the line counts of runs started before it), as
+        :meth:`corpus.dedup.state.StateIndex.prune` does: each data folder that changes is rewritten under a new
+        name, ``state.json`` then lists the new folders (the commit), and the old ones are removed."""
+        import pyarrow.compute as pc
+        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
+
+        removed, replaced = 0, []
+        for entry in self.meta["runs"]:
+            data = entry.get("data")
+            if not data:
+                continue
+            folder = self.folder / data
+            docs = pq.read_table(folder / "docs.parquet") if (folder / "docs.parquet").exists() else None
+            old_docs = 0 if docs is None else pc.sum(pc.less(docs["first_seen"], before)).as_py() or 0
+            has_lines = (folder / "lines.parquet").exists()
+            drop_lines = has_lines and str(entry.get("started") or "") < before
+            if not old_docs and not drop_lines:
+                continue
+            staged = Path(tempfile.mkdtemp(prefix=f".{data}.", dir=self.folder))
+            if docs is not None and docs.num_rows > old_docs:
+                kept = docs.filter(pc.greater_equal(docs["first_seen"], before))
+                pq.write_table(kept, staged / "docs.parquet")
+                bands = ds.dataset(folder / "bands", partitioning="hive").to_table()
+                bands = bands.filter(pc.is_in(bands["row"], value_set=kept["row"]))
+                ds.write_dataset(bands, staged / "bands", format="parquet", partitioning=["band"],
+                                 partitioning_flavor="hive")
+            if has_lines and not drop_lines:
+                shutil.copy2(folder / "lines.parquet", staged / "lines.parquet")
+            removed += old_docs
+            if any(staged.iterdir()):
+                base, number = data.split(".")[0], 1
+                while (self.folder / f"{base}.p{number}").exists():
+                    number += 1
+                os.replace(staged, self.folder / f"{base}.p{number}")
+                entry["data"] = f"{base}.p{number}"
+            else:
+                staged.rmdir()
+                entry["data"] = ""
+            replaced.append(folder)
+        if replaced:
+            self._save_meta()
+            for folder in replaced:
+                shutil.rmtree(folder, ignore_errors=True)
+        self._ids = self._index = None
+        self._docs = {}
+        return removed
+
+    def problems(self) -> str | None:
+        """None when every listed file reads and agrees (ids unique, each band row a stored record), else the
+        first complaint (``newsclean state check``)."""
+        for entry in self.meta["runs"]:
+            if entry.get("data") and not (self.folder / entry["data"]).is_dir():
+                return f"{entry['data']}/ is listed in {META} but missing"
+        try:
+            docs = list(self.stored_docs())
+            rows = {doc[0] for doc in docs}
+            if len({doc[1] for doc in docs}) != len(docs):
+                return "a record id is stored twice"
+            if any(row not in rows for _, row in self.stored_bands()):
+                return "a band key points to no stored record"
+            for _ in self.stored_lines():
+                pass
+        except Exception as err:  # noqa: BLE001 - pyarrow's errors have no common base worth naming
+            return f"a data file does not read ({type(err).__name__}: {err})"
+        return None
 
     def _write(self, target: Path, number: int) -> None:
         import pyarrow as pa
@@ -283,3 +358,21 @@ def copy_state(source: Any, target: Any) -> int:  # noqa: ANN401 - StateIndex or
         fingerprint, started, mode = runs.get(run, ("", "", "bulk"))
         copied += target.commit(run, fingerprint, started, mode)
     return copied
+
+
+def open_existing_state(path: str) -> StateIndex | ParquetState:
+    """A state that exists, of either kind: a SQLite file, or a Parquet folder (as ``--state`` takes
+    either); what is neither is refused by name, never created."""
+    if is_parquet_state(path):
+        try:
+            import pyarrow.parquet  # noqa: F401 - the optional "parquet" extra
+        except ImportError:
+            raise StateError(f"{path} is a Parquet state: reading it needs pip install 'newsclean[parquet]'") \
+                from None
+        if not Path(path, META).is_file():
+            raise StateError(f"{path} is not a newsclean state (a folder without {META})")
+        return ParquetState(path)
+    params = stored_params(path)
+    if params is None:
+        raise StateError(f"{path} is not a newsclean state")
+    return StateIndex(path, params)

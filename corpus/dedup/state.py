@@ -22,7 +22,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -91,6 +91,7 @@ def params_record(params: MinHashParams) -> str:
 def locked(path: str, wait: float, announce: bool = True) -> Iterator[None]:
     """An exclusive lock beside the database; waits up to ``wait`` seconds, saying so once."""
     lock_path = f"{path}.lock"
+    created = not os.path.lexists(lock_path)
     try:
         handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
     except PermissionError:  # left by a run of another user: a lock needs no write access
@@ -113,7 +114,13 @@ def locked(path: str, wait: float, announce: bool = True) -> Iterator[None]:
                     print(f"newsclean: waiting for another run to release {path}", file=sys.stderr)
                     said = True
                 time.sleep(0.2)
-        yield
+        try:
+            yield
+        except StateError:
+            if created:  # the state could not be used (--state out.jsonl by mistake): leave no lock file for it
+                with suppress(OSError):
+                    os.unlink(lock_path)
+            raise
     finally:
         handle.close()
 

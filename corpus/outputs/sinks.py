@@ -21,7 +21,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
 
-from corpus.outputs.write import StagedFile, StagedOutputs, dumps
+from corpus.outputs.write import StagedFile, StagedOutputs, dumps, locked_temporary, release
 
 PART_RECORDS = 100_000  # records per part file
 ROW_GROUP = 10_000  # records per Parquet row group (bounds what is held before a write)
@@ -123,7 +123,8 @@ class PartitionedDirectory:
                                   "not replaced")
         self.fmt = fmt
         self.part_records = part_records
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent))
+        made, _, self._lock = locked_temporary(self.path.parent / self.path.name, directory=True)
+        self.tmp = Path(made)
         mask = os.umask(0)
         os.umask(mask)
         self.tmp.chmod(0o777 & ~mask)  # the mode a new folder gets, not mkdtemp's private 0700
@@ -174,6 +175,7 @@ class PartitionedDirectory:
             os.replace(self.path, old / "previous")
         os.replace(self.tmp, self.path)
         self._published = True
+        release(self._lock)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
 
@@ -183,6 +185,7 @@ class PartitionedDirectory:
                 self._file.discard()
             with suppress(OSError):
                 shutil.rmtree(self.tmp)
+            release(self._lock)
 
 
 class JsonlOut:

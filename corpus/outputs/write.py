@@ -8,10 +8,13 @@ file, and the state, as they were. ``-o FILE.gz`` and ``-o FILE.zst`` are compre
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import gzip
 import io
 import json
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -66,6 +69,60 @@ def _is_special(path: str) -> bool:
         return False
 
 
+def locked_temporary(target: Path, directory: bool = False) -> tuple[str, int, int | None]:
+    """A new temporary ``.NAME.XXXX.part`` (file or folder) beside ``target``, locked (``flock``) until the
+    caller closes the returned lock descriptor: (path, fd of the file or -1, lock fd). It is locked under
+    another name (``.part.new``) and only then renamed, so :func:`remove_dead_parts` never sees it unlocked.
+    Leftovers of runs that died first are removed here (:func:`remove_dead_parts`)."""
+    folder, name = target.parent, target.name
+    remove_dead_parts(folder, name)
+    if directory:
+        made, fd = tempfile.mkdtemp(prefix=f".{name}.", suffix=".part.new", dir=folder), -1
+    else:
+        fd, made = tempfile.mkstemp(prefix=f".{name}.", suffix=".part.new", dir=folder)
+    lock: int | None = os.open(made, os.O_RDONLY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # type: ignore[arg-type]
+    except OSError:  # a filesystem without locks: the part is still ours, only not protected from a sweep
+        os.close(lock)  # type: ignore[arg-type]
+        lock = None
+    final = made[: -len(".new")]
+    os.rename(made, final)
+    return final, fd, lock
+
+
+def remove_dead_parts(folder: Path, name: str) -> list[Path]:
+    """Remove the ``.NAME.*.part`` files and folders that runs killed outright (SIGKILL, a power cut) left
+    beside ``folder/NAME``. A live run holds a lock on each of its own until it renames or removes it, so
+    only parts whose lock can be taken are removed; returns them."""
+    removed = []
+    for part in Path(folder).glob(f".{glob.escape(name)}.*.part"):
+        try:
+            fd = os.open(part, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: a live run's
+            os.close(fd)
+            continue
+        try:
+            if part.is_dir() and not part.is_symlink():
+                shutil.rmtree(part, ignore_errors=True)
+            else:
+                part.unlink(missing_ok=True)
+            removed.append(part)
+        finally:
+            os.close(fd)
+    return removed
+
+
+def release(lock: int | None) -> None:
+    if lock is not None:
+        with suppress(OSError):
+            os.close(lock)
+
+
 class StagedFile:
     """One output under a temporary name beside its target, compressed as the target's name says.
 
@@ -91,15 +148,18 @@ class StagedFile:
         stream = self._compressor if self._compressor is not None else self._raw
         self.handle = io.TextIOWrapper(stream, encoding="utf-8", newline="\n")
 
+    _lock: int | None = None
+
     def _open(self, path: str) -> IO[bytes]:
-        """The file the bytes go to: a temporary one beside the target (or the FIFO or device itself)."""
+        """The file the bytes go to: a temporary one beside the target, locked while this run holds it (or
+        the FIFO or device itself)."""
         self.path = os.path.realpath(path) if os.path.islink(path) else path
         self.direct = _is_special(self.path)
         if self.direct:
             self.tmp = ""
             return open(self.path, "wb")  # noqa: SIM115 - closed by finish/discard
-        folder = Path(self.path).resolve().parent
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{Path(self.path).name}.", suffix=".part", dir=folder)
+        target = Path(self.path).resolve().parent / Path(self.path).name
+        self.tmp, fd, self._lock = locked_temporary(target)
         os.fchmod(fd, _new_file_mode(self.path))
         return os.fdopen(fd, "wb")
 
@@ -119,6 +179,8 @@ class StagedFile:
     def publish(self) -> None:
         if not self.direct:
             os.replace(self.tmp, self.path)
+        release(self._lock)
+        self._lock = None
 
     def discard(self) -> None:
         if not self._closed:
@@ -126,6 +188,8 @@ class StagedFile:
                 self._raw.close()
         if not self.direct:
             Path(self.tmp).unlink(missing_ok=True)
+        release(self._lock)
+        self._lock = None
 
 
 class Staged(Protocol):

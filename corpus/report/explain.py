@@ -35,6 +35,7 @@ class Explanation:
     lang_prob: float
     lines: list[Line] = field(default_factory=list)
     earlier: list[tuple[str, str]] = field(default_factory=list)  # (id, first seen) it duplicates, with --state
+    stored: tuple[str, str] | None = None  # (id, first seen): this very document, already in --state
 
 
 def nth_document(path: str, number: int, max_bytes: int = DEFAULT_MAX_BYTES) -> RawInput | Reject:
@@ -66,8 +67,12 @@ def explain(raw: RawInput, lang_backend: str = "langdetect", state_path: str | N
             sig = signature(text, params)
             if sig is not None:
                 matcher = Deduplicator(params)
-                result.earlier = sorted((rec.id, rec.first_seen) for rec in index.lookup(sig)
-                                        if matcher.is_match(sig, rec.signature))
+                matches = sorted((rec.id, rec.first_seen) for rec in index.lookup(sig)
+                                 if matcher.is_match(sig, rec.signature))
+                # a stored record with this document's own id is this document (the same bytes): delivered
+                # again it is a re-delivery of that record, never a duplicate of itself
+                result.stored = next((m for m in matches if m[0] == doc.id), None)
+                result.earlier = [m for m in matches if m[0] != doc.id]
         finally:
             index.close()
     return result

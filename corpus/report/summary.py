@@ -43,6 +43,15 @@ class Group:
     size: int
     title: str | None = None
     sources: list[str] = field(default_factory=list)
+    earlier: bool = False  # the kept record is not in the file: an earlier night kept it (--state)
+
+
+def group_title(group: Group) -> str:
+    """What a group is called: the kept record's title; a copy's own title, marked, when an earlier night
+    kept the story; its id only when no record of it has a title."""
+    if group.title and group.earlier:
+        return f"{group.title} (kept on an earlier night)"
+    return group.title or f"(no title: {group.kept_id})"
 
 
 @dataclass
@@ -72,7 +81,43 @@ class Report:
             "duplicate_group_sizes": dict(sorted(self.group_sizes.items())),
             "largest_groups": [g.__dict__ for g in self.largest],
             "rejects": dict(self.rejects.most_common()),
+            **({"run": self.run} if self.run is not None else {}),
         }
+
+    @property
+    def run(self) -> dict[str, Any] | None:
+        """What the run did, from its manifest: the output file holds only what was written, so the duplicates
+        it left out, what it skipped and rejected are known only here (None without --manifest)."""
+        if self.manifest is None:
+            return None
+        m = self.manifest
+        totals = m.get("totals") or {}
+        left_out = not (m.get("options") or {}).get("keep_duplicates", False)
+        return {"started": m.get("started"), "finished": m.get("finished"), "files": totals.get("files", 0),
+                "records": totals.get("records", 0), "duplicates": totals.get("duplicates", 0),
+                "duplicates_left_out": totals.get("duplicates", 0) if left_out else 0,
+                "other_language": totals.get("other_language", 0),
+                "rejects": dict(totals.get("rejects") or {}), "skipped": dict(totals.get("skipped") or {})}
+
+    def run_line(self) -> str | None:
+        """The run's totals in one line (text and HTML), or None without a manifest."""
+        run = self.run
+        if run is None:
+            return None
+        parts = [plural(run["files"], "file") + " read", f"{plural(run['records'], 'record')} written",
+                 plural(run["duplicates"], "duplicate") + (" (left out)" if run["duplicates_left_out"] else "")]
+        if run["other_language"]:
+            parts.append(f"{plural(run['other_language'], 'record')} in other languages (left out)")
+        for key, label in (("rejects", "rejected"), ("skipped", "skipped")):
+            counts = run[key]
+            detail = ", ".join(f"{reason} {n:,}" for reason, n in sorted(counts.items()))
+            parts.append(f"{sum(counts.values()):,} {label}" + (f" ({detail})" if detail else ""))
+        return f"the run ({run['started']} to {run['finished']}): " + ", ".join(parts)
+
+
+def plural(n: int, word: str) -> str:
+    """``1 duplicate``, ``2 duplicates``, with thousands separated."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def length_bin(words: int) -> int:
@@ -91,7 +136,43 @@ def source_of(record: dict[str, Any]) -> str:
     return path.split("/", 1)[0] if "/" in path else path
 
 
-def _records(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
+class NotOutput(ValueError):
+    """The input is not something newsclean writes (a manifest, a crawler's feed, a folder of other files)."""
+
+
+GZIP_MAGIC, ZSTD_MAGIC, PARQUET_MAGIC = b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"PAR1"
+
+
+def is_newsclean_record(record: Any) -> bool:  # noqa: ANN401 - any JSON value
+    return isinstance(record, dict) and isinstance(record.get("id"), str) and isinstance(record.get("text"), str) \
+        and isinstance(record.get("provenance"), dict)
+
+
+def _records(stream: IO[bytes], name: str = "<stdin>") -> Iterator[dict[str, Any]]:
+    """newsclean's JSON Lines records; anything else ends the count with :class:`NotOutput` (a report of
+    "0 records", or of a crawler's records counted as kept, would be wrong)."""
+    for number, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            if line.strip() in (b"{", b"["):
+                raise NotOutput(f"{name} is one indented JSON document, not newsclean's JSON Lines output (a run "
+                                "manifest? give it with --manifest)") from None
+            raise NotOutput(f"{name}: line {number} is not JSON: not newsclean output") from None
+        if not is_newsclean_record(record):
+            if isinstance(record, dict) and "totals" in record and "newsclean_version" in record:
+                raise NotOutput(f"{name} is a run manifest, not a run's output: give it with --manifest")
+            if isinstance(record, dict) and ("html" in record or "text" in record):
+                raise NotOutput(f"{name}: line {number} is a crawler's record, not newsclean output (no id, text "
+                                "and provenance): run `newsclean ingest` or `newsclean clean` on it first")
+            raise NotOutput(f"{name}: line {number} is not a newsclean record (needs id, text and provenance)")
+        yield record
+
+
+def _rejects(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """A --rejects file: one JSON object per line (lines that are not are passed over)."""
     for line in stream:
         if line.strip():
             try:
@@ -102,45 +183,141 @@ def _records(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
                 yield record
 
 
-def build(output: Path | IO[bytes], rejects: Path | None = None, manifest: Path | None = None,
-          on_progress: Callable[[int], None] | None = None) -> Report:
-    """Count a run. ``output`` may be a stream (stdin): then the largest groups have no titles."""
-    from corpus.inputs.files import classify
-    from corpus.inputs.streams import open_stream
+def _parquet_records(raw: IO[bytes], name: str) -> Iterator[dict[str, Any]]:
+    """The rows of a Parquet file newsclean wrote (``--format parquet``), as JSONL records."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ImportError(f"{name}: reading Parquet needs pyarrow: pip install 'newsclean[parquet]'") from None
+    from corpus.outputs.sinks import record_from_row
 
+    try:
+        table = pq.ParquetFile(raw)
+    except Exception as err:  # noqa: BLE001 - pyarrow's errors have no common base worth naming
+        raise NotOutput(f"{name} is not a readable Parquet file ({err})") from None
+    if not {"id", "text", "provenance"} <= set(table.schema_arrow.names):
+        raise NotOutput(f"{name} is Parquet, but not newsclean output (no id, text and provenance columns)")
+    for batch in table.iter_batches(batch_size=1_000):
+        for row in batch.to_pylist():
+            yield record_from_row(row)
+
+
+def _sniffed(head: bytes, name: str) -> str:
+    """"parquet", "gz", "zst" or "" (plain) from the first bytes, else from the name."""
+    if head.startswith(PARQUET_MAGIC) or name.lower().endswith(".parquet"):
+        return "parquet"
+    if head.startswith(GZIP_MAGIC):
+        return "gz"
+    if head.startswith(ZSTD_MAGIC):
+        return "zst"
+    return ""
+
+
+def part_files(folder: Path) -> list[Path]:
+    """The part files of a partitioned output (``-o DIR/``), in order; NotOutput for any other folder."""
+    if not (folder / "_SUCCESS").is_file():
+        raise NotOutput(f"{folder} is a folder but not a newsclean output (no _SUCCESS marker): give the output "
+                        "file, or the folder a finished `-o DIR/` run wrote")
+    return sorted(p for p in folder.iterdir() if p.name.startswith("part-") and p.is_file())
+
+
+def output_records(output: str | Path | IO[bytes]) -> Iterator[dict[str, Any]]:
+    """Every record of what newsclean wrote: a JSONL file (plain, .gz, .zst), a Parquet file, a partitioned
+    output folder, a URL of one object (s3://..., through fsspec), or a stream (stdin)."""
+    if not isinstance(output, (str, Path)):
+        yield from _records(output)
+        return
+    from corpus.inputs.storage import is_url
+
+    name = str(output)
+    if is_url(name):
+        yield from _url_records(name)
+        return
+    path = Path(name)
+    if path.is_dir():
+        for part in part_files(path):
+            yield from output_records(part)
+        return
+    with open(path, "rb") as raw:
+        kind = _sniffed(raw.read(4), name)
+    if kind == "parquet":
+        with open(path, "rb") as raw:
+            yield from _parquet_records(raw, name)
+        return
+    from corpus.inputs.records import open_stream
+
+    with open_stream(path, kind or None) as stream:
+        yield from _records(stream, name)
+
+
+def _url_records(url: str) -> Iterator[dict[str, Any]]:
+    from corpus.inputs.objects import decompressed
+    from corpus.inputs.storage import filesystem
+
+    fs, path = filesystem(url)
+    if fs.isdir(path):
+        raise NotOutput(f"{url} is a prefix: report reads one object newsclean wrote (-o s3://bucket/out.jsonl.gz)")
+    with fs.open(path, "rb") as raw:
+        kind = _sniffed(raw.read(4), url)
+        raw.seek(0)
+        if kind == "parquet":
+            yield from _parquet_records(raw, url)
+            return
+        with decompressed(raw, kind or None) as stream:
+            yield from _records(stream, url)
+
+
+def build(output: str | Path | IO[bytes], rejects: Path | None = None, manifest: Path | None = None,
+          on_progress: Callable[[int], None] | None = None) -> Report:
+    """Count a run (see :func:`output_records` for what ``output`` may be). A stream (stdin) is read once:
+    then the largest groups have no titles. Raises :class:`NotOutput` when it is not newsclean output."""
     report = Report()
     groups: Counter[str] = Counter()
     advance = on_progress or (lambda n: None)
-
-    def opened() -> IO[bytes]:
-        return open_stream(output, classify(output)[1]) if isinstance(output, Path) else output
-
-    with opened() as stream:
-        for record in _records(stream):
-            advance(1)
-            _count(report, record, groups)
+    if isinstance(output, (str, Path)) and manifest is None and Path(output, "manifest.json").is_file():
+        manifest = Path(output, "manifest.json")  # a partitioned output holds its run's manifest
+    for record in output_records(output):
+        advance(1)
+        _count(report, record, groups)
     for size in groups.values():
         report.group_sizes[size + 1] += 1
     top = dict(groups.most_common(TOP))
     report.largest = [Group(kept_id, size + 1) for kept_id, size in top.items()]
-    if isinstance(output, Path) and top:
+    if isinstance(output, (str, Path)) and top:
         by_id = {g.kept_id: g for g in report.largest}
-        with opened() as stream:
-            for record in _records(stream):
-                key = record.get("duplicate_of") or record.get("id")
-                if key in by_id:
-                    group = by_id[key]
-                    if record.get("duplicate_of") is None:
-                        group.title = record.get("title")
-                    if len(group.sources) < 8:
-                        group.sources.append(site_of(record))
+        kept_seen: set[str] = set()
+        for record in output_records(output):
+            key = record.get("duplicate_of") or record.get("id")
+            if key in by_id:
+                group = by_id[key]
+                if record.get("duplicate_of") is None:
+                    group.title, group.earlier = record.get("title"), False
+                    kept_seen.add(key)
+                elif key not in kept_seen and group.title is None:  # until (unless) the kept record shows up
+                    group.title, group.earlier = record.get("title"), True
+                if len(group.sources) < 8:
+                    group.sources.append(site_of(record))
     if rejects is not None:
         with open(rejects, "rb") as stream:
-            for reject in _records(stream):
+            for reject in _rejects(stream):
                 report.rejects[str(reject.get("reason"))] += 1
     if manifest is not None:
-        report.manifest = json.loads(Path(manifest).read_text(encoding="utf-8"))
+        report.manifest = read_manifest(manifest)
+        if rejects is None and report.run is not None:  # the reasons, counted by the run itself
+            report.rejects.update(report.run["rejects"])
+            report.rejects.update(report.run["skipped"])
     return report
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A run manifest (``--manifest``); ValueError when the file is not one."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not a newsclean run manifest (not one JSON document: {err})") from None
+    if not isinstance(data, dict) or "totals" not in data or "newsclean_version" not in data:
+        raise ValueError(f"{path} is not a newsclean run manifest (no totals, no newsclean_version)")
+    return data
 
 
 def _count(report: Report, record: dict[str, Any], groups: Counter[str]) -> None:

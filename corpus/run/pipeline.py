@@ -303,15 +303,27 @@ class Ingest:
         """The earlier nights' line counts, as they were before the first run of these inputs (a rerun)."""
         if self.state is None:
             return Counts()
-        return self.state.line_counts(self.state.rerun_of(self.fingerprint.hexdigest(), any_mode=True))
+        return self.state.line_counts(self._rerun_of(any_mode=True)[0])
+
+    def _rerun_of(self, any_mode: bool = False) -> tuple[int | None, str]:
+        """(the first run of these inputs, or None; the fingerprint it was stored under): this version's
+        fingerprint, or the input-order one a night run by an earlier version stored."""
+        fingerprint = self.fingerprint.hexdigest()
+        assert self.state is not None
+        first = self.state.rerun_of(fingerprint, any_mode=any_mode)
+        if first is None:
+            legacy = self.fingerprint.ordered_hexdigest()
+            earlier = self.state.rerun_of(legacy, any_mode=any_mode)
+            if earlier is not None:
+                return earlier, legacy
+        return first, fingerprint
 
     def _run_identity(self) -> tuple[int | None, str]:
         """(cutoff, run key) once the whole run is known: a rerun sees the state as it was before
         its first run; a new run sees all of it and re-ids what earlier runs stored."""
-        fingerprint = self.fingerprint.hexdigest()
         if self.state is None:
-            return None, fingerprint
-        first = self.state.rerun_of(fingerprint)
+            return None, self.fingerprint.hexdigest()
+        first, fingerprint = self._rerun_of()
         if first is not None:
             self._run, self._rerun = first, True
         return first, fingerprint
@@ -321,7 +333,7 @@ class Ingest:
         A run of inputs the state has seen before (any mode) adds no line counts: they are counted."""
         if self.state is None:
             return 0
-        if self.state.rerun_of(self.fingerprint.hexdigest(), any_mode=True) is None:
+        if self._rerun_of(any_mode=True)[0] is None:
             self.state.add_lines(self._run, self.lines.run)
         return self.state.commit(self._run, self.fingerprint.hexdigest(), self._first_seen,
                                  "stream" if self.options.stream else "batch", rerun=self._rerun)
