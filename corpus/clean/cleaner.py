@@ -89,15 +89,16 @@ def _search(rule: Rule, line: str, lowered: str) -> re.Match[str] | None:
     return rule.pattern.search(lowered if rule.lowered else line)
 
 
-_CLAUSE_AFTER_LABEL = re.compile(r"^\W*(?:\S+\s+){0,4}?\S*[,:]\s+[\"“'‘«]?(?=[^\W\d_])(?![A-ZÀ-ÞА-ЯЁ])")
+_CLAUSE_AFTER_LABEL = re.compile(r"""^\W*(?:\S+\s+){0,2}?\S*[,:]\s+["“'‘«]?(?=[^\W\d_])(?![A-ZÀ-ÞА-ЯЁ])
+    |^\W*(?:\S+\s+){1,2}?by\s+(?=[a-z])""", re.X)
 
 
 def is_prose(line: str) -> bool:
     """A line that reads as a story sentence, whatever phrase opens it: ``PROSE_MIN_WORDS`` words or more,
     ending as a sentence does (or holding a quote), mostly lower-case words, and a clause right after
-    its first words ("Edited by hand, the official figures…", "Related: the minister said…",
-    "Reporting by volunteers from…"). Credits name people ("Reporting by Jane Doe; Editing by…") and
-    headlines open with a capital, so they are not prose."""
+    its first three words ("Edited by hand, the official figures…", "Related: the minister said…") or a
+    common noun after "by" ("Reporting by volunteers from…"). Credits name people ("Reporting by Jane
+    Doe; Editing by…") and headlines open with a capital, so they are not prose."""
     words = line.split()
     if len(words) < PROSE_MIN_WORDS:
         return False
@@ -106,8 +107,7 @@ def is_prose(line: str) -> bool:
     cased = [w for w in words[1:] if w[:1].isalpha()]
     if not cased or sum(w[0].islower() for w in cased) < PROSE_LOWER_SHARE * len(cased):
         return False
-    opening = [w for w in words[1:4] if w[:1].isalpha()]
-    return bool(_CLAUSE_AFTER_LABEL.search(line)) or (len(opening) == 3 and all(w[0].islower() for w in opening))
+    return bool(_CLAUSE_AFTER_LABEL.search(line))
 
 
 def match_line(line: str) -> Rule | None:
