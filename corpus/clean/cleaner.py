@@ -38,6 +38,7 @@ from corpus.clean.rules import (
     STORY_SENTENCE_MIN_WORDS,
     TAIL_FRAGMENT_MAX_LINES,
     Rule,
+    opening_kinds,
     phrase_kinds,
 )
 from corpus.document import Document, Removal
@@ -138,7 +139,7 @@ def match_box(line: str) -> Rule | None:
     if len(line) > MAX_CHROME_LINE_CHARS:
         return None
     lowered = line.lower()
-    kinds = phrase_kinds(lowered)
+    kinds = opening_kinds(lowered)
     return next((rule for rule in BOX_RULES if _may_match(rule, line, lowered, kinds) and _search(rule, line, lowered)),
                 None)
 
@@ -148,7 +149,7 @@ def match_boundary(line: str, next_line: str) -> Rule | None:
         return None
     next_line = next_line[:MAX_CHROME_LINE_CHARS]
     lowered = line.lower()
-    kinds = phrase_kinds(lowered)
+    kinds = opening_kinds(lowered)
     for rule in BOUNDARY_RULES:
         if _may_match(rule, line, lowered, kinds) and _search(rule, line, lowered) \
                 and (rule.next_line is None or rule.next_line.search(next_line)) and not is_prose(line):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from corpus.clean.rules import english, phrases
-from corpus.clean.rules.phrases import KIND_RULES, KINDS, language_table, phrase_kinds
+from corpus.clean.rules.phrases import KIND_RULES, KINDS, language_table, opening_kinds, phrase_kinds
 from corpus.clean.rules.shapes import SHORT_CHROME_CHARS, Rule
 from corpus.clean.rules.thresholds import (
     CLOSING_BIO,
@@ -45,7 +45,7 @@ __all__ = [
     "REPEATED_LINE_MIN_GROUPS", "RULE_NAMES", "SHORT_CHROME_CHARS", "SITE_REPEATED_LINE_MAX_WORDS",
     "SITE_REPEATED_LINE_MIN_GROUPS", "SITE_REPEATED_LINE_MIN_STORIES", "SITE_REPEATED_LINE_ONE_IN",
     "STORY_LINE_MIN_WORDS", "STORY_SENTENCE_MIN_WORDS", "STRUCTURAL_RULES", "TAIL_FRAGMENT_MAX_LINES", "Rule",
-    "language_table", "languages_of", "phrase_kinds", "rules_fingerprint",
+    "language_table", "languages_of", "opening_kinds", "phrase_kinds", "rules_fingerprint",
 ]
 
 LINE_RULES: tuple[Rule, ...] = english.LINE_RULES + phrases.LINE_RULES

@@ -6,10 +6,11 @@ adding a file: no code. Each rule below has one shape (in code, with its name an
 alternation of all languages' phrases of its kinds, compiled as a trie (a regular expression whose
 branches share their prefixes), so matching costs the length of the phrase, not the number of languages.
 
-Two look-ups say which rules a line may meet before any rule's pattern runs: :data:`OPENING` (every
-phrase that opens a line, all kinds and languages in one trie) and :data:`ANYWHERE` (the few kinds met
-anywhere in a short line: newsletter, rights, "our" before a channel, disclosures). :func:`phrase_kinds`
-returns the kinds found; a rule with a ``gate`` is tried only when one of its kinds is among them.
+Two look-ups say which rules a line may meet before any rule's pattern runs: the line's first word in a
+dictionary of every phrase's first word, all kinds and languages (:func:`opening_kinds`), and, on a short
+line, its words against the first words of the few kinds met anywhere (newsletter, rights, "our" before
+a channel, disclosures; :func:`phrase_kinds`). A rule with a ``gate`` is tried only when one of its kinds
+is among those found.
 
 Phrases are matched on the lower-cased line. A phrase ending in a letter of a spaced script must end at
 a word's end ("stand" is not "standard"); Chinese, Japanese, Korean and Thai phrases need no boundary
@@ -254,39 +255,58 @@ _ALL = LINE_RULES + BOX_RULES + BOUNDARY_RULES
 _OPENING_KINDS = {kind for rule in _ALL for kind in rule.gate} - ANYWHERE_KINDS
 
 
-def _closure(kinds: set[str]) -> dict[str, frozenset[str]]:
-    """Each phrase -> the kinds of every phrase that matches wherever it matches (itself and the phrases
-    it begins with, ending at a word's end)."""
-    own: dict[str, set[str]] = {}
+_FIRST_WORD = re.compile(r"[\W_]*(\w+)")
+_WORDS = re.compile(r"\w+")
+
+
+def _first_unit(text: str) -> str:
+    """What a look-up keys on: the first word, or the first character of an unspaced script."""
+    found = _FIRST_WORD.match(text)
+    if not found:
+        return ""
+    word = found.group(1)
+    return word[0] if _UNSPACED.match(word) else word
+
+
+def _index(kinds: set[str]) -> dict[str, frozenset[str]]:
+    index: dict[str, set[str]] = {}
     for kind in kinds:
         for phrase in _phrases(kind):
-            own.setdefault(phrase, set()).add(kind)
-    closed: dict[str, frozenset[str]] = {}
-    for phrase in own:
-        found = set(own[phrase])
-        for i in range(1, len(phrase)):
-            head = phrase[:i]
-            if head in own and (not _bounded(head[-1]) or not _bounded(phrase[i])):
-                found |= own[head]
-        closed[phrase] = frozenset(found)
-    return closed
+            index.setdefault(_first_unit(phrase), set()).add(kind)
+    return {unit: frozenset(found) for unit, found in index.items()}
 
 
-_OPENING_OF = _closure(_OPENING_KINDS)
-_ANYWHERE_OF = _closure(set(ANYWHERE_KINDS))
-OPENING = re.compile(r"^\W*(" + trie(set(_OPENING_OF)) + ")")
-ANYWHERE = re.compile(trie(set(_ANYWHERE_OF), lead=True))
+_OPENING_OF = _index(_OPENING_KINDS)
+_SPACED_ANYWHERE = _index({k for k in ANYWHERE_KINDS})
+_UNSPACED_ANYWHERE = tuple((phrase, kind) for kind in ANYWHERE_KINDS for phrase in _phrases(kind)
+                           if _UNSPACED.match(phrase[0]))
 NOTHING: frozenset[str] = frozenset()
 
 
+def opening_kinds(lowered: str) -> frozenset[str]:
+    """The kinds of chrome whose phrases may open this (lower-cased) line: one dictionary look-up of its
+    first word (or first character, in an unspaced script) over every language's phrases, whatever
+    their number. A superset: the rule's own pattern decides."""
+    if "\u0307" in lowered:
+        lowered = lowered.replace("\u0307", "")
+    return _OPENING_OF.get(_first_unit(lowered), NOTHING)
+
+
 def phrase_kinds(lowered: str) -> frozenset[str]:
-    """The kinds of chrome whose phrases open this (lower-cased) line, or stand anywhere in it when it is
-    short: one trie look-up over every language, whatever their number."""
-    found = OPENING.match(lowered)
-    kinds = _OPENING_OF.get(norm(found.group(1)), NOTHING) if found else NOTHING
-    if len(lowered) <= SHORT_CHROME_CHARS:
-        for hit in ANYWHERE.finditer(lowered):
-            kinds = kinds | _ANYWHERE_OF.get(norm(hit.group(0)), NOTHING)
+    """``opening_kinds``, and on a short line the kinds whose phrases stand anywhere in it (newsletter,
+    rights, "our" before a channel): a set intersection of the line's words with the phrases' first
+    words, and a substring test for the few phrases in unspaced scripts when the line has such letters."""
+    if "\u0307" in lowered:
+        lowered = lowered.replace("\u0307", "")
+    kinds = _OPENING_OF.get(_first_unit(lowered), NOTHING)
+    if len(lowered) > SHORT_CHROME_CHARS:
+        return kinds
+    for word in _SPACED_ANYWHERE.keys() & set(_WORDS.findall(lowered)):
+        kinds = kinds | _SPACED_ANYWHERE[word]
+    if _UNSPACED.search(lowered):
+        for phrase, kind in _UNSPACED_ANYWHERE:
+            if phrase in lowered:
+                kinds = kinds | {kind}
     return kinds
 
 
