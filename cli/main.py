@@ -314,17 +314,27 @@ def _check_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @main.command()
-def rules() -> None:
+@click.option("--languages", "by_language", is_flag=True,
+              help="List the language files instead: each language, and the kinds of chrome phrases it gives "
+                   "(with how many phrases, and the rules they feed).")
+def rules(by_language: bool) -> None:
     """List the cleaning rules: the names records use in provenance.removed, and why.
 
     \b
     Example:
       newsclean rules
+      newsclean rules --languages
       newsclean ingest crawl/ | jq -r '.provenance.removed[].rule' | sort | uniq -c
     """
-    from corpus import ALL_RULES, STRUCTURAL_RULES, languages_of, rules_fingerprint
+    from corpus import ALL_RULES, KIND_RULES, STRUCTURAL_RULES, language_table, languages_of, rules_fingerprint
 
     click.echo(f"# rules fingerprint {rules_fingerprint()}")
+    if by_language:
+        click.echo("# language\tname\tkinds (phrases: rules)")
+        for code, name, kinds in language_table():
+            listed = " ".join(f"{kind}({count}:{','.join(sorted(KIND_RULES[kind]))})" for kind, count in kinds.items())
+            click.echo(f"{code}\t{name}\t{listed}")
+        return
     click.echo("# name\tkind\tlanguages\treason")
     seen: set[tuple[str, str]] = set()
     for rule in ALL_RULES:

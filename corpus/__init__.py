@@ -64,6 +64,8 @@ _FACE: dict[str, tuple[str, str]] = {
     "STRUCTURAL_RULES": ("corpus.clean.rules", "STRUCTURAL_RULES"),
     "REPEATED_LINE_MIN_GROUPS": ("corpus.clean.rules", "REPEATED_LINE_MIN_GROUPS"),
     "languages_of": ("corpus.clean.rules", "languages_of"),
+    "language_table": ("corpus.clean.rules", "language_table"),
+    "KIND_RULES": ("corpus.clean.rules", "KIND_RULES"),
     "rules_fingerprint": ("corpus.clean.rules", "rules_fingerprint"),
     "BACKENDS": ("corpus.language", "BACKENDS"),
     "backend_available": ("corpus.language", "backend_available"),
@@ -134,9 +136,11 @@ if TYPE_CHECKING:  # what type checkers (and the import-graph test) see of the t
     from corpus.clean.cleaner import clean_text
     from corpus.clean.rules import (
         ALL_RULES,
+        KIND_RULES,
         REPEATED_LINE_MIN_GROUPS,
         RULE_NAMES,
         STRUCTURAL_RULES,
+        language_table,
         languages_of,
         rules_fingerprint,
     )

@@ -166,15 +166,19 @@ def test_a_long_run_of_short_lines_at_the_end_is_a_list_not_chrome():
 
 
 def test_needles_and_length_limits_never_change_a_decision():
-    """The prefilters only skip patterns that could not match: checked against the regex alone."""
+    """The prefilters (needles, the phrase kinds that open a line) only skip patterns that could not match:
+    checked against the regex alone, on English text and on every language's chrome."""
     import json
     import random
     import sys
 
-    from corpus.clean.cleaner import _may_match
+    from corpus.clean.cleaner import _may_match, _search
+    from corpus.clean.rules import phrase_kinds
     from tests.conftest import ROOT, SEEDS
+    from tests.test_rules_languages import CASES, CREDITS_AND_PLUGS
 
-    lines = list(STORY)
+    lines = list(STORY) + [line for line, _ in CREDITS_AND_PLUGS]
+    lines += [line for story, chrome in CASES.values() for line in story + [c for c, _ in chrome]]
     gold = SEEDS.parent / "bench" / "extraction" / "ground-truth.json"
     if gold.is_file():
         lines += [line for v in json.loads(gold.read_text()).values() for line in v["articleBody"].split("\n")]
@@ -187,6 +191,7 @@ def test_needles_and_length_limits_never_change_a_decision():
                               rng.randrange(10**6)).split("\n")
     for line in {line.strip() for line in lines if line.strip()}:
         lowered = line.lower()
+        kinds = phrase_kinds(lowered)
         for rule in ALL_RULES:
-            if rule.pattern.search(line) and len(line) <= (rule.max_chars or 1000):
-                assert _may_match(rule, line, lowered), (rule.name, line)
+            if _search(rule, line, lowered) and len(line) <= (rule.max_chars or 1000):
+                assert _may_match(rule, line, lowered, kinds), (rule.name, line)

@@ -6,6 +6,7 @@ duplicates, rejects. Nothing here reaches a real cloud.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import http.server
@@ -46,8 +47,12 @@ def s3(tmp_path_factory):
                AWS_SHARED_CREDENTIALS_FILE=str(nowhere / "credentials"), NO_COLOR="1")
     fs = s3fs.S3FileSystem(key="testing", secret="testing", skip_instance_cache=True,
                            client_kwargs={"endpoint_url": env["AWS_ENDPOINT_URL"]})
+    if fs.exists(BUCKET):  # moto keeps its buckets per process: another module's server made it
+        fs.rm(BUCKET, recursive=True)
     fs.mkdir(BUCKET)
     yield fs, env
+    with contextlib.suppress(Exception):  # leave the next module's server an empty process
+        fs.rm(BUCKET, recursive=True)
     server.stop()
 
 

@@ -31,16 +31,20 @@ from corpus.clean.rules import (
     MAX_CHROME_LINE_CHARS,
     MIN_STORY_LINES_BEFORE_BOUNDARY,
     MIN_STORY_WORDS_BEFORE_BOUNDARY,
+    PROSE_LOWER_SHARE,
+    PROSE_MIN_WORDS,
     REPEATED_LINE_MAX_WORDS,
     STORY_LINE_MIN_WORDS,
     STORY_SENTENCE_MIN_WORDS,
     TAIL_FRAGMENT_MAX_LINES,
     Rule,
+    opening_kinds,
+    phrase_kinds,
 )
 from corpus.document import Document, Removal
 
-_SENTENCE_END = re.compile(r"""[.!?…]["'”’»)\]]*$""")
-_TEXT_END = re.compile(r"""(?:[.!?…;]["'”’»)\]]*|[♦■□▪◆◇●∎★☐✦]|\d\)|https?://\S+|www\.\S+|[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?)\s*$""")
+_SENTENCE_END = re.compile(r"""[.!?…。！？؟।]["'”’»)\]」』）]*$""")
+_TEXT_END = re.compile(r"""(?:[.!?…;。！？؟।]["'”’»)\]」』）]*|[♦■□▪◆◇●∎★☐✦]|\d\)|https?://\S+|www\.\S+|[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?)\s*$""")
 """How the real last line of a story may end besides a full stop: an end-of-story sign (♦ ■), an
 emoji, a link, a closing parenthesis after a number. Such a line is never a tail fragment. (A colon
 is not: "Explore what our app can do for you:" closes many promos.)"""
@@ -50,7 +54,9 @@ _WRITERS_SIGN_OFF = re.compile(
     r"|pozdrawiam|с\s+уважением|обнимаю)\b[\s,!.:]*(?:\S+\s*){0,3}$", re.I)
 """A blog post's closing greeting and name ("Euer Hans", "Liebe Grüße, Anna", "Cheers, Tom"): the
 writer's own last line, not a fragment of chrome."""
-_LAST_SENTENCE = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+(?=\W{0,2}[A-Z0-9])""")
+_LAST_SENTENCE = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+(?=\W{0,2}[^\W_a-zß-ÿа-џα-ω])""")
+"""Where a paragraph's next sentence starts: after a full stop, a capital or a digit (any script's capital:
+the word characters that are not lower-case letters of the Latin, Cyrillic or Greek alphabets)."""
 _SUFFIX_RULES = tuple(rule for rule in LINE_RULES if rule.suffix)
 
 
@@ -68,11 +74,41 @@ def _has_needle(needles: tuple[str, ...], lowered: str) -> bool:
     return False
 
 
-def _may_match(rule: Rule, line: str, lowered: str) -> bool:
-    """The rule's cheap checks (length, needles) before its pattern is tried."""
+def _may_match(rule: Rule, line: str, lowered: str, kinds: frozenset[str]) -> bool:
+    """The rule's cheap checks (length, needles, the phrase kinds it needs) before its pattern is tried."""
     if len(line) > (rule.max_chars or MAX_CHROME_LINE_CHARS):
         return False
+    if rule.gate:
+        for kind in rule.gate:  # noqa: SIM110
+            if kind in kinds:
+                return True
+        return False
     return not rule.needles or _has_needle(rule.needles, lowered)
+
+
+def _search(rule: Rule, line: str, lowered: str) -> re.Match[str] | None:
+    return rule.pattern.search(lowered if rule.lowered else line)
+
+
+_CLAUSE_AFTER_LABEL = re.compile(r"""^\W*(?:\S+\s+){0,2}?\S*[,:]\s+["“'‘«]?(?=[^\W\d_])(?![A-ZÀ-ÞА-ЯЁ])
+    |^\W*(?:\S+\s+){1,2}?by\s+(?=[a-z])""", re.X)
+
+
+def is_prose(line: str) -> bool:
+    """A line that reads as a story sentence, whatever phrase opens it: ``PROSE_MIN_WORDS`` words or more,
+    ending as a sentence does (or holding a quote), mostly lower-case words, and a clause right after
+    its first three words ("Edited by hand, the official figures…", "Related: the minister said…") or a
+    common noun after "by" ("Reporting by volunteers from…"). Credits name people ("Reporting by Jane
+    Doe; Editing by…") and headlines open with a capital, so they are not prose."""
+    words = line.split()
+    if len(words) < PROSE_MIN_WORDS:
+        return False
+    if not (_SENTENCE_END.search(line) or any(q in line for q in '"“”«»')):
+        return False
+    cased = [w for w in words[1:] if w[:1].isalpha()]
+    if not cased or sum(w[0].islower() for w in cased) < PROSE_LOWER_SHARE * len(cased):
+        return False
+    return bool(_CLAUSE_AFTER_LABEL.search(line))
 
 
 def match_line(line: str) -> Rule | None:
@@ -84,11 +120,17 @@ def match_line(line: str) -> Rule | None:
     if len(line) > MAX_CHROME_LINE_CHARS:
         return None
     lowered = line.lower()
+    kinds = phrase_kinds(lowered)
+    prose: bool | None = None
     for rule in LINE_RULES:
-        if not _may_match(rule, line, lowered):
+        if not _may_match(rule, line, lowered, kinds):
             continue
-        match = rule.pattern.search(line)
+        match = _search(rule, line, lowered)
         if match and (not rule.suffix or match.start() < len(first_sentence(line))):
+            if rule.prose_guard:
+                prose = is_prose(line) if prose is None else prose
+                if prose:
+                    continue
             return rule
     return None
 
@@ -96,7 +138,10 @@ def match_line(line: str) -> Rule | None:
 def match_box(line: str) -> Rule | None:
     if len(line) > MAX_CHROME_LINE_CHARS:
         return None
-    return next((rule for rule in BOX_RULES if rule.pattern.search(line)), None)
+    lowered = line.lower()
+    kinds = opening_kinds(lowered)
+    return next((rule for rule in BOX_RULES if _may_match(rule, line, lowered, kinds) and _search(rule, line, lowered)),
+                None)
 
 
 def match_boundary(line: str, next_line: str) -> Rule | None:
@@ -104,9 +149,10 @@ def match_boundary(line: str, next_line: str) -> Rule | None:
         return None
     next_line = next_line[:MAX_CHROME_LINE_CHARS]
     lowered = line.lower()
+    kinds = opening_kinds(lowered)
     for rule in BOUNDARY_RULES:
-        if _may_match(rule, line, lowered) and rule.pattern.search(line) \
-                and (rule.next_line is None or rule.next_line.search(next_line)):
+        if _may_match(rule, line, lowered, kinds) and _search(rule, line, lowered) \
+                and (rule.next_line is None or rule.next_line.search(next_line)) and not is_prose(line):
             return rule
     return None
 
@@ -251,7 +297,9 @@ def strip_suffixes(line: str) -> tuple[str, list[Removal]]:
         if len(last) > MAX_CHROME_LINE_CHARS:
             return line, removed
         lowered = last.lower()
-        rule = next((r for r in _SUFFIX_RULES if _may_match(r, last, lowered) and r.pattern.search(last)), None)
+        kinds = phrase_kinds(lowered)
+        rule = next((r for r in _SUFFIX_RULES if _may_match(r, last, lowered, kinds) and _search(r, last, lowered)),
+                    None)
         if rule is None:
             return line, removed
         removed.append(Removal(rule.name, last))

@@ -1,16 +1,18 @@
 """The boilerplate rules, as data, and the thresholds of the structural rules: every rule has a name,
 a kind and a reason; every record lists what each rule removed (``newsclean rules`` shows them).
 
-``shapes`` holds the ``Rule`` record and the shapes rules share; ``english`` the English rules;
-``languages`` those of the eight other languages named so far; ``thresholds`` the structural
-rules' numbers. This module puts them together in the order the cleaner tries them.
+``shapes`` holds the ``Rule`` record and the shapes rules share; ``english`` the English rules written
+as code; ``phrases`` the phrase rules of every language, built from one data file per language
+(``lang/<code>.toml``); ``thresholds`` the structural rules' numbers. This module puts them together
+in the order the cleaner tries them.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from corpus.clean.rules import english, languages
+from corpus.clean.rules import english, phrases
+from corpus.clean.rules.phrases import KIND_RULES, KINDS, language_table, opening_kinds, phrase_kinds
 from corpus.clean.rules.shapes import SHORT_CHROME_CHARS, Rule
 from corpus.clean.rules.thresholds import (
     CLOSING_BIO,
@@ -21,6 +23,8 @@ from corpus.clean.rules.thresholds import (
     MAX_CHROME_LINE_CHARS,
     MIN_STORY_LINES_BEFORE_BOUNDARY,
     MIN_STORY_WORDS_BEFORE_BOUNDARY,
+    PROSE_LOWER_SHARE,
+    PROSE_MIN_WORDS,
     REPEATED_LINE_MAX_WORDS,
     REPEATED_LINE_MIN_GROUPS,
     SITE_REPEATED_LINE_MAX_WORDS,
@@ -35,17 +39,18 @@ from corpus.clean.rules.thresholds import (
 
 __all__ = [
     "ALL_RULES", "BOUNDARY_RULES", "BOX_RULES", "CLOSING_BIO", "CLOSING_BIO_FOLLOW", "EMBED_LEAD_MIN_WORDS",
-    "FRAGMENT_MAX_WORDS", "LINE_EVIDENCE_MIN_STORED", "LINE_RULES", "MAX_CHROME_LINE_CHARS",
-    "MIN_STORY_LINES_BEFORE_BOUNDARY", "MIN_STORY_WORDS_BEFORE_BOUNDARY", "REPEATED_LINE_MAX_WORDS",
+    "FRAGMENT_MAX_WORDS", "KINDS", "KIND_RULES", "LINE_EVIDENCE_MIN_STORED", "LINE_RULES", "MAX_CHROME_LINE_CHARS",
+    "MIN_STORY_LINES_BEFORE_BOUNDARY", "MIN_STORY_WORDS_BEFORE_BOUNDARY", "PROSE_LOWER_SHARE", "PROSE_MIN_WORDS",
+    "REPEATED_LINE_MAX_WORDS",
     "REPEATED_LINE_MIN_GROUPS", "RULE_NAMES", "SHORT_CHROME_CHARS", "SITE_REPEATED_LINE_MAX_WORDS",
     "SITE_REPEATED_LINE_MIN_GROUPS", "SITE_REPEATED_LINE_MIN_STORIES", "SITE_REPEATED_LINE_ONE_IN",
     "STORY_LINE_MIN_WORDS", "STORY_SENTENCE_MIN_WORDS", "STRUCTURAL_RULES", "TAIL_FRAGMENT_MAX_LINES", "Rule",
-    "languages_of", "rules_fingerprint",
+    "language_table", "languages_of", "opening_kinds", "phrase_kinds", "rules_fingerprint",
 ]
 
-LINE_RULES: tuple[Rule, ...] = english.LINE_RULES + languages.LINE_RULES
-BOX_RULES: tuple[Rule, ...] = english.BOX_RULES + languages.BOX_RULES
-BOUNDARY_RULES: tuple[Rule, ...] = english.BOUNDARY_RULES + languages.BOUNDARY_RULES
+LINE_RULES: tuple[Rule, ...] = english.LINE_RULES + phrases.LINE_RULES
+BOX_RULES: tuple[Rule, ...] = english.BOX_RULES + phrases.BOX_RULES
+BOUNDARY_RULES: tuple[Rule, ...] = english.BOUNDARY_RULES + phrases.BOUNDARY_RULES
 ALL_RULES: tuple[Rule, ...] = LINE_RULES + BOX_RULES + BOUNDARY_RULES
 RULE_NAMES = frozenset(rule.name for rule in ALL_RULES) | frozenset(STRUCTURAL_RULES)
 
@@ -62,8 +67,9 @@ def rules_fingerprint() -> str:
     h = hashlib.sha256()
     for rule in ALL_RULES:
         h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|{rule.max_chars}|{rule.needles}|{rule.languages}|"
+                 f"{rule.gate}|{rule.lowered}|{rule.prose_guard}|"
                  f"{rule.next_line.pattern if rule.next_line else ''}\n".encode())
-    h.update(repr((MIN_STORY_LINES_BEFORE_BOUNDARY, MIN_STORY_WORDS_BEFORE_BOUNDARY, STORY_LINE_MIN_WORDS, STORY_SENTENCE_MIN_WORDS,
+    h.update(repr((PROSE_MIN_WORDS, PROSE_LOWER_SHARE, MIN_STORY_LINES_BEFORE_BOUNDARY, MIN_STORY_WORDS_BEFORE_BOUNDARY, STORY_LINE_MIN_WORDS, STORY_SENTENCE_MIN_WORDS,
                    FRAGMENT_MAX_WORDS, EMBED_LEAD_MIN_WORDS, MAX_CHROME_LINE_CHARS, TAIL_FRAGMENT_MAX_LINES, REPEATED_LINE_MIN_GROUPS, REPEATED_LINE_MAX_WORDS,
                    SITE_REPEATED_LINE_MIN_GROUPS, SITE_REPEATED_LINE_MIN_STORIES, SITE_REPEATED_LINE_ONE_IN,
                    SITE_REPEATED_LINE_MAX_WORDS, LINE_EVIDENCE_MIN_STORED)).encode())

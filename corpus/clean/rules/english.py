@@ -84,6 +84,7 @@ LINE_RULES: tuple[Rule, ...] = (
         "copyright and reproduction footers",
         max_chars=SHORT_CHROME_CHARS,
         needles=("©", "(c)", "copyright", "reserved", "may", "commercial"),
+        prose_guard=True,
     ),
     Rule(
         "editor-credit",
@@ -93,6 +94,7 @@ LINE_RULES: tuple[Rule, ...] = (
             |^(?=.{0,300}$).{0,200}\bcontributed\s+(?:reporting|additional\s+reporting|to\s+(?:this|the)\s+(?:report|story|article))\b.{0,120}$"""),
         "editor and production credits",
         needles=("edit", "report", "compiled", "translated", "produced", "checked", "writing", "contributed"),
+        prose_guard=True,
     ),
     Rule(
         "contact-email",
@@ -130,14 +132,24 @@ LINE_RULES: tuple[Rule, ...] = (
     Rule(
         "cta-engagement",
         "line",
-        rx(r"""(?:\bclick\s+here\b|\bshare\s+(?:it|this(?:\s+(?:story|article))?)\s+with\s+(?:a\s+friend|your\s+friends)\b
+        rx(r"\bclick\s+here\b"),
+        "prompts to click through, share, send tips or letters, or pay after the story",
+        suffix=True,
+        max_chars=SHORT_CHROME_CHARS,
+        needles=("click",),
+        prose_guard=True,
+    ),
+    Rule(
+        "cta-engagement",
+        "line",
+        rx(r"""(?:\bshare\s+(?:it|this(?:\s+(?:story|article))?)\s+with\s+(?:a\s+friend|your\s+friends)\b
             |^\W*if\s+you\s+(?:enjoyed|liked|valued?|appreciate)\s+(?:this|our)\s+(?:article|story|piece|reporting|journalism)\b
             |^\W*(?:have|got)\s+a\s+(?:news\s+)?tip\b|\bletters?\s+to\s+the\s+editor\b.*\b(?:hear|send|submit|write)\b
             |^\W*(?:like|love|enjoy(?:ed)?)\s+this\s+(?:story|article|post)\?)"""),
         "prompts to click through, share, send tips or letters, or pay after the story",
         suffix=True,
         max_chars=SHORT_CHROME_CHARS,
-        needles=("click", "share", "if you", "tip", "letter", "?"),
+        needles=("share", "if you", "tip", "letter", "?"),
     ),
     Rule(
         "advertisement",
@@ -152,6 +164,7 @@ LINE_RULES: tuple[Rule, ...] = (
         "line",
         rx(r"""^\W*(?:read\s+more|also\s+read|read\s+also|see\s+(?:also|more)|related(?:\s+(?:post|article|story|stories|reading|content|video))?|more|watch|listen|recommended|don't\s+miss|must\s+read|trending|opinion)\s*[:|>»\-–—]\s*\S.{0,200}$"""),
         "a single 'Read more: <other story>' link line inside the text",
+        prose_guard=True,
     ),
 )
 

@@ -12,7 +12,9 @@ Three kinds of pattern rule (the structural thresholds that go with them are in 
 - ``box``: a heading of a box that sites put mid-article ("Don't miss"); the
   heading and the headlines under it go, up to the next story paragraph.
 
-Patterns are matched case-insensitively against one stripped line. They name
+Patterns are matched case-insensitively against one stripped line (the phrase rules built from
+``lang/*.toml``, against the lower-cased line, with ``gate`` naming the phrase kinds one of which
+must open the line: one look-up over all languages' phrases says which rules are worth trying). They name
 kinds of chrome (structure and wording that recur across sites), never the
 strings of particular pages.
 """
@@ -34,6 +36,9 @@ class Rule:
     max_chars: int = 0  # longer lines are never this kind of chrome (0: the general MAX_CHROME_LINE_CHARS)
     needles: tuple[str, ...] = ()  # a speed hint: a line without any of these (lower-cased) cannot match
     languages: tuple[str, ...] = ("en",)  # the languages whose words the pattern knows
+    gate: tuple[str, ...] = ()  # phrase kinds one of which must open the line before the pattern is tried
+    lowered: bool = False  # the pattern is written for (and matched against) the lower-cased line
+    prose_guard: bool = False  # a line that reads as a story sentence is never this chrome (see is_prose)
 
 
 def rx(pattern: str) -> re.Pattern[str]:

@@ -17,6 +17,13 @@ STORY_LINE_MIN_WORDS = 12
 counts as story prose."""
 STORY_SENTENCE_MIN_WORDS = 5
 
+PROSE_MIN_WORDS = 8
+PROSE_LOWER_SHARE = 0.6
+"""A line that opens with a label ("Edited by", "Related:", "All rights reserved") but reads as a story
+sentence is story: at least ``PROSE_MIN_WORDS`` words, a sentence's end or a quote, at least this share
+of its words in lower case, and a clause right after the label. No boundary rule fires on such a line,
+and the label rules that could open a sentence (credits, "Related:", rights, "click here") leave it."""
+
 FRAGMENT_MAX_WORDS = 12
 """Short lines with no sentence ending are fragments: a site name, a menu label, a promo title.
 At the end of the text, or just before a boundary, they are chrome ("tail-fragment")."""
