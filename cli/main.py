@@ -237,7 +237,7 @@ def dedup(source: str, **settings: Any) -> None:
     (source,) = _check_paths((source,))
     _hint_if_terminal((source,), "jsonl")
     run_command("dedup", lambda run: run.deduplicated(newsclean_records(source, run.options.max_bytes)), workers=1,
-                **settings)
+                inputs=(source,), **settings)
 
 
 def _load_run_command() -> Callable[..., None]:

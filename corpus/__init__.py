@@ -82,6 +82,7 @@ _FACE: dict[str, tuple[str, str]] = {
     "ParquetState": ("corpus.dedup.parquet_state", "ParquetState"),
     "copy_state": ("corpus.dedup.parquet_state", "copy_state"),
     "is_parquet_state": ("corpus.dedup.parquet_state", "is_parquet_state"),
+    "state_refusal": ("corpus.dedup.parquet_state", "state_refusal"),
     # outputs
     "JsonlOut": ("corpus.outputs.sinks", "JsonlOut"),
     "PartitionedDirectory": ("corpus.outputs.sinks", "PartitionedDirectory"),
@@ -92,6 +93,7 @@ _FACE: dict[str, tuple[str, str]] = {
     "atomic_output": ("corpus.outputs.write", "atomic_output"),
     "check_writable": ("corpus.outputs.write", "check_writable"),
     "dumps": ("corpus.outputs.write", "dumps"),
+    "clashing_targets": ("corpus.outputs.targets", "clashing_targets"),
     "RunManifest": ("corpus.outputs.manifest", "RunManifest"),
     # run
     "Ingest": ("corpus.run.pipeline", "Ingest"),
@@ -135,7 +137,7 @@ if TYPE_CHECKING:  # what type checkers (and the import-graph test) see of the t
         rules_fingerprint,
     )
     from corpus.dedup.minhash import Deduplicator, MinHashParams, signature
-    from corpus.dedup.parquet_state import ParquetState, copy_state, is_parquet_state
+    from corpus.dedup.parquet_state import ParquetState, copy_state, is_parquet_state, state_refusal
     from corpus.dedup.state import StateError, StateIndex, integrity_problem, locked, stored_params, utc_instant
     from corpus.document import Document, Reject, Removal, Source
     from corpus.extract.page import extract as extract_page
@@ -147,6 +149,7 @@ if TYPE_CHECKING:  # what type checkers (and the import-graph test) see of the t
     from corpus.limits import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, MAX_BYTES_CAP, MAX_TIMEOUT
     from corpus.outputs.manifest import RunManifest
     from corpus.outputs.sinks import JsonlOut, PartitionedDirectory, check_format, is_directory_target, open_records
+    from corpus.outputs.targets import clashing_targets
     from corpus.outputs.write import StagedOutputs, atomic_output, check_writable, dumps
     from corpus.report.explain import explain as explain_document
     from corpus.report.explain import nth_document

@@ -30,7 +30,7 @@ import numpy as np
 
 from corpus.clean.repeated import Counts
 from corpus.dedup.minhash import MinHashParams, Signature
-from corpus.dedup.state import StateError, StoredRecord, band_keys, params_record
+from corpus.dedup.state import StateError, StoredRecord, band_keys, foreign_database, params_record
 from corpus.identity import ID_SCHEME
 
 SCHEMA_VERSION = 2
@@ -40,6 +40,24 @@ META = "state.json"
 def is_parquet_state(path: str) -> bool:
     """A --state that is a folder (or ends with /) is Parquet; a file is SQLite."""
     return path.endswith(("/", os.sep)) or Path(path).is_dir()
+
+
+def state_refusal(path: str) -> str | None:
+    """Why ``path`` must not be used as a --state (the user's own folder, another program's database),
+    or None. A Parquet state is made only in a new or empty folder; one without its state.json is damaged."""
+    if not is_parquet_state(path):
+        return foreign_database(path)
+    folder = Path(path.rstrip("/" + os.sep) or ".")
+    if not folder.is_dir() or (folder / META).exists():
+        return None
+    held = sorted(p.name for p in folder.iterdir())
+    if not held:
+        return None
+    if any(name.startswith(("data-", ".data-")) for name in held):
+        return (f"{folder} has Parquet state data but no {META}: the state is damaged (restore {META} from a "
+                "backup, or move the folder aside to start a new state)")
+    return (f"{folder} is a folder of other files ({', '.join(held[:3])}{', ...' if len(held) > 3 else ''}), "
+            "not a newsclean Parquet state: give a new or empty folder")
 
 
 class ParquetState:

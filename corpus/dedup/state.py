@@ -90,7 +90,7 @@ def params_record(params: MinHashParams) -> str:
 @contextmanager
 def locked(path: str, wait: float, announce: bool = True) -> Iterator[None]:
     """An exclusive lock beside the database; waits up to ``wait`` seconds, saying so once."""
-    lock_path = f"{path}.lock"
+    lock_path = f"{os.path.realpath(path)}.lock"  # one lock however the path is spelt (links, ./, a slash)
     try:
         handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
     except PermissionError:  # left by a run of another user: a lock needs no write access
@@ -322,6 +322,28 @@ def stored_params(path: str) -> MinHashParams | None:
         return None
     data = json.loads(row[0])
     return MinHashParams(**{k: data[k] for k in MinHashParams().as_dict()})
+
+
+def foreign_database(path: str) -> str | None:
+    """Why the SQLite file at ``path`` is not newsclean's to write in (tables but no ``meta``), or None
+    (no such file, an empty one, an empty database, a newsclean state, or not a database at all, which
+    opening it reports)."""
+    try:
+        if os.path.getsize(path) == 0:
+            return None
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except (OSError, sqlite3.Error):
+        return None
+    try:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        db.close()
+    if tables and "meta" not in tables:
+        return (f"{path} is an SQLite database of something else (tables {', '.join(sorted(tables)[:5])}), "
+                "not a newsclean state: give a new file")
+    return None
 
 
 def integrity_problem(db: sqlite3.Connection, thorough: bool = False) -> str | None:
