@@ -81,6 +81,7 @@ _FACE: dict[str, tuple[str, str]] = {
     "utc_instant": ("corpus.dedup.state", "utc_instant"),
     "ParquetState": ("corpus.dedup.parquet_state", "ParquetState"),
     "copy_state": ("corpus.dedup.parquet_state", "copy_state"),
+    "import_state": ("corpus.dedup.parquet_state", "import_state"),
     "is_parquet_state": ("corpus.dedup.parquet_state", "is_parquet_state"),
     "state_refusal": ("corpus.dedup.parquet_state", "state_refusal"),
     # outputs
@@ -137,7 +138,7 @@ if TYPE_CHECKING:  # what type checkers (and the import-graph test) see of the t
         rules_fingerprint,
     )
     from corpus.dedup.minhash import Deduplicator, MinHashParams, signature
-    from corpus.dedup.parquet_state import ParquetState, copy_state, is_parquet_state, state_refusal
+    from corpus.dedup.parquet_state import ParquetState, copy_state, import_state, is_parquet_state, state_refusal
     from corpus.dedup.state import StateError, StateIndex, integrity_problem, locked, stored_params, utc_instant
     from corpus.document import Document, Reject, Removal, Source
     from corpus.extract.page import extract as extract_page

@@ -24,16 +24,16 @@ def cli(*args: str, stdin: bytes | str | None = None, env: dict | None = None, t
 
 
 def feed(path: Path, n: int = 3) -> Path:
-    lines = [json.dumps({"url": f"https://site.example/{i}", "title": f"Story {i}",
-                         "text": "\n\n".join(f"{s} ({i} {w})" for s in STORY for w in ("a",))})
+    lines = [json.dumps({"url": f"https://site.example/{i}", "title": f"Story {i}", "text": story(i)})
              for i in range(n)]
     return write(path, "\n".join(lines) + "\n")
 
 
 def story(i: int) -> str:
-    """A story of its own (no two share a band), long enough to be kept."""
-    words = [f"w{i}x{j}" for j in range(400)]
-    return "\n\n".join(" ".join(words[k:k + 40]) + "." for k in range(0, 400, 40))
+    """A story of its own (no two are near copies), long enough to be kept."""
+    words = " ".join(STORY).split()
+    return "\n\n".join(" ".join(f"{w}" if (j + i) % 3 else f"{w}{i}" for j, w in enumerate(s.split()))
+                        for s in STORY) + f"\n\nFiled as story {i} of {len(words)} words."
 
 
 # --- 1. an output that is an input, two outputs with one name ---------------------------------------------------
@@ -134,3 +134,140 @@ def test_the_lock_is_keyed_on_the_real_path(tmp_path):
     with locked(str(real), 0, announce=False), pytest.raises(StateError, match="in use"), \
             locked(str(tmp_path / "alias"), 0, announce=False):
         pass
+
+
+# --- 1. a damaged Parquet state is refused by name ----------------------------------------------------------------
+
+@pytest.fixture
+def parquet_state(tmp_path) -> Path:
+    """A Parquet state after one night (three stories kept), and the feed of that night."""
+    pytest.importorskip("pyarrow")
+    source = feed(tmp_path / "night1.jsonl")
+    state = tmp_path / "state"
+    result = cli("ingest", str(source), "--state", f"{state}/", "-q", "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    assert (state / "data-00000" / "docs.parquet").exists()
+    return state
+
+
+def _night_two(state: Path) -> subprocess.CompletedProcess:
+    return cli("ingest", str(state.parent / "night1.jsonl"), "--state", f"{state}/", "-q", "--workers", "1")
+
+
+def _refused(result: subprocess.CompletedProcess, *names: str) -> None:
+    err = result.stderr.decode()
+    assert result.returncode in (1, 2) and "Traceback" not in err, err
+    for name in names:
+        assert name in err, err
+
+
+def test_a_parquet_state_without_its_meta_is_refused(parquet_state):
+    (parquet_state / "state.json").unlink()
+    _refused(_night_two(parquet_state), "state.json")
+    assert (parquet_state / "data-00000" / "docs.parquet").exists()
+
+
+@pytest.mark.parametrize("part", ["data-00000", "data-00000/bands", "data-00000/docs.parquet"])
+def test_a_parquet_state_with_a_part_deleted_is_refused_by_name(parquet_state, part):
+    import shutil
+
+    target = parquet_state / part
+    shutil.rmtree(target) if target.is_dir() else target.unlink()
+    _refused(_night_two(parquet_state), part)
+    check = cli("state", "check", str(parquet_state))
+    assert check.returncode == 1 and part in check.stderr.decode(), check.stderr
+
+
+def test_a_parquet_run_whose_data_points_elsewhere_is_refused(parquet_state, tmp_path):
+    meta = json.loads((parquet_state / "state.json").read_text())
+    meta["runs"][0]["data"] = "../elsewhere"
+    (parquet_state / "state.json").write_text(json.dumps(meta))
+    _refused(_night_two(parquet_state), "../elsewhere")
+
+
+@pytest.mark.parametrize("damage", [
+    lambda meta: meta["runs"][0].pop("fingerprint"),
+    lambda meta: meta.update(runs={"0": 1}),
+    lambda meta: meta["runs"][0].update(kept="many"),
+])
+def test_a_parquet_state_with_a_damaged_meta_says_what_is_wrong(parquet_state, damage):
+    meta = json.loads((parquet_state / "state.json").read_text())
+    damage(meta)
+    (parquet_state / "state.json").write_text(json.dumps(meta))
+    _refused(_night_two(parquet_state), "state.json")
+
+
+def test_a_parquet_state_whose_meta_is_not_json_says_so(parquet_state):
+    (parquet_state / "state.json").write_text("{ not json")
+    _refused(_night_two(parquet_state), "state.json")
+
+
+def test_a_parquet_part_with_a_column_missing_is_refused_by_name(parquet_state):
+    import pyarrow.parquet as pq
+
+    docs = parquet_state / "data-00000" / "docs.parquet"
+    pq.write_table(pq.read_table(docs).drop_columns(["signature"]), docs)
+    _refused(_night_two(parquet_state), "docs.parquet")
+
+
+def test_a_sound_parquet_state_passes_the_check(parquet_state):
+    result = cli("state", "check", str(parquet_state))
+    assert result.returncode == 0 and "ok" in result.stdout.decode(), result.stderr
+    assert _night_two(parquet_state).returncode == 0
+
+
+def _edit_docs(state: Path, change) -> None:  # noqa: ANN001 - a function of the table
+    import pyarrow.parquet as pq
+
+    docs = state / "data-00000" / "docs.parquet"
+    pq.write_table(change(pq.read_table(docs)), docs)
+
+
+def _cut_signature(table):  # noqa: ANN001, ANN202
+    import pyarrow as pa
+
+    sigs = table.column("signature").to_pylist()
+    sigs[1] = sigs[1][:40]
+    return table.set_column(table.column_names.index("signature"), "signature", pa.array(sigs, pa.binary()))
+
+
+def _null_id(table):  # noqa: ANN001, ANN202
+    import pyarrow as pa
+
+    ids = table.column("id").to_pylist()
+    ids[2] = None
+    return table.set_column(table.column_names.index("id"), "id", pa.array(ids, pa.string()))
+
+
+def _shingles_as_text(table):  # noqa: ANN001, ANN202
+    import pyarrow as pa
+
+    column = [str(v) for v in table.column("shingles").to_pylist()]
+    return table.set_column(table.column_names.index("shingles"), "shingles", pa.array(column, pa.string()))
+
+
+@pytest.mark.parametrize("change, said", [(_cut_signature, "signature"), (_null_id, "id"),
+                                          (_shingles_as_text, "shingles")])
+def test_an_edited_export_is_refused_before_anything_is_written(parquet_state, tmp_path, change, said):
+    _edit_docs(parquet_state, change)
+    target = tmp_path / "imported.db"
+    result = cli("state", "import", str(parquet_state), str(target))
+    _refused(result, "docs.parquet", said)
+    assert result.returncode == 1
+    assert not target.exists() and not list(tmp_path.glob(".imported.db*"))
+
+
+def test_a_truncated_export_is_refused_before_anything_is_written(parquet_state, tmp_path):
+    docs = parquet_state / "data-00000" / "docs.parquet"
+    docs.write_bytes(docs.read_bytes()[: docs.stat().st_size // 2])
+    target = tmp_path / "imported.db"
+    result = cli("state", "import", str(parquet_state), str(target))
+    _refused(result, "docs.parquet")
+    assert not target.exists() and not list(tmp_path.glob(".imported.db*"))
+
+
+def test_a_sound_export_imports_every_record(parquet_state, tmp_path):
+    target = tmp_path / "imported.db"
+    result = cli("state", "import", str(parquet_state), str(target))
+    assert result.returncode == 0 and "imported 3 records" in result.stdout.decode(), result.stderr
+    assert cli("state", "check", str(target)).returncode == 0
