@@ -352,3 +352,23 @@ def test_right_to_left_text_with_bidi_marks_at_line_ends_keeps_its_paragraphs(tm
     (record,) = _texts(cli("ingest", str(tmp_path / "in"), "--workers", "1", "-q"))
     assert record["text"].split("\n") == paragraphs
     assert record["provenance"]["removed"] == []
+
+
+# --- 4. one story many times costs in proportion to the copies -------------------------------------------------
+
+@pytest.mark.parametrize("near", [False, True], ids=["identical", "near-identical"])
+def test_copies_of_one_story_are_compared_with_the_group_not_with_each_other(monkeypatch, near):
+    from corpus.dedup import minhash
+
+    calls = []
+    real = minhash.estimated_jaccard
+    monkeypatch.setattr(minhash, "estimated_jaccard", lambda a, b: calls.append(1) or real(a, b))
+    dedup = minhash.Deduplicator()
+    text = "\n".join(STORY)
+    copies = 300
+    for index in range(copies):
+        sig = minhash.signature(text + (f" Filed by desk {index}." if near else ""), dedup.params)
+        dedup.add(index, sig, f"{index:032x}")
+    kept, followers = dedup.groups()
+    assert set(kept.values()) == {0} and len(followers) == copies - 1
+    assert len(calls) <= 3 * copies  # each copy against the group's first few, not against every copy before it
