@@ -372,3 +372,70 @@ def test_copies_of_one_story_are_compared_with_the_group_not_with_each_other(mon
     kept, followers = dedup.groups()
     assert set(kept.values()) == {0} and len(followers) == copies - 1
     assert len(calls) <= 3 * copies  # each copy against the group's first few, not against every copy before it
+
+
+# --- 5. run-killers ------------------------------------------------------------------------------------------------
+
+def test_a_url_without_a_backend_in_a_path_list_is_one_reject_each(tmp_path):
+    story_file = write(tmp_path / "in" / "story.txt", TEXT)
+    listed = "\n".join(["gs://bucket/a.html", str(story_file), "ftp://host/b.html", "zip://c.html",
+                        "hdfs://node/d.html"]) + "\n"
+    rejects = tmp_path / "rejects.jsonl"
+    result = cli("ingest", "-", "--rejects", str(rejects), "--workers", "1", "-q", stdin=listed)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.decode().splitlines()) == 1
+    said = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert sorted(r["path"] for r in said) == sorted(["gs://bucket/a.html", "ftp://host/b.html", "zip://c.html",
+                                                      "hdfs://node/d.html"])
+
+
+@pytest.mark.parametrize("instant", ["0001-01-01T00:00+01:00", "9999-12-31T23:59-01:00"])
+def test_prune_before_the_ends_of_the_calendar_is_a_usage_error(tmp_path, instant):
+    state = tmp_path / "nightly.db"
+    assert cli("ingest", str(feed(tmp_path / "feed.jsonl")), "--state", str(state), "-q").returncode == 0
+    result = cli("state", "prune", str(state), "--before", instant)
+    _usage(result, "--before")
+    assert "Traceback" not in result.stderr.decode()
+
+
+@pytest.mark.parametrize("config, said", [
+    ("[ingest]\nstate = 5\n", "state"),
+    ("[ingest]\nworkers = {a = 1}\n", "workers"),
+    ("[ingest]\nlang = [\"en\"]\n", "lang"),
+    ("[defaults]\nworkerz = 2\n", "workerz"),
+    ("[ingset]\nworkers = 2\n", "ingset"),
+])
+def test_a_config_with_a_wrong_type_or_an_unknown_name_is_a_usage_error(tmp_path, config, said):
+    path = write(tmp_path / "newsclean.toml", config)
+    result = cli("--config", str(path), "ingest", str(feed(tmp_path / "feed.jsonl")), "-q")
+    _usage(result, said)
+    assert "Traceback" not in result.stderr.decode()
+
+
+def test_a_sound_config_still_sets_defaults(tmp_path):
+    path = write(tmp_path / "newsclean.toml", "[defaults]\nworkers = 1\n\n[ingest]\nskip-rule = [\"copyright\"]\n")
+    result = cli("--config", str(path), "ingest", str(feed(tmp_path / "feed.jsonl")), "-q")
+    assert result.returncode == 0 and len(result.stdout.decode().splitlines()) == 3, result.stderr
+
+
+def test_environment_variables_use_the_option_names(tmp_path):
+    text = "\n\n".join([STORY[0], STORY[1], "© 2026 Example Media. All rights reserved.", STORY[2], STORY[3]])
+    write(tmp_path / "in" / "story.txt", "Reservoirs at a thirty-year low\n\n" + text)
+    kept = cli("ingest", str(tmp_path / "in"), "-q", "--workers", "1",
+               env={"NEWSCLEAN_INGEST_SKIP_RULE": "copyright share-bar"})
+    assert kept.returncode == 0, kept.stderr
+    assert "All rights reserved" in json.loads(kept.stdout)["text"]
+    out = tmp_path / "out.bin"
+    pytest.importorskip("pyarrow")
+    parquet = cli("ingest", str(tmp_path / "in"), "-q", "--workers", "1", "-o", str(out),
+                  env={"NEWSCLEAN_INGEST_FORMAT": "parquet"})
+    assert parquet.returncode == 0, parquet.stderr
+    assert out.read_bytes()[:4] == b"PAR1"
+
+
+def test_last_nights_output_inside_the_input_folder_is_still_replaced(tmp_path):
+    crawl = tmp_path / "crawl"
+    write(crawl / "story.txt", TEXT)
+    for _ in range(2):
+        result = cli("ingest", str(crawl), "-o", str(crawl / "out.jsonl.gz"), "--workers", "1", "-q")
+        assert result.returncode == 0, result.stderr

@@ -362,7 +362,10 @@ def utc_instant(text: str) -> str:
     UTC form first-seen times are stored in; anything else (20260601, week dates) is a ValueError."""
     if not _INSTANT.fullmatch(text.strip()):
         raise ValueError(f"not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]): {text!r}")
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC, 9999-12-31T23:59-01:00 in year 10000
+        raise ValueError(f"{text!r} is outside the years 1 to 9999 once it is turned into UTC") from None

@@ -5,11 +5,14 @@ outputs) and then replace the feed with an empty file; ``-o X --manifest X`` wou
 of them; ``--state nightly.db -o nightly.db`` would put records where the state was. Two names are
 the same file when they share a device and inode (links followed); a name that does not exist yet
 is compared by its resolved path. An existing output inside an input folder, of a kind the reader
-reads, is an input too.
+reads, is an input too, unless newsclean wrote it (last night's records or rejects, which the reader
+passes over as the run's own output).
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import stat
 from collections.abc import Iterable
@@ -41,6 +44,25 @@ def _same(a: str, b: str) -> bool:
     return ident is not None and ident == _identity(b) or os.path.realpath(a) == os.path.realpath(b)
 
 
+def written_by_newsclean(path: str) -> bool:
+    """Whether a file holds newsclean's records or rejects (judged by its first line), or nothing."""
+    try:
+        with open(path, "rb") as raw:
+            head = raw.read(2)
+            raw.seek(0)
+            handle = gzip.open(raw) if head == b"\x1f\x8b" else raw  # noqa: SIM115 - closed with raw
+            line = handle.readline(1 << 20)
+    except (OSError, EOFError):
+        return False
+    if not line.strip():
+        return True
+    try:
+        first = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(first, dict) and ("provenance" in first or {"path", "reason"} <= set(first))
+
+
 def clashing_targets(targets: Iterable[tuple[str, str | None]], inputs: Iterable[str] = ()) -> str | None:
     """A sentence naming the two options that name one file, or None. ``targets``: (option, path) of each
     output and the state; ``inputs``: the PATH arguments ("-" and URLs are passed over)."""
@@ -59,7 +81,8 @@ def clashing_targets(targets: Iterable[tuple[str, str | None]], inputs: Iterable
             if _same(path, arg):
                 return f"PATH {arg} and {option} name the same file: the run would replace its own input"
             read = classify(Path(path))[0] is not None if os.path.isfile(path) else option != "--state"
-            if read and os.path.isdir(arg) and real.startswith(os.path.join(os.path.realpath(arg), "")):
+            if read and os.path.isdir(arg) and real.startswith(os.path.join(os.path.realpath(arg), "")) \
+                    and not written_by_newsclean(path):
                 return (f"{option} {path} lies inside the input folder PATH {arg}, where it would be read as input "
                         "and replaced: write it elsewhere")
     return None
