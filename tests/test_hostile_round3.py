@@ -439,3 +439,40 @@ def test_last_nights_output_inside_the_input_folder_is_still_replaced(tmp_path):
     for _ in range(2):
         result = cli("ingest", str(crawl), "-o", str(crawl / "out.jsonl.gz"), "--workers", "1", "-q")
         assert result.returncode == 0, result.stderr
+
+
+# --- 6. a network peer that never answers ends the run with a message -------------------------------------------
+
+@pytest.fixture
+def silent_server():
+    """A TCP server on 127.0.0.1 that accepts every connection and never says a word."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield server.getsockname()[1]
+    server.close()
+    for connection in held:
+        connection.close()
+
+
+def test_a_scheduler_that_never_answers_ends_the_run_with_a_message(tmp_path, silent_server):
+    pytest.importorskip("distributed")
+    result = cli("ingest", str(feed(tmp_path / "feed.jsonl")), "--executor", "dask", "--scheduler",
+                 f"tcp://127.0.0.1:{silent_server}", "-q", env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"},
+                 timeout=90)
+    err = result.stderr.decode()
+    assert result.returncode == 1 and "did not answer" in err and str(silent_server) in err, err
+    assert "Traceback" not in err
