@@ -476,3 +476,25 @@ def test_a_scheduler_that_never_answers_ends_the_run_with_a_message(tmp_path, si
     err = result.stderr.decode()
     assert result.returncode == 1 and "did not answer" in err and str(silent_server) in err, err
     assert "Traceback" not in err
+
+
+def test_an_object_store_that_never_answers_is_a_reject_not_a_wait(monkeypatch, silent_server):
+    pytest.importorskip("s3fs")
+    import fsspec
+
+    from corpus import read_inputs
+    from corpus.inputs import storage
+
+    monkeypatch.setattr(storage, "S3_CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(storage, "S3_READ_TIMEOUT", 1.0)
+    monkeypatch.setattr(storage, "S3_ATTEMPTS", 1)
+    monkeypatch.setattr(storage, "S3FS_ATTEMPTS", 1)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{silent_server}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    fsspec.config.conf.clear()
+    import s3fs
+
+    s3fs.S3FileSystem.clear_instance_cache()
+    (reject,) = list(read_inputs(["s3://bucket/story.html"]))
+    assert reject.reason == "unreadable" and "timeout" in reject.message.lower(), reject
