@@ -36,6 +36,7 @@ eval-dedup: $(STAMP)  ## near-duplicate quality on syndicated copies of real new
 bench: $(TEST_STAMP)  ## throughput and memory on BENCH_DOCS (20,000) documents, beside trafilatura alone
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_pipeline.py
+	$(BIN)/python bench/bench_copies.py
 
 bench-state: $(STAMP)  ## lookups/s against a --state of BENCH_STATE_RECORDS (1,000,000) signatures
 	$(BIN)/python bench/bench_state.py

@@ -102,8 +102,9 @@ def main() -> None:
 
 def state_sizes(corpus: Path, tmp: Path, *later: Path) -> None:
     """Bytes per kept record of the SQLite state and of its Parquet export (``later``: further nights)."""
-    from corpus.dedup.parquet_state import ParquetState, copy_state
+    from corpus.dedup.parquet_state import ParquetState
     from corpus.dedup.state import StateIndex
+    from corpus.dedup.state_kinds import copy_state
 
     options = IngestOptions(workers=WORKERS)
     index = StateIndex(str(tmp / "state.db"), options.minhash)

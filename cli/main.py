@@ -280,7 +280,7 @@ def dedup(source: str, **settings: Any) -> None:
     (source,) = _check_paths((source,))
     _hint_if_terminal((source,), "jsonl")
     run_command("dedup", lambda run: run.deduplicated(newsclean_records(source, run.options.max_bytes)), workers=1,
-                **settings)
+                inputs=(source,), **settings)
 
 
 def _load_run_command() -> Callable[..., None]:
@@ -352,3 +352,20 @@ def rules(by_language: bool) -> None:
 main.add_command(state)
 main.add_command(report)
 main.add_command(explain)
+
+
+def _envvars_by_option_name(group: click.Group, prefix: str = "NEWSCLEAN") -> None:
+    """click's NEWSCLEAN_<COMMAND>_<OPTION> takes the parameter's name (NEWSCLEAN_INGEST_SKIP_RULES,
+    NEWSCLEAN_INGEST_OUTPUT_FORMAT); the name --help shows (SKIP_RULE, FORMAT) works as well. A
+    repeatable option takes its values separated by spaces."""
+    for name, command in group.commands.items():
+        for param in command.params:
+            if isinstance(param, click.Option) and param.envvar is None and param.name:
+                auto = f"{prefix}_{name}_{param.name}".upper()
+                shown = {f"{prefix}_{name}_{opt[2:]}".upper().replace("-", "_") for opt in param.opts
+                         if opt.startswith("--")} - {auto}
+                if shown:
+                    param.envvar = sorted(shown)
+
+
+_envvars_by_option_name(main)

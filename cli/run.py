@@ -31,6 +31,7 @@ from corpus import (
     backend_available,
     check_format,
     check_writable,
+    clashing_targets,
     describe,
     dumps,
     expand_languages,
@@ -42,6 +43,7 @@ from corpus import (
     make_executor,
     open_records,
     own_outputs,
+    state_refusal,
     walk,
 )
 
@@ -50,7 +52,7 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
                 output_format: str | None = None, rejects: str | None, strict: bool, manifest: str | None,
                 quiet: bool, verbose: bool, no_color: bool, debug: bool, state: str | None = None,
                 lock_wait: float = 600, lang: str | None = None, lang_backend: str = "langdetect",
-                count: Iterable[str] = (),
+                count: Iterable[str] = (), inputs: Iterable[str] = (),
                 **settings: Any) -> None:
     """One run of any command: checks first; then the outputs, written under temporary names; then the
     state commit; then the outputs renamed into place. A failure before the renames changes nothing."""
@@ -95,6 +97,13 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
         if os.path.isdir(folder) and os.listdir(folder) and not os.path.exists(os.path.join(folder, "_SUCCESS")):
             raise click.BadParameter(f"{folder} holds files that are not a newsclean output (no _SUCCESS): not "
                                      "replaced; give a new or empty folder", param_hint="-o")
+    clash = clashing_targets((("-o", output), ("--rejects", rejects), ("--manifest", manifest), ("--state", state)),
+                             (*count, *inputs))
+    if clash:
+        raise click.UsageError(clash)
+    refusal = state_refusal(state) if state else None
+    if refusal:
+        raise click.BadParameter(refusal, param_hint="--state")
     options = IngestOptions(languages=languages, lang_backend=lang_backend,
                             repeated_line_min_groups=settings.pop("min_repeat", REPEATED_LINE_MIN_GROUPS),
                             own_outputs=tuple(t for t in (output, rejects, manifest, state) if t), **settings)

@@ -58,25 +58,30 @@ def state_info(path: str) -> None:
 @state.command("check")
 @click.argument("path", type=click.Path(exists=True))
 def state_check(path: str) -> None:
-    """Check a state's integrity (SQLite integrity_check; a Parquet folder's files), schema and parameters;
-    exit 1 if unsound.
+    """Check a state's integrity (SQLite integrity_check; a Parquet folder's every part), schema and
+    parameters; exit 1 if unsound.
 
     \b
     Example:
       newsclean state check nightly.db && cp nightly.db backup/
     """
-    from corpus import StateError, integrity_problem, is_parquet_state
+    from corpus import ParquetState, StateError, integrity_problem, is_parquet_state
 
+    if is_parquet_state(path):
+        try:
+            parquet = ParquetState(path)
+            parquet.verify()
+            info = parquet.info()
+        except StateError as err:
+            raise click.ClickException(str(err)) from err
+        click.echo(f"{path}: ok (Parquet, schema {info['schema']}, {info['records']} records, {info['runs']} runs)")
+        return
     try:
-        if is_parquet_state(path):
-            index = _open_existing(path)
-            problem = index.problems()
-        else:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
-                problem = integrity_problem(db, thorough=True)
-            finally:
-                db.close()
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            problem = integrity_problem(db, thorough=True)
+        finally:
+            db.close()
         if problem:
             raise StateError(f"{path} is damaged: {problem}")
         index = _open_existing(path)
@@ -157,19 +162,14 @@ def state_import(parquet_dir: str, sqlite_state: str) -> None:
     """
     import os
 
-    from corpus import ParquetState, StateError, StateIndex, copy_state
+    from corpus import StateError, import_state
 
     if os.path.exists(sqlite_state):
         raise click.ClickException(f"{sqlite_state} exists: import writes a new state file")
     try:
-        source = ParquetState(parquet_dir)
+        copied = import_state(parquet_dir, sqlite_state)
     except StateError as err:
         raise click.ClickException(str(err)) from err
-    target = StateIndex(sqlite_state, source.params)
-    try:
-        copied = copy_state(source, target)
-    finally:
-        target.close()
     click.echo(f"imported {plural(copied, 'record')} into {sqlite_state}")
 
 

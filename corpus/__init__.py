@@ -82,10 +82,12 @@ _FACE: dict[str, tuple[str, str]] = {
     "stored_params": ("corpus.dedup.state", "stored_params"),
     "utc_instant": ("corpus.dedup.state", "utc_instant"),
     "ParquetState": ("corpus.dedup.parquet_state", "ParquetState"),
-    "copy_state": ("corpus.dedup.parquet_state", "copy_state"),
+    "copy_state": ("corpus.dedup.state_kinds", "copy_state"),
+    "import_state": ("corpus.dedup.state_kinds", "import_state"),
     "is_parquet_state": ("corpus.dedup.parquet_state", "is_parquet_state"),
     "PARQUET_STATE_META": ("corpus.dedup.parquet_state", "META"),
-    "open_existing_state": ("corpus.dedup.parquet_state", "open_existing_state"),
+    "open_existing_state": ("corpus.dedup.state_kinds", "open_existing_state"),
+    "state_refusal": ("corpus.dedup.parquet_state", "state_refusal"),
     # outputs
     "JsonlOut": ("corpus.outputs.sinks", "JsonlOut"),
     "PartitionedDirectory": ("corpus.outputs.sinks", "PartitionedDirectory"),
@@ -96,6 +98,7 @@ _FACE: dict[str, tuple[str, str]] = {
     "atomic_output": ("corpus.outputs.write", "atomic_output"),
     "check_writable": ("corpus.outputs.write", "check_writable"),
     "dumps": ("corpus.outputs.write", "dumps"),
+    "clashing_targets": ("corpus.outputs.targets", "clashing_targets"),
     "RunManifest": ("corpus.outputs.manifest", "RunManifest"),
     # run
     "Ingest": ("corpus.run.pipeline", "Ingest"),
@@ -146,8 +149,9 @@ if TYPE_CHECKING:  # what type checkers (and the import-graph test) see of the t
     )
     from corpus.dedup.minhash import Deduplicator, MinHashParams, signature
     from corpus.dedup.parquet_state import META as PARQUET_STATE_META
-    from corpus.dedup.parquet_state import ParquetState, copy_state, is_parquet_state, open_existing_state
+    from corpus.dedup.parquet_state import ParquetState, is_parquet_state, state_refusal
     from corpus.dedup.state import StateError, StateIndex, integrity_problem, locked, stored_params, utc_instant
+    from corpus.dedup.state_kinds import copy_state, import_state, open_existing_state
     from corpus.document import Document, Reject, Removal, Source
     from corpus.extract.page import extract as extract_page
     from corpus.inputs.files import RawInput, common_base, walk
@@ -158,6 +162,7 @@ if TYPE_CHECKING:  # what type checkers (and the import-graph test) see of the t
     from corpus.limits import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, MAX_BYTES_CAP, MAX_TIMEOUT
     from corpus.outputs.manifest import RunManifest
     from corpus.outputs.sinks import JsonlOut, PartitionedDirectory, check_format, is_directory_target, open_records
+    from corpus.outputs.targets import clashing_targets
     from corpus.outputs.write import StagedOutputs, atomic_output, check_writable, dumps
     from corpus.report.explain import explain as explain_document
     from corpus.report.explain import nth_document

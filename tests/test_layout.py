@@ -14,7 +14,8 @@ PACKAGES = ("corpus", "cli")
 
 # The order the data flows through the library: a module may import its own stage and those before it.
 STAGES = ("base", "inputs", "extract", "clean", "language", "dedup", "outputs", "run", "report", "face")
-BASE_MODULES = {"corpus.document", "corpus.identity", "corpus.limits", "corpus.signals", "corpus.version"}
+BASE_MODULES = {"corpus.document", "corpus.identity", "corpus.limits", "corpus.signals", "corpus.text",
+                "corpus.version"}
 MAX_MODULES_PER_FOLDER = 12
 MAX_MODULE_LINES = 500
 CLI_MAY_IMPORT = {"corpus", "click", "rich", "tomli"}  # and the standard library, cli; tomli: tomllib before 3.11

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -68,5 +69,5 @@ def test_a_folder_that_is_not_a_state_is_refused(tmp_path):
     (tmp_path / "other").mkdir()
     for command in ("info", "check"):
         result = cli("state", command, str(tmp_path / "other"))
-        assert result.returncode == 1 and "not a newsclean state" in result.stderr, result.stderr
+        assert result.returncode == 1 and re.search(r"not a newsclean (Parquet )?state", result.stderr), result.stderr
     assert not (tmp_path / "other" / "state.json").exists()

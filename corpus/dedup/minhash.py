@@ -195,6 +195,13 @@ def is_match(a: Signature, b: Signature, params: MinHashParams) -> bool:
     return jac >= params.jaccard or estimated_containment(a, b, jac) >= params.containment
 
 
+COVERED_JACCARD = 0.9
+"""A document this close (estimated Jaccard) to one already in the band index is not added to it: a
+later copy finds the group through that one. So a story delivered N times (byte-identical or nearly)
+costs N comparisons with the group's first text, not N squared with each other (issue 27). What is
+given up: a text that matches the covered copy but not the one before it (Jaccard over 0.5 with one,
+under with the other, though the two are over 0.9 with each other) stands alone: a rare case."""
+
 Earlier = tuple[str, str, int]  # an earlier run's record a document copies: (first_seen, id, run)
 
 
@@ -409,12 +416,19 @@ class Deduplicator:
                 self._earlier[index] = matches
         keys = band_keys32(sig.hashvalues, self.params)
         matched = []
+        covered = False
         for other in sorted(self._bands.query(keys)):
             other_sig = self._store.get(other)
-            if other_sig is not None and self.is_match(sig, other_sig):
+            if other_sig is None:
+                continue
+            jaccard = estimated_jaccard(sig, other_sig)
+            if jaccard >= self.params.jaccard or estimated_containment(sig, other_sig, jaccard) >= \
+                    self.params.containment:
                 self._groups.union(index, other)
                 matched.append(other)
-        self._bands.add(index, keys)
+                covered = covered or jaccard >= COVERED_JACCARD
+        if not covered:  # a near copy of one already in the index stands behind it (see COVERED_JACCARD)
+            self._bands.add(index, keys)
         return matched
 
     def _settle_earlier(self, index: int, cutoff: int | None, run_key: str) -> None:

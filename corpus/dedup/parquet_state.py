@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -30,16 +31,47 @@ import numpy as np
 
 from corpus.clean.repeated import Counts
 from corpus.dedup.minhash import MinHashParams, Signature
-from corpus.dedup.state import StateError, StateIndex, StoredRecord, band_keys, params_record, stored_params
+from corpus.dedup.state import (
+    StateError,
+    StoredRecord,
+    band_keys,
+    foreign_database,
+    params_record,
+)
 from corpus.identity import ID_SCHEME
 
 SCHEMA_VERSION = 2
 META = "state.json"
+PART_NAME = re.compile(r"data-\d{5}")  # a run's part folder; anything else in "data" is damage
+RUN_FIELDS = {"run": int, "fingerprint": str, "started": str, "mode": str, "kept": int, "data": str}
+PART_TYPES = {"docs.parquet": {"row": int, "id": str, "path": str, "first_seen": str, "run": int, "shingles": int,
+                              "words": int, "signature": bytes},
+              "bands": {"key": int, "row": int}, "lines.parquet": {"key": int, "n": int}}
+COLUMNS = {"docs.parquet": ("row", "id", "path", "first_seen", "run", "shingles", "words", "signature"),
+           "bands": ("key", "row"), "lines.parquet": ("key", "n")}
 
 
 def is_parquet_state(path: str) -> bool:
     """A --state that is a folder (or ends with /) is Parquet; a file is SQLite."""
     return path.endswith(("/", os.sep)) or Path(path).is_dir()
+
+
+def state_refusal(path: str) -> str | None:
+    """Why ``path`` must not be used as a --state (the user's own folder, another program's database),
+    or None. A Parquet state is made only in a new or empty folder; one without its state.json is damaged."""
+    if not is_parquet_state(path):
+        return foreign_database(path)
+    folder = Path(path.rstrip("/" + os.sep) or ".")
+    if not folder.is_dir() or (folder / META).exists():
+        return None
+    held = sorted(p.name for p in folder.iterdir())
+    if not held:
+        return None
+    if any(name.startswith(("data-", ".data-")) for name in held):
+        return (f"{folder} has Parquet state data but no {META}: the state is damaged (restore {META} from a "
+                "backup, or move the folder aside to start a new state)")
+    return (f"{folder} is a folder of other files ({', '.join(held[:3])}{', ...' if len(held) > 3 else ''}), "
+            "not a newsclean Parquet state: give a new or empty folder")
 
 
 class ParquetState:
@@ -51,9 +83,9 @@ class ParquetState:
         self.folder.mkdir(parents=True, exist_ok=True)
         meta_path = self.folder / META
         if meta_path.exists():
-            self.meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            self.meta = _read_meta(meta_path)
             if params is None:
-                params = stored_params_of(self.meta)
+                params = stored_params_of(self.meta, meta_path)
         elif params is None:
             raise StateError(f"{self.path} is not a newsclean Parquet state (no {META})")
         else:
@@ -77,6 +109,73 @@ class ParquetState:
         if self.meta.get("minhash") != params_record(self.params):
             raise StateError(f"{self.path} was built with other MinHash parameters ({self.meta.get('minhash')}); "
                              "its signatures cannot be compared with this run's: use another --state")
+        self._check_runs()
+
+    def _check_runs(self) -> None:
+        """Every run entry whole, and every part it lists present: a missing part would make earlier nights'
+        stories look new (and a later run could write over them), so it is refused by name."""
+        meta = self.folder / META
+        runs = self.meta.get("runs")
+        if not isinstance(runs, list):
+            raise StateError(f"{meta}: 'runs' is not a list: the state is damaged (restore {META} from a backup)")
+        for i, entry in enumerate(runs):
+            if not isinstance(entry, dict):
+                raise StateError(f"{meta}: run entry {i} is not an object: the state is damaged")
+            for key, kind in RUN_FIELDS.items():
+                value = entry.get(key)
+                if not isinstance(value, kind) or kind is int and isinstance(value, bool):
+                    raise StateError(f"{meta}: run entry {i} has no {kind.__name__} {key!r} ({value!r}): the state "
+                                     "is damaged")
+            if not entry["data"]:
+                continue
+            if not PART_NAME.fullmatch(entry["data"]):
+                raise StateError(f"{meta}: run {entry['run']} lists the data {entry['data']!r}, which is not a part "
+                                 "folder of this state: the state is damaged")
+            part = self.folder / entry["data"]
+            wanted = [part] + ([part / "docs.parquet", part / "bands"] if entry["kept"] else [])
+            for needed in wanted:
+                if not needed.exists():
+                    raise StateError(f"{needed} (run {entry['run']}) is missing: the state is damaged (restore it "
+                                     "from a backup, or move the folder aside to start a new state)")
+            if entry["kept"] and not any((part / "bands").rglob("*.parquet")):
+                raise StateError(f"{part / 'bands'} (run {entry['run']}) holds no band files: the state is damaged")
+
+    def verify(self) -> None:
+        """Read every part through (``state check``, ``state import``): raises StateError naming the part
+        and the record that is unsound (a value missing or of another type, a signature cut short)."""
+        self._check_runs()
+        size = self.params.num_perm * 4
+        for folder in self._folders:
+            for name, types in PART_TYPES.items():
+                path = folder / name
+                if not path.exists():
+                    continue
+                table = self._read_part(path, name)
+                columns = {c: table.column(c).to_pylist() for c in types}
+                for n in range(table.num_rows):
+                    for column, kind in types.items():
+                        value = columns[column][n]
+                        if not isinstance(value, kind) or kind is int and isinstance(value, bool):
+                            raise StateError(f"{path}: record {n + 1} has no {kind.__name__} {column!r} "
+                                             f"({str(value)[:40]!r}): the state is damaged")
+                    if name == "docs.parquet" and len(columns["signature"][n]) != size:
+                        raise StateError(f"{path}: record {n + 1} ({columns['id'][n]!r}) has a signature of "
+                                         f"{len(columns['signature'][n])} bytes, not {size}: cut short")
+        list(self.stored_lines())
+
+    @staticmethod
+    def _read_part(path: Path, name: str) -> Any:  # noqa: ANN401 - pyarrow.Table
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        try:
+            table = ds.dataset(path, partitioning="hive").to_table()
+        except (pa.ArrowException, OSError) as err:
+            raise StateError(f"{path} cannot be read ({err}): the state is damaged") from err
+        missing = [c for c in COLUMNS[name] if c not in table.column_names]
+        if missing:
+            raise StateError(f"{path} has no column {', '.join(missing)}: the state is damaged")
+        return table
 
     @property
     def _folders(self) -> list[Path]:
@@ -84,13 +183,15 @@ class ParquetState:
 
     def _tables(self, name: str) -> Any:  # noqa: ANN401 - pyarrow.Table
         import pyarrow as pa
-        import pyarrow.dataset as ds
 
         paths = [f / name for f in self._folders if (f / name).exists()]
         if not paths:
             return None
-        return pa.concat_tables([ds.dataset(p, partitioning="hive").to_table() for p in paths],
-                                promote_options="default")
+        tables = [self._read_part(path, name) for path in paths]
+        try:
+            return pa.concat_tables(tables, promote_options="default")
+        except pa.ArrowException as err:
+            raise StateError(f"{self.path}: parts of other types ({err}): the state is damaged") from err
 
     def stored_docs(self) -> Iterator[tuple[int, str, str, str, int, int, int, bytes]]:
         table = self._tables("docs.parquet")
@@ -167,8 +268,12 @@ class ParquetState:
         for r in self.meta["runs"]:
             path = self.folder / r["data"] / "lines.parquet" if r.get("data") else None
             if path is not None and path.exists():
-                table = pq.read_table(path)
-                yield r["run"], Counts(table.column("key").to_numpy().view(np.uint64), table.column("n").to_numpy())
+                try:
+                    table = pq.read_table(path)
+                    counts = Counts(table.column("key").to_numpy().view(np.uint64), table.column("n").to_numpy())
+                except (KeyError, ValueError, OSError) as err:  # pyarrow's errors are ValueErrors or OSErrors
+                    raise StateError(f"{path} cannot be read ({describe_error(err)}): the state is damaged") from err
+                yield r["run"], counts
 
     def line_counts(self, before: int | None = None) -> Counts:
         runs = [c for run, c in self.stored_lines() if before is None or run < before]
@@ -189,6 +294,9 @@ class ParquetState:
         """Write this run's records as a new data folder, then list it in ``state.json`` (the commit)."""
         kept = len(self._pending)
         number = len(self.meta["runs"])
+        listed = {r["data"] for r in self.meta["runs"]}
+        while f"data-{number:05d}" in listed:  # never over a part a run lists (row numbers stay unique too)
+            number += 1
         data = f"data-{number:05d}" if kept or len(self._lines) else ""
         if data:
             self._write(self.folder / data, number)
@@ -261,25 +369,6 @@ class ParquetState:
         self._docs = {}
         return removed
 
-    def problems(self) -> str | None:
-        """None when every listed file reads and agrees (ids unique, each band row a stored record), else the
-        first complaint (``newsclean state check``)."""
-        for entry in self.meta["runs"]:
-            if entry.get("data") and not (self.folder / entry["data"]).is_dir():
-                return f"{entry['data']}/ is listed in {META} but missing"
-        try:
-            docs = list(self.stored_docs())
-            rows = {doc[0] for doc in docs}
-            if len({doc[1] for doc in docs}) != len(docs):
-                return "a record id is stored twice"
-            if any(row not in rows for _, row in self.stored_bands()):
-                return "a band key points to no stored record"
-            for _ in self.stored_lines():
-                pass
-        except Exception as err:  # noqa: BLE001 - pyarrow's errors have no common base worth naming
-            return f"a data file does not read ({type(err).__name__}: {err})"
-        return None
-
     def _write(self, target: Path, number: int) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -335,44 +424,25 @@ class ParquetState:
                 "minhash": json.loads(self.meta["minhash"])}
 
 
-def stored_params_of(meta: dict[str, Any]) -> MinHashParams:
-    data = json.loads(meta["minhash"])
-    return MinHashParams(**{k: data[k] for k in MinHashParams().as_dict()})
+def _read_meta(path: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise StateError(f"{path} cannot be read ({describe_error(err)}): the state is damaged (restore it from "
+                         "a backup)") from err
+    if not isinstance(meta, dict):
+        raise StateError(f"{path} is not a JSON object: the state is damaged")
+    return meta
 
 
-def copy_state(source: Any, target: Any) -> int:  # noqa: ANN401 - StateIndex or ParquetState, each way
-    """Every record and run of ``source`` into the empty ``target``, run by run; returns the records copied."""
-    runs = {run: (fingerprint, started, mode) for run, fingerprint, started, mode, _ in source.stored_runs()}
-    by_run: dict[int, list[tuple[str, str, str, Signature]]] = {run: [] for run in runs}
-    for _, doc_id, path, seen, run, shingles, words, blob in source.stored_docs():
-        by_run.setdefault(run, []).append((doc_id, path, seen, Signature(np.frombuffer(blob, np.uint32), shingles,
-                                                                         words)))
-    lines = dict(source.stored_lines())
-    copied = 0
-    for run in sorted(set(by_run) | set(lines)):
-        target.begin()
-        for doc_id, path, seen, sig in by_run.get(run, []):
-            target.add(doc_id, path, sig, seen, run)
-        if run in lines:
-            target.add_lines(run, lines[run])
-        fingerprint, started, mode = runs.get(run, ("", "", "bulk"))
-        copied += target.commit(run, fingerprint, started, mode)
-    return copied
+def describe_error(err: BaseException) -> str:
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 
 
-def open_existing_state(path: str) -> StateIndex | ParquetState:
-    """A state that exists, of either kind: a SQLite file, or a Parquet folder (as ``--state`` takes
-    either); what is neither is refused by name, never created."""
-    if is_parquet_state(path):
-        try:
-            import pyarrow.parquet  # noqa: F401 - the optional "parquet" extra
-        except ImportError:
-            raise StateError(f"{path} is a Parquet state: reading it needs pip install 'newsclean[parquet]'") \
-                from None
-        if not Path(path, META).is_file():
-            raise StateError(f"{path} is not a newsclean state (a folder without {META})")
-        return ParquetState(path)
-    params = stored_params(path)
-    if params is None:
-        raise StateError(f"{path} is not a newsclean state")
-    return StateIndex(path, params)
+def stored_params_of(meta: dict[str, Any], where: Path | str = META) -> MinHashParams:
+    try:
+        data = json.loads(meta["minhash"])
+        return MinHashParams(**{k: data[k] for k in MinHashParams().as_dict()})
+    except (KeyError, TypeError, ValueError) as err:
+        raise StateError(f"{where}: no usable MinHash parameters ({describe_error(err)}): the state is "
+                         "damaged") from err

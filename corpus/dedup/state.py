@@ -90,7 +90,7 @@ def params_record(params: MinHashParams) -> str:
 @contextmanager
 def locked(path: str, wait: float, announce: bool = True) -> Iterator[None]:
     """An exclusive lock beside the database; waits up to ``wait`` seconds, saying so once."""
-    lock_path = f"{path}.lock"
+    lock_path = f"{os.path.realpath(path)}.lock"  # one lock however the path is spelt (links, ./, a slash)
     created = not os.path.lexists(lock_path)
     try:
         handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole block
@@ -331,6 +331,28 @@ def stored_params(path: str) -> MinHashParams | None:
     return MinHashParams(**{k: data[k] for k in MinHashParams().as_dict()})
 
 
+def foreign_database(path: str) -> str | None:
+    """Why the SQLite file at ``path`` is not newsclean's to write in (tables but no ``meta``), or None
+    (no such file, an empty one, an empty database, a newsclean state, or not a database at all, which
+    opening it reports)."""
+    try:
+        if os.path.getsize(path) == 0:
+            return None
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except (OSError, sqlite3.Error):
+        return None
+    try:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        db.close()
+    if tables and "meta" not in tables:
+        return (f"{path} is an SQLite database of something else (tables {', '.join(sorted(tables)[:5])}), "
+                "not a newsclean state: give a new file")
+    return None
+
+
 def integrity_problem(db: sqlite3.Connection, thorough: bool = False) -> str | None:
     """None when SQLite finds the file sound, else its first complaint (quick_check at open,
     integrity_check for ``state check``)."""
@@ -347,7 +369,10 @@ def utc_instant(text: str) -> str:
     UTC form first-seen times are stored in; anything else (20260601, week dates) is a ValueError."""
     if not _INSTANT.fullmatch(text.strip()):
         raise ValueError(f"not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][+HH:MM]): {text!r}")
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC, 9999-12-31T23:59-01:00 in year 10000
+        raise ValueError(f"{text!r} is outside the years 1 to 9999 once it is turned into UTC") from None

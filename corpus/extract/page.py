@@ -17,6 +17,7 @@ from lxml.html import HtmlElement
 from corpus.document import Document
 from corpus.extract.metadata import clean_author, find_lead, page_metadata, squeeze, strip_site_name
 from corpus.inputs.files import RawInput, decode_text, has_bom_or_utf16
+from corpus.text import without_invisible
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _SPACES = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")  # only what changes: a lone space stays as it is
@@ -57,7 +58,7 @@ def decode_html(data: bytes) -> str:
 
 def normalise_whitespace(text: str) -> str:
     """One paragraph per line, no trailing blanks, NFC; blank lines between paragraphs kept."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", without_invisible(text.replace("\r\n", "\n").replace("\r", "\n")))
     text = _SPACES.sub(" ", text.replace("\u00a0", " ").replace("\ufeff", "").replace("\x00", ""))
     lines = [line.strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
@@ -284,4 +285,7 @@ def extract(raw: RawInput) -> Document:
     doc.source_id = raw.source_id
     if raw.preset.get("title"):
         doc.text = _drop_leading_title(doc.text, doc.title)
+    doc.text = without_invisible(doc.text)  # before the rules and the signature (corpus.text)
+    if doc.title:
+        doc.title = without_invisible(doc.title)
     return doc

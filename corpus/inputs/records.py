@@ -22,11 +22,12 @@ from corpus.inputs.files import (
     shown,
     walk,
 )
-from corpus.inputs.storage import RemoteFile, is_url
+from corpus.inputs.storage import RemoteFile, check_backend, is_url
 from corpus.inputs.streams import (
     Skip,
     _jsonl_file,
     bounded_lines,
+    describe,
     json_lines,
     jsonl_records,
     open_stream,
@@ -65,6 +66,12 @@ def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTE
         if is_url(arg):  # an object store: the same kinds and rules, read through fsspec
             from corpus.inputs.objects import url_inputs
 
+            try:  # a listed URL of a scheme with no backend (gs://, hdfs://, zip://) is one reject, not the run's end
+                check_backend(arg)
+            except Exception as err:  # noqa: BLE001 - MissingBackend, or whatever the backend raised
+                notify(arg, None)
+                yield Reject(arg, "unreadable", describe(err))
+                continue
             yield from url_inputs(arg, max_bytes, notify, exclude)
             continue
         for path, found_under in walk([arg]):

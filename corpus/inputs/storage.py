@@ -73,15 +73,29 @@ def filesystem(url: str) -> tuple[Any, str]:
         raise MissingBackend(f"{url}: no backend for {name}:// is installed ({err}): {hint}") from None
     except ValueError as err:
         raise MissingBackend(f"{url}: {err}: fsspec has no backend for {name}://") from None
+    if name in ("s3", "s3a") and hasattr(fs, "retries"):
+        fs.retries = S3FS_ATTEMPTS  # s3fs's own retries of what botocore has retried already
     return fs, path.rstrip("/") if name not in READ_ONLY else path
 
 
+S3_CONNECT_TIMEOUT = 10.0  # seconds for a TCP connection to the endpoint (botocore's default is 60)
+S3_READ_TIMEOUT = 20.0  # seconds one socket read may wait (botocore: 60): a peer that never answers ends a read
+S3_ATTEMPTS = 2  # tries per request in botocore (its default: 5 in legacy mode)
+S3FS_ATTEMPTS = 1  # tries of botocore's tries in s3fs (its default: 5): a silent endpoint costs 40 s per request
+
+
 def _options(name: str) -> dict[str, Any]:
-    """Older botocore releases ignore ``AWS_ENDPOINT_URL``: pass it on explicitly to be sure."""
+    """Time limits, so that an endpoint that accepts and never answers is an error rather than a wait for ever
+    (botocore retries a read timeout, and s3fs retries botocore's); and ``AWS_ENDPOINT_URL``, which older
+    botocore releases ignore, passed on explicitly to be sure."""
+    if name not in ("s3", "s3a"):
+        return {}
+    options: dict[str, Any] = {"config_kwargs": {"connect_timeout": S3_CONNECT_TIMEOUT, "read_timeout": S3_READ_TIMEOUT,
+                                                 "retries": {"max_attempts": S3_ATTEMPTS}}}
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-    if name in ("s3", "s3a") and endpoint:
-        return {"client_kwargs": {"endpoint_url": endpoint}}
-    return {}
+    if endpoint:
+        options["client_kwargs"] = {"endpoint_url": endpoint}
+    return options
 
 
 def check_backend(url: str) -> None:

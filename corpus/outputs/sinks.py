@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from contextlib import suppress
@@ -26,6 +27,7 @@ from corpus.outputs.write import StagedFile, StagedOutputs, dumps, locked_tempor
 PART_RECORDS = 100_000  # records per part file
 ROW_GROUP = 10_000  # records per Parquet row group (bounds what is held before a write)
 PARQUET_HINT = "Parquet output needs pyarrow: pip install 'newsclean[parquet]'"
+OWN_FILE = re.compile(r"part-\d{5}\.(?:jsonl\.gz|parquet)|manifest\.json|_SUCCESS")  # what -o DIR/ holds
 CONTAINER_FIELDS = ("offset", "warc_record_id", "warc_target_uri", "warc_date", "line")
 
 
@@ -121,6 +123,11 @@ class PartitionedDirectory:
         if self.path.is_dir() and any(self.path.iterdir()) and not (self.path / "_SUCCESS").exists():
             raise FileExistsError(f"{self.path} holds files that are not a newsclean output (no _SUCCESS): "
                                   "not replaced")
+        if self.path.is_dir():  # last night's output: only its own files may go with it
+            others = sorted(p.name for p in self.path.iterdir() if not OWN_FILE.fullmatch(p.name))
+            if others:
+                raise FileExistsError(f"{self.path} holds files newsclean did not write ({', '.join(others[:3])}"
+                                      f"{', ...' if len(others) > 3 else ''}): move them out, or write elsewhere")
         self.fmt = fmt
         self.part_records = part_records
         made, _, self._lock = locked_temporary(self.path.parent / self.path.name, directory=True)

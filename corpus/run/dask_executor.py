@@ -35,6 +35,39 @@ PARTITION_JOBS = 64  # jobs per task: large enough that scheduling costs little 
 CLIENT_EDGES = 2_000_000  # confirmed pairs up to which union-find on the client finds the groups (~100 MB)
 
 
+class SchedulerUnreachable(Exception):
+    """A --scheduler address that does not answer in time."""
+
+
+def joined(address: str) -> Client:
+    """A client of the running scheduler at ``address``, or SchedulerUnreachable once dask's connect timeout
+    (``distributed.comm.timeouts.connect``, 30 s unless configured, e.g. DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT)
+    has passed: a server that accepts the connection and never answers would hold Client() for ever (its own
+    timeout does not cover the handshake), so it is made in a thread of its own, left behind if it hangs."""
+    import threading
+
+    import dask.config
+    from dask.utils import parse_timedelta
+
+    wait = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect", "30s"), default="seconds")
+    made: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            made["client"] = Client(address, timeout=wait)
+        except BaseException as err:  # noqa: BLE001 - handed to the waiting thread
+            made["error"] = err
+
+    thread = threading.Thread(target=connect, name="newsclean-connect", daemon=True)
+    thread.start()
+    thread.join(wait + 1)
+    if "client" in made:
+        return made["client"]
+    why = f" ({made['error']})" if "error" in made else ""
+    raise SchedulerUnreachable(f"the Dask scheduler at {address} did not answer within {wait:g} s{why}: is it "
+                               "running, and is that its address? (the wait is distributed.comm.timeouts.connect)")
+
+
 @dataclass
 class RemoteProcessed(Processed):
     """A processed document that stayed on the cluster: its summary, and where its full form is."""
@@ -97,7 +130,7 @@ class DaskExecutor:
                 self._cluster = local_cluster(self.workers)
                 self._client = Client(self._cluster)
             else:
-                self._client = Client(self.scheduler)
+                self._client = joined(self.scheduler)
             self._client.register_plugin(WarmUp(self.lang_backend))
         return self._client
 

@@ -1,0 +1,26 @@
+"""Characters a reader never sees, taken out of a document's text before the rules and the signature see it.
+
+A soft hyphen (U+00AD) inside "re\u00adserved", a zero-width space inside "Face\u200bbook" or a bidi
+mark at the end of an Arabic line leave the text looking the same, but a rule's pattern no longer
+matches, two copies of one story no longer share their words, and a line's last "word" is a mark.
+Removed everywhere: the soft hyphen, the zero-width space (U+200B), the word joiner (U+2060), the
+byte-order mark (U+FEFF) and the bidi marks, embeddings and isolates (U+200E, U+200F, U+202A-U+202E,
+U+2066-U+2069). The zero-width non-joiner and joiner (U+200C, U+200D) spell words in Persian, the
+Indic scripts and emoji sequences; they are removed only beside a Latin letter, where they spell nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+INVISIBLE = "\u00ad\u200b\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_INVISIBLE = re.compile(f"[{INVISIBLE}]+")
+_LATIN = "A-Za-z\u00c0-\u024f"
+_JOINERS_BY_LATIN = re.compile(f"(?<=[{_LATIN}])[\u200c\u200d]+|[\u200c\u200d]+(?=[{_LATIN}])")
+
+
+def without_invisible(text: str) -> str:
+    """``text`` without the invisible characters above (the same object when it has none)."""
+    if not text or text.isascii():
+        return text
+    return _JOINERS_BY_LATIN.sub("", _INVISIBLE.sub("", text))
