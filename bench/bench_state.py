@@ -21,23 +21,23 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from corpus.dedup.minhash import Deduplicator, MinHashParams, Signature  # noqa: E402
-from corpus.dedup.state import StateIndex, band_keys  # noqa: E402
+from corpus.dedup.state import StateIndex  # noqa: E402
+from corpus.dedup.state_layout import add_records  # noqa: E402
 
 
 def fill(index: StateIndex, count: int, params: MinHashParams, rng: np.random.Generator) -> np.ndarray:
-    """Bulk-load ``count`` records in batches (one transaction each); returns a sample of them."""
-    db = index._db  # the bench loads directly: add_all's per-record path would take an hour here
+    """Load ``count`` records in batches of 20,000, one transaction each, as 50 nights would add them
+    (``add_records``, the write path of ``StateIndex.add`` without its per-record statements); returns a
+    sample of them."""
+    db = index._db
     sample = []
     batch = 20_000
     for start in range(0, count, batch):
         values = rng.integers(0, 2**32, size=(min(batch, count - start), params.num_perm), dtype=np.uint32)
         db.execute("BEGIN")
-        db.executemany("INSERT INTO docs (rowid, id, path, first_seen, shingles, words, signature) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       ((start + i + 1, f"doc{start + i}", f"/corpus/{start + i}.html", "2026-01-01T00:00:00+00:00",
-                         400, 450, row.tobytes()) for i, row in enumerate(values)))
-        db.executemany("INSERT INTO bands VALUES (?, ?)",
-                       ((key, start + i + 1) for i, row in enumerate(values) for key in band_keys(row, params)))
+        add_records(db, params, [(start + i + 1, f"{start + i:032x}", f"/corpus/{start + i}.html",
+                                  "2026-01-01T00:00:00+00:00", 400, 450, row.tobytes(), 1)
+                                 for i, row in enumerate(values)])
         db.execute("COMMIT")
         sample.append(values[:50])
     return np.concatenate(sample)
@@ -64,6 +64,7 @@ def main() -> int:
         started = time.perf_counter()
         stored = fill(index, args.records, params, rng)
         fill_seconds = time.perf_counter() - started
+        index._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the log written into the file, then measured
         size = sum(os.path.getsize(p) for p in Path(tmp).iterdir())
         dedup = Deduplicator(params)
         misses = [Signature(rng.integers(0, 2**32, params.num_perm, dtype=np.uint32), 400, 450)
@@ -83,7 +84,8 @@ def main() -> int:
             rounds["near-copy"].append(rate)
         index.close()
     print(f"state index: {args.records:,} stored signatures ({params.num_perm} permutations, "
-          f"{params.bands} band keys each), {size / 2**20:,.0f} MiB on disk, filled in {fill_seconds:.0f} s")
+          f"{params.bands} band keys each), {size / 2**20:,.0f} MiB on disk "
+          f"({size / args.records:,.0f} bytes a record), filled in {fill_seconds:.0f} s")
     for kind, rates in rounds.items():
         print(f"  lookups per second, {kind:9s} (median of 3 x {args.queries}): {statistics.median(rates):,.0f}")
     print(f"  near-copies confirmed: {found} of {args.queries}")
