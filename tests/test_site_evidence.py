@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
+from corpus.dedup.state import SCHEMA_VERSION
 from tests.conftest import write
 
 WORDS = str.split("harbour council river market school bridge winter museum ferry orchard library station festival "
@@ -258,7 +259,7 @@ def test_a_schema_2_state_is_upgraded_and_keeps_working(night_1, tmp_path):
     _, records = ingest(str(folder), "--state", str(state))
     assert not removed(records, "site-repeated-line")  # an old state has no line counts yet
     info = json.loads(CliRunner().invoke(main, ["state", "info", str(state)]).stdout)
-    assert info["schema"] == 3
+    assert info["schema"] == SCHEMA_VERSION
 
 
 def test_line_counts_survive_export_and_import_and_an_old_parquet_state_is_upgraded(night_1, tmp_path):

@@ -13,6 +13,7 @@ import pytest
 
 from corpus.dedup.minhash import MinHashParams, signature
 from corpus.dedup.state import StateError, StateIndex, locked
+from corpus.dedup.state_layout import unpacked_id
 from tests.conftest import STORY, html_page, write
 
 NEW_STORY = [
@@ -39,7 +40,8 @@ def state_rows(path) -> list[tuple]:
     db = sqlite3.connect(path)
     try:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        return db.execute("SELECT id, path FROM docs ORDER BY id").fetchall()
+        rows = db.execute("SELECT d.id, f.text || d.name FROM docs d JOIN folders f ON f.n = d.folder").fetchall()
+        return sorted((unpacked_id(doc_id), path) for doc_id, path in rows)
     finally:
         db.close()
 
@@ -83,9 +85,9 @@ def test_a_failure_while_saving_leaves_the_state_as_it_was(nights, monkeypatch):
     before = state_rows(state)
     index = StateIndex(str(state), MinHashParams())
     calls = {"n": 0}
-    import corpus.dedup.state as state_module
+    import corpus.dedup.state_layout as state_module
 
-    real = state_module.band_keys
+    real = state_module.bucket_keys
 
     def failing(values, params):
         calls["n"] += 1
@@ -93,7 +95,7 @@ def test_a_failure_while_saving_leaves_the_state_as_it_was(nights, monkeypatch):
             raise OSError("disk full")
         return real(values, params)
 
-    monkeypatch.setattr(state_module, "band_keys", failing)
+    monkeypatch.setattr(state_module, "bucket_keys", failing)
     texts = [STORY[0] * 3, STORY[1] * 3]
     sigs = [(f"id{i}", f"p{i}", signature(text, MinHashParams())) for i, text in enumerate(texts)]
     with pytest.raises(OSError):
