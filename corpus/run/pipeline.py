@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,8 +20,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from corpus.clean.cleaner import remove_repeated_lines
-from corpus.clean.repeated import Counts, LineEvidence, remove_site_lines
+from corpus.clean.learned import Learned
+from corpus.clean.repeated import Counts, LineEvidence, remove_corpus_chrome
 from corpus.dedup.minhash import Deduplicator, UnionFind, decide_groups, settle_earlier, text_hash
 from corpus.dedup.state import StateIndex
 from corpus.document import Document, Reject
@@ -84,6 +85,9 @@ class Ingest:
         self._run = 0  # this run's number in the state (a rerun keeps its first number)
         self._rerun = False
         self.lines = LineEvidence(options.repeated_line_min_groups, state is not None or options.stream)
+        self._titles = array("Q")  # this run's title keys (links to its stories: "linked-headline")
+        self._sites = array("Q")  # each document's site (its site keys' first: the host's story counter), or 0
+        self._learned: Learned | None = None
         self.manifest = manifest
         self._on_file = on_file or (lambda: None)
         self._on_input_file = on_input or (lambda rel: None)
@@ -240,6 +244,7 @@ class Ingest:
             kept_of, followers = decide_groups(groups, lambda i: words.get(i, 0), lambda i: earlier.get(i, []))
             self.lines.set_earlier(self.earlier_lines())
             self.lines.settle(cluster.lines_on_cluster(parts, chosen, followers, self.lines))
+            self._learn()
             repeated = self.lines.repeated()
         decided = cluster.Decided(ids, renamed)
         self._dedup = decided  # type: ignore[assignment] - _finish asks it for ids and signatures
@@ -258,8 +263,14 @@ class Ingest:
         already holds is always taken as a re-delivery (see the README's "Streaming" section)."""
         if self.state is not None:
             self.lines.set_earlier(self.state.line_counts())
+        titles: set[int] = set()
+        self._learned = Learned(self.lines.lines.so_far, lambda key: key in titles or bool(
+            self.lines.lines.earlier.has(np.array([key], np.uint64))[0]), self.options.skip_rules)
         for index, done in enumerate(documents):
             self.fingerprint.add(done.id)
+            if done.title_key:
+                titles.add(done.title_key)
+                self._titles.append(done.title_key)
             matched = self._dedup.add(index, done.signature, done.id)
             kept = self._dedup.decide(index, matched, None, f"run-{self._run}")
             doc = self._restore(done)
@@ -267,6 +278,7 @@ class Ingest:
             repeated, chrome = self.lines.seen(done.line_keys, done.site_keys, kept == index)
             yield from self._finish(doc, kept, index, repeated, chrome)
         self.lines.settle()
+        self._learn()
 
     def _batch(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
         with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool, \
@@ -277,13 +289,17 @@ class Ingest:
                 self.fingerprint.add(done.id)
                 self._dedup.add(index, done.signature, done.id)
                 self.lines.sketch(done.line_keys, done.site_keys)
+                if done.title_key:
+                    self._titles.append(done.title_key)
+                self._sites.append(int(done.site_keys[0]) if len(done.site_keys) else 0)
                 for keys in (done.line_keys, done.site_keys):
                     np.array([len(keys)], dtype=np.uint32).tofile(line_spool)
                     keys.tofile(line_spool)
                 count += 1
             kept_of, followers = self._dedup.groups(*self._run_identity())
             self.lines.set_earlier(self.earlier_lines())
-            self._count_lines(line_spool, count, followers)
+            self._count_lines(line_spool, count, kept_of, followers)
+            self._learn()
             repeated = self.lines.repeated()
             spool.seek(0)
             line_spool.seek(0)
@@ -326,14 +342,34 @@ class Ingest:
         return self.state.commit(self._run, self.fingerprint.hexdigest(), self._first_seen,
                                  "stream" if self.options.stream else "batch", rerun=self._rerun)
 
-    def _count_lines(self, line_spool: IO[bytes], count: int, followers: set[int]) -> None:
-        """Exact counts of the candidate lines, one vote per duplicate group, on top of the earlier nights'."""
+    def _count_lines(self, line_spool: IO[bytes], count: int, kept_of: dict[int, int | str],
+                     followers: set[int]) -> None:
+        """Exact counts of the candidate lines, one vote per duplicate group, on top of the earlier nights'.
+        A copy on another site than the group's voters votes for its own site's lines (its template)."""
         line_spool.seek(0)
+        voted = {(kept_of[i], self._sites[i]) for i in kept_of if i not in followers}  # (group, site)
+        no_keys = np.empty(0, dtype=np.uint64)
         for index in range(count):
             line_keys, site_keys = self._keys_at(line_spool), self._keys_at(line_spool)
             if index not in followers:
                 self.lines.count(line_keys, site_keys)
+            elif self._sites[index] and (kept_of[index], self._sites[index]) not in voted:
+                voted.add((kept_of[index], self._sites[index]))
+                self.lines.count(no_keys, site_keys)
+        self._sites = array("Q")
         self.lines.settle()
+
+    def _learn(self) -> None:
+        """The run is counted: this run's titles join the counts the state keeps; what was learned is ready."""
+        if self._titles:
+            titles = np.unique(np.array(self._titles, dtype=np.uint64))
+            known = Counts(titles, np.ones(len(titles), np.int64))
+            self.lines.run = self.lines.run + known
+            self.lines.totals = self.lines.totals + known
+            self._titles = array("Q")
+        totals = self.lines.totals
+        self._learned = Learned(totals.get, lambda key: bool(totals.has(np.array([key], np.uint64))[0]),
+                                self.options.skip_rules)
 
     @staticmethod
     def _keys_at(line_spool: IO[bytes]) -> np.ndarray:
@@ -356,10 +392,7 @@ class Ingest:
         """Site chrome goes first: a line on every page of one site is that site's, whatever else shows it."""
         self.stats.documents += 1
         before = doc.text
-        if "site-repeated-line" not in self.options.skip_rules:
-            remove_site_lines(doc, site_chrome or set())
-        if "repeated-line" not in self.options.skip_rules:
-            remove_repeated_lines(doc, repeated)
+        remove_corpus_chrome(doc, site_chrome or set(), repeated, self._learned, self.options.skip_rules)
         if doc.text != before:
             doc.text_hash = text_hash(doc.text)
         if kept != index:

@@ -1,0 +1,217 @@
+"""Chrome learned from the corpus, in any language: line templates, linked headlines, headings over them.
+
+Exact repeated lines (:mod:`corpus.clean.repeated`) miss the chrome whose text changes from page to
+page: "Lue myös: HEADLINE", "Kuva: NAME / Lehtikuva", "3 phút"/"2 phút", "17.11. klo 7.05",
+"ΔΙΑΦΗΜΙΣΗ"/"Διαφήμιση". Here a line gets *template* keys:
+
+- its prefix up to a separator (":", "|", "—", "：", "】" ...) within its first words, shaped;
+- for a short line, its whole shape.
+
+A shape is the text NFKD-folded, accents dropped, case-folded, every run of digits one ``0``, and
+punctuation and spaces squeezed, so those pairs share a key. Template keys are counted with the
+line keys (one vote per story; run-wide in the document's line keys, per site in its site keys), so
+the counts of earlier nights come with ``--state`` like the exact lines'. A template is chrome
+("learned-template") on a site where it is on ``LEARNED_SITE_MIN_STORIES`` stories, or run-wide
+where it is on ``LEARNED_TEMPLATE_MIN_STORIES`` stories, at least ``LEARNED_TEMPLATE_MIN_ELSEWHERE``
+of them from other sites than the document's.
+
+Titles: a line that is another record's title (this run's or, with ``--state``, an earlier night's)
+is a link to that story ("linked-headline"); a short heading that went as chrome takes the
+headline-like lines under it down to the end of the text or the next chrome ("learned-heading").
+
+Story lines never go by recurrence alone (:func:`is_story_text`): a long or sentence-ended line,
+a quote, a line that holds two of the story's own names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import xxhash
+
+from corpus.clean.rules.thresholds import (
+    LEARNED_HEADING_MAX_WORDS,
+    LEARNED_HEADLINE_MAX_WORDS,
+    LEARNED_PREFIX_MAX_WORDS,
+    LEARNED_SHAPE_MAX_WORDS,
+    LEARNED_SITE_MIN_STORIES,
+    LEARNED_STORY_MIN_WORDS,
+    LEARNED_TEMPLATE_MAX_WORDS,
+    LEARNED_TEMPLATE_MIN_ELSEWHERE,
+    LEARNED_TEMPLATE_MIN_STORIES,
+    LINKED_HEADLINE_MIN_WORDS,
+    STORY_LINE_MIN_WORDS,
+)
+from corpus.document import Document, Removal
+
+LEARNED_RULES = ("learned-template", "linked-headline", "learned-heading")
+_TEMPLATE_SEED = 0x5EED_7E4B  # template keys live in a key space of their own ...
+_TITLE_SEED = 0x7171_E5ED  # ... and so do title keys
+
+# a bracketed label ("【関連記事】"), or a prefix and its separator
+_PREFIX = re.compile(r"^\s*(?:([【\[〔「(（][^】\]〕」)）]{1,30}[】\]〕」)）])"
+                     r"|(\S.{0,60}?)\s*([:|：»›]|\s[—–-]\s|\s/\s))")
+_DIGITS = re.compile(r"\d+")
+_SQUEEZE = re.compile(r"[\W_]+")
+_SENTENCE_END = re.compile(r"""[.。!！]["'”’»)\]]*$""")
+_HEADLINE_END = re.compile(r"""[.。]["'”’»)\]]*$""")
+_QUOTE_START = re.compile(r"""^\s*(?:["“”„«»‘’‚'「『]|[–—-]\s)""")
+_WORD = re.compile(r"[^\W\d_][^\W_]{2,}")
+
+
+def shape(text: str) -> str:
+    """The text as templates compare it: accents, case, digit values, punctuation and spacing folded."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    folded = _DIGITS.sub("0", unicodedata.normalize("NFKC", folded).casefold())
+    return _SQUEEZE.sub(" ", folded).strip()
+
+
+def templates(line: str) -> list[str]:
+    """A line's templates (as text): its prefix before a separator, and the whole shape of a short line."""
+    words = line.split()
+    if not words or len(words) > LEARNED_TEMPLATE_MAX_WORDS:
+        return []
+    found = []
+    match = _PREFIX.match(line)
+    if match:
+        prefix = match.group(1) or match.group(2)
+        if len(prefix.split()) <= LEARNED_PREFIX_MAX_WORDS and (key := shape(prefix)):
+            found.append("p " + key + " " + (match.group(3) or "]").strip())
+    if len(words) <= LEARNED_SHAPE_MAX_WORDS and (key := shape(line)):
+        found.append("s " + key)
+    return found
+
+
+def template_keys(line: str, seed: int = 0) -> list[int]:
+    return [xxhash.xxh64_intdigest(t.encode(), seed=_TEMPLATE_SEED ^ seed) for t in templates(line)]
+
+
+def title_key(text: str | None) -> int:
+    """The key a title (or a line naming it) is known by; 0 for none (a title of too few words)."""
+    if not text or len(text.split()) < LINKED_HEADLINE_MIN_WORDS:
+        return 0
+    return xxhash.xxh64_intdigest(shape(text).encode(), seed=_TITLE_SEED) or 1
+
+
+def template_votes(lines: Iterable[str], site_seed: int | None) -> tuple[list[int], list[int]]:
+    """(run-wide template keys, site template keys) a document's lines vote with (distinct)."""
+    run_wide: set[int] = set()
+    site: set[int] = set()
+    for line in lines:
+        run_wide.update(template_keys(line))
+        if site_seed is not None:
+            site.update(template_keys(line, site_seed))
+    return sorted(run_wide), sorted(site)
+
+
+def _names(text: str) -> set[str]:
+    """Capitalised words past the first (names, as far as a script has case)."""
+    return {w.casefold() for w in _WORD.findall(text)[1:] if w[0].isupper()}
+
+
+def is_story_text(line: str, title: str | None) -> bool:
+    """A line recurrence alone never removes: long, or a sentence of ``STORY_LINE_MIN_WORDS`` words, a
+    quote, or a line naming two of the names in the story's title."""
+    words = len(line.split())
+    if words > LEARNED_STORY_MIN_WORDS or (words >= STORY_LINE_MIN_WORDS and _SENTENCE_END.search(line)):
+        return True
+    if words >= 3 and _QUOTE_START.match(line):
+        return True
+    return bool(title) and len(_names(line) & _names(title or "")) >= 2
+
+
+def is_heading(line: str) -> bool:
+    return len(line.split()) <= LEARNED_HEADING_MAX_WORDS and not _SENTENCE_END.search(line)
+
+
+def is_headline(line: str) -> bool:
+    words = len(line.split())
+    return 2 <= words <= LEARNED_HEADLINE_MAX_WORDS and not _HEADLINE_END.search(line) \
+        and not _QUOTE_START.match(line)
+
+
+@dataclass
+class Learned:
+    """What the run (with the earlier nights) learned, as a document's removal needs it.
+
+    ``count``: a key's count (run-wide line keys and site keys share one table); ``titles``: the
+    title keys known; ``site_seed``/``stories``: the document's site and how many stories of it."""
+
+    count: Callable[[np.ndarray], np.ndarray]
+    titles: Callable[[int], bool]
+    skip: frozenset[str] = frozenset()
+    repeated: set[int] = field(default_factory=set)
+
+    def template_chrome(self, line: str, site_seed: int | None) -> bool:
+        run_wide = np.array(template_keys(line), dtype=np.uint64)
+        if not len(run_wide):
+            return False
+        total = self.count(run_wide)
+        here = self.count(np.array(template_keys(line, site_seed), dtype=np.uint64)) if site_seed is not None \
+            else np.zeros(len(run_wide), np.int64)
+        return bool(np.any(here >= LEARNED_SITE_MIN_STORIES)
+                    or np.any((total >= LEARNED_TEMPLATE_MIN_STORIES)
+                              & (total - here >= LEARNED_TEMPLATE_MIN_ELSEWHERE)))
+
+
+Verdict = Callable[[str], "str | None"]
+
+
+def corpus_verdicts(lines: list[str], title: str | None, exact: Verdict, learned: Learned | None,
+                    site_seed: int | None) -> list[str | None]:
+    """The rule (or None) that removes each line: ``exact`` gives the exact-line rules' verdict
+    (site, run-wide); then templates, linked headlines, and the headlines under a chrome heading."""
+    own_title = title_key(title)
+    verdicts: list[str | None] = []
+    for line in lines:
+        verdict = exact(line) if line.strip() else None
+        if verdict is None and learned is not None and line.strip() and not is_story_text(line, title):
+            if "linked-headline" not in learned.skip and (key := title_key(line)) and key != own_title \
+                    and learned.titles(key):
+                verdict = "linked-headline"
+            elif "learned-template" not in learned.skip and learned.template_chrome(line, site_seed):
+                verdict = "learned-template"
+        verdicts.append(verdict)
+    if learned is not None and "learned-heading" not in learned.skip:
+        _headlines_under_headings(lines, verdicts, title)
+    return verdicts
+
+
+def _headlines_under_headings(lines: list[str], verdicts: list[str | None], title: str | None) -> None:
+    """A chrome heading's run of headline-like lines goes with it, when the run ends the text or meets
+    more chrome (a run that meets story prose was the story's own)."""
+    i = 0
+    while i < len(lines):
+        if verdicts[i] is None or not is_heading(lines[i]):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and verdicts[j] is None and (not lines[j].strip() or (
+                is_headline(lines[j]) and not is_story_text(lines[j], title))):
+            j += 1
+        if j > i + 1 and (j == len(lines) or verdicts[j] is not None):
+            for k in range(i + 1, j):
+                if lines[k].strip():
+                    verdicts[k] = "learned-heading"
+        i = j
+
+
+def apply_verdicts(doc: Document, lines: list[str], verdicts: list[str | None]) -> None:
+    """Remove the lines with a verdict (never all of them), each named in ``provenance.removed``."""
+    kept = [line for line, v in zip(lines, verdicts, strict=True) if v is None]
+    if len(kept) == len(lines) or not any(line.strip() for line in kept):
+        return
+    removed: list[Removal] = []
+    for line, verdict in zip(lines, verdicts, strict=True):
+        if verdict is None:
+            continue
+        if removed and removed[-1].rule == verdict:
+            removed[-1] = Removal(verdict, removed[-1].text + "\n" + line)
+        else:
+            removed.append(Removal(verdict, line))
+    doc.text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    doc.removed.extend(removed)
