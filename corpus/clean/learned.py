@@ -108,9 +108,9 @@ def template_votes(lines: Iterable[str], site_seed: int | None) -> tuple[list[in
     return sorted(run_wide), sorted(site)
 
 
-def _names(text: str) -> set[str]:
-    """Capitalised words past the first (names, as far as a script has case)."""
-    return {w.casefold() for w in _WORD.findall(text)[1:] if w[0].isupper()}
+def _names(text: str, first: int = 1) -> set[str]:
+    """Capitalised words (past the first, unless ``first`` is 0): names, as far as a script has case."""
+    return {w.casefold() for w in _WORD.findall(text)[first:] if w[0].isupper()}
 
 
 def is_story_text(line: str, title: str | None) -> bool:
@@ -121,7 +121,7 @@ def is_story_text(line: str, title: str | None) -> bool:
         return True
     if words >= 3 and _QUOTE_START.match(line):
         return True
-    return bool(title) and len(_names(line) & _names(title or "")) >= 2
+    return bool(title) and len(_names(line, 0) & _names(title or "")) >= 2
 
 
 def is_heading(line: str) -> bool:
@@ -182,22 +182,24 @@ def corpus_verdicts(lines: list[str], title: str | None, exact: Verdict, learned
 
 
 def _headlines_under_headings(lines: list[str], verdicts: list[str | None], title: str | None) -> None:
-    """A chrome heading's run of headline-like lines goes with it, when the run ends the text or meets
-    more chrome (a run that meets story prose was the story's own)."""
+    """A chrome heading's run of headline-like lines (other chrome may be among them) goes with it, when
+    the run ends the text or its last line is chrome (a run that leads into story prose is the story's)."""
     i = 0
     while i < len(lines):
         if verdicts[i] is None or not is_heading(lines[i]):
             i += 1
             continue
-        j = i + 1
-        while j < len(lines) and verdicts[j] is None and (not lines[j].strip() or (
+        j, last = i + 1, i
+        while j < len(lines) and (verdicts[j] is not None or not lines[j].strip() or (
                 is_headline(lines[j]) and not is_story_text(lines[j], title))):
+            if lines[j].strip():
+                last = j
             j += 1
-        if j > i + 1 and (j == len(lines) or verdicts[j] is not None):
-            for k in range(i + 1, j):
-                if lines[k].strip():
+        if j == len(lines) or verdicts[last] is not None:
+            for k in range(i + 1, last + 1):
+                if verdicts[k] is None and lines[k].strip():
                     verdicts[k] = "learned-heading"
-        i = j
+        i = max(j, i + 1)
 
 
 def apply_verdicts(doc: Document, lines: list[str], verdicts: list[str | None]) -> None:

@@ -28,6 +28,7 @@ from corpus.clean.cleaner import line_keys, remove_repeated_lines, titled_line_k
 from corpus.clean.learned import Learned, apply_verdicts, corpus_verdicts, is_story_text, template_votes, title_key
 from corpus.clean.rules import (
     LINE_EVIDENCE_MIN_STORED,
+    REPEATED_LINE_MIN_GROUPS,
     SITE_REPEATED_LINE_MAX_WORDS,
     SITE_REPEATED_LINE_MIN_GROUPS,
     SITE_REPEATED_LINE_MIN_STORIES,
@@ -258,6 +259,25 @@ def repeated_lines(stories: Iterable[tuple[str, str | None]], threshold: int) ->
 def votes(line_keys: np.ndarray, site_keys: np.ndarray, run_wide: bool) -> np.ndarray:
     """The keys one story votes with: its site keys, and its run-wide keys unless that rule is off."""
     return np.concatenate([line_keys, site_keys]) if run_wide else site_keys
+
+
+def verdicts_from(counts: Counts, doc: Document, skip: frozenset[str] = frozenset()) -> list[str | None]:
+    """The corpus-level rule that removes each line of ``doc.text`` given stored counts alone (the earlier
+    nights' of a state, for ``newsclean explain``): as :func:`remove_corpus_chrome` decides at a run's end."""
+    line_keys, site_keys, _ = doc_keys(doc)
+    repeated = set(line_keys[counts.get(line_keys) >= REPEATED_LINE_MIN_GROUPS].tolist()) if len(line_keys) else set()
+    site = SiteLines(doc.url, doc.title, doc.site)
+    run_key = titled_line_key(doc.title)
+    chrome = set() if "site-repeated-line" in skip else site_chrome(site_keys, counts.get(site_keys))
+    repeated = set() if "repeated-line" in skip else repeated
+
+    def exact(line: str) -> str | None:
+        if chrome and site.key(line) in chrome and not is_story_text(line, doc.title):
+            return "site-repeated-line"
+        return "repeated-line" if repeated and run_key(line) in repeated else None
+
+    learned = Learned(counts.get, lambda key: bool(counts.has(np.array([key], np.uint64))[0]), skip)
+    return corpus_verdicts(doc.text.split("\n"), doc.title, exact, learned, site.seed)
 
 
 def site_chrome(site_keys: np.ndarray, counts: np.ndarray) -> set[int]:

@@ -16,7 +16,7 @@ STORY_SIGN_MIN_WORDS = 6
 """A sentence-ended line this long is story prose: labels, credits and headlines are shorter or unended."""
 STORY_SIGN_LONG_WORDS = 25
 """A line this long is prose whatever its ending."""
-STORY_SIGN_MIN_TOTAL = 30
+STORY_SIGN_MIN_TOTAL = 12
 """Fewer story words than this: the text is signed whole (too little prose to tell the story by)."""
 
 _SENTENCE_END = re.compile(r"""[.!?…。！？]["'”’»)\]]*\s*$""")

@@ -22,8 +22,9 @@ import numpy as np
 
 from corpus.clean.learned import Learned
 from corpus.clean.repeated import Counts, LineEvidence, remove_corpus_chrome
-from corpus.dedup.minhash import Deduplicator, UnionFind, decide_groups, settle_earlier, text_hash
+from corpus.dedup.minhash import Deduplicator, UnionFind, decide_groups, settle_earlier, signature, text_hash
 from corpus.dedup.state import StateIndex
+from corpus.dedup.story import story_text
 from corpus.document import Document, Reject
 from corpus.identity import RunFingerprint, RunIdentities
 from corpus.inputs.records import read_inputs
@@ -281,13 +282,18 @@ class Ingest:
         self._learn()
 
     def _batch(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
+        """Three passes: route and sign; count the lines (one vote per group of the first signatures) and
+        take the corpus-level chrome out, signing again what changed, so that copies are grouped on their
+        story (the run's final groups, and what the state keeps); then write."""
         with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool, \
+                tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as cleaned, \
                 tempfile.TemporaryFile(prefix="newsclean-lines-") as line_spool:
             count = 0
+            first = Deduplicator(self.options.minhash)  # the votes' groups: chrome in, no earlier nights
             for index, done in enumerate(documents):
                 spool.write(done.spool + "\n")
                 self.fingerprint.add(done.id)
-                self._dedup.add(index, done.signature, done.id)
+                first.add(index, done.signature, done.id)
                 self.lines.sketch(done.line_keys, done.site_keys)
                 if done.title_key:
                     self._titles.append(done.title_key)
@@ -296,7 +302,7 @@ class Ingest:
                     np.array([len(keys)], dtype=np.uint32).tofile(line_spool)
                     keys.tofile(line_spool)
                 count += 1
-            kept_of, followers = self._dedup.groups(*self._run_identity())
+            kept_of, followers = first.groups(*self._run_identity())
             self.lines.set_earlier(self.earlier_lines())
             self._count_lines(line_spool, count, kept_of, followers)
             self._learn()
@@ -305,10 +311,19 @@ class Ingest:
             line_spool.seek(0)
             for index in range(count):
                 doc = Document.from_spool(json.loads(spool.readline()))
-                doc.id = self._dedup.id_of(index)
                 line_keys, site_keys = self._keys_at(line_spool), self._keys_at(line_spool)
-                yield from self._finish(doc, kept_of.get(index, index), index, self.repeated_in(repeated, line_keys),
-                                        self.lines.site_chrome(site_keys))
+                if self._remove_chrome(doc, self.repeated_in(repeated, line_keys), self.lines.site_chrome(site_keys)):
+                    self._dedup.add(index, signature(story_text(doc.text), self.options.minhash), doc.id)
+                else:
+                    self._dedup.add(index, first.signature_of(index), doc.id)
+                cleaned.write(json.dumps(doc.to_spool(), ensure_ascii=False) + "\n")
+            del first
+            kept_of, _ = self._dedup.groups(*self._run_identity())
+            cleaned.seek(0)
+            for index in range(count):
+                doc = Document.from_spool(json.loads(cleaned.readline()))
+                doc.id = self._dedup.id_of(index)
+                yield from self._finish(doc, kept_of.get(index, index), index, set(), None, cleaned=True)
 
     @staticmethod
     def repeated_in(repeated: set[int], keys: np.ndarray) -> set[int]:
@@ -387,14 +402,20 @@ class Ingest:
         if self.manifest is not None:
             self.manifest.count(rel, outcome)
 
-    def _finish(self, doc: Document, kept: int | str, index: int, repeated: set[int],
-                site_chrome: set[int] | None = None) -> Iterator[dict[str, Any]]:
-        """Site chrome goes first: a line on every page of one site is that site's, whatever else shows it."""
-        self.stats.documents += 1
+    def _remove_chrome(self, doc: Document, repeated: set[int], site_chrome: set[int] | None) -> bool:
+        """The corpus-level rules on one document (see :func:`remove_corpus_chrome`); True if it changed."""
         before = doc.text
         remove_corpus_chrome(doc, site_chrome or set(), repeated, self._learned, self.options.skip_rules)
         if doc.text != before:
             doc.text_hash = text_hash(doc.text)
+        return doc.text != before
+
+    def _finish(self, doc: Document, kept: int | str, index: int, repeated: set[int],
+                site_chrome: set[int] | None = None, cleaned: bool = False) -> Iterator[dict[str, Any]]:
+        """``cleaned``: the corpus-level rules were applied already (batch runs sign after them)."""
+        self.stats.documents += 1
+        if not cleaned:
+            self._remove_chrome(doc, repeated, site_chrome)
         if kept != index:
             self.stats.duplicates += 1
             self._on_outcome(doc.source.path, "duplicates")
