@@ -141,3 +141,19 @@ def test_signatures_are_taken_on_the_story_not_the_chrome():
     whole = estimated_jaccard(signature(a, params), signature(b, params))
     story = estimated_jaccard(signature(story_text(a), params), signature(story_text(b), params))
     assert story >= params.jaccard > whole
+
+
+def test_explain_with_a_state_shows_the_learned_rules_and_report_names_path_sites(tmp_path):
+    from corpus.report.summary import site_of
+
+    rng = random.Random(5)
+    state = str(tmp_path / "state.db")
+    night(tmp_path / "n1", rng, hosts=1, stories=3)
+    ingest(str(tmp_path / "n1"), "--state", state)
+    night(tmp_path / "n2", rng, hosts=1, stories=1, start=5)
+    feed = tmp_path / "n2" / "crawl" / "www.site0.example" / "feed.jsonl"
+    result = CliRunner().invoke(main, ["explain", str(feed), "--record", "1", "--state", state])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("- learned-templat") >= 2 and "- learned-heading" in result.output  # 15 chars
+    (record,) = ingest(str(tmp_path / "n2"))
+    assert site_of(record) == "site0.example"

@@ -65,7 +65,7 @@ def summaries(results: list[Processed | Reject], partition: int) -> list[Process
     empty = np.empty(0, dtype=np.uint64)
     return [r if isinstance(r, Reject) else
             RemoteProcessed(r.id, r.path, r.input, r.lang, r.empty, "", None, empty, empty,
-                            partition=partition, position=pos)
+                            title_key=r.title_key, partition=partition, position=pos)
             for pos, r in enumerate(results)]
 
 

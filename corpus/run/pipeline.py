@@ -207,6 +207,8 @@ class Ingest:
         routed: dict[int, list[tuple[int, int, str]]] = {}
         for index, done in enumerate(documents):
             self.fingerprint.add(done.id)
+            if done.title_key:
+                self._titles.append(done.title_key)
             routed.setdefault(done.partition, []).append((done.position, index, done.id))  # type: ignore[attr-defined]
             ids.append(done.id)
         chosen = [routed.get(p, []) for p in range(len(executor.partitions))]
