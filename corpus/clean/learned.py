@@ -146,16 +146,23 @@ class Learned:
     skip: frozenset[str] = frozenset()
     repeated: set[int] = field(default_factory=set)
 
-    def template_chrome(self, line: str, site_seed: int | None) -> bool:
-        run_wide = np.array(template_keys(line), dtype=np.uint64)
-        if not len(run_wide):
-            return False
-        total = self.count(run_wide)
-        here = self.count(np.array(template_keys(line, site_seed), dtype=np.uint64)) if site_seed is not None \
-            else np.zeros(len(run_wide), np.int64)
-        return bool(np.any(here >= LEARNED_SITE_MIN_STORIES)
-                    or np.any((total >= LEARNED_TEMPLATE_MIN_STORIES)
-                              & (total - here >= LEARNED_TEMPLATE_MIN_ELSEWHERE)))
+    def template_chrome(self, lines: list[str], site_seed: int | None) -> list[bool]:
+        """For each line, whether one of its templates is chrome (all lines' keys looked up at once)."""
+        keys = [template_keys(line) for line in lines]
+        flat = np.array([k for ks in keys for k in ks], dtype=np.uint64)
+        if not len(flat):
+            return [False] * len(lines)
+        total = self.count(flat)
+        here = np.zeros(len(flat), np.int64)
+        if site_seed is not None:
+            here = self.count(np.array([k for line in lines for k in template_keys(line, site_seed)], dtype=np.uint64))
+        chrome = (here >= LEARNED_SITE_MIN_STORIES) | (
+            (total >= LEARNED_TEMPLATE_MIN_STORIES) & (total - here >= LEARNED_TEMPLATE_MIN_ELSEWHERE))
+        found, at = [], 0
+        for ks in keys:
+            found.append(bool(chrome[at: at + len(ks)].any()))
+            at += len(ks)
+        return found
 
 
 Verdict = Callable[[str], "str | None"]
@@ -166,16 +173,19 @@ def corpus_verdicts(lines: list[str], title: str | None, exact: Verdict, learned
     """The rule (or None) that removes each line: ``exact`` gives the exact-line rules' verdict
     (site, run-wide); then templates, linked headlines, and the headlines under a chrome heading."""
     own_title = title_key(title)
-    verdicts: list[str | None] = []
-    for line in lines:
-        verdict = exact(line) if line.strip() else None
-        if verdict is None and learned is not None and line.strip() and not is_story_text(line, title):
-            if "linked-headline" not in learned.skip and (key := title_key(line)) and key != own_title \
+    verdicts = [exact(line) if line.strip() else None for line in lines]
+    if learned is not None:
+        open_lines = [i for i, line in enumerate(lines)
+                      if verdicts[i] is None and line.strip() and not is_story_text(line, title)]
+        templated = [False] * len(open_lines)
+        if "learned-template" not in learned.skip:
+            templated = learned.template_chrome([lines[i] for i in open_lines], site_seed)
+        for i, template in zip(open_lines, templated, strict=True):
+            if "linked-headline" not in learned.skip and (key := title_key(lines[i])) and key != own_title \
                     and learned.titles(key):
-                verdict = "linked-headline"
-            elif "learned-template" not in learned.skip and learned.template_chrome(line, site_seed):
-                verdict = "learned-template"
-        verdicts.append(verdict)
+                verdicts[i] = "linked-headline"
+            elif template:
+                verdicts[i] = "learned-template"
     if learned is not None and "learned-heading" not in learned.skip:
         _headlines_under_headings(lines, verdicts, title)
     return verdicts
