@@ -37,6 +37,7 @@ from corpus.clean.rules.thresholds import (
     LEARNED_HEADING_MAX_WORDS,
     LEARNED_HEADLINE_MAX_WORDS,
     LEARNED_PREFIX_MAX_WORDS,
+    LEARNED_SENTENCE_MIN_WORDS,
     LEARNED_SHAPE_MAX_WORDS,
     LEARNED_SITE_MIN_STORIES,
     LEARNED_STORY_MIN_WORDS,
@@ -44,7 +45,6 @@ from corpus.clean.rules.thresholds import (
     LEARNED_TEMPLATE_MIN_ELSEWHERE,
     LEARNED_TEMPLATE_MIN_STORIES,
     LINKED_HEADLINE_MIN_WORDS,
-    STORY_LINE_MIN_WORDS,
 )
 from corpus.document import Document, Removal
 
@@ -113,11 +113,13 @@ def _names(text: str, first: int = 1) -> set[str]:
     return {w.casefold() for w in _WORD.findall(text)[first:] if w[0].isupper()}
 
 
-def is_story_text(line: str, title: str | None) -> bool:
-    """A line recurrence alone never removes: long, or a sentence of ``STORY_LINE_MIN_WORDS`` words, a
-    quote, or a line naming two of the names in the story's title."""
+def is_story_text(line: str, title: str | None, sentence_words: int = LEARNED_SENTENCE_MIN_WORDS) -> bool:
+    """A line recurrence alone never removes: long, or a sentence of ``LEARNED_SENTENCE_MIN_WORDS`` words
+    (a label before it or not: "Background: ..."), a quote, or a line naming two of the names in the
+    story's title. An exact line (site evidence) is judged with ``sentence_words`` = ``STORY_LINE_MIN_WORDS``:
+    a site's own one-line blurb repeats word for word, a template's text does not."""
     words = len(line.split())
-    if words > LEARNED_STORY_MIN_WORDS or (words >= STORY_LINE_MIN_WORDS and _SENTENCE_END.search(line)):
+    if words > LEARNED_STORY_MIN_WORDS or (words >= sentence_words and _SENTENCE_END.search(line)):
         return True
     if words >= 3 and _QUOTE_START.match(line):
         return True

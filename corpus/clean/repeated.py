@@ -33,6 +33,7 @@ from corpus.clean.rules import (
     SITE_REPEATED_LINE_MIN_GROUPS,
     SITE_REPEATED_LINE_MIN_STORIES,
     SITE_REPEATED_LINE_ONE_IN,
+    STORY_LINE_MIN_WORDS,
 )
 from corpus.document import Document, Removal, host_of
 
@@ -129,7 +130,7 @@ def remove_corpus_chrome(doc: Document, site_chrome: set[int], repeated: set[int
     repeated = set() if "repeated-line" in skip else repeated
 
     def exact(line: str) -> str | None:
-        if site_chrome and site.key(line) in site_chrome and not is_story_text(line, doc.title):
+        if site_chrome and site.key(line) in site_chrome and not is_story_text(line, doc.title, STORY_LINE_MIN_WORDS):
             return "site-repeated-line"
         if repeated and run_key(line) in repeated:
             return "repeated-line"
@@ -272,7 +273,7 @@ def verdicts_from(counts: Counts, doc: Document, skip: frozenset[str] = frozense
     repeated = set() if "repeated-line" in skip else repeated
 
     def exact(line: str) -> str | None:
-        if chrome and site.key(line) in chrome and not is_story_text(line, doc.title):
+        if chrome and site.key(line) in chrome and not is_story_text(line, doc.title, STORY_LINE_MIN_WORDS):
             return "site-repeated-line"
         return "repeated-line" if repeated and run_key(line) in repeated else None
 

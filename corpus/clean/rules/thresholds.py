@@ -80,9 +80,12 @@ LEARNED_TEMPLATE_MIN_ELSEWHERE = 2
 """... at least this many of them on other sites than the document's, is chrome: a site seen once a
 night keeps no template of its own."""
 LEARNED_STORY_MIN_WORDS = 20
-"""Recurrence alone never removes a line of more words than this, a sentence-ended line of
-``STORY_LINE_MIN_WORDS``, a quote, or a line holding two names of the story's title: the background
-sentence a series repeats, a shared quote, the story's own subject."""
+LEARNED_SENTENCE_MIN_WORDS = 8
+"""Recurrence alone never removes a line of more words than ``LEARNED_STORY_MIN_WORDS``, a line of
+``LEARNED_SENTENCE_MIN_WORDS`` ending in a full stop or an exclamation mark (with a label before it or
+not: "Background: ..."; headlines end without one, or in a question mark), a quote, or a line holding
+two names of the story's title: the background sentence a series repeats, a shared quote, the
+story's own subject."""
 LINKED_HEADLINE_MIN_WORDS = 4
 """A line that is another record's title (of this run, or of an earlier night with --state) is a link to
 that story ("linked-headline"), when the title has this many words (a two-word title is a label)."""
