@@ -7,6 +7,9 @@ page: "Lue myös: HEADLINE", "Kuva: NAME / Lehtikuva", "3 phút"/"2 phút", "17.
 - its prefix up to a separator (":", "|", "—", "：", "】" ...) within its first words, shaped;
 - for a short line, its whole shape.
 
+A template of digits alone ("17.11.2026 07:05", "2010") votes for its site only: run-wide, years and
+scores are in the lists of many stories.
+
 A shape is the text NFKD-folded, accents dropped, case-folded, every run of digits one ``0``, and
 punctuation and spaces squeezed, so those pairs share a key. Template keys are counted with the
 line keys (one vote per story; run-wide in the document's line keys, per site in its site keys), so
@@ -60,6 +63,7 @@ _SQUEEZE = re.compile(r"[\W_]+")
 _SENTENCE_END = re.compile(r"""[.。!！]["'”’»)\]]*$""")
 _HEADLINE_END = re.compile(r"""[.。]["'”’»)\]]*$""")
 _QUOTE_START = re.compile(r"""^\s*(?:["“”„«»‘’‚'「『]|[–—-]\s)""")
+_LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W\d_][^\W_]{2,}")
 
 
@@ -79,15 +83,20 @@ def templates(line: str) -> list[str]:
     match = _PREFIX.match(line)
     if match:
         prefix = match.group(1) or match.group(2)
-        if len(prefix.split()) <= LEARNED_PREFIX_MAX_WORDS and (key := shape(prefix)):
+        if len(prefix.split()) <= LEARNED_PREFIX_MAX_WORDS and (key := shape(prefix)) \
+                and (match.group(2) or _LETTER.search(key)):  # "[1] http://..." is a note, not a label
             found.append("p " + key + " " + (match.group(3) or "]").strip())
     if len(words) <= LEARNED_SHAPE_MAX_WORDS and (key := shape(line)):
         found.append("s " + key)
     return found
 
 
+def _key(template: str, seed: int) -> int:
+    return xxhash.xxh64_intdigest(template.encode(), seed=_TEMPLATE_SEED ^ seed)
+
+
 def template_keys(line: str, seed: int = 0) -> list[int]:
-    return [xxhash.xxh64_intdigest(t.encode(), seed=_TEMPLATE_SEED ^ seed) for t in templates(line)]
+    return [_key(t, seed) for t in templates(line)]
 
 
 def title_key(text: str | None) -> int:
@@ -102,7 +111,7 @@ def template_votes(lines: Iterable[str], site_seed: int | None) -> tuple[list[in
     run_wide: set[int] = set()
     site: set[int] = set()
     for line in lines:
-        run_wide.update(template_keys(line))
+        run_wide.update(_key(t, 0) for t in templates(line) if _LETTER.search(t[2:]))  # digits alone: per site
         if site_seed is not None:
             site.update(template_keys(line, site_seed))
     return sorted(run_wide), sorted(site)
@@ -127,7 +136,9 @@ def is_story_text(line: str, title: str | None, sentence_words: int = LEARNED_SE
 
 
 def is_heading(line: str) -> bool:
-    return len(line.split()) <= LEARNED_HEADING_MAX_WORDS and not _SENTENCE_END.search(line)
+    """A short label with letters ("Related", "Aiheesta lisää"; a year or a date is not a heading)."""
+    return len(line.split()) <= LEARNED_HEADING_MAX_WORDS and not _SENTENCE_END.search(line) \
+        and bool(_LETTER.search(line))
 
 
 def is_headline(line: str) -> bool:
