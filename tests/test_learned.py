@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli.main import main
-from corpus.clean.learned import is_story_text, template_keys, templates
+from corpus.clean.learned import is_heading, is_story_text, template_keys, template_votes, templates
 from corpus.dedup.minhash import MinHashParams, estimated_jaccard, signature
 from corpus.dedup.story import story_text
 from tests.conftest import write
@@ -45,6 +45,14 @@ def test_template_keys_fold_what_changes_from_page_to_page():
         assert set(template_keys(a)) & set(template_keys(b)), (a, b)
     assert not set(template_keys("Sää huomenna")) & set(template_keys("Urheilu tänään"))
     assert templates(" ".join(["sana"] * 40)) == []  # prose has no template
+
+
+def test_numbers_are_no_labels_and_vote_for_their_site_only():
+    """A footnote list and a year list (the snippet set's) are content; a site's bare dateline is its chrome."""
+    assert not [t for t in templates("[1] http://www.gnu.org/philosophy/free-sw.de.html") if t.startswith("p ")]
+    run_wide, site = template_votes(["2010", "17.11.2026 07:05"], 7)
+    assert not run_wide and len(site) == 2
+    assert not is_heading("2008-2012") and is_heading("Aiheesta lisää")
 
 
 def test_story_lines_are_guarded():

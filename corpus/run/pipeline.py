@@ -314,6 +314,7 @@ class Ingest:
             for index in range(count):
                 doc = Document.from_spool(json.loads(spool.readline()))
                 line_keys, site_keys = self._keys_at(line_spool), self._keys_at(line_spool)
+                doc.id = first.id_of(index)  # the run's id (a second byte-identical copy got its own)
                 if self._remove_chrome(doc, self.repeated_in(repeated, line_keys), self.lines.site_chrome(site_keys)):
                     self._dedup.add(index, signature(story_text(doc.text), self.options.minhash), doc.id)
                 else:
