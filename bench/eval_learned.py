@@ -225,6 +225,8 @@ def main() -> int:
         every = score(run(night1, Path(tmp, "every.db")), truth1)
     print(f"\nLearned chrome: {len(LANGS)} languages without phrase rules x {len(SITES)} sites, generated night "
           "(bench/eval_learned.py)")
+    print("learned: share of the chrome lines removed by learned-template, linked-headline, learned-heading, with the "
+          "exact-line rules (repeated-line, site-repeated-line) off but in the last row; any rule: by any rule")
     print(f"{'':44}{'docs':>6}{'chrome':>8}{'learned':>9}{'any rule':>10}{'story lost':>12}")
     for label, s in (("night 1 (5-30 stories a site)", first), ("night 2 with night 1's --state", second),
                      ("night 2 alone (1-4 stories a site)", alone), ("night 1, exact-line rules on too", every)):
