@@ -25,10 +25,11 @@ demo: $(STAMP)  ## clean and deduplicate the bundled example corpus
 	@echo "--- newsclean ingest examples/ (records on stdout, summary on stderr)" >&2
 	@$(BIN)/newsclean ingest examples/ --workers 2 | $(BIN)/python -c 'import json, sys; [print(json.dumps({k: (r[k][:70] + "…" if k == "text" else r[k]) for k in ("title", "lang", "text")}, ensure_ascii=False)) for r in map(json.loads, sys.stdin)]'
 
-eval: $(STAMP)  ## cleaning quality on every dev set (181 pages, snippets, plain text) beside trafilatura, and per rule
+eval: $(STAMP)  ## cleaning quality on every dev set (181 pages, snippets, plain text) beside trafilatura, per rule, learned chrome
 	$(BIN)/python bench/eval_extraction.py
 	$(BIN)/python bench/eval_snippets.py
 	$(BIN)/python bench/eval_rules.py
+	$(BIN)/python bench/eval_learned.py
 
 eval-dedup: $(STAMP)  ## near-duplicate quality on syndicated copies of real news
 	$(BIN)/python bench/eval_dedup.py

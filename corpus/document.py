@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +32,21 @@ def host_of(url: str | None) -> str | None:
     except ValueError:  # a malformed URL (an unclosed IPv6 bracket) names no site
         return None
     return host.removeprefix("www.") if host else None
+
+
+_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}$")
+_NOT_HOSTS = ("git", "d", "bak", "old", "tmp", "local", "orig", "backup", "txt", "html", "htm", "json", "jsonl",
+              "warc", "gz", "zst", "zip", "tar", "xml", "csv", "md")
+
+
+def host_in_path(path: str) -> str | None:
+    """The site a file's folders name (``crawl/www.example.com/2026/x.txt``: example.com): the innermost
+    folder that is a host name (dotted, a letters-only top-level domain); None when none is."""
+    for part in reversed(PurePosixPath(path.replace("\\", "/")).parts[:-1]):
+        part = part.lower()
+        if _HOST.match(part) and part.rsplit(".", 1)[1] not in _NOT_HOSTS:
+            return part.removeprefix("www.")
+    return None
 
 
 @dataclass
@@ -72,6 +89,19 @@ class Document:
     extractor: str = ""
     extractor_version: str = ""
     removed: list[Removal] = field(default_factory=list)
+
+    @property
+    def site(self) -> str | None:
+        """The document's site: its url's host, else a host its path names (``provenance.site``)."""
+        return host_of(self.url) or self.source.extra.get("site")
+
+    def find_site(self) -> None:
+        """A document without a url's host takes its site from its path (the input file's, or its
+        absolute path's folders): kept as ``provenance.site``, with ``provenance.site_from``."""
+        if host_of(self.url) is None and "site" not in self.source.extra:
+            host = host_in_path(self.source.path) or host_in_path(self.source.abspath)
+            if host is not None:
+                self.source.extra.update(site=host, site_from="path")
 
     def to_record(self, newsclean_version: str) -> dict[str, Any]:
         """The JSON object written for this document (key order is part of the format)."""

@@ -45,6 +45,7 @@ def run_records(tmp_path) -> list[dict]:
     build_warc(tmp_path / "in" / "cc.warc.gz")
     write(tmp_path / "in" / "feed.jsonl", json.dumps({"id": "7", "text": "\n".join(STORY[:3]), "x": 1}) + "\n")
     write(tmp_path / "in" / "story.txt", "A headline for the story\n\n" + "\n\n".join(STORY))
+    write(tmp_path / "in" / "www.example.com" / "scraped.txt", "\n\n".join(STORY[1:]))  # a site from its folder
     result = CliRunner().invoke(main, ["ingest", str(tmp_path / "in"), "--keep-duplicates", "-q", "--workers", "1"])
     assert result.exit_code == 0
     return [json.loads(line) for line in result.stdout.splitlines()]
@@ -92,6 +93,7 @@ def test_exit_code_table_matches_the_code():
 
 def test_manifest_table_matches_the_manifest(tmp_path):
     write(tmp_path / "in" / "story.txt", "A headline for the story\n\n" + "\n\n".join(STORY))
+    write(tmp_path / "in" / "www.example.com" / "scraped.txt", "\n\n".join(STORY[1:]))  # a site from its folder
     manifest = tmp_path / "run.json"
     assert CliRunner().invoke(main, ["ingest", str(tmp_path / "in"), "--manifest", str(manifest), "-q"]).exit_code == 0
     doc = json.loads(manifest.read_text())

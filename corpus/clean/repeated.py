@@ -25,14 +25,17 @@ import numpy as np
 import xxhash
 
 from corpus.clean.cleaner import line_keys, remove_repeated_lines, titled_line_key
+from corpus.clean.learned import Learned, apply_verdicts, corpus_verdicts, is_story_text, template_votes, title_key
 from corpus.clean.rules import (
     LINE_EVIDENCE_MIN_STORED,
+    REPEATED_LINE_MIN_GROUPS,
     SITE_REPEATED_LINE_MAX_WORDS,
     SITE_REPEATED_LINE_MIN_GROUPS,
     SITE_REPEATED_LINE_MIN_STORIES,
     SITE_REPEATED_LINE_ONE_IN,
+    STORY_LINE_MIN_WORDS,
 )
-from corpus.document import Document, host_of
+from corpus.document import Document, Removal, host_of
 
 SKETCH_WIDTH = 1 << 22  # slots per row
 SKETCH_DEPTH = 2
@@ -53,8 +56,8 @@ class SiteLines:
     there, but the story keeps its headline unless the site gives many stories that same title.
     """
 
-    def __init__(self, url: str | None, title: str | None) -> None:
-        host = host_of(url)
+    def __init__(self, url: str | None, title: str | None, site: str | None = None) -> None:
+        host = host_of(url) or site
         self.seed = None if host is None else xxhash.xxh64_intdigest(host.encode())
         self.line_key = titled_line_key(title)
 
@@ -87,10 +90,57 @@ def all_keys_of(text: str, title: str | None, url: str | None) -> tuple[np.ndarr
     return np.fromiter(run_wide, dtype=np.uint64), site.votes(site_wide)
 
 
+def doc_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, int]:
+    """(run-wide keys, site keys, title key) of a finished document. Its lines vote with their exact
+    keys and their templates (:mod:`corpus.clean.learned`); the lines page rules removed from it vote
+    for its site too (a footer one page's rule took still counts for the site's other pages)."""
+    site = SiteLines(doc.url, doc.title, doc.site)
+    lines = doc.text.split("\n")
+    removed = [part for r in doc.removed for part in r.text.split("\n") if part.strip()]
+    run_wide: set[int] = set()
+    site_wide: set[int] = set()
+    for line in lines + ([doc.title] if doc.title else []):
+        if (key := site.line_key(line)) is not None:
+            run_wide.add(key)
+            if (site_key := site.key_from(line, key)) is not None:
+                site_wide.add(site_key)
+    for line in removed:
+        if (site_key := site.key(line)) is not None:
+            site_wide.add(site_key)
+    templates, site_templates = template_votes(lines + removed, site.seed)
+    run_wide.update(templates)
+    site_wide.update(site_templates)
+    return np.fromiter(run_wide, dtype=np.uint64), site.votes(site_wide), title_key(doc.title)
+
+
 def remove_site_lines(doc: Document, chrome: set[int]) -> Document:
     """Drop the lines its site showed to be chrome (see ``SITE_REPEATED_LINE_MIN_GROUPS``)."""
     if chrome:
-        remove_repeated_lines(doc, chrome, "site-repeated-line", SiteLines(doc.url, doc.title).key)
+        remove_repeated_lines(doc, chrome, "site-repeated-line", SiteLines(doc.url, doc.title, doc.site).key)
+    return doc
+
+
+def remove_corpus_chrome(doc: Document, site_chrome: set[int], repeated: set[int], learned: Learned | None,
+                         skip: frozenset[str] = frozenset()) -> Document:
+    """Every corpus-level rule in one pass over the lines: site chrome (never a story line, see
+    :func:`corpus.clean.learned.is_story_text`), run-wide repeated lines, then what was learned."""
+    site = SiteLines(doc.url, doc.title, doc.site)
+    run_key = titled_line_key(doc.title)
+    site_chrome = set() if "site-repeated-line" in skip else site_chrome
+    repeated = set() if "repeated-line" in skip else repeated
+
+    def exact(line: str) -> str | None:
+        if site_chrome and site.key(line) in site_chrome and not is_story_text(line, doc.title, STORY_LINE_MIN_WORDS):
+            return "site-repeated-line"
+        if repeated and run_key(line) in repeated:
+            return "repeated-line"
+        return None
+
+    if doc.title and (rule := exact(doc.title)) is not None:
+        doc.removed.append(Removal(rule, doc.title))
+        doc.title = None
+    lines = doc.text.split("\n")
+    apply_verdicts(doc, lines, corpus_verdicts(lines, doc.title, exact, learned, site.seed))
     return doc
 
 
@@ -210,6 +260,25 @@ def repeated_lines(stories: Iterable[tuple[str, str | None]], threshold: int) ->
 def votes(line_keys: np.ndarray, site_keys: np.ndarray, run_wide: bool) -> np.ndarray:
     """The keys one story votes with: its site keys, and its run-wide keys unless that rule is off."""
     return np.concatenate([line_keys, site_keys]) if run_wide else site_keys
+
+
+def verdicts_from(counts: Counts, doc: Document, skip: frozenset[str] = frozenset()) -> list[str | None]:
+    """The corpus-level rule that removes each line of ``doc.text`` given stored counts alone (the earlier
+    nights' of a state, for ``newsclean explain``): as :func:`remove_corpus_chrome` decides at a run's end."""
+    line_keys, site_keys, _ = doc_keys(doc)
+    repeated = set(line_keys[counts.get(line_keys) >= REPEATED_LINE_MIN_GROUPS].tolist()) if len(line_keys) else set()
+    site = SiteLines(doc.url, doc.title, doc.site)
+    run_key = titled_line_key(doc.title)
+    chrome = set() if "site-repeated-line" in skip else site_chrome(site_keys, counts.get(site_keys))
+    repeated = set() if "repeated-line" in skip else repeated
+
+    def exact(line: str) -> str | None:
+        if chrome and site.key(line) in chrome and not is_story_text(line, doc.title, STORY_LINE_MIN_WORDS):
+            return "site-repeated-line"
+        return "repeated-line" if repeated and run_key(line) in repeated else None
+
+    learned = Learned(counts.get, lambda key: bool(counts.has(np.array([key], np.uint64))[0]), skip)
+    return corpus_verdicts(doc.text.split("\n"), doc.title, exact, learned, site.seed)
 
 
 def site_chrome(site_keys: np.ndarray, counts: np.ndarray) -> set[int]:

@@ -7,15 +7,20 @@ document and keeps what they decided per line, so a user can see why a line went
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from corpus.clean.cleaner import line_outcomes
 from corpus.dedup.minhash import Deduplicator, MinHashParams, signature
-from corpus.document import Reject
+from corpus.dedup.story import story_text
+from corpus.document import Document, Reject
 from corpus.extract.page import extract
 from corpus.inputs.files import RawInput
 from corpus.inputs.records import read_inputs
 from corpus.language import detect
 from corpus.limits import DEFAULT_MAX_BYTES
+
+if TYPE_CHECKING:
+    from corpus.clean.repeated import Counts
 
 
 @dataclass
@@ -50,6 +55,20 @@ def nth_document(path: str, number: int, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     raise IndexError(f"{path} holds {seen} document{'s' * (seen != 1)}, not {number}")
 
 
+def _corpus_rules(result: Explanation, doc: Document, text: str, counts: Counts) -> None:
+    """The corpus-level rules, as the earlier nights' counts of the state decide them (site chrome,
+    repeated lines, learned templates, linked headlines, headings over headlines)."""
+    from corpus.clean.repeated import verdicts_from
+
+    doc.text = text
+    doc.find_site()
+    kept = [line for line in result.lines if line.kept and line.kept.strip()]
+    for line, verdict in zip(kept, verdicts_from(counts, doc), strict=True):
+        if verdict is not None:
+            line.removed.append((verdict, line.kept or ""))
+            line.kept = None
+
+
 def explain(raw: RawInput, lang_backend: str = "langdetect", state_path: str | None = None,
             params: MinHashParams | None = None) -> Explanation:
     doc = extract(raw)
@@ -64,7 +83,9 @@ def explain(raw: RawInput, lang_backend: str = "langdetect", state_path: str | N
         params = params or stored_params(state_path) or MinHashParams()
         index = StateIndex(state_path, params)
         try:
-            sig = signature(text, params)
+            _corpus_rules(result, doc, text, index.line_counts())
+            text = "\n".join(line.kept for line in result.lines if line.kept and line.kept.strip())
+            sig = signature(story_text(text), params)
             if sig is not None:
                 matcher = Deduplicator(params)
                 matches = sorted((rec.id, rec.first_seen) for rec in index.lookup(sig)

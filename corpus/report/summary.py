@@ -127,7 +127,7 @@ def length_bin(words: int) -> int:
 def site_of(record: dict[str, Any]) -> str:
     if record.get("sitename"):
         return str(record["sitename"])
-    return host_of(record.get("url")) or "(unknown)"
+    return host_of(record.get("url")) or str((record.get("provenance") or {}).get("site") or "(unknown)")
 
 
 def source_of(record: dict[str, Any]) -> str:

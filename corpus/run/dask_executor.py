@@ -97,7 +97,8 @@ def summaries(results: list[Processed | Reject], partition: int) -> list[Process
     """What the client needs of a partition to route it: no text, no signature, no line keys."""
     empty = np.empty(0, dtype=np.uint64)
     return [r if isinstance(r, Reject) else
-            RemoteProcessed(r.id, r.path, r.input, r.lang, r.empty, "", None, empty, empty, partition, pos)
+            RemoteProcessed(r.id, r.path, r.input, r.lang, r.empty, "", None, empty, empty,
+                            title_key=r.title_key, partition=partition, position=pos)
             for pos, r in enumerate(results)]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,10 +20,11 @@ from typing import IO, Any
 
 import numpy as np
 
-from corpus.clean.cleaner import remove_repeated_lines
-from corpus.clean.repeated import Counts, LineEvidence, remove_site_lines
-from corpus.dedup.minhash import Deduplicator, UnionFind, decide_groups, settle_earlier, text_hash
+from corpus.clean.learned import Learned
+from corpus.clean.repeated import Counts, LineEvidence, remove_corpus_chrome
+from corpus.dedup.minhash import Deduplicator, UnionFind, decide_groups, settle_earlier, signature, text_hash
 from corpus.dedup.state import StateIndex
+from corpus.dedup.story import story_text
 from corpus.document import Document, Reject
 from corpus.identity import RunFingerprint, RunIdentities
 from corpus.inputs.records import read_inputs
@@ -84,6 +86,9 @@ class Ingest:
         self._run = 0  # this run's number in the state (a rerun keeps its first number)
         self._rerun = False
         self.lines = LineEvidence(options.repeated_line_min_groups, state is not None or options.stream)
+        self._titles = array("Q")  # this run's title keys (links to its stories: "linked-headline")
+        self._sites = array("Q")  # each document's site (its site keys' first: the host's story counter), or 0
+        self._learned: Learned | None = None
         self.manifest = manifest
         self._on_file = on_file or (lambda: None)
         self._on_input_file = on_input or (lambda rel: None)
@@ -202,6 +207,8 @@ class Ingest:
         routed: dict[int, list[tuple[int, int, str]]] = {}
         for index, done in enumerate(documents):
             self.fingerprint.add(done.id)
+            if done.title_key:
+                self._titles.append(done.title_key)
             routed.setdefault(done.partition, []).append((done.position, index, done.id))  # type: ignore[attr-defined]
             ids.append(done.id)
         chosen = [routed.get(p, []) for p in range(len(executor.partitions))]
@@ -240,6 +247,7 @@ class Ingest:
             kept_of, followers = decide_groups(groups, lambda i: words.get(i, 0), lambda i: earlier.get(i, []))
             self.lines.set_earlier(self.earlier_lines())
             self.lines.settle(cluster.lines_on_cluster(parts, chosen, followers, self.lines))
+            self._learn()
             repeated = self.lines.repeated()
         decided = cluster.Decided(ids, renamed)
         self._dedup = decided  # type: ignore[assignment] - _finish asks it for ids and signatures
@@ -258,8 +266,14 @@ class Ingest:
         already holds is always taken as a re-delivery (see the README's "Streaming" section)."""
         if self.state is not None:
             self.lines.set_earlier(self.state.line_counts())
+        titles: set[int] = set()
+        self._learned = Learned(self.lines.lines.so_far, lambda key: key in titles or bool(
+            self.lines.lines.earlier.has(np.array([key], np.uint64))[0]), self.options.skip_rules)
         for index, done in enumerate(documents):
             self.fingerprint.add(done.id)
+            if done.title_key:
+                titles.add(done.title_key)
+                self._titles.append(done.title_key)
             matched = self._dedup.add(index, done.signature, done.id)
             kept = self._dedup.decide(index, matched, None, f"run-{self._run}")
             doc = self._restore(done)
@@ -267,32 +281,52 @@ class Ingest:
             repeated, chrome = self.lines.seen(done.line_keys, done.site_keys, kept == index)
             yield from self._finish(doc, kept, index, repeated, chrome)
         self.lines.settle()
+        self._learn()
 
     def _batch(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
+        """Three passes: route and sign; count the lines (one vote per group of the first signatures) and
+        take the corpus-level chrome out, signing again what changed, so that copies are grouped on their
+        story (the run's final groups, and what the state keeps); then write."""
         with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool, \
+                tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as cleaned, \
                 tempfile.TemporaryFile(prefix="newsclean-lines-") as line_spool:
             count = 0
+            first = Deduplicator(self.options.minhash)  # the votes' groups: chrome in, no earlier nights
             for index, done in enumerate(documents):
                 spool.write(done.spool + "\n")
                 self.fingerprint.add(done.id)
-                self._dedup.add(index, done.signature, done.id)
+                first.add(index, done.signature, done.id)
                 self.lines.sketch(done.line_keys, done.site_keys)
+                if done.title_key:
+                    self._titles.append(done.title_key)
+                self._sites.append(int(done.site_keys[0]) if len(done.site_keys) else 0)
                 for keys in (done.line_keys, done.site_keys):
                     np.array([len(keys)], dtype=np.uint32).tofile(line_spool)
                     keys.tofile(line_spool)
                 count += 1
-            kept_of, followers = self._dedup.groups(*self._run_identity())
+            kept_of, followers = first.groups(*self._run_identity())
             self.lines.set_earlier(self.earlier_lines())
-            self._count_lines(line_spool, count, followers)
+            self._count_lines(line_spool, count, kept_of, followers)
+            self._learn()
             repeated = self.lines.repeated()
             spool.seek(0)
             line_spool.seek(0)
             for index in range(count):
                 doc = Document.from_spool(json.loads(spool.readline()))
-                doc.id = self._dedup.id_of(index)
                 line_keys, site_keys = self._keys_at(line_spool), self._keys_at(line_spool)
-                yield from self._finish(doc, kept_of.get(index, index), index, self.repeated_in(repeated, line_keys),
-                                        self.lines.site_chrome(site_keys))
+                doc.id = first.id_of(index)  # the run's id (a second byte-identical copy got its own)
+                if self._remove_chrome(doc, self.repeated_in(repeated, line_keys), self.lines.site_chrome(site_keys)):
+                    self._dedup.add(index, signature(story_text(doc.text), self.options.minhash), doc.id)
+                else:
+                    self._dedup.add(index, first.signature_of(index), doc.id)
+                cleaned.write(json.dumps(doc.to_spool(), ensure_ascii=False) + "\n")
+            del first
+            kept_of, _ = self._dedup.groups(*self._run_identity())
+            cleaned.seek(0)
+            for index in range(count):
+                doc = Document.from_spool(json.loads(cleaned.readline()))
+                doc.id = self._dedup.id_of(index)
+                yield from self._finish(doc, kept_of.get(index, index), index, set(), None, cleaned=True)
 
     @staticmethod
     def repeated_in(repeated: set[int], keys: np.ndarray) -> set[int]:
@@ -338,14 +372,34 @@ class Ingest:
         return self.state.commit(self._run, self.fingerprint.hexdigest(), self._first_seen,
                                  "stream" if self.options.stream else "batch", rerun=self._rerun)
 
-    def _count_lines(self, line_spool: IO[bytes], count: int, followers: set[int]) -> None:
-        """Exact counts of the candidate lines, one vote per duplicate group, on top of the earlier nights'."""
+    def _count_lines(self, line_spool: IO[bytes], count: int, kept_of: dict[int, int | str],
+                     followers: set[int]) -> None:
+        """Exact counts of the candidate lines, one vote per duplicate group, on top of the earlier nights'.
+        A copy on another site than the group's voters votes for its own site's lines (its template)."""
         line_spool.seek(0)
+        voted = {(kept_of[i], self._sites[i]) for i in kept_of if i not in followers}  # (group, site)
+        no_keys = np.empty(0, dtype=np.uint64)
         for index in range(count):
             line_keys, site_keys = self._keys_at(line_spool), self._keys_at(line_spool)
             if index not in followers:
                 self.lines.count(line_keys, site_keys)
+            elif self._sites[index] and (kept_of[index], self._sites[index]) not in voted:
+                voted.add((kept_of[index], self._sites[index]))
+                self.lines.count(no_keys, site_keys)
+        self._sites = array("Q")
         self.lines.settle()
+
+    def _learn(self) -> None:
+        """The run is counted: this run's titles join the counts the state keeps; what was learned is ready."""
+        if self._titles:
+            titles = np.unique(np.array(self._titles, dtype=np.uint64))
+            known = Counts(titles, np.ones(len(titles), np.int64))
+            self.lines.run = self.lines.run + known
+            self.lines.totals = self.lines.totals + known
+            self._titles = array("Q")
+        totals = self.lines.totals
+        self._learned = Learned(totals.get, lambda key: bool(totals.has(np.array([key], np.uint64))[0]),
+                                self.options.skip_rules)
 
     @staticmethod
     def _keys_at(line_spool: IO[bytes]) -> np.ndarray:
@@ -363,17 +417,20 @@ class Ingest:
         if self.manifest is not None:
             self.manifest.count(rel, outcome)
 
-    def _finish(self, doc: Document, kept: int | str, index: int, repeated: set[int],
-                site_chrome: set[int] | None = None) -> Iterator[dict[str, Any]]:
-        """Site chrome goes first: a line on every page of one site is that site's, whatever else shows it."""
-        self.stats.documents += 1
+    def _remove_chrome(self, doc: Document, repeated: set[int], site_chrome: set[int] | None) -> bool:
+        """The corpus-level rules on one document (see :func:`remove_corpus_chrome`); True if it changed."""
         before = doc.text
-        if "site-repeated-line" not in self.options.skip_rules:
-            remove_site_lines(doc, site_chrome or set())
-        if "repeated-line" not in self.options.skip_rules:
-            remove_repeated_lines(doc, repeated)
+        remove_corpus_chrome(doc, site_chrome or set(), repeated, self._learned, self.options.skip_rules)
         if doc.text != before:
             doc.text_hash = text_hash(doc.text)
+        return doc.text != before
+
+    def _finish(self, doc: Document, kept: int | str, index: int, repeated: set[int],
+                site_chrome: set[int] | None = None, cleaned: bool = False) -> Iterator[dict[str, Any]]:
+        """``cleaned``: the corpus-level rules were applied already (batch runs sign after them)."""
+        self.stats.documents += 1
+        if not cleaned:
+            self._remove_chrome(doc, repeated, site_chrome)
         if kept != index:
             self.stats.duplicates += 1
             self._on_outcome(doc.source.path, "duplicates")

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from corpus.clean.cleaner import clean
-from corpus.clean.repeated import all_keys_of
+from corpus.clean.repeated import doc_keys
 from corpus.dedup.minhash import MinHashParams, Signature, signature, text_hash
+from corpus.dedup.story import story_text
 from corpus.document import Document, Reject, Source
 from corpus.extract.page import PageTooLarge, extract
 from corpus.inputs.files import RawInput, read_file, relative_path
@@ -48,7 +49,8 @@ class Processed:
     spool: str  # the Document as one JSON line
     signature: Signature | None
     line_keys: np.ndarray
-    site_keys: np.ndarray  # its host's story counter, then its lines' keys for that host (empty: no url)
+    site_keys: np.ndarray  # its host's story counter, then its lines' keys for that host (empty: no site)
+    title_key: int = 0  # its title's key, for links to it from other stories (corpus.clean.learned)
 
 
 class DocumentTimeout(BaseException):
@@ -89,10 +91,12 @@ _WARM_UP_PAGE = (b"<html><head><title>Warm up</title></head><body><article><p>A 
 
 
 def handed_back(doc: Document, params: MinHashParams) -> Processed:
-    """A finished document in the shape the main process routes (serialised, signed, line keys)."""
+    """A finished document in the shape the main process routes (serialised, signed on its story's
+    lines, line keys); a document without a url takes its site from its path here."""
+    doc.find_site()
     return Processed(doc.id, doc.source.location, doc.source.path, doc.lang, not doc.text.strip(),
-                     json.dumps(doc.to_spool(), ensure_ascii=False), signature(doc.text, params),
-                     *all_keys_of(doc.text, doc.title, doc.url))
+                     json.dumps(doc.to_spool(), ensure_ascii=False), signature(story_text(doc.text), params),
+                     *doc_keys(doc))
 
 
 def one_paragraph_per_line(text: str) -> str:

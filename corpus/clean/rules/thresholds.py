@@ -67,6 +67,41 @@ LINE_EVIDENCE_MIN_STORED = 2
 stories: a line seen in one story so far is nearly always story text, and keeping every one would
 cost as much per record as the signature."""
 
+LEARNED_TEMPLATE_MAX_WORDS = 25
+"""Learned templates (:mod:`corpus.clean.learned`) are looked for on lines of at most this many words: a
+"Read also: HEADLINE" line with its headline; longer lines are prose."""
+LEARNED_PREFIX_MAX_WORDS = 4
+"""A template's prefix ("Lue myös:", "【関連記事】", "Kuva |") is a label of at most this many words."""
+LEARNED_SHAPE_MAX_WORDS = 6
+"""A line this short is also keyed by its whole shape (digits, case, accents folded): "3 phút" and
+"2 phút", "17.11. klo 7.05", "ΔΙΑΦΗΜΙΣΗ" and "Διαφήμιση"."""
+LEARNED_SITE_MIN_STORIES = 3
+"""A template on this many stories of one site (this run and the earlier nights of --state) is that
+site's chrome ("learned-template"): no minimum of the site's stories, since a template's text varies
+(a story's own line does not come back on three stories with only its digits or its tail changed)
+and the story lines are guarded (``LEARNED_STORY_MIN_WORDS``)."""
+LEARNED_TEMPLATE_MIN_STORIES = 4
+"""Run-wide, a template on this many stories ...
+"""
+LEARNED_TEMPLATE_MIN_ELSEWHERE = 2
+"""... at least this many of them on other sites than the document's, is chrome: a site seen once a
+night keeps no template of its own."""
+LEARNED_STORY_MIN_WORDS = 20
+LEARNED_SENTENCE_MIN_WORDS = 8
+"""Recurrence alone never removes a line of more words than ``LEARNED_STORY_MIN_WORDS``, a line of
+``LEARNED_SENTENCE_MIN_WORDS`` ending in a full stop or an exclamation mark (with a label before it or
+not: "Background: ..."; headlines end without one, or in a question mark), a quote, or a line holding
+two names of the story's title: the background sentence a series repeats, a shared quote, the
+story's own subject."""
+LINKED_HEADLINE_MIN_WORDS = 4
+"""A line that is another record's title (of this run, or of an earlier night with --state) is a link to
+that story ("linked-headline"), when the title has this many words (a two-word title is a label)."""
+LEARNED_HEADING_MAX_WORDS = 5
+LEARNED_HEADLINE_MAX_WORDS = 20
+"""A chrome line of at most ``LEARNED_HEADING_MAX_WORDS`` words without a sentence ending is a heading;
+the headline-like lines under it (2 to ``LEARNED_HEADLINE_MAX_WORDS`` words, no full stop, no quote) go
+with it ("learned-heading") when they run to the end of the text or to more chrome."""
+
 CLOSING_BIO = re.compile(r"""^(?:[A-Z][\w.'’-]+\s+){1,3}(?:is|was|has\s+been)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?
     (?:reporter|journalist|writer|correspondent|editor|columnist|contributor|producer|photographer|freelancer|author)s?\b""",
                          re.X)
@@ -80,4 +115,10 @@ STRUCTURAL_RULES = {
     "repeated-line": "a line that recurs across many different stories of the same run",
     "site-repeated-line": "a short line that recurs across many different stories of the same site (host), "
     "counted over this run and the earlier nights of --state",
+    "learned-template": "a line whose template (its label before a separator, or the shape of a short line: "
+    "digits, case and accents folded) recurs on many stories of its site, or of several sites, with varying text",
+    "linked-headline": "a line that is another record's title (this run's, or an earlier night's with --state): "
+    "a link to that story",
+    "learned-heading": "headline-like lines under a heading that went as chrome, down to the end of the text "
+    "or the next chrome line",
 }
