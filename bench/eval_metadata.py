@@ -51,11 +51,11 @@ def _trafilatura(path: str) -> tuple[str | None, str | None]:
     return (result.title, result.author) if result is not None else (None, None)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bench", type=Path, default=HERE.parent.parent / "shared" / "bench" / "snippets")
     ap.add_argument("--show", action="store_true", help="list every page newsclean gets wrong")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     labels = {k: v for k, v in json.loads(LABELS.read_text(encoding="utf-8")).items() if not k.startswith("_")}
     paths = {pid: args.bench / "html" / f"{pid}.html.gz" for pid in labels}
     missing = [pid for pid, p in paths.items() if not p.is_file()]

@@ -133,3 +133,25 @@ def test_held_by_measures_agreement():
     large = Candidate.of("b", "\n".join(STORY), page)
     assert small.held_by(large) == 1.0
     assert large.held_by(small) < 0.5
+
+
+def test_on_a_list_of_posts_the_fast_pass_holding_the_largest_post_is_the_story():
+    posts = [STORY[:4], STORY[4:5], STORY[5:6], STORY[6:7]]
+    tree = fromstring("<html><body>" + "".join(
+        "<article>" + "".join(f"<p>{p}</p>" for p in post) + "</article>" for post in posts) + "</body></html>")
+    page = page_paragraphs(tree)
+    assert page.listing
+    ran, fast, thorough, default = _passes("\n".join(posts[0]), "\n".join(STORY), "never")
+    assert choose(page, fast, thorough, default).decision == "fast" and ran == ["fast"]
+    # a fast pass holding a small card beside the largest article is thin
+    ran, fast, thorough, default = _passes("\n".join(posts[1]), "\n".join(STORY), "never")
+    assert choose(page, fast, thorough, default).decision == "thorough-superset"
+
+
+def test_a_short_story_all_held_does_not_take_the_default_modes_extras():
+    teaser = STORY[:1]
+    tree = _page(story=teaser, extra="<div>" + " ".join(["Market data and quotes."] * 150) + "</div>")
+    ran, fast, thorough, default = _passes(teaser[0], teaser[0], "\n".join([teaser[0], "Real-time quotes: DOW +1%"]))
+    choice = choose(page_paragraphs(tree), fast, thorough, default)
+    assert choice.decision == "short-story-held" and "quotes" not in choice.text
+    assert ran == ["fast", "thorough"]

@@ -27,9 +27,11 @@ each fires on the dev sets and what it changes.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 KEY_CHARS = 48  # a paragraph is found on the page by its first 48 characters (white space squeezed)
@@ -40,7 +42,7 @@ CHROME_SHARE = 0.5  # a candidate whose located words are half chrome or more is
 AGREE_SHARE = 0.8  # a candidate is inside another when the other holds 80% of its words
 MORE_WORDS = 1.2  # and the other is a superset worth taking when it has 20% more story words
 OTHER_PLACE_GAIN = 2.0  # passes that disagree: the thorough one wins with twice the fast one's story coverage
-PAGE_SHARE = 0.12  # a page without story paragraphs: a candidate under 12% of the page's words is thin
+PAGE_SHARE = 0.12  # a page without story paragraphs: a candidate under 12% of the page's text is thin
 FALLBACK_GAIN = 1.5  # the default mode replaces the precision candidate only with 1.5x its story words
 
 COPY_RULE = "extract-repeated-paragraph"  # provenance.removed names what the extractor left out as a copy
@@ -53,6 +55,8 @@ DECISIONS = {
     "thorough-other-place": "the passes disagree; the thorough pass holds twice the story (or the fast pass is chrome, "
                             "or empty)",
     "fast-kept": "the fast pass was thin, but the thorough pass found no more story (or only chrome)",
+    "short-story-held": "the page's few story paragraphs are all held (a paywall's teaser): the default mode "
+                        "would only add what is not in them",
     "default-story": "the precision passes stayed thin; the default mode's extra paragraphs sit in the story "
                      "(its chrome paragraphs left out)",
     "precision-kept": "the default mode brought no more story paragraphs, only chrome or copies: precision kept",
@@ -60,7 +64,7 @@ DECISIONS = {
 }
 
 _CHROME_TAGS = frozenset({"footer", "nav", "aside", "form", "menu", "button", "select", "figcaption"})
-CHROME_MAX_SHARE = 0.5  # a block holding half the page's text or more is not chrome, whatever its class says
+CHROME_MAX_SHARE = 0.5  # a block holding half the page's paragraph words is not chrome, whatever its class says
 _CHROME_MARKS = re.compile(
     r"(?:^|[-_ ])(?:foot(?:er)?|promo\w*|newsletter|subscri\w*|abonn\w*|abo|related|recommend\w*|"
     r"more-stories|trending|hot-?topics?|popular|most-read|sidebar|widget|cookie\w*|consent|comments?|share|sharing|"
@@ -84,7 +88,14 @@ class PageParagraphs:
 
     chrome: dict[str, bool] = field(default_factory=dict)
     story_words: int = 0
-    text_words: int = 0  # all the words of the page's body, story, chrome and all
+    text_chars: int = 0  # all the characters of the page's body but white space, story, chrome and all
+    article: dict[str, int] = field(default_factory=dict)  # which <article> of the page holds it (0: none)
+    story_by_article: Counter = field(default_factory=Counter)  # story words in each <article>
+
+    @property
+    def listing(self) -> bool:
+        """Several <article>s hold story paragraphs: a list of posts, or a story beside teaser cards."""
+        return sum(1 for n, words in self.story_by_article.items() if n and words) >= 2
 
     def place(self, paragraph: str) -> bool | None:
         """True: the paragraph sits in chrome; False: in the story; None: not a <p> of the page."""
@@ -93,51 +104,70 @@ class PageParagraphs:
 
 def page_paragraphs(tree: HtmlElement) -> PageParagraphs:
     """Every ``<p>`` of the page's body with four words or more, story or chrome by its ancestors
-    (one walk up from each paragraph, each ancestor judged once)."""
+    (one walk up from each paragraph, each ancestor judged once). A chrome block holding half the
+    page's paragraph words or more is no chrome, whatever its class says (a wrapper "ad_body")."""
     found = PageParagraphs()
-    judged: dict[HtmlElement, bool] = {}
+    judged: dict[HtmlElement, tuple[HtmlElement | None, int]] = {}
     body = tree.find(".//body")
     body = body if body is not None else tree
-    text = body.text_content()
-    found.text_words = len(text.split())
-    most = CHROME_MAX_SHARE * len(text)
+    placed = []
     for p in body.iter("p"):
-        text = squeeze(p.text_content())
-        words = len(text.split())
-        if words < STORY_MIN_WORDS:
-            continue
-        chrome = _in_chrome(p, judged, most)
-        key = _key(text)
+        text = _normalised(p)  # white space squeezed in C: a split in Python cost twice as much
+        words = text.count(" ") + 1
+        if words >= STORY_MIN_WORDS:
+            placed.append((text[:KEY_CHARS].casefold(), words, *_in_chrome(p, judged)))
+    total = sum(words for _, words, _, _ in placed)
+    held = Counter()
+    for _, words, block, _ in placed:
+        held[block] += words
+    for key, words, block, article in placed:
+        chrome = block is not None and held[block] < CHROME_MAX_SHARE * total
         found.chrome[key] = found.chrome.get(key, False) or chrome
         if not chrome:
             found.story_words += words
+            found.story_by_article[article] += words
+            found.article.setdefault(key, article)
+    if found.story_words < THIN_MIN_STORY_WORDS:  # only then is the page's whole text a measure (a tenth of a pass)
+        found.text_chars = _visible_chars(body.text_content())
     return found
+
+
+_normalised = XPath("normalize-space()")
+
+
+def _visible_chars(text: str) -> int:
+    """Characters but white space (counted in C: a split of the whole page costs a tenth of a pass)."""
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r")
 
 
 def _chrome_marks(names: str) -> bool:
     return any(_CHROME_MARKS(name) for name in names.split() if not name.startswith(("has-", "with-", "no-", "is-")))
 
 
-def _in_chrome(element: HtmlElement, judged: dict[HtmlElement, bool], most: float) -> bool:
+def _in_chrome(element: HtmlElement, judged: dict[HtmlElement, tuple[HtmlElement | None, int]]
+               ) -> tuple[HtmlElement | None, int]:
+    """The chrome block the element sits in (None: none), and the number of its <article> (0: none)."""
     path = []
-    verdict = False
+    block, article = None, 0
     node: HtmlElement | None = element
     while node is not None:
         if node in judged:
-            verdict = judged[node]
+            block, article = judged[node]
             break
         path.append(node)
         tag = node.tag if isinstance(node.tag, str) else ""
+        if tag == "article":
+            article = len(judged) + 1  # any number that is this article's own
+            break
         if tag in _STORY_TAGS or node.get("itemprop") == "articleBody":
             break
-        if (tag in _CHROME_TAGS or _chrome_marks(f"{node.get('class') or ''} {node.get('id') or ''}")) \
-                and len(node.text_content()) < most:
-            verdict = True
+        if tag in _CHROME_TAGS or _chrome_marks(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            block = node
             break
         node = node.getparent()
     for seen in path:
-        judged[seen] = verdict
-    return verdict
+        judged[seen] = (block, article)
+    return block, article
 
 
 @dataclass
@@ -170,12 +200,20 @@ class Candidate:
         return "\n".join(self.paragraphs)
 
     def coverage(self, page: PageParagraphs) -> float:
+        """The share of the page's story words it holds; on a page of several <article>s, of the one holding
+        most of its words when that is the page's largest (the other posts of a list are not this story's)."""
+        if page.listing:
+            inside = Counter(page.article.get(_key(p), 0) for p in self.paragraphs for _ in p.split())
+            inside.pop(0, None)
+            article = inside.most_common(1)[0][0] if inside else 0
+            if article and page.story_by_article[article] >= max(page.story_by_article.values()):
+                return sum(len(p.split()) for p in self.paragraphs if page.article.get(_key(p)) == article
+                           and page.place(p) is False) / max(1, page.story_by_article[article])
         return self.story / page.story_words if page.story_words else 1.0
 
     def is_chrome(self) -> bool:
-        """Most of its located words sit in footers, promos, menus: not the story."""
-        located = self.story + self.chrome
-        return located > 0 and self.chrome / located >= CHROME_SHARE
+        """Half its words or more sit in footers, promos, menus: not the story."""
+        return self.chrome > 0 and self.chrome >= CHROME_SHARE * self.words
 
     def held_by(self, other: Candidate) -> float:
         """The share of this candidate's words that the other holds too."""
@@ -191,10 +229,10 @@ def has_story_paragraphs(page: PageParagraphs) -> bool:
 
 def looks_thin(candidate: Candidate, page: PageParagraphs) -> bool:
     """Less than half the page's story paragraphs; on a page whose story is not in <p> (or is short), less than
-    ``PAGE_SHARE`` of all the page's words."""
+    ``PAGE_SHARE`` of all the page's text."""
     if has_story_paragraphs(page):
         return candidate.coverage(page) < THIN_COVERAGE
-    return candidate.words < PAGE_SHARE * page.text_words
+    return _visible_chars(candidate.text) < PAGE_SHARE * page.text_chars
 
 
 def confirmed(candidate: Candidate, page: PageParagraphs) -> bool:
@@ -255,6 +293,9 @@ def choose(page: PageParagraphs, fast: Callable[[], str], thorough: Callable[[],
             best, decision = second, "thorough-other-place"
     if confirmed(best, page):
         return Choice(best.text, decision, passes, best.copies)
+    if best.words and not best.is_chrome() and page.story_words and best.coverage(page) >= THIN_COVERAGE:
+        # a short story, all its paragraphs held (a paywall's teaser): what else the default mode finds is not story
+        return Choice(best.text, "short-story-held", passes, best.copies)
     third = _without_chrome(Candidate.of("default", default(), page), page)
     passes += ("default",)
     if third.words and confirmed(third, page) and _story_part(best, page).held_by(third) >= AGREE_SHARE \
