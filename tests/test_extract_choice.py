@@ -155,3 +155,17 @@ def test_a_short_story_all_held_does_not_take_the_default_modes_extras():
     choice = choose(page_paragraphs(tree), fast, thorough, default)
     assert choice.decision == "short-story-held" and "quotes" not in choice.text
     assert ran == ["fast", "thorough"]
+
+
+def test_a_copy_of_the_headline_after_a_kicker_leaves_the_text(tmp_path):
+    from corpus.extract.page import extract
+    from corpus.inputs.files import read_file
+
+    title = "Investigator says most stolen cars are held across the border"
+    body = "".join(f"<p>{p}</p>" for p in STORY)
+    html = (f"<html><head><title>{title}</title></head><body><article><p>Santa Cruz</p><h1>{title}</h1>{body}"
+            "</article></body></html>")
+    (tmp_path / "p.html").write_text(html, encoding="utf-8")
+    doc = extract(read_file(tmp_path / "p.html", tmp_path))
+    assert doc.title == title and title not in doc.text and STORY[0] in doc.text
+    assert "extract-repeated-paragraph" in [r.rule for r in doc.removed]

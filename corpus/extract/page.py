@@ -265,6 +265,8 @@ def extract_html(raw: RawInput) -> Document:
     choice = choose_story(html, tree, page)
     if choice.text:
         doc.text = _drop_leading_title(normalise_whitespace(choice.text), doc.title)
+        doc.text, copies = _drop_title_copy(doc.text, doc.title)
+        doc.removed.extend(Removal(COPY_RULE, copy) for copy in copies)
     doc.removed.extend(Removal(COPY_RULE, copy) for copy in choice.copies)
     if lead and doc.text and squeeze(lead)[:LEAD_SAME_CHARS] not in squeeze(doc.text) \
             and squeeze(lead) != squeeze(doc.title or ""):
@@ -278,6 +280,22 @@ def _drop_leading_title(text: str, title: str | None) -> str:
     if title and rest.strip() and first.strip().casefold() == title.strip().casefold():
         return rest.strip()
     return text
+
+
+TITLE_COPY_LINES = 4  # a copy of the headline among the text's first four lines (after a kicker, a place)
+
+
+def _drop_title_copy(text: str, title: str | None) -> tuple[str, list[str]]:
+    """The headline lives in ``title``: a copy of it among the text's opening lines (after a kicker such as
+    "Santa Cruz") is a paragraph stated twice in the record, and goes (named in provenance)."""
+    if not title:
+        return text, []
+    lines = text.split("\n")
+    folded = squeeze(title).casefold()
+    for i, line in enumerate(lines[:TITLE_COPY_LINES]):
+        if line.strip() and squeeze(line).casefold() == folded and len(lines) > i + 1:
+            return "\n".join(lines[:i] + lines[i + 1:]).strip(), [line]
+    return text, []
 
 
 def extract(raw: RawInput) -> Document:
