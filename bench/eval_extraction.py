@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
@@ -111,6 +112,24 @@ def print_table(title: str, rows: list[tuple[str, dict, float]]) -> None:
         print(f"{name:44s} {s['f1']:7.4f} {s['precision']:7.4f} {s['recall']:7.4f} {s['n_empty']:6d} {seconds:8.1f}")
 
 
+def print_repeats(texts: dict[str, str]) -> int:
+    """The check that no page returns a paragraph twice (of story length: shorter lines a page repeats on
+    purpose, a table header or an interview's question, are counted apart). The number of failing pages."""
+    from corpus.extract.choice import COPY_MIN_WORDS, unique_paragraphs
+
+    long_twice, short_twice = [], 0
+    for pid, text in texts.items():
+        lines = Counter(" ".join(line.split()).casefold() for line in text.split("\n") if line.strip())
+        if unique_paragraphs(text)[1]:
+            long_twice.append(pid)
+        elif any(n > 1 for n in lines.values()):
+            short_twice += 1
+    verdict = "check passed" if not long_twice else "CHECK FAILED: " + ", ".join(sorted(long_twice)[:5])
+    print(f"\nParagraphs returned twice, {len(texts)} pages: {len(long_twice)} with a paragraph of "
+          f"{COPY_MIN_WORDS}+ words twice ({verdict}); {short_twice} repeat a shorter line or a table row")
+    return len(long_twice)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bench", type=Path, default=HERE.parent.parent / "shared" / "bench" / "extraction")
@@ -125,7 +144,8 @@ def main() -> int:
         work = Path(tmp)
         rows = []
         start = time.perf_counter()
-        ours = score(run_newsclean(args.bench / "html", args.workers), args.bench, work, "newsclean")
+        texts = run_newsclean(args.bench / "html", args.workers)
+        ours = score(texts, args.bench, work, "newsclean")
         rows.append(("newsclean ingest (HTML)", ours, time.perf_counter() - start))
         for name, config in TRAFILATURA_CONFIGS.items():
             start = time.perf_counter()
@@ -135,6 +155,7 @@ def main() -> int:
         print(f"\nnewsclean's {args.worst} lowest-F1 pages (F1, P, R, site):")
         for f1, p, r, site in worst_pages(ours["per_doc"], args.worst):
             print(f"  {f1:.3f}  P {p:.3f}  R {r:.3f}  {site}")
+        print_repeats(texts)
 
         text_dir = work / "text"
         text_dir.mkdir()
@@ -149,6 +170,10 @@ def main() -> int:
         print(f"\nnewsclean's {args.worst} lowest-F1 plain-text files (F1, P, R, site):")
         for f1, p, r, site in worst_pages(text_scores["per_doc"], args.worst):
             print(f"  {f1:.3f}  P {p:.3f}  R {r:.3f}  {site}")
+    # how often each decision of the extractor's choice fires on both dev sets, and what it changes
+    import eval_choice
+
+    eval_choice.main(["--workers", str(args.workers)])
     return 0
 
 

@@ -79,3 +79,85 @@ def test_author_search_skips_comments_dates_and_figures():
             '<figure><span class="author">Photo Person</span></figure>'
             '<p class="byline">Anna Schmidt</p></body></html>')
     assert find_author(load_html(html)) == "Anna Schmidt"
+
+
+# Metadata a user can trust: authors are people, the title is the headline -------------------------------
+
+def test_form_labels_placeholders_credits_and_sites_are_not_authors():
+    from corpus.extract.metadata import clean_author
+
+    for stated in ("Username", "Name", "No Author", "Anonymous", "Фото из Инстаграма Лукаша Подольски", "Foto: dpa"):
+        assert clean_author(stated) is None, stated
+    assert clean_author("Zespół wPolityce.pl", "wPolityce.pl", "https://wpolityce.pl/a") is None
+    assert clean_author("Redacción LR; La República", "La República", "https://larepublica.pe/a") is None
+    assert clean_author("Prisma Média; Marie Merlet") == "Marie Merlet"
+
+
+def test_labels_and_trailing_words_leave_the_name():
+    from corpus.extract.metadata import clean_author
+
+    assert clean_author("Auteur: Anna Kubišta") == "Anna Kubišta"
+    assert clean_author("Text & Fotos: Ivan Valetny") == "Ivan Valetny"
+    assert clean_author("Jan Novák před") == "Jan Novák"
+    assert clean_author("Anna Smith May 3, 2021") == "Anna Smith"
+    assert clean_author("Lars Fischer und Alina Schadwinkel") == "Lars Fischer; Alina Schadwinkel"
+    assert clean_author("Theresa May") == "Theresa May"  # a month with no date after it is a name
+    assert clean_author("Helge Fahrnberger", "Helge.at", "http://www.helge.at/2014/a") == "Helge Fahrnberger"
+
+
+def _headline_page(h1s, og=None, title=None, ld=None):
+    head = f"<title>{title}</title>" if title else ""
+    head += f'<meta property="og:title" content="{og}">' if og else ""
+    head += f'<script type="application/ld+json">{{"headline": "{ld}"}}</script>' if ld else ""
+    return load_html(f"<html><head>{head}</head><body>{''.join(f'<h1>{h}</h1>' for h in h1s)}<p>x</p></body></html>")
+
+
+def test_the_h1_that_the_page_backs_is_the_title():
+    from corpus.extract.headline import headline
+
+    # a social teaser as og:title, the headline in <title> and h1
+    tree = _headline_page(["Angus Barbieri. Nie jadł przez 382 dni"], og="Schudł 125 kilogramów!",
+                          title="Angus Barbieri. Nie jadł przez 382 dni - Menway w INTERIA.PL")
+    assert headline(tree, "Schudł 125 kilogramów!") == ("Angus Barbieri. Nie jadł przez 382 dni", "h1-supported")
+    # a section name around it, a template's placeholder as JSON-LD headline
+    tree = _headline_page(["News", "Auf das erste Elektron kommt es an"], og="Auf das erste Elektron kommt es an",
+                          title="News - Eawag", ld="escenic")
+    assert headline(tree, "escenic")[0] == "Auf das erste Elektron kommt es an"
+
+
+def test_an_h1_nothing_else_states_or_the_sites_name_is_not_the_title():
+    from corpus.extract.headline import headline
+
+    tree = _headline_page(["Quicklinks for members"], og="Synchronschwimmen aktuell", title="Synchronschwimmen")
+    assert headline(tree, "Synchronschwimmen aktuell") == ("Synchronschwimmen aktuell", "stated")
+    tree = _headline_page(["Valley Post", "Bridge reopens after two years"], title="Valley Post")
+    assert headline(tree, "Valley Post", "Valley Post") == ("Valley Post", "stated")
+
+
+def test_a_cjk_headline_keeps_what_a_site_name_cut_would_take():
+    from corpus.extract.headline import headline
+
+    tree = _headline_page(["<ruby>子<rt>こ</rt></ruby>どもへの体罰を禁止する法律ができる"],
+                          title="NEWS WEB EASY|子どもへの体罰を禁止する法律ができる")
+    title = "NEWS WEB EASY|子どもへの体罰を禁止する法律ができる"
+    assert headline(tree, title)[0] == "子どもへの体罰を禁止する法律ができる"
+
+
+def test_a_site_label_as_author_gives_way_to_the_byline(tmp_path):
+    body = "".join(f"<p>{sentence}</p>" for sentence in STORY)
+    html = ('<html><head><title>River flood</title><meta name="author" content="Valley Post Redaktion">'
+            '<meta property="og:site_name" content="Valley Post"></head><body><article><h1>River flood</h1>'
+            f'<div class="byline">Anna Schmidt</div>{body}</article></body></html>')
+    doc = extract(read_file(write(tmp_path / "p.html", html), tmp_path))
+    assert doc.author == "Anna Schmidt"
+    assert doc.title == "River flood"
+
+
+def test_a_paragraph_left_out_as_a_copy_is_named_in_provenance(tmp_path):
+    long = " ".join(STORY[:2])
+    body = "".join(f"<p>{sentence}</p>" for sentence in STORY)
+    html = (f"<html><head><title>River flood</title></head><body><article><h1>River flood</h1><p>{long}</p>{body}"
+            f"<p>{long}</p></article></body></html>")
+    doc = extract(read_file(write(tmp_path / "p.html", html), tmp_path))
+    assert doc.text.count(long) == 1
+    assert [r.rule for r in doc.removed] == ["extract-repeated-paragraph"]

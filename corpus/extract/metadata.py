@@ -15,6 +15,7 @@ description and as a paragraph of the article.
 from __future__ import annotations
 
 import re
+import unicodedata
 from contextlib import suppress
 from copy import deepcopy
 
@@ -224,15 +225,50 @@ def find_lead(tree: HtmlElement, description: str | None, html: str | None = Non
 
 
 _TITLE_PARTS = re.compile(r"\s+[|–—-]\s+|\s*\|\s*|\s+::\s+|\s+[»›]\s+")
-_AUTHOR_LABEL = re.compile(r"^\s*(?:by|von|par|por|door|di|autor(?:in|ka)?|author|text|texto|texte|tekst|текст|автор|"
-                           r"redakteur(?:in)?|reporter)\s*[:：]?\s+", re.I)
-_ORGANISATION = re.compile(r"\b(?:inc|ltd|llc|gmbh|ag|s\.?a|plc|corp(?:oration)?|group|media|news|press|agency|agentur"
-                           r"|redaktion|staff|newsroom|desk|nast|verlag|editorial|publishing|wire|reuters|afp|dpa|ap)\b\.?",
+_AUTHOR_LABEL = re.compile(
+    r"^\s*(?:(?:written|posted|published|created|story|report(?:ed)?|photos?)\s+by|by|von|par|por|door|di|da|de|av|af"
+    r"|eingestellt\s+von|erstellt\s+von|geschrieben\s+von|publicado\s+por|escrito\s+por|publié\s+par|pubblicato\s+da"
+    r"|autor(?:in|ka|a|es)?|auteur|autore|author|szerző|kirjoittaja|text(?:\s*(?:&|und|and)\s*fotos?)?|texto|texte"
+    r"|tekst|текст|автор|redakteur(?:in)?|reporter)\s*[:：]?\s+", re.I)
+_ORGANISATION = re.compile(r"\b(?:inc|ltd|llc|gmbh|ag|s\.?a|plc|corp(?:oration)?|group|media|média|mídia|news|press"
+                           r"|agency"
+                           r"|agentur|agencia|redaktion|redacción|redação|redazione|rédaction|redakcja|redaktionen|zespół"
+                           r"|team|staff|newsroom|desk|nast|verlag|editorial|publishing|wire|reuters|afp|dpa|ap|online)\b\.?",
                            re.I)
+NOT_AUTHORS = {  # what bylines, meta tags and forms state where a name should be, and is no person's name
+    "form labels": ("username", "user name", "benutzername", "name", "your name", "ihr name", "nom", "nombre", "nome",
+                    "imię", "e-mail", "email", "login", "password", "passwort", "comment", "kommentar"),
+    "placeholders": ("no author", "unknown", "anonymous", "anonym", "guest", "gast", "admin", "administrator",
+                     "webmaster", "editor", "redaktion", "none", "null", "author"),
+}
+_NOT_AUTHORS = frozenset(re.sub(r"[\W_]+", "", label) for labels in NOT_AUTHORS.values() for label in labels)
+_CREDIT = re.compile(r"^\s*(?:photo|foto|фото|bild|image|imagen|immagine|zdjęcie|quelle|source|fuente|fonte"
+                     r"|credit)s?\b",
+                     re.I)
+"""A photo credit or a source line, not a byline ("Фото из Инстаграма ...", "Foto: dpa")."""
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "januar", "februar",
+           "märz", "mai", "juni", "juli", "oktober", "dezember", "janvier", "février", "mars", "avril", "juin",
+           "juillet", "août", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto")
+_DATE_TOKEN = re.compile(r"^[\d.:/,-]+$|^\d+(?:st|nd|rd|th)?,?$")
+
+
+def _without_trailing(name: str) -> str:
+    """Words caught after a name: a date ("Anna Smith May 3, 2021"), a lowercase word after a capitalised
+    name ("Jan Novák před"). A name written all in lowercase keeps its words; a month stays unless a date follows."""
+    words = name.split()
+    dated = False
+    while len(words) > 1 and _DATE_TOKEN.match(words[-1]):
+        words.pop()
+        dated = True
+    if dated and len(words) > 1 and words[-1].casefold().rstrip(".") in _MONTHS:
+        words.pop()
+    while len(words) > 1 and words[-1][:1].islower() and any(w[:1].isupper() for w in words[:-1]):
+        words.pop()
+    return " ".join(words)
 
 
 def _folded(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKD", text.casefold())).replace("\u0301", "")
 
 
 def _site_names(sitename: str | None, url: str | None) -> set[str]:
@@ -258,14 +294,31 @@ def strip_site_name(title: str | None, sitename: str | None, url: str | None) ->
     return " - ".join(p.strip() for p in kept if p.strip()) if len(kept) < len(parts) else title
 
 
+def _is_site(part: str, names: set[str], sitename: str | None, url: str | None) -> bool:
+    """The site's name or host, alone or among other words ("Zespół wPolityce.pl"); not a person's name that
+    the host's first word happens to be ("Helge Fahrnberger" on helge.at)."""
+    if _folded(part) in names:
+        return True
+    host = re.sub(r"^(?:https?://)?(?:www\d?\.)?", "", url or "").split("/")[0]
+    whole = {n for n in (_folded(sitename or ""), _folded(host)) if len(n) >= 4}
+    words = [_folded(w) for w in part.split()]
+    return any("".join(words[i:j]) in whole for i in range(len(words)) for j in range(i + 1, len(words) + 1))
+
+
 def clean_author(author: str | None, sitename: str | None = None, url: str | None = None) -> str | None:
-    """People, not organisations or labels: "Condé Nast; Molly Wood" → "Molly Wood", "Текст Анна" → "Анна"."""
+    """People, not organisations, labels or dates: "Condé Nast; Molly Wood" → "Molly Wood", "Текст Анна" → "Анна",
+    "Auteur: Anna Kubišta" → "Anna Kubišta", "Username" → None, "Jan Novák před" → "Jan Novák"."""
     if not author:
         return author
     names = _site_names(sitename, url)
     people = []
-    for part in re.split(r"\s*[;|]\s*|\s*,\s+(?=\S+\s+\S)", author):
-        part = _AUTHOR_LABEL.sub("", part).strip(" ,")
-        if part and _folded(part) not in names and not _ORGANISATION.search(part):
+    for part in re.split(r"\s*[;|]\s*|\s*,\s+(?=\S+\s+\S)|\s+(?:und|and|et|y|e|i|og|och)\s+(?=[A-ZÀ-Þ])", author):
+        if _CREDIT.match(part):
+            continue
+        part = _AUTHOR_LABEL.sub("", part).strip(" ,:")
+        part = _without_trailing(part).strip(" ,:")
+        if not part or not any(c.isalpha() for c in part) or _folded(part) in _NOT_AUTHORS:
+            continue
+        if not _is_site(part, names, sitename, url) and not _ORGANISATION.search(part):
             people.append(part)
-    return "; ".join(people) or None
+    return "; ".join(dict.fromkeys(people)) or None

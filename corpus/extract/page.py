@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from contextlib import suppress
 from functools import lru_cache
 
 from lxml.html import HtmlElement
 
-from corpus.document import Document
-from corpus.extract.metadata import clean_author, find_lead, page_metadata, squeeze, strip_site_name
+from corpus.document import Document, Removal
+from corpus.extract.choice import COPY_RULE, Choice, PageParagraphs, choose, page_paragraphs
+from corpus.extract.headline import headline
+from corpus.extract.metadata import clean_author, find_author, find_lead, page_metadata, squeeze, strip_site_name
 from corpus.inputs.files import RawInput, decode_text, has_bom_or_utf16
 from corpus.text import without_invisible
 
@@ -25,8 +28,6 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _SENTENCE_END = re.compile(r"""[.!?…;,:]["'”’»)\]]*$""")
 HEADLINE_MAX_CHARS = 200  # longer first lines are paragraphs, not headlines
 HEADLINE_MIN_WORDS = 3
-THOROUGH_BELOW_WORDS = 100  # fewer words from the fast pass: also run trafilatura's comparison
-PRECISION_FALLBACK_WORDS = 120  # fewer words from precision mode: try trafilatura's default mode too
 SLIM_ABOVE_CHARS = 2 * 1024 * 1024  # a page larger than this also loses its inline data: payloads
 LEAD_SAME_CHARS = 60  # a lead whose first 60 characters are in the text is in the text already
 MAX_MARKUP_CHARS = 8 * 1024 * 1024  # then more than this is too much to parse: lxml takes ~40 bytes per byte
@@ -116,10 +117,6 @@ def _trafilatura(html: str | HtmlElement, favor_precision: bool = False, fast: b
     import trafilatura
 
     return trafilatura.bare_extraction(html, options=_options(favor_precision, fast))
-
-
-def _word_count(result) -> int:  # noqa: ANN001
-    return len(result.text.split()) if result is not None and result.text else 0
 
 
 class PageTooLarge(Exception):
@@ -230,6 +227,22 @@ def drop_deleted_anyway(tree: HtmlElement) -> HtmlElement:
     return tree
 
 
+def choose_story(html: str, tree: HtmlElement, page: PageParagraphs) -> Choice:
+    """The story among trafilatura's passes over the page (:func:`corpus.extract.choice.choose`): the fast
+    pass on ``tree`` (which it prunes), the others on fresh parses of ``html`` only when they are needed."""
+    def run(**options: bool) -> Callable[[], str]:
+        def once() -> str:
+            result = _trafilatura(load_page(html), **options)
+            return result.text or "" if result is not None else ""
+        return once
+
+    def fast() -> str:
+        result = _trafilatura(drop_deleted_anyway(tree), favor_precision=True, fast=True)
+        return result.text or "" if result is not None else ""
+
+    return choose(page, fast, run(favor_precision=True), run())
+
+
 def extract_html(raw: RawInput) -> Document:
     html = slim_markup(decode_html(raw.data))
     doc = Document(id=raw.id, source=raw.source, extractor="trafilatura",
@@ -238,27 +251,24 @@ def extract_html(raw: RawInput) -> Document:
     if tree is None:
         return doc
     found = page_metadata(tree)
+    page = page_paragraphs(tree)  # before trafilatura prunes the tree in place
     lead = find_lead(tree, found.pop("description"), html)  # before trafilatura prunes the tree in place
     for key, value in found.items():
         setattr(doc, key, value)
-    doc.title = strip_site_name(doc.title, doc.sitename, doc.url)
-    doc.author = clean_author(doc.author, doc.sitename, doc.url)
-    # trafilatura's own pass first; its comparison with readability and jusText (a third of
-    # its time) only when that pass comes back thin: there it helps, elsewhere it adds chrome.
-    result = _trafilatura(drop_deleted_anyway(tree), favor_precision=True, fast=True)
-    words = _word_count(result)
-    if words < THOROUGH_BELOW_WORDS:
-        thorough = _trafilatura(load_page(html), favor_precision=True)
-        if (more := _word_count(thorough)) > words:
-            result, words = thorough, more
-    if words < PRECISION_FALLBACK_WORDS:
-        # Precision mode now and then throws the article away with the chrome; then the
-        # default mode's longer text is the better start (the cleaner still runs on it).
-        fallback = _trafilatura(load_page(html))
-        if _word_count(fallback) >= 2 * max(1, words):
-            result = fallback
-    if result is not None:
-        doc.text = _drop_leading_title(normalise_whitespace(result.text or ""), doc.title)
+    title, why = headline(tree, doc.title, doc.sitename)
+    doc.title = title if why == "h1-supported" else strip_site_name(doc.title, doc.sitename, doc.url)
+    stated = doc.author
+    doc.author = clean_author(stated, doc.sitename, doc.url)
+    if stated and doc.author is None:  # the page stated a site, a label or a desk: its byline may name a person
+        doc.author = clean_author(find_author(tree), doc.sitename, doc.url)
+    # trafilatura's fast pass first; the thorough pass and the default mode only when the fast pass
+    # does not look like the story beside the page's own paragraphs (corpus.extract.choice).
+    choice = choose_story(html, tree, page)
+    if choice.text:
+        doc.text = _drop_leading_title(normalise_whitespace(choice.text), doc.title)
+        doc.text, copies = _drop_title_copy(doc.text, doc.title)
+        doc.removed.extend(Removal(COPY_RULE, copy) for copy in copies)
+    doc.removed.extend(Removal(COPY_RULE, copy) for copy in choice.copies)
     if lead and doc.text and squeeze(lead)[:LEAD_SAME_CHARS] not in squeeze(doc.text) \
             and squeeze(lead) != squeeze(doc.title or ""):
         doc.text = f"{lead}\n\n{doc.text}"
@@ -271,6 +281,22 @@ def _drop_leading_title(text: str, title: str | None) -> str:
     if title and rest.strip() and first.strip().casefold() == title.strip().casefold():
         return rest.strip()
     return text
+
+
+TITLE_COPY_LINES = 4  # a copy of the headline among the text's first four lines (after a kicker, a place)
+
+
+def _drop_title_copy(text: str, title: str | None) -> tuple[str, list[str]]:
+    """The headline lives in ``title``: a copy of it among the text's opening lines (after a kicker such as
+    "Santa Cruz") is a paragraph stated twice in the record, and goes (named in provenance)."""
+    if not title:
+        return text, []
+    lines = text.split("\n")
+    folded = squeeze(title).casefold()
+    for i, line in enumerate(lines[:TITLE_COPY_LINES]):
+        if line.strip() and squeeze(line).casefold() == folded and len(lines) > i + 1:
+            return "\n".join(lines[:i] + lines[i + 1:]).strip(), [line]
+    return text, []
 
 
 def extract(raw: RawInput) -> Document:
