@@ -136,11 +136,13 @@ def test_every_error_has_one_prefix(crawl, tmp_path):
 
 
 def test_counts_have_their_plurals(crawl, tmp_path):
+    from corpus.dedup.state import SCHEMA_VERSION
+
     write(tmp_path / "one" / "story.html", html_page("Only story", story(9)))
     state = tmp_path / "nightly.db"
     assert cli("ingest", str(tmp_path / "one"), "--state", str(state), "-q").returncode == 0
     check = cli("state", "check", str(state))
-    assert check.returncode == 0 and "(schema 3, 1 record, 1 run)" in check.stdout, check.stdout
+    assert check.returncode == 0 and f"(schema {SCHEMA_VERSION}, 1 record, 1 run)" in check.stdout, check.stdout
     refused = cli("state", "prune", str(state), "--before", "2999-01-01")
     assert refused.returncode == 1 and "the only record was first seen" in refused.stderr
     pruned = cli("state", "prune", str(state), "--before", "2999-01-01", "--all-ok")
