@@ -118,7 +118,7 @@ OUTPUT_OPTIONS = _options(
                       "stdout; DIR/ (or an existing folder): part-00000.jsonl.gz, ..., the manifest and _SUCCESS."),
     click.option("--format", "output_format", type=click.Choice(["jsonl", "parquet"]), default=None,
                  help="Record format of -o [default: parquet for *.parquet, else jsonl]; Parquet needs "
-                      "pip install 'newsclean[parquet]'."),
+                      "pip install -e '.[parquet]' in the checkout."),
     click.option("--rejects", type=click.Path(dir_okay=False),
                  help="Write one JSON line per rejected or skipped input to FILE."),
     click.option("--strict", is_flag=True,
@@ -137,7 +137,8 @@ DOCUMENT_OPTIONS = _options(
     click.option("--lang", metavar="CODES",
                  help="Keep only these languages, e.g. 'en,de' (the detector's codes; 'zh' is zh-cn and zh-tw)."),
     click.option("--lang-backend", type=click.Choice(BACKENDS), default="langdetect", show_default=True,
-                 help="Language detector; 'langid' (py3langid, pip install 'newsclean[fast]') is about 8x faster."),
+                 help="Language detector; 'langid' (py3langid, pip install -e '.[fast]' in the checkout) is "
+                      "about 8x faster."),
     click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="all cores",
                  help="Processes for reading, extraction, cleaning and language detection."),
     click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,

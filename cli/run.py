@@ -61,7 +61,7 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
     if output is None and stdout is None:
         raise click.UsageError("standard output is closed: give -o FILE for the records")
     if not backend_available(lang_backend):
-        raise click.BadParameter(f"{lang_backend} is not installed: pip install 'newsclean[fast]'",
+        raise click.BadParameter(f"{lang_backend} is not installed: pip install -e '.[fast]' in the checkout",
                                  param_hint="--lang-backend")
     try:
         languages = expand_languages(lang, lang_backend)

@@ -79,7 +79,7 @@ def test_without_dask_the_executor_is_a_usage_error(corpus, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     code, out, err = ingest(str(corpus), "--executor", "dask")
     assert code == 2
-    assert "pip install 'newsclean[dask]'" in err
+    assert "pip install -e '.[dask]' in the checkout" in err
     assert out == b""
 
 

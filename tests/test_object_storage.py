@@ -190,7 +190,7 @@ def test_a_scheme_without_its_backend_is_a_usage_error_naming_the_extra(run_cli)
     except ImportError:
         pass
     code, _, err = run_cli("ingest", "gs://bucket/corpus/")
-    assert code == 2 and "pip install 'newsclean[gcs]'" in err, err
+    assert code == 2 and "pip install -e '.[gcs]' in the checkout" in err, err
     code, _, err = run_cli("ingest", "nosuch://bucket/corpus/")
     assert code == 2 and "no backend for nosuch://" in err
     code, _, err = run_cli("ingest", "gs://bucket/corpus/", "-o", "nosuch://b/x.jsonl")

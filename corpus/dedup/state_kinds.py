@@ -43,7 +43,8 @@ def open_existing_state(path: str) -> StateIndex | ParquetState:
         try:
             import pyarrow.parquet  # noqa: F401 - the optional "parquet" extra
         except ImportError:
-            raise StateError(f"{path} is a Parquet state: reading it needs pip install 'newsclean[parquet]'") \
+            raise StateError(f"{path} is a Parquet state: reading it needs "
+                             "pip install -e '.[parquet]' in the checkout") \
                 from None
         if not Path(path, META).is_file():
             raise StateError(f"{path} is not a newsclean state (a folder without {META})")

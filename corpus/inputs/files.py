@@ -167,7 +167,7 @@ def check_readable(path: Path, rel: str, kind: str | None, compression: str | No
     if kind is None:
         return Reject(rel, "unsupported-type", f"no reader for {shown(path.suffix) or 'files without an extension'}")
     if compression == "zst" and not zstd_available():
-        return Reject(rel, "unsupported-type", "a .zst file: pip install 'newsclean[zstd]' to read it")
+        return Reject(rel, "unsupported-type", "a .zst file: pip install -e '.[zstd]' in the checkout to read it")
     try:
         with open(path, "rb"):
             pass

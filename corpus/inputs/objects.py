@@ -90,7 +90,7 @@ def url_records(url: str, max_bytes: int, parse: Callable[[IO[bytes], str, int],
         compression = classify(PurePosixPath(item.name))[1]  # type: ignore[arg-type] - suffixes are all it reads
         rel = shown(item.name)
         if compression == "zst" and not zstd_available():
-            yield Reject(rel, "unsupported-type", "a .zst file: pip install 'newsclean[zstd]' to read it")
+            yield Reject(rel, "unsupported-type", "a .zst file: pip install -e '.[zstd]' in the checkout to read it")
             continue
         yield from _guarded(rel, streamed(lambda item=item, compression=compression: _opened(item, compression), rel,
                                           lambda stream, rel=rel: parse(stream, rel, max_bytes)))
@@ -118,7 +118,7 @@ def _object(item: RemoteFile, max_bytes: int, notify: Notify) -> Iterator[RawInp
         yield Reject(rel, "unsupported-type", f"no reader for {shown(suffix) or 'files without an extension'}")
     elif compression == "zst" and not zstd_available():
         notify(rel, item)
-        yield Reject(rel, "unsupported-type", "a .zst file: pip install 'newsclean[zstd]' to read it")
+        yield Reject(rel, "unsupported-type", "a .zst file: pip install -e '.[zstd]' in the checkout to read it")
     elif kind == "warc":
         notify(rel, item)
         fmt = "warc.gz" if compression == "gz" else "warc"

@@ -62,7 +62,7 @@ def filesystem(url: str) -> tuple[Any, str]:
     """(fsspec filesystem, path without the scheme) for a URL; raises :class:`MissingBackend` when the
     scheme's backend (or fsspec itself) is not installed."""
     name = scheme(url)
-    hint = f"pip install 'newsclean[{EXTRAS.get(name, 's3')}]'"
+    hint = f"pip install -e '.[{EXTRAS.get(name, 's3')}]' in the checkout"
     try:
         from fsspec.core import url_to_fs
     except ImportError:

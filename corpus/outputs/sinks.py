@@ -26,7 +26,7 @@ from corpus.outputs.write import StagedFile, StagedOutputs, dumps, locked_tempor
 
 PART_RECORDS = 100_000  # records per part file
 ROW_GROUP = 10_000  # records per Parquet row group (bounds what is held before a write)
-PARQUET_HINT = "Parquet output needs pyarrow: pip install 'newsclean[parquet]'"
+PARQUET_HINT = "Parquet output needs pyarrow: pip install -e '.[parquet]' in the checkout"
 OWN_FILE = re.compile(r"part-\d{5}\.(?:jsonl\.gz|parquet)|manifest\.json|_SUCCESS")  # what -o DIR/ holds
 CONTAINER_FIELDS = ("offset", "warc_record_id", "warc_target_uri", "warc_date", "line")
 

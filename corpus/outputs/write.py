@@ -48,7 +48,8 @@ def check_writable(path: str) -> None:
         try:
             import zstandard  # noqa: F401 - the optional "zstd" extra
         except ImportError:
-            raise OSError(f"{path}: writing .zst needs the zstd extra: pip install 'newsclean[zstd]'") from None
+            raise OSError(f"{path}: writing .zst needs the zstd extra: "
+                          "pip install -e '.[zstd]' in the checkout") from None
 
 
 def _new_file_mode(target: str) -> int:

@@ -188,7 +188,8 @@ def _parquet_records(raw: IO[bytes], name: str) -> Iterator[dict[str, Any]]:
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise ImportError(f"{name}: reading Parquet needs pyarrow: pip install 'newsclean[parquet]'") from None
+        raise ImportError(f"{name}: reading Parquet needs pyarrow: "
+                          "pip install -e '.[parquet]' in the checkout") from None
     from corpus.outputs.sinks import record_from_row
 
     try:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from corpus.run.options import IngestOptions
 
 EXECUTORS = ("local", "dask")
-DASK_HINT = "--executor dask needs Dask: pip install 'newsclean[dask]'"
+DASK_HINT = "--executor dask needs Dask: pip install -e '.[dask]' in the checkout"
 
 
 class Executor(Protocol):
