@@ -167,7 +167,7 @@ def explain(path: str, number: int, state: str | None, lang_backend: str, no_col
     from rich.markup import escape
 
     from cli.show import Show
-    from corpus import Reject, explain_document, nth_document
+    from corpus import Reject, explain_document, nth_document, printable
 
     show = Show("explain", no_color=no_color)
     try:
@@ -182,7 +182,7 @@ def explain(path: str, number: int, state: str | None, lang_backend: str, no_col
     if not console.is_terminal:
         console.width = 1000
     for key in ("where", "title", "author", "date", "url"):
-        console.print(f"{key}: {getattr(result, key) or '-'}", markup=False)
+        console.print(f"{key}: {printable(str(getattr(result, key) or '-'))}", markup=False)
     console.print(f"lang: {result.lang or '-'} ({result.lang_prob})", markup=False)
     if state:
         if result.stored:
@@ -195,7 +195,8 @@ def explain(path: str, number: int, state: str | None, lang_backend: str, no_col
     mark = "" if show.plain or not console.is_terminal else "[red]"
     for line in result.lines:
         if line.kept:
-            console.print(f"  {'kept':<15} │ {line.kept}", markup=False, highlight=False)
+            console.print(f"  {'kept':<15} │ {printable(line.kept)}", markup=False, highlight=False)
         for rule, text in line.removed:
+            text = printable(text)
             console.print(f"{mark}- {rule:<15.15} │ {escape(text)}" if mark else f"- {rule:<15.15} │ {text}",
                           markup=bool(mark), highlight=False)

@@ -114,6 +114,7 @@ _FACE: dict[str, tuple[str, str]] = {
     "NotOutput": ("corpus.report.summary", "NotOutput"),
     "read_manifest": ("corpus.report.summary", "read_manifest"),
     "plural": ("corpus.report.summary", "plural"),
+    "printable": ("corpus.report.summary", "printable"),
 }
 
 __all__ = ["__version__", *_FACE]
@@ -167,7 +168,7 @@ if TYPE_CHECKING:  # what type checkers (and the import-graph test) see of the t
     from corpus.report.explain import explain as explain_document
     from corpus.report.explain import nth_document
     from corpus.report.html import render as render_report_html
-    from corpus.report.summary import NotOutput, group_title, plural, read_manifest
+    from corpus.report.summary import NotOutput, group_title, plural, printable, read_manifest
     from corpus.report.summary import build as build_report
     from corpus.run.executors import make_executor
     from corpus.run.options import IngestOptions

@@ -498,3 +498,42 @@ def test_an_object_store_that_never_answers_is_a_reject_not_a_wait(monkeypatch, 
     s3fs.S3FileSystem.clear_instance_cache()
     (reject,) = list(read_inputs(["s3://bucket/story.html"]))
     assert reject.reason == "unreadable" and "timeout" in reject.message.lower(), reject
+
+
+@pytest.fixture(scope="module")
+def one_output(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("report-shapes")
+    write(root / "in" / "story.txt", "A headline for the story\n\n" + "\n\n".join(STORY))
+    result = cli("ingest", str(root / "in"), "-q")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.decode().splitlines()[0])
+
+
+@pytest.mark.parametrize("change", [{"duplicate_of": [1, 2]}, {"url": 5}, {"lang": 7}, {"sitename": [1]},
+                                    {"provenance": {"removed": "x"}}, {"provenance": {"path": 3}}],
+                         ids=["duplicate_of-list", "url-number", "lang-number", "sitename-list", "removed-text",
+                              "path-number"])
+def test_report_on_a_record_of_the_wrong_shape_names_it_without_a_traceback(tmp_path, one_output, change):
+    record = {**one_output, **change}
+    if "provenance" in change:
+        record["provenance"] = {**one_output["provenance"], **change["provenance"]}
+    write(tmp_path / "edited.jsonl", json.dumps(record) + "\n")
+    result = cli("report", str(tmp_path / "edited.jsonl"))
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in err, err
+    assert "record 1" in err and "not newsclean output" in err
+
+
+def test_report_and_explain_never_send_a_records_control_sequences_to_the_terminal(tmp_path, one_output):
+    evil = "\x1b]0;owned\x07Title \x1b[31mred"
+    write(tmp_path / "out.jsonl", json.dumps({**one_output, "title": evil, "lang": "en\x1b[2J"}) + "\n"
+          + json.dumps({**one_output, "id": "b" * 32, "duplicate_of": one_output["id"], "title": evil}) + "\n")
+    for args in (("report", str(tmp_path / "out.jsonl")), ("report", str(tmp_path / "out.jsonl"), "--json")):
+        result = cli(*args)
+        out = result.stdout.decode()
+        assert result.returncode == 0, result.stderr
+        assert "\x1b" not in out and "\x07" not in out and "Title" in out
+    write(tmp_path / "page.txt", evil + "\n\n" + "\n\n".join(STORY))
+    result = cli("explain", str(tmp_path / "page.txt"))
+    out = result.stdout.decode()
+    assert result.returncode == 0 and "\x1b" not in out and "Title" in out, out

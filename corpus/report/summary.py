@@ -9,6 +9,7 @@ sources of the largest duplicate groups.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -141,6 +142,33 @@ class NotOutput(ValueError):
 
 
 GZIP_MAGIC, ZSTD_MAGIC, PARQUET_MAGIC = b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"PAR1"
+
+
+_TEXT_FIELDS = ("title", "author", "date", "url", "sitename", "lang", "duplicate_of")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shape_problem(record: dict[str, Any]) -> str | None:
+    """What in a record is not of the type newsclean writes (a hand-edited or foreign file), or None:
+    a field ``report`` reads must never end the count in a traceback."""
+    for name in _TEXT_FIELDS:
+        if record.get(name) is not None and not isinstance(record[name], str):
+            return f"{name!r} is a {type(record[name]).__name__}, not text"
+    provenance = record["provenance"]
+    for name in ("path", "site"):
+        if provenance.get(name) is not None and not isinstance(provenance[name], str):
+            return f"provenance.{name} is a {type(provenance[name]).__name__}, not text"
+    removed = provenance.get("removed")
+    if removed is not None and not (isinstance(removed, list) and all(
+            isinstance(r, dict) and isinstance(r.get("rule"), str) and isinstance(r.get("text"), str)
+            for r in removed)):
+        return "provenance.removed is not a list of {rule, text}"
+    return None
+
+
+def printable(text: str) -> str:
+    """Data made safe to show: control characters (a terminal's escape sequences among them) as U+FFFD."""
+    return _CONTROL.sub("\ufffd", text)
 
 
 def is_newsclean_record(record: Any) -> bool:  # noqa: ANN401 - any JSON value
@@ -277,7 +305,11 @@ def build(output: str | Path | IO[bytes], rejects: Path | None = None, manifest:
     advance = on_progress or (lambda n: None)
     if isinstance(output, (str, Path)) and manifest is None and Path(output, "manifest.json").is_file():
         manifest = Path(output, "manifest.json")  # a partitioned output holds its run's manifest
-    for record in output_records(output):
+    for number, record in enumerate(output_records(output), 1):
+        problem = shape_problem(record)
+        if problem:
+            raise NotOutput(f"record {number} of {output if isinstance(output, (str, Path)) else '<stdin>'}: "
+                            f"{problem}: not newsclean output as written")
         advance(1)
         _count(report, record, groups)
     for size in groups.values():
@@ -291,13 +323,14 @@ def build(output: str | Path | IO[bytes], rejects: Path | None = None, manifest:
             key = record.get("duplicate_of") or record.get("id")
             if key in by_id:
                 group = by_id[key]
+                title = printable(record["title"]) if record.get("title") else None
                 if record.get("duplicate_of") is None:
-                    group.title, group.earlier = record.get("title"), False
+                    group.title, group.earlier = title, False
                     kept_seen.add(key)
                 elif key not in kept_seen and group.title is None:  # until (unless) the kept record shows up
-                    group.title, group.earlier = record.get("title"), True
+                    group.title, group.earlier = title, True
                 if len(group.sources) < 8:
-                    group.sources.append(site_of(record))
+                    group.sources.append(printable(site_of(record)))
     if rejects is not None:
         with open(rejects, "rb") as stream:
             for reject in _rejects(stream):
@@ -328,14 +361,14 @@ def _count(report: Report, record: dict[str, Any], groups: Counter[str]) -> None
         groups[str(record["duplicate_of"])] += 1
     else:
         report.kept += 1
-    report.languages[str(record.get("lang") or "(none)")] += 1
+    report.languages[printable(str(record.get("lang") or "(none)"))] += 1
     report.lengths[length_bin(len(str(record.get("text") or "").split()))] += 1
-    report.sources.add(source_of(record))
-    report.sites.add(site_of(record))
+    report.sources.add(printable(source_of(record)))
+    report.sites.add(printable(site_of(record)))
     for removal in record.get("provenance", {}).get("removed") or []:
         rule, text = str(removal.get("rule")), str(removal.get("text"))
         for line in text.split("\n"):
             report.rule_lines[rule] += 1
-            report.removed_lines.setdefault(rule, TopK(2_000)).add(line[:200])
+            report.removed_lines.setdefault(rule, TopK(2_000)).add(printable(line[:200]))
 
 
