@@ -101,16 +101,23 @@ class StoredRecord:
     run: int = 0
 
 
-@lru_cache(maxsize=2)
-def normalise(text: str) -> tuple[str, ...]:
-    """The words dedup compares: NFKC, case-folded, punctuation and layout dropped. The text hash
-    and the signature of one document both need them: the last texts' words are kept."""
+def words_of(text: str) -> tuple[str, ...]:
+    """The words dedup compares: NFKC, case-folded, punctuation and layout dropped. No word spans a
+    line, and NFKC composes nothing across one, so a text's words are its lines' words in order."""
     return tuple(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+normalise = lru_cache(maxsize=2)(words_of)
+""":func:`words_of`, the last texts' kept: the text hash and the signature of one text both need them."""
+
+
+def hash_of_words(words: Sequence[str]) -> str:
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]
 
 
 def text_hash(text: str) -> str:
     """Hash of the normalised text: equal for texts that differ only in case, spacing, punctuation."""
-    return hashlib.sha256(" ".join(normalise(text)).encode()).hexdigest()[:32]
+    return hash_of_words(normalise(text))
 
 
 @lru_cache(maxsize=4)
@@ -171,7 +178,10 @@ def min_hashes(grams: np.ndarray, permutations: np.ndarray) -> np.ndarray:
 
 def signature(text: str, params: MinHashParams) -> Signature | None:
     """A MinHash signature of ``text``; None when there are no words to compare."""
-    words = normalise(text)
+    return signature_of_words(normalise(text), params)
+
+
+def signature_of_words(words: Sequence[str], params: MinHashParams) -> Signature | None:
     grams = shingle_hashes(words[:MAX_SIGNATURE_WORDS], params.shingle_words)
     if not len(grams):
         return None

@@ -11,6 +11,11 @@ together). A text with fewer than ``STORY_SIGN_MIN_TOTAL`` such words, or where 
 from __future__ import annotations
 
 import re
+from itertools import chain
+
+import xxhash
+
+from corpus.dedup.minhash import MinHashParams, Signature, hash_of_words, signature_of_words, words_of
 
 STORY_SIGN_MIN_WORDS = 6
 """A sentence-ended line this long is story prose: labels, credits and headlines are shorter or unended."""
@@ -31,10 +36,37 @@ def is_prose(line: str) -> bool:
     return words >= STORY_SIGN_LONG_WORDS or (words >= STORY_SIGN_MIN_WORDS and bool(_SENTENCE_END.search(line)))
 
 
-def story_text(text: str) -> str:
-    """The lines of ``text`` a signature is taken on (see the module's docstring)."""
-    prose = [line for line in text.split("\n") if is_prose(line)]
-    words = sum(len(line.split()) for line in prose)
-    if words < STORY_SIGN_MIN_TOTAL or words < STORY_SIGN_MIN_SHARE * len(text.split()):
-        return text
-    return "\n".join(prose)
+def story_lines(lines: list[str]) -> list[int] | None:
+    """Which of ``lines`` a signature is taken on (see the module's docstring); None: all of them."""
+    prose = [i for i, line in enumerate(lines) if is_prose(line)]
+    words = sum(len(lines[i].split()) for i in prose)
+    if words < STORY_SIGN_MIN_TOTAL or words < STORY_SIGN_MIN_SHARE * sum(len(line.split()) for line in lines):
+        return None
+    return prose
+
+
+def story_text(text: str, lines: list[str] | None = None, story: list[int] | None = None) -> str:
+    """The lines of ``text`` a signature is taken on (see the module's docstring); ``lines`` and
+    ``story``: its lines and :func:`story_lines`, when the caller has them."""
+    if lines is None:
+        lines = text.split("\n")
+        story = story_lines(lines)
+    return text if story is None else "\n".join(lines[i] for i in story)
+
+
+def story_key(text: str) -> int:
+    """A key of the story lines: a text whose corpus-level chrome went keeps its signature when this holds."""
+    return xxhash.xxh64_intdigest(story_text(text).encode())
+
+
+def hash_and_sign(text: str, params: MinHashParams) -> tuple[str, Signature | None, int]:
+    """(the text hash, the signature of its story lines, :func:`story_key`) with each line normalised
+    once: the hash needs every line's words and the signature the story's, and normalising the text
+    whole, then its story again, cost a quarter of a plain-text document's time."""
+    lines = text.split("\n")
+    words = [words_of(line) for line in lines]
+    story = story_lines(lines)
+    every_word = tuple(chain.from_iterable(words))
+    story_words = every_word if story is None else tuple(chain.from_iterable(words[i] for i in story))
+    return (hash_of_words(every_word), signature_of_words(story_words, params),
+            xxhash.xxh64_intdigest(story_text(text, lines, story).encode()))

@@ -24,7 +24,7 @@ from corpus.clean.learned import Learned
 from corpus.clean.repeated import Counts, LineEvidence, remove_corpus_chrome
 from corpus.dedup.minhash import Deduplicator, UnionFind, decide_groups, settle_earlier, signature, text_hash
 from corpus.dedup.state import StateIndex
-from corpus.dedup.story import story_text
+from corpus.dedup.story import story_key, story_text
 from corpus.document import Document, Reject
 from corpus.identity import RunFingerprint, RunIdentities
 from corpus.inputs.records import read_inputs
@@ -292,8 +292,10 @@ class Ingest:
                 tempfile.TemporaryFile(prefix="newsclean-lines-") as line_spool:
             count = 0
             first = Deduplicator(self.options.minhash)  # the votes' groups: chrome in, no earlier nights
+            story_keys = array("Q")
             for index, done in enumerate(documents):
                 spool.write(done.spool + "\n")
+                story_keys.append(done.story_key)
                 self.fingerprint.add(done.id)
                 first.add(index, done.signature, done.id)
                 self.lines.sketch(done.line_keys, done.site_keys)
@@ -315,7 +317,8 @@ class Ingest:
                 doc = Document.from_spool(json.loads(spool.readline()))
                 line_keys, site_keys = self._keys_at(line_spool), self._keys_at(line_spool)
                 doc.id = first.id_of(index)  # the run's id (a second byte-identical copy got its own)
-                if self._remove_chrome(doc, self.repeated_in(repeated, line_keys), self.lines.site_chrome(site_keys)):
+                if self._remove_chrome(doc, self.repeated_in(repeated, line_keys), self.lines.site_chrome(site_keys)) \
+                        and story_key(doc.text) != story_keys[index]:
                     self._dedup.add(index, signature(story_text(doc.text), self.options.minhash), doc.id)
                 else:
                     self._dedup.add(index, first.signature_of(index), doc.id)

@@ -19,8 +19,8 @@ import numpy as np
 
 from corpus.clean.cleaner import clean
 from corpus.clean.repeated import doc_keys
-from corpus.dedup.minhash import MinHashParams, Signature, signature, text_hash
-from corpus.dedup.story import story_text
+from corpus.dedup.minhash import MinHashParams, Signature
+from corpus.dedup.story import hash_and_sign
 from corpus.document import Document, Reject, Source
 from corpus.extract.page import PageTooLarge, extract
 from corpus.inputs.files import RawInput, read_file, relative_path
@@ -51,6 +51,7 @@ class Processed:
     line_keys: np.ndarray
     site_keys: np.ndarray  # its host's story counter, then its lines' keys for that host (empty: no site)
     title_key: int = 0  # its title's key, for links to it from other stories (corpus.clean.learned)
+    story_key: int = 0  # corpus.dedup.story.story_key of its text: unchanged story lines keep the signature
 
 
 class DocumentTimeout(BaseException):
@@ -90,13 +91,16 @@ _WARM_UP_PAGE = (b"<html><head><title>Warm up</title></head><body><article><p>A 
                  b"</p></article></body></html>")
 
 
-def handed_back(doc: Document, params: MinHashParams) -> Processed:
+def handed_back(doc: Document, params: MinHashParams, rehash: bool = False) -> Processed:
     """A finished document in the shape the main process routes (serialised, signed on its story's
-    lines, line keys); a document without a url takes its site from its path here."""
+    lines, line keys); a document without a url takes its site from its path here. ``rehash``: its
+    text is new (a record read back keeps the hash it came with)."""
     doc.find_site()
+    hashed, signed, story = hash_and_sign(doc.text, params)
+    if rehash:
+        doc.text_hash = hashed
     return Processed(doc.id, doc.source.location, doc.source.path, doc.lang, not doc.text.strip(),
-                     json.dumps(doc.to_spool(), ensure_ascii=False), signature(story_text(doc.text), params),
-                     *doc_keys(doc))
+                     json.dumps(doc.to_spool(), ensure_ascii=False), signed, *doc_keys(doc), story_key=story)
 
 
 def one_paragraph_per_line(text: str) -> str:
@@ -109,8 +113,7 @@ def process(raw: RawInput, params: MinHashParams, lang_backend: str = "langdetec
     """Everything that needs only the one document: runs in a worker process."""
     doc = detect_language(clean(extract(raw), skip), lang_backend)
     doc.text = one_paragraph_per_line(doc.text)
-    doc.text_hash = text_hash(doc.text)
-    return handed_back(doc, params)
+    return handed_back(doc, params, rehash=True)
 
 
 def process_safely(raw: RawInput, params: MinHashParams, timeout: float,
