@@ -54,19 +54,18 @@ def story_text(text: str, lines: list[str] | None = None, story: list[int] | Non
     return text if story is None else "\n".join(lines[i] for i in story)
 
 
-def story_key(text: str) -> int:
-    """A key of the story lines: a text whose corpus-level chrome went keeps its signature when this holds."""
-    return xxhash.xxh64_intdigest(story_text(text).encode())
-
-
-def hash_and_sign(text: str, params: MinHashParams) -> tuple[str, Signature | None, int]:
-    """(the text hash, the signature of its story lines, :func:`story_key`) with each line normalised
+def hash_and_sign(text: str, params: MinHashParams, known: tuple[int, Signature | None] | None = None,
+                  ) -> tuple[str, Signature | None, int]:
+    """(the text hash, the signature of its story lines, a key of those lines) with each line normalised
     once: the hash needs every line's words and the signature the story's, and normalising the text
-    whole, then its story again, cost a quarter of a plain-text document's time."""
+    whole, then its story again, cost a quarter of a plain-text document's time. ``known``: (key,
+    signature) of this text before its corpus-level chrome went; the signature stands if the key does."""
     lines = text.split("\n")
     words = [words_of(line) for line in lines]
     story = story_lines(lines)
     every_word = tuple(chain.from_iterable(words))
+    key = xxhash.xxh64_intdigest(story_text(text, lines, story).encode())
+    if known is not None and known[0] == key:
+        return hash_of_words(every_word), known[1], key
     story_words = every_word if story is None else tuple(chain.from_iterable(words[i] for i in story))
-    return (hash_of_words(every_word), signature_of_words(story_words, params),
-            xxhash.xxh64_intdigest(story_text(text, lines, story).encode()))
+    return hash_of_words(every_word), signature_of_words(story_words, params), key

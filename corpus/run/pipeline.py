@@ -22,9 +22,9 @@ import numpy as np
 
 from corpus.clean.learned import Learned
 from corpus.clean.repeated import Counts, LineEvidence, remove_corpus_chrome
-from corpus.dedup.minhash import Deduplicator, UnionFind, decide_groups, settle_earlier, signature, text_hash
+from corpus.dedup.minhash import Deduplicator, UnionFind, decide_groups, settle_earlier, text_hash
 from corpus.dedup.state import StateIndex
-from corpus.dedup.story import story_key, story_text
+from corpus.dedup.story import hash_and_sign
 from corpus.document import Document, Reject
 from corpus.identity import RunFingerprint, RunIdentities
 from corpus.inputs.records import read_inputs
@@ -317,11 +317,12 @@ class Ingest:
                 doc = Document.from_spool(json.loads(spool.readline()))
                 line_keys, site_keys = self._keys_at(line_spool), self._keys_at(line_spool)
                 doc.id = first.id_of(index)  # the run's id (a second byte-identical copy got its own)
-                if self._remove_chrome(doc, self.repeated_in(repeated, line_keys), self.lines.site_chrome(site_keys)) \
-                        and story_key(doc.text) != story_keys[index]:
-                    self._dedup.add(index, signature(story_text(doc.text), self.options.minhash), doc.id)
-                else:
-                    self._dedup.add(index, first.signature_of(index), doc.id)
+                signed = first.signature_of(index)
+                if self._remove_chrome(doc, self.repeated_in(repeated, line_keys), self.lines.site_chrome(site_keys),
+                                       rehash=False):
+                    doc.text_hash, signed, _ = hash_and_sign(doc.text, self.options.minhash,
+                                                             known=(story_keys[index], signed))
+                self._dedup.add(index, signed, doc.id)
                 cleaned.write(json.dumps(doc.to_spool(), ensure_ascii=False) + "\n")
             del first
             kept_of, _ = self._dedup.groups(*self._run_identity())
@@ -420,11 +421,13 @@ class Ingest:
         if self.manifest is not None:
             self.manifest.count(rel, outcome)
 
-    def _remove_chrome(self, doc: Document, repeated: set[int], site_chrome: set[int] | None) -> bool:
-        """The corpus-level rules on one document (see :func:`remove_corpus_chrome`); True if it changed."""
+    def _remove_chrome(self, doc: Document, repeated: set[int], site_chrome: set[int] | None,
+                       rehash: bool = True) -> bool:
+        """The corpus-level rules on one document (see :func:`remove_corpus_chrome`); True if it changed.
+        ``rehash``: give it its new text hash (the caller may take it with the signature instead)."""
         before = doc.text
         remove_corpus_chrome(doc, site_chrome or set(), repeated, self._learned, self.options.skip_rules)
-        if doc.text != before:
+        if rehash and doc.text != before:
             doc.text_hash = text_hash(doc.text)
         return doc.text != before
 
