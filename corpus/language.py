@@ -156,7 +156,8 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
                 step, done, size = alpha / self.BASE_FREQ, 0, 1  # langdetect normalises after steps 0, 5, 10, ...
                 while True:
                     block = self._weights[[choice(rows) for _ in range(size)]] + step
-                    prob = np.multiply.accumulate(np.vstack((prob, block)), axis=0)[-1]
+                    block[0] *= prob  # prob × the first n-gram's weights, then the others one by one
+                    prob = np.multiply.accumulate(block, axis=0, out=block)[-1]
                     if self._normalize_prob(prob) > self.CONV_THRESHOLD or done >= self.ITERATION_LIMIT:
                         break
                     done, size = done + 5, 5

@@ -58,6 +58,13 @@ _LAST_SENTENCE = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+(?=\W{0,2}[^\W_a
 """Where a paragraph's next sentence starts: after a full stop, a capital or a digit (any script's capital:
 the word characters that are not lower-case letters of the Latin, Cyrillic or Greek alphabets)."""
 _SUFFIX_RULES = tuple(rule for rule in LINE_RULES if rule.suffix)
+_UNGATED: dict[int, tuple[Rule, ...]] = {id(rules): tuple(rule for rule in rules if not rule.gate)
+                                         for rules in (LINE_RULES, _SUFFIX_RULES, BOX_RULES, BOUNDARY_RULES)}
+
+
+def _candidates(rules: tuple[Rule, ...], kinds: frozenset[str]) -> tuple[Rule, ...]:
+    """``rules`` in order, without the gated ones when no phrase kind opens the line (most lines)."""
+    return rules if kinds else _UNGATED[id(rules)]
 
 
 def first_sentence(line: str) -> str:
@@ -122,7 +129,7 @@ def match_line(line: str) -> Rule | None:
     lowered = line.lower()
     kinds = phrase_kinds(lowered)
     prose: bool | None = None
-    for rule in LINE_RULES:
+    for rule in _candidates(LINE_RULES, kinds):
         if not _may_match(rule, line, lowered, kinds):
             continue
         match = _search(rule, line, lowered)
@@ -140,7 +147,8 @@ def match_box(line: str) -> Rule | None:
         return None
     lowered = line.lower()
     kinds = opening_kinds(lowered)
-    return next((rule for rule in BOX_RULES if _may_match(rule, line, lowered, kinds) and _search(rule, line, lowered)),
+    return next((rule for rule in _candidates(BOX_RULES, kinds)
+                 if _may_match(rule, line, lowered, kinds) and _search(rule, line, lowered)),
                 None)
 
 
@@ -150,7 +158,7 @@ def match_boundary(line: str, next_line: str) -> Rule | None:
     next_line = next_line[:MAX_CHROME_LINE_CHARS]
     lowered = line.lower()
     kinds = opening_kinds(lowered)
-    for rule in BOUNDARY_RULES:
+    for rule in _candidates(BOUNDARY_RULES, kinds):
         if _may_match(rule, line, lowered, kinds) and _search(rule, line, lowered) \
                 and (rule.next_line is None or rule.next_line.search(next_line)) and not is_prose(line):
             return rule
@@ -298,7 +306,8 @@ def strip_suffixes(line: str) -> tuple[str, list[Removal]]:
             return line, removed
         lowered = last.lower()
         kinds = phrase_kinds(lowered)
-        rule = next((r for r in _SUFFIX_RULES if _may_match(r, last, lowered, kinds) and _search(r, last, lowered)),
+        rule = next((r for r in _candidates(_SUFFIX_RULES, kinds)
+                     if _may_match(r, last, lowered, kinds) and _search(r, last, lowered)),
                     None)
         if rule is None:
             return line, removed
