@@ -55,7 +55,7 @@ def test_template_keys_fold_what_changes_from_page_to_page():
 def test_numbers_are_no_labels_and_vote_for_their_site_only():
     """A footnote list and a year list (the snippet set's) are content; a site's bare dateline is its chrome."""
     assert not [t for t in templates("[1] http://www.gnu.org/philosophy/free-sw.de.html") if t.startswith("p ")]
-    run_wide, site = template_votes(["2010", "17.11.2026 07:05"], 7)
+    run_wide, site, _ = template_votes(["2010", "17.11.2026 07:05"], 7)
     assert not run_wide and len(site) == 3  # "0", and the dateline's prefix and its shape
     assert not is_heading("2008-2012") and is_heading("Aiheesta lisää")
 
@@ -173,3 +173,34 @@ def test_explain_with_a_state_shows_the_learned_rules_and_report_names_path_site
     assert "- inline-related" in result.output and "- related-box" in result.output, result.output
     (record,) = ingest(str(tmp_path / "n2"))
     assert site_of(record) == "site0.example"
+
+
+def test_the_key_level_check_never_hides_a_removal(tmp_path, monkeypatch):
+    """The main process looks again at a document's lines only when its keys say a corpus-level rule could
+    take one (LineEvidence.may_remove): the same records whether it asks or looks at every document,
+    on a night and a second night against the state, and some documents are passed over."""
+    from corpus.clean.repeated import LineEvidence
+
+    rng = random.Random(11)
+    night(tmp_path / "n1", rng, hosts=3, stories=3)
+    night(tmp_path / "n2", rng, hosts=3, stories=2, start=7)
+    for n in range(4):  # stories of a site of their own: nothing there for a corpus-level rule to take
+        write(tmp_path / "n1" / "crawl" / "www.quiet.example" / f"{n}.txt", f"Oma juttu {n}\n\n" + "\n\n".join(
+            sentence(rng) for _ in range(4)))
+    asked: list[bool] = []
+    real = LineEvidence.may_remove
+
+    def recorded(self: LineEvidence, *args: object) -> bool:
+        asked.append(real(self, *args))
+        return asked[-1]
+
+    def nights(state: str) -> list[list[dict]]:
+        return [ingest(str(tmp_path / n), "--state", str(tmp_path / state)) for n in ("n1", "n2")]
+
+    monkeypatch.setattr(LineEvidence, "may_remove", recorded)
+    checked = nights("checked.db")
+    monkeypatch.setattr(LineEvidence, "may_remove", lambda self, *args: True)
+    every = nights("every.db")
+    assert checked == every
+    assert True in asked and False in asked
+    assert removed(checked[0], "learned-template") and removed(checked[1], "learned-template")

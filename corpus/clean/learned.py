@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -106,15 +106,25 @@ def title_key(text: str | None) -> int:
     return xxhash.xxh64_intdigest(shape(text).encode(), seed=_TITLE_SEED) or 1
 
 
-def template_votes(lines: Iterable[str], site_seed: int | None) -> tuple[list[int], list[int]]:
-    """(run-wide template keys, site template keys) a document's lines vote with (distinct)."""
+def template_votes(lines: Iterable[str], site_seed: int | None, open_lines: Collection[str] = (),
+                   ) -> tuple[list[int], list[int], set[int]]:
+    """(run-wide template keys, site template keys) a document's lines vote with (distinct), and every
+    template key of its ``open_lines`` (those a learned rule may take), each line's templates made once."""
     run_wide: set[int] = set()
     site: set[int] = set()
+    removable: set[int] = set()
     for line in lines:
-        run_wide.update(_key(t, 0) for t in templates(line) if _LETTER.search(t[2:]))  # digits alone: per site
-        if site_seed is not None:
-            site.update(template_keys(line, site_seed))
-    return sorted(run_wide), sorted(site)
+        found = templates(line)
+        if not found:
+            continue
+        keys = [_key(t, 0) for t in found]
+        run_wide.update(k for k, t in zip(keys, found, strict=True) if _LETTER.search(t[2:]))  # digits alone: per site
+        sited = [_key(t, site_seed) for t in found] if site_seed is not None else []
+        site.update(sited)
+        if line in open_lines:
+            removable.update(keys)
+            removable.update(sited)
+    return sorted(run_wide), sorted(site), removable
 
 
 def _names(text: str, first: int = 1) -> set[str]:

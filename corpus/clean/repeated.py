@@ -25,7 +25,14 @@ import numpy as np
 import xxhash
 
 from corpus.clean.cleaner import line_keys, remove_repeated_lines, titled_line_key
-from corpus.clean.learned import Learned, apply_verdicts, corpus_verdicts, is_story_text, template_votes, title_key
+from corpus.clean.learned import (
+    Learned,
+    apply_verdicts,
+    corpus_verdicts,
+    is_story_text,
+    template_votes,
+    title_key,
+)
 from corpus.clean.rules import (
     LINE_EVIDENCE_MIN_STORED,
     REPEATED_LINE_MIN_GROUPS,
@@ -35,6 +42,7 @@ from corpus.clean.rules import (
     SITE_REPEATED_LINE_ONE_IN,
     STORY_LINE_MIN_WORDS,
 )
+from corpus.clean.rules.thresholds import LEARNED_SITE_MIN_STORIES, LEARNED_TEMPLATE_MIN_STORIES
 from corpus.document import Document, Removal, host_of
 
 SKETCH_WIDTH = 1 << 22  # slots per row
@@ -90,10 +98,14 @@ def all_keys_of(text: str, title: str | None, url: str | None) -> tuple[np.ndarr
     return np.fromiter(run_wide, dtype=np.uint64), site.votes(site_wide)
 
 
-def doc_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, int]:
-    """(run-wide keys, site keys, title key) of a finished document. Its lines vote with their exact
-    keys and their templates (:mod:`corpus.clean.learned`); the lines page rules removed from it vote
-    for its site too (a footer one page's rule took still counts for the site's other pages)."""
+def doc_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+    """(run-wide keys, site keys, title key, removable keys, linkable title keys) of a finished document.
+
+    Its lines vote with their exact keys and their templates (:mod:`corpus.clean.learned`); the lines
+    page rules removed from it vote for its site too (a footer one page's rule took still counts for the
+    site's other pages). The last two let the main process tell, from keys alone, whether a corpus-level
+    rule could take any of its lines (:meth:`LineEvidence.may_remove`): every line's exact keys, the
+    templates of the lines that are not story text, and the title keys those lines could link by."""
     site = SiteLines(doc.url, doc.title, doc.site)
     lines = doc.text.split("\n")
     removed = [part for r in doc.removed for part in r.text.split("\n") if part.strip()]
@@ -104,13 +116,18 @@ def doc_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, int]:
             run_wide.add(key)
             if (site_key := site.key_from(line, key)) is not None:
                 site_wide.add(site_key)
+    removable = run_wide | site_wide
     for line in removed:
         if (site_key := site.key(line)) is not None:
             site_wide.add(site_key)
-    templates, site_templates = template_votes(lines + removed, site.seed)
+    open_lines = {line for line in lines if line.strip() and not is_story_text(line, doc.title)}
+    templates, site_templates, open_templates = template_votes(lines + removed, site.seed, open_lines)
     run_wide.update(templates)
     site_wide.update(site_templates)
-    return np.fromiter(run_wide, dtype=np.uint64), site.votes(site_wide), title_key(doc.title)
+    removable |= open_templates
+    linkable = {key for line in open_lines if (key := title_key(line))}
+    return (np.fromiter(run_wide, dtype=np.uint64), site.votes(site_wide), title_key(doc.title),
+            np.fromiter(removable, dtype=np.uint64), np.fromiter(linkable, dtype=np.uint64))
 
 
 def remove_site_lines(doc: Document, chrome: set[int]) -> Document:
@@ -265,7 +282,7 @@ def votes(line_keys: np.ndarray, site_keys: np.ndarray, run_wide: bool) -> np.nd
 def verdicts_from(counts: Counts, doc: Document, skip: frozenset[str] = frozenset()) -> list[str | None]:
     """The corpus-level rule that removes each line of ``doc.text`` given stored counts alone (the earlier
     nights' of a state, for ``newsclean explain``): as :func:`remove_corpus_chrome` decides at a run's end."""
-    line_keys, site_keys, _ = doc_keys(doc)
+    line_keys, site_keys, *_ = doc_keys(doc)
     repeated = set(line_keys[counts.get(line_keys) >= REPEATED_LINE_MIN_GROUPS].tolist()) if len(line_keys) else set()
     site = SiteLines(doc.url, doc.title, doc.site)
     run_key = titled_line_key(doc.title)
@@ -333,6 +350,17 @@ class LineEvidence:
 
     def site_chrome(self, site_keys: np.ndarray) -> set[int]:
         return site_chrome(site_keys, self.totals.get(site_keys))
+
+    def may_remove(self, removable: np.ndarray, line_titles: np.ndarray, own_title: int) -> bool:
+        """Whether a corpus-level rule could take a line of a document with these keys (see
+        :func:`doc_keys`): a superset of what they find, decided on the keys at once, so that most
+        documents need no second look at their lines."""
+        floor = min([t for t in (self.run_threshold,) if t > 0] + [
+            SITE_REPEATED_LINE_MIN_GROUPS, LEARNED_SITE_MIN_STORIES, LEARNED_TEMPLATE_MIN_STORIES])
+        if len(removable) and bool((self.totals.get(removable) >= floor).any()):
+            return True
+        titles = line_titles[line_titles != own_title]
+        return bool(len(titles)) and bool(self.totals.has(titles).any())
 
     def seen(self, line_keys: np.ndarray, site_keys: np.ndarray, voter: bool) -> tuple[set[int], set[int]]:
         """A stream's document (``voter``: the first of its group): its repeated and site-chrome keys so far."""

@@ -292,17 +292,18 @@ class Ingest:
                 tempfile.TemporaryFile(prefix="newsclean-lines-") as line_spool:
             count = 0
             first = Deduplicator(self.options.minhash)  # the votes' groups: chrome in, no earlier nights
-            story_keys = array("Q")
+            story_keys, own_titles = array("Q"), array("Q")
             for index, done in enumerate(documents):
                 spool.write(done.spool + "\n")
                 story_keys.append(done.story_key)
+                own_titles.append(done.title_key)
                 self.fingerprint.add(done.id)
                 first.add(index, done.signature, done.id)
                 self.lines.sketch(done.line_keys, done.site_keys)
                 if done.title_key:
                     self._titles.append(done.title_key)
                 self._sites.append(int(done.site_keys[0]) if len(done.site_keys) else 0)
-                for keys in (done.line_keys, done.site_keys):
+                for keys in (done.line_keys, done.site_keys, done.removable, done.line_titles):
                     np.array([len(keys)], dtype=np.uint32).tofile(line_spool)
                     keys.tofile(line_spool)
                 count += 1
@@ -315,11 +316,11 @@ class Ingest:
             line_spool.seek(0)
             for index in range(count):
                 doc = Document.from_spool(json.loads(spool.readline()))
-                line_keys, site_keys = self._keys_at(line_spool), self._keys_at(line_spool)
+                line_keys, site_keys, removable, line_titles = (self._keys_at(line_spool) for _ in range(4))
                 doc.id = first.id_of(index)  # the run's id (a second byte-identical copy got its own)
                 signed = first.signature_of(index)
-                if self._remove_chrome(doc, self.repeated_in(repeated, line_keys), self.lines.site_chrome(site_keys),
-                                       rehash=False):
+                if self.lines.may_remove(removable, line_titles, own_titles[index]) and self._remove_chrome(
+                        doc, self.repeated_in(repeated, line_keys), self.lines.site_chrome(site_keys), rehash=False):
                     doc.text_hash, signed, _ = hash_and_sign(doc.text, self.options.minhash,
                                                              known=(story_keys[index], signed))
                 self._dedup.add(index, signed, doc.id)
@@ -384,7 +385,7 @@ class Ingest:
         voted = {(kept_of[i], self._sites[i]) for i in kept_of if i not in followers}  # (group, site)
         no_keys = np.empty(0, dtype=np.uint64)
         for index in range(count):
-            line_keys, site_keys = self._keys_at(line_spool), self._keys_at(line_spool)
+            line_keys, site_keys, _, _ = (self._keys_at(line_spool) for _ in range(4))
             if index not in followers:
                 self.lines.count(line_keys, site_keys)
             elif self._sites[index] and (kept_of[index], self._sites[index]) not in voted:

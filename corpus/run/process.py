@@ -11,14 +11,14 @@ import json
 import signal
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from corpus.clean.cleaner import clean
-from corpus.clean.repeated import doc_keys
+from corpus.clean.repeated import NO_KEYS, doc_keys
 from corpus.dedup.minhash import MinHashParams, Signature
 from corpus.dedup.story import hash_and_sign
 from corpus.document import Document, Reject, Source
@@ -51,6 +51,8 @@ class Processed:
     line_keys: np.ndarray
     site_keys: np.ndarray  # its host's story counter, then its lines' keys for that host (empty: no site)
     title_key: int = 0  # its title's key, for links to it from other stories (corpus.clean.learned)
+    removable: np.ndarray = field(default_factory=lambda: NO_KEYS)  # see corpus.clean.repeated.doc_keys
+    line_titles: np.ndarray = field(default_factory=lambda: NO_KEYS)  # title keys its lines could link by
     story_key: int = 0  # corpus.dedup.story.story_key of its text: unchanged story lines keep the signature
 
 
