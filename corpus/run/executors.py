@@ -44,10 +44,12 @@ class LocalExecutor:
         self.lang_backend = lang_backend
 
     def map(self, jobs: Iterable[tuple[Job, IngestOptions]]) -> Iterator[Processed | Reject]:
-        warm_up(self.lang_backend)  # before any timer, and before workers fork (they inherit it)
         if self.workers <= 1:
+            warm_up(self.lang_backend)  # before any timer
             yield from run_alone(jobs)
             return
+        # Each worker warms up as it starts (before any timer). The main process only routes: it never
+        # loads the language profiles (70 MB) nor the extractor, which forked workers would inherit.
         pool = OrderedPool(self.workers, functools.partial(warm_up, self.lang_backend))
         yield from pool.map(read_and_process, jobs, on_death=died, on_error=failed)
 
