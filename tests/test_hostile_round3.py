@@ -290,8 +290,6 @@ WIRE_BLOCK = ("Reuters is the news and media division of Thomson Reuters. It pro
               "of people every day, and its editorial principles are set out in the Trust Principles.")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27 item 2 is not done: the six stories are one group (Jaccard about "
-                   "0.66 on the shared block alone)")
 def test_stories_that_share_only_an_appended_block_are_not_one_group(tmp_path):
     lines = [json.dumps({"url": f"https://wire.example/{i}", "title": f"Story {i}", "text": body + "\n\n" + WIRE_BLOCK})
              for i, body in enumerate(WIRE_BODIES)]
