@@ -498,6 +498,20 @@ def test_an_object_store_that_never_answers_is_a_reject_not_a_wait(monkeypatch, 
     assert reject.reason == "unreadable" and "timeout" in reject.message.lower(), reject
 
 
+def test_an_output_to_an_object_store_that_never_answers_ends_with_a_message(tmp_path, silent_server):
+    pytest.importorskip("s3fs")
+    silent = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{silent_server}", "AWS_ACCESS_KEY_ID": "test",
+              "AWS_SECRET_ACCESS_KEY": "test", "NEWSCLEAN_S3_CONNECT_TIMEOUT": "1", "NEWSCLEAN_S3_READ_TIMEOUT": "1"}
+    source = feed(tmp_path / "feed.jsonl")
+    result = cli("ingest", str(source), "-o", "s3://bucket/out.jsonl", "-q", env=silent, timeout=90)
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "did not answer within 1 s" in err and str(silent_server) in err, err
+    assert "no such bucket" not in err and "Traceback" not in err
+    result = cli("ingest", str(source), "-o", "s3://bucket/out.jsonl", "-q",
+                 env={**silent, "NEWSCLEAN_S3_READ_TIMEOUT": "soon"}, timeout=90)
+    assert result.returncode == 2 and "NEWSCLEAN_S3_READ_TIMEOUT='soon' is not a number" in result.stderr.decode()
+
+
 @pytest.fixture(scope="module")
 def one_output(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("report-shapes")
