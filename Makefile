@@ -34,10 +34,12 @@ eval: $(STAMP)  ## cleaning quality on every dev set (181 pages, snippets, plain
 eval-dedup: $(STAMP)  ## near-duplicate quality on syndicated copies of real news
 	$(BIN)/python bench/eval_dedup.py
 
-bench: $(TEST_STAMP)  ## throughput and memory on BENCH_DOCS (20,000) documents, beside trafilatura alone
+bench: $(TEST_STAMP)  ## throughput and memory on BENCH_DOCS (20,000) documents, beside trafilatura alone; one story 100,000 times; peak memory against a 300,000-record state of each kind and of report
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_pipeline.py
 	$(BIN)/python bench/bench_copies.py
+	$(BIN)/python bench/bench_state_memory.py
+	$(BIN)/python bench/bench_report_memory.py
 
 bench-state: $(STAMP)  ## lookups/s against a --state of BENCH_STATE_RECORDS (1,000,000) signatures
 	$(BIN)/python bench/bench_state.py

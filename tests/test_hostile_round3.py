@@ -290,8 +290,6 @@ WIRE_BLOCK = ("Reuters is the news and media division of Thomson Reuters. It pro
               "of people every day, and its editorial principles are set out in the Trust Principles.")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 27 item 2 is not done: the six stories are one group (Jaccard about "
-                   "0.66 on the shared block alone)")
 def test_stories_that_share_only_an_appended_block_are_not_one_group(tmp_path):
     lines = [json.dumps({"url": f"https://wire.example/{i}", "title": f"Story {i}", "text": body + "\n\n" + WIRE_BLOCK})
              for i, body in enumerate(WIRE_BODIES)]
@@ -498,6 +496,20 @@ def test_an_object_store_that_never_answers_is_a_reject_not_a_wait(monkeypatch, 
     s3fs.S3FileSystem.clear_instance_cache()
     (reject,) = list(read_inputs(["s3://bucket/story.html"]))
     assert reject.reason == "unreadable" and "timeout" in reject.message.lower(), reject
+
+
+def test_an_output_to_an_object_store_that_never_answers_ends_with_a_message(tmp_path, silent_server):
+    pytest.importorskip("s3fs")
+    silent = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{silent_server}", "AWS_ACCESS_KEY_ID": "test",
+              "AWS_SECRET_ACCESS_KEY": "test", "NEWSCLEAN_S3_CONNECT_TIMEOUT": "1", "NEWSCLEAN_S3_READ_TIMEOUT": "1"}
+    source = feed(tmp_path / "feed.jsonl")
+    result = cli("ingest", str(source), "-o", "s3://bucket/out.jsonl", "-q", env=silent, timeout=90)
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "did not answer within 1 s" in err and str(silent_server) in err, err
+    assert "no such bucket" not in err and "Traceback" not in err
+    result = cli("ingest", str(source), "-o", "s3://bucket/out.jsonl", "-q",
+                 env={**silent, "NEWSCLEAN_S3_READ_TIMEOUT": "soon"}, timeout=90)
+    assert result.returncode == 2 and "NEWSCLEAN_S3_READ_TIMEOUT='soon' is not a number" in result.stderr.decode()
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,7 @@ import numpy as np
 
 from corpus.clean.repeated import Counts
 from corpus.dedup.minhash import MinHashParams, Signature
+from corpus.dedup.parquet_index import BATCH_ROWS, ParquetIndex, open_part
 from corpus.dedup.state import (
     StateError,
     StoredRecord,
@@ -96,9 +97,8 @@ class ParquetState:
         self._check()
         self._pending: list[tuple[str, str, str, int, Signature]] = []
         self._lines = Counts()
-        self._ids: set[str] | None = None
-        self._index: dict[int, list[int]] | None = None
-        self._docs: dict[int, StoredRecord] = {}
+        self._added: set[str] = set()  # ids this run added
+        self._index: ParquetIndex | None = None
 
     def _check(self) -> None:
         if self.meta.get("schema") != SCHEMA_VERSION:
@@ -181,29 +181,28 @@ class ParquetState:
     def _folders(self) -> list[Path]:
         return [self.folder / run["data"] for run in self.meta["runs"] if run.get("data")]
 
-    def _tables(self, name: str) -> Any:  # noqa: ANN401 - pyarrow.Table
+    def stored_docs(self) -> Iterator[tuple[int, str, str, str, int, int, int, bytes]]:
+        """Every stored record, part by part and a batch of rows at a time (never the whole state at once)."""
         import pyarrow as pa
 
-        paths = [f / name for f in self._folders if (f / name).exists()]
-        if not paths:
-            return None
-        tables = [self._read_part(path, name) for path in paths]
-        try:
-            return pa.concat_tables(tables, promote_options="default")
-        except pa.ArrowException as err:
-            raise StateError(f"{self.path}: parts of other types ({err}): the state is damaged") from err
-
-    def stored_docs(self) -> Iterator[tuple[int, str, str, str, int, int, int, bytes]]:
-        table = self._tables("docs.parquet")
-        if table is not None:
-            cols = [table.column(c).to_pylist() for c in
-                    ("row", "id", "path", "first_seen", "run", "shingles", "words", "signature")]
-            yield from zip(*cols, strict=True)
+        columns = list(COLUMNS["docs.parquet"])
+        for path in (f / "docs.parquet" for f in self._folders):
+            if not path.exists():
+                continue
+            parquet = open_part(path, columns)
+            try:
+                for batch in parquet.iter_batches(BATCH_ROWS, columns=columns):
+                    yield from zip(*(batch.column(c).to_pylist() for c in columns), strict=True)
+            except (pa.ArrowException, OSError) as err:
+                raise StateError(f"{path} cannot be read ({err}): the state is damaged") from err
 
     def stored_bands(self) -> Iterator[tuple[int, int]]:
-        table = self._tables("bands")
-        if table is not None:
-            yield from zip(table.column("key").to_pylist(), table.column("row").to_pylist(), strict=True)
+        """Every (64-bit band key, row), one band file at a time."""
+        for folder in self._folders:
+            if (folder / "bands").is_dir():
+                for path in sorted((folder / "bands").rglob("*.parquet")):
+                    table = self._read_part(path, "bands")
+                    yield from zip(table.column("key").to_pylist(), table.column("row").to_pylist(), strict=True)
 
     def stored_runs(self) -> list[tuple[int, str, str, str, int]]:
         runs: dict[int, tuple[int, str, str, str, int]] = {}
@@ -239,17 +238,16 @@ class ParquetState:
                                              "shingles": pd.Series(dtype="int64"), "words": pd.Series(dtype="int64"),
                                              "hv": pd.Series(dtype=object)}), npartitions=1))
 
-    def lookup(self, sig: Signature) -> list[StoredRecord]:
-        """For the local executor: the whole index is read into memory on first use."""
+    @property
+    def index(self) -> ParquetIndex:
+        """The stored records in memory as compact arrays (:mod:`corpus.dedup.parquet_index`), read on first use."""
         if self._index is None:
-            self._index = {}
-            for row, doc_id, _, seen, run, shingles, words, blob in self.stored_docs():
-                self._docs[row] = StoredRecord(doc_id, seen, Signature(np.frombuffer(blob, np.uint32), shingles,
-                                                                       words), run)
-            for key, row in self.stored_bands():
-                self._index.setdefault(key, []).append(row)
-        rows = {row for key in band_keys(sig.hashvalues, self.params) for row in self._index.get(key, ())}
-        return [self._docs[row] for row in sorted(rows)]
+            self._index = ParquetIndex(self._folders, self.params)
+        return self._index
+
+    def lookup(self, sig: Signature) -> list[StoredRecord]:
+        """For the local executor: stored records sharing a band key with ``sig`` (candidates to confirm)."""
+        return self.index.lookup(sig)
 
     def begin(self) -> None:
         self._pending = []
@@ -283,15 +281,38 @@ class ParquetState:
         self._lines = counts
 
     def add(self, doc_id: str, path: str, sig: Signature, first_seen: str, run: int = 0) -> None:
-        if self._ids is None:
-            self._ids = {r[1] for r in self.stored_docs()}
-        if doc_id not in self._ids:
-            self._ids.add(doc_id)
+        """A kept record for the commit; one whose id is stored already (a rerun) keeps its entry."""
+        if doc_id not in self._added:
+            self._added.add(doc_id)
             self._pending.append((doc_id, path, first_seen, run, sig))
+
+    def _drop_stored(self) -> None:
+        """Leave out the pending records whose ids are stored: the ids are read part by part, a batch at a time."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not self._pending:
+            return
+        wanted = pa.array([p[0] for p in self._pending], pa.string())
+        stored: set[str] = set()
+        for path in (f / "docs.parquet" for f in self._folders):
+            if path.exists():
+                parquet = open_part(path, ["id"])
+                try:
+                    for batch in parquet.iter_batches(BATCH_ROWS, columns=["id"]):
+                        ids = batch.column("id")
+                        stored.update(pc.filter(ids, pc.is_in(ids, value_set=wanted)).to_pylist())
+                except (pa.ArrowException, OSError) as err:
+                    raise StateError(f"{path} cannot be read ({err}): the state is damaged") from err
+                finally:
+                    parquet.close()
+        if stored:
+            self._pending = [p for p in self._pending if p[0] not in stored]
 
     def commit(self, run: int = 0, fingerprint: str = "", started: str = "", mode: str = "batch",
                rerun: bool = False) -> int:
         """Write this run's records as a new data folder, then list it in ``state.json`` (the commit)."""
+        self._drop_stored()
         kept = len(self._pending)
         number = len(self.meta["runs"])
         listed = {r["data"] for r in self.meta["runs"]}
@@ -306,6 +327,7 @@ class ParquetState:
         self._save_meta()
         self._pending = []
         self._lines = Counts()
+        self._forget_index()  # the new part is read with the others when next needed
         return kept
 
     def _save_meta(self) -> None:
@@ -365,8 +387,7 @@ class ParquetState:
             self._save_meta()
             for folder in replaced:
                 shutil.rmtree(folder, ignore_errors=True)
-        self._ids = self._index = None
-        self._docs = {}
+        self._forget_index()
         return removed
 
     def _write(self, target: Path, number: int) -> None:
@@ -411,17 +432,26 @@ class ParquetState:
         self._pending = []
         self._lines = Counts()
 
+    def _forget_index(self) -> None:
+        if self._index is not None:
+            self._index.close()
+        self._index = None
+        self._added = set()
+
     def close(self) -> None:
         self.rollback()
+        self._forget_index()
 
     def info(self) -> dict[str, Any]:
-        docs = list(self.stored_docs())
-        seen = [d[3] for d in docs]
-        return {"path": self.path, "schema": SCHEMA_VERSION, "format": "parquet", "records": len(docs),
+        records, oldest, newest = 0, None, None
+        for doc in self.stored_docs():
+            records += 1
+            oldest = doc[3] if oldest is None or doc[3] < oldest else oldest
+            newest = doc[3] if newest is None or doc[3] > newest else newest
+        return {"path": self.path, "schema": SCHEMA_VERSION, "format": "parquet", "records": records,
                 "runs": len(self.stored_runs()),
                 "bytes": sum(f.stat().st_size for f in self.folder.rglob("*") if f.is_file()),
-                "oldest": min(seen, default=None), "newest": max(seen, default=None),
-                "minhash": json.loads(self.meta["minhash"])}
+                "oldest": oldest, "newest": newest, "minhash": json.loads(self.meta["minhash"])}
 
 
 def _read_meta(path: Path) -> dict[str, Any]:

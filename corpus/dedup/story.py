@@ -15,7 +15,7 @@ from itertools import chain
 
 import xxhash
 
-from corpus.dedup.minhash import MinHashParams, Signature, hash_of_words, signature_of_words, words_of
+from corpus.dedup.minhash import MinHashParams, Signature, hash_of_words, signature_of_lines, words_of
 
 STORY_SIGN_MIN_WORDS = 6
 """A sentence-ended line this long is story prose: labels, credits and headlines are shorter or unended."""
@@ -67,5 +67,5 @@ def hash_and_sign(text: str, params: MinHashParams, known: tuple[int, Signature 
     key = xxhash.xxh64_intdigest(story_text(text, lines, story).encode())
     if known is not None and known[0] == key:
         return hash_of_words(every_word), known[1], key
-    story_words = every_word if story is None else tuple(chain.from_iterable(words[i] for i in story))
-    return hash_of_words(every_word), signature_of_words(story_words, params), key
+    signed = signature_of_lines(words if story is None else [words[i] for i in story], params)
+    return hash_of_words(every_word), signed, key

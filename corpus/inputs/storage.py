@@ -78,8 +78,9 @@ def filesystem(url: str) -> tuple[Any, str]:
     return fs, path.rstrip("/") if name not in READ_ONLY else path
 
 
-S3_CONNECT_TIMEOUT = 10.0  # seconds for a TCP connection to the endpoint (botocore's default is 60)
-S3_READ_TIMEOUT = 20.0  # seconds one socket read may wait (botocore: 60): a peer that never answers ends a read
+S3_CONNECT_TIMEOUT = 10.0  # seconds for a TCP connection (botocore: 60); NEWSCLEAN_S3_CONNECT_TIMEOUT sets it
+S3_READ_TIMEOUT = 20.0  # seconds one socket read may wait (botocore: 60): a peer that never answers ends a read;
+# NEWSCLEAN_S3_READ_TIMEOUT sets it
 S3_ATTEMPTS = 2  # tries per request in botocore (its default: 5 in legacy mode)
 S3FS_ATTEMPTS = 1  # tries of botocore's tries in s3fs (its default: 5): a silent endpoint costs 40 s per request
 
@@ -90,12 +91,29 @@ def _options(name: str) -> dict[str, Any]:
     botocore releases ignore, passed on explicitly to be sure."""
     if name not in ("s3", "s3a"):
         return {}
-    options: dict[str, Any] = {"config_kwargs": {"connect_timeout": S3_CONNECT_TIMEOUT, "read_timeout": S3_READ_TIMEOUT,
-                                                 "retries": {"max_attempts": S3_ATTEMPTS}}}
+    options: dict[str, Any] = {"config_kwargs": {
+        "connect_timeout": _seconds("NEWSCLEAN_S3_CONNECT_TIMEOUT", S3_CONNECT_TIMEOUT),
+        "read_timeout": _seconds("NEWSCLEAN_S3_READ_TIMEOUT", S3_READ_TIMEOUT),
+        "retries": {"max_attempts": S3_ATTEMPTS}}}
     endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:
         options["client_kwargs"] = {"endpoint_url": endpoint}
     return options
+
+
+def _seconds(variable: str, default: float) -> float:
+    """A time limit from the environment (``NEWSCLEAN_S3_READ_TIMEOUT=5``), else ``default``; OSError naming
+    the variable when it is not a positive number of seconds."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise OSError(f"{variable}={value!r} is not a number of seconds")
+    return seconds
 
 
 def check_backend(url: str) -> None:
@@ -255,9 +273,18 @@ def check_writable(url: str) -> None:
     if scheme(url) in READ_ONLY:
         raise OSError(f"{url}: {scheme(url)}:// URLs can be read, not written")
     bucket = path.split("/", 1)[0]
-    try:
-        exists = fs.exists(bucket)
-    except Exception as err:  # noqa: BLE001 - denied access, bad credentials, no endpoint
-        raise OSError(f"{url}: {_reason(err)}") from None
-    if not exists:
-        raise FileNotFoundError(f"{url}: no such bucket: {bucket}")
+    try:  # not fs.exists: it takes an endpoint that never answers for a bucket that is not there
+        fs.info(bucket)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{url}: no such bucket: {bucket}") from None
+    except Exception as err:  # noqa: BLE001 - denied access, bad credentials, no endpoint, no answer
+        raise OSError(f"{url}: {_timed_out(err) or _reason(err)}") from None
+
+
+def _timed_out(err: BaseException) -> str | None:
+    """What to say of a request that ran out of time (botocore's and aiohttp's timeouts name no limit)."""
+    if "timeout" not in type(err).__name__.lower() and not isinstance(err, TimeoutError):
+        return None
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or "the object store"
+    return (f"{endpoint} did not answer within {_seconds('NEWSCLEAN_S3_READ_TIMEOUT', S3_READ_TIMEOUT):g} s "
+            f"({_reason(err)}); NEWSCLEAN_S3_CONNECT_TIMEOUT and NEWSCLEAN_S3_READ_TIMEOUT set the limits")

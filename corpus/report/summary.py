@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+import xxhash
+
 from corpus.document import host_of
 
 LENGTH_BINS = (0, 50, 100, 200, 400, 800, 1600, 3200)  # words of clean text: the histogram's lower edges
 TOP = 10
+WORDS_CHUNK = 1 << 16  # characters of a text counted at a time: a huge text is never split whole
+REMOVED_LINES_SHOWN = 1_000  # lines of one removal offered to the top-lines table (all are counted)
 
 
 class TopK:
@@ -123,6 +129,34 @@ def plural(n: int, word: str) -> str:
 
 def length_bin(words: int) -> int:
     return max(lo for lo in LENGTH_BINS if words >= lo)
+
+
+def words_up_to(text: str, cap: int = LENGTH_BINS[-1]) -> int:
+    """The words of ``text``, counted up to ``cap`` (the last bin's edge: more cannot change the bin), a chunk
+    at a time: a text of 100 MB is never split into a list of its words."""
+    words, at = 0, 0
+    while at < len(text) and words < cap:
+        chunk = text[at: at + WORDS_CHUNK]
+        at += len(chunk)
+        words += len(chunk.split()) - (at < len(text) and not chunk[-1].isspace() and not text[at].isspace())
+    return words
+
+
+def lines_of(text: str) -> Iterator[str]:
+    """The lines of ``text`` one by one (no list of them all)."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
+
+
+def group_key(kept_id: str) -> int:
+    """A duplicate group's key in the size table: 8 bytes a duplicate, not a string and a dict entry."""
+    return xxhash.xxh64_intdigest(kept_id.encode("utf-8", "surrogatepass"))
 
 
 def site_of(record: dict[str, Any]) -> str:
@@ -301,7 +335,7 @@ def build(output: str | Path | IO[bytes], rejects: Path | None = None, manifest:
     """Count a run (see :func:`output_records` for what ``output`` may be). A stream (stdin) is read once:
     then the largest groups have no titles. Raises :class:`NotOutput` when it is not newsclean output."""
     report = Report()
-    groups: Counter[str] = Counter()
+    groups = Groups()
     advance = on_progress or (lambda n: None)
     if isinstance(output, (str, Path)) and manifest is None and Path(output, "manifest.json").is_file():
         manifest = Path(output, "manifest.json")  # a partitioned output holds its run's manifest
@@ -312,17 +346,16 @@ def build(output: str | Path | IO[bytes], rejects: Path | None = None, manifest:
                             f"{problem}: not newsclean output as written")
         advance(1)
         _count(report, record, groups)
-    for size in groups.values():
-        report.group_sizes[size + 1] += 1
-    top = dict(groups.most_common(TOP))
-    report.largest = [Group(kept_id, size + 1) for kept_id, size in top.items()]
-    if isinstance(output, (str, Path)) and top:
-        by_id = {g.kept_id: g for g in report.largest}
+        del record  # not held while the next line is read
+    report.group_sizes, report.largest = groups.settle()
+    if isinstance(output, (str, Path)) and report.largest:
+        by_key = {group_key(g.kept_id): g for g in report.largest}
         kept_seen: set[str] = set()
         for record in output_records(output):
-            key = record.get("duplicate_of") or record.get("id")
-            if key in by_id:
-                group = by_id[key]
+            key = str(record.get("duplicate_of") or record.get("id"))
+            group = by_key.get(group_key(key))
+            if group is not None:
+                group.kept_id = key
                 title = printable(record["title"]) if record.get("title") else None
                 if record.get("duplicate_of") is None:
                     group.title, group.earlier = title, False
@@ -354,21 +387,46 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return data
 
 
-def _count(report: Report, record: dict[str, Any], groups: Counter[str]) -> None:
+class Groups:
+    """The duplicate groups' sizes in bounded memory per group: a 64-bit key per duplicate record (counted
+    exactly at the end), and the ids of the largest groups, approximately, in a :class:`TopK`."""
+
+    def __init__(self) -> None:
+        self.keys = array("Q")
+        self.ids = TopK(2_000)
+
+    def add(self, kept_id: str) -> None:
+        self.keys.append(group_key(kept_id))
+        self.ids.add(kept_id)
+
+    def settle(self) -> tuple[Counter[int], list[Group]]:
+        """(groups by size, the ``TOP`` largest groups: largest first, ties in the order they first showed)."""
+        keys, first, sizes = np.unique(np.frombuffer(self.keys, dtype=np.uint64), return_index=True,
+                                       return_counts=True)
+        by_size: Counter[int] = Counter({int(size) + 1: int(n) for size, n in zip(*np.unique(sizes, return_counts=True),
+                                                                                   strict=True)})
+        names = {group_key(kept_id): kept_id for kept_id in self.ids.counts}
+        order = np.lexsort((first, -sizes))[:TOP]  # ties: the group whose first duplicate came first
+        largest = [Group(names.get(int(keys[i]), f"{int(keys[i]):016x}"), int(sizes[i]) + 1) for i in order.tolist()]
+        return by_size, largest
+
+
+def _count(report: Report, record: dict[str, Any], groups: Groups) -> None:
     report.records += 1
     if record.get("duplicate_of"):
         report.duplicates += 1
-        groups[str(record["duplicate_of"])] += 1
+        groups.add(str(record["duplicate_of"]))
     else:
         report.kept += 1
     report.languages[printable(str(record.get("lang") or "(none)"))] += 1
-    report.lengths[length_bin(len(str(record.get("text") or "").split()))] += 1
+    report.lengths[length_bin(words_up_to(str(record.get("text") or "")))] += 1
     report.sources.add(printable(source_of(record)))
     report.sites.add(printable(site_of(record)))
     for removal in record.get("provenance", {}).get("removed") or []:
         rule, text = str(removal.get("rule")), str(removal.get("text"))
-        for line in text.split("\n"):
+        for n, line in enumerate(lines_of(text)):
             report.rule_lines[rule] += 1
-            report.removed_lines.setdefault(rule, TopK(2_000)).add(printable(line[:200]))
+            if n < REMOVED_LINES_SHOWN:
+                report.removed_lines.setdefault(rule, TopK(2_000)).add(printable(line[:200]))
 
 

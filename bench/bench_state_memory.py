@@ -1,0 +1,116 @@
+"""`make bench`: peak memory of a run against a large --state of each kind (issue 27).
+
+Fills a SQLite state and a Parquet state with BENCH_STATE_MEMORY_RECORDS (300,000) synthetic records (random
+signatures, which is what MinHash values look like, added as nights of 50,000), then runs
+``newsclean ingest`` (local executor, one worker) on a feed of BENCH_STATE_MEMORY_DOCS (200) stories against
+each, and against an empty state of the same kind, in a child process whose peak resident memory the
+operating system reports. Prints the peak per kind and the bytes per stored record (the difference between the
+two runs, divided by the records); the target is a peak under 500 MB at 300,000 records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from corpus.dedup.minhash import MinHashParams, Signature  # noqa: E402
+from corpus.dedup.parquet_state import ParquetState  # noqa: E402
+from corpus.dedup.state import StateIndex  # noqa: E402
+from corpus.dedup.state_layout import add_records  # noqa: E402
+
+RECORDS = int(os.environ.get("BENCH_STATE_MEMORY_RECORDS", 300_000))
+DOCS = int(os.environ.get("BENCH_STATE_MEMORY_DOCS", 200))
+NIGHT = 50_000
+TARGET_MB = 500
+WORDS = ["reservoir", "council", "bridge", "harvest", "minister", "budget", "river", "station", "league", "court",
+         "strike", "market", "school", "hospital", "museum", "election", "railway", "harbour", "festival", "storm"]
+
+
+def nights(count: int, params: MinHashParams):  # noqa: ANN201 - yields (start, signature values) per night
+    rng = np.random.default_rng(3)
+    for start in range(0, count, NIGHT):
+        yield start, rng.integers(0, 2**32, size=(min(NIGHT, count - start), params.num_perm), dtype=np.uint32)
+
+
+def fill_sqlite(path: str, count: int, params: MinHashParams) -> None:
+    index = StateIndex(path, params)
+    for run, (start, values) in enumerate(nights(count, params), 1):
+        index._db.execute("BEGIN")
+        add_records(index._db, params, [(start + i + 1, f"{start + i:032x}", f"/corpus/{start + i}.html",
+                                         f"2026-01-{run:02d}T00:00:00+00:00", 400, 450, row.tobytes(), run)
+                                        for i, row in enumerate(values)])
+        index._db.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?)",
+                          (run, f"bulk-{run}", f"2026-01-{run:02d}T00:00:00+00:00", "bulk", len(values)))
+        index._db.execute("COMMIT")
+    index.close()
+
+
+def fill_parquet(path: str, count: int, params: MinHashParams) -> None:
+    state = ParquetState(path, params)
+    if not count:
+        state.commit()
+    for run, (start, values) in enumerate(nights(count, params), 1):
+        state.begin()
+        seen = f"2026-01-{run:02d}T00:00:00+00:00"
+        for i, row in enumerate(values):
+            state.add(f"{start + i:032x}", f"/corpus/{start + i}.html", Signature(row, 400, 450), seen, run)
+        state.commit(run, f"bulk-{run}", seen, "bulk")
+
+
+def feed(path: Path, docs: int) -> None:
+    rng = np.random.default_rng(5)
+    with open(path, "w", encoding="utf-8") as out:
+        for i in range(docs):
+            text = "\n\n".join(" ".join(rng.choice(WORDS, 14)).capitalize() + f" in story {i}." for _ in range(5))
+            out.write(json.dumps({"url": f"https://news.example/{i}", "title": f"Story {i}", "text": text}) + "\n")
+
+
+LAUNCHER = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], stderr=subprocess.PIPE); "
+            "sys.stderr.buffer.write(done.stderr); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if done.returncode == 0 else -1)")
+"""A small process that starts the run and reports its peak: a child forked from this (large) process would
+count this process's memory in its own peak."""
+
+
+def peak_mb(source: Path, state: str, out: Path) -> float:
+    """Peak resident memory of ``newsclean ingest SOURCE --state STATE`` (its own process and its workers')."""
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "cli", "ingest", str(source),
+                           "--state", state, "--workers", "1", "-o", str(out), "-q"],
+                          cwd=HERE.parent, capture_output=True, text=True)
+    if done.returncode or done.stdout.strip() in ("", "-1"):
+        raise SystemExit(f"bench_state_memory: newsclean ingest --state {state} failed: {done.stderr}")
+    return int(done.stdout.strip()) / 1024  # kB on Linux
+
+
+def main() -> int:
+    params = MinHashParams()
+    ok = True
+    print(f"\npeak memory of a run ({DOCS} documents, local executor, 1 worker) against a state of {RECORDS:,} records")
+    with tempfile.TemporaryDirectory(prefix="newsclean-state-memory-") as tmp:
+        source = Path(tmp, "feed.jsonl")
+        feed(source, DOCS)
+        for kind, fill, name in (("SQLite", fill_sqlite, "state.db"), ("Parquet", fill_parquet, "state/")):
+            peaks = []
+            for count in (0, RECORDS):
+                state = str(Path(tmp, f"{count}-{name}"))
+                fill(state, count, params)
+                peaks.append(peak_mb(source, state, Path(tmp, f"out-{kind}-{count}.jsonl")))
+            per_record = (peaks[1] - peaks[0]) * 2**20 / max(RECORDS, 1)
+            met = peaks[1] < TARGET_MB
+            ok = ok and met
+            print(f"  {kind:8s} {peaks[1]:7.0f} MB peak ({peaks[0]:.0f} MB against an empty state): "
+                  f"{per_record:,.0f} bytes a stored record  (target < {TARGET_MB} MB: {'met' if met else 'NOT met'})")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

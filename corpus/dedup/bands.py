@@ -1,0 +1,84 @@
+"""The in-memory LSH band index of one run: which earlier documents share a band key with a new one."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class Banding(Protocol):
+    """What the band keys need of :class:`corpus.dedup.minhash.MinHashParams`."""
+
+    bands: int
+    rows: int
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_keys32(hashvalues: np.ndarray, params: Banding) -> np.ndarray:
+    """One 32-bit key per LSH band, in memory. Two documents share a key when their rows in
+    that band are equal; a rare accidental collision only adds a candidate to confirm."""
+    rows = np.asarray(hashvalues[: params.bands * params.rows], dtype=np.uint64).reshape(params.bands, params.rows)
+    h = np.arange(1, params.bands + 1, dtype=np.uint64) * _MIX
+    with np.errstate(over="ignore"):
+        for r in range(params.rows):
+            h = (h ^ rows[:, r]) * _MIX
+            h ^= h >> np.uint64(29)
+    return (h >> np.uint64(32)).astype(np.uint32)
+
+
+class BandIndex:
+    """Which earlier documents share an LSH band key with a new one.
+
+    Recent documents sit in a dict; every ``BUFFER_DOCS`` they are sorted into a numpy
+    run (4 bytes of key and 4 of document per band), and small runs merge up to
+    ``MAX_RUN_DOCS``. About 340 bytes per document for 42 bands, with no per-key objects.
+    """
+
+    BUFFER_DOCS = 2048
+    MAX_RUN_DOCS = 1 << 16
+
+    def __init__(self) -> None:
+        self._buffer: dict[int, list[int]] = {}
+        self._buffered = 0
+        self._runs: list[tuple[np.ndarray, np.ndarray, int]] = []  # (sorted keys, their documents, documents)
+
+    def query(self, keys: np.ndarray) -> set[int]:
+        found: set[int] = set()
+        for key in keys.tolist():
+            found.update(self._buffer.get(key, ()))
+        for run_keys, run_docs, _ in self._runs:
+            lo = np.searchsorted(run_keys, keys, "left")
+            hi = np.searchsorted(run_keys, keys, "right")
+            for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+                if a < b:
+                    found.update(run_docs[a:b].tolist())
+        return found
+
+    def add(self, doc: int, keys: np.ndarray) -> None:
+        for key in keys.tolist():
+            self._buffer.setdefault(key, []).append(doc)
+        self._buffered += 1
+        if self._buffered >= self.BUFFER_DOCS:
+            self._flush()
+
+    def _flush(self) -> None:
+        size = sum(len(docs) for docs in self._buffer.values())
+        keys = np.empty(size, dtype=np.uint32)
+        docs = np.empty(size, dtype=np.int32)
+        pos = 0
+        for key, members in self._buffer.items():
+            keys[pos: pos + len(members)] = key
+            docs[pos: pos + len(members)] = members
+            pos += len(members)
+        order = np.argsort(keys, kind="stable")
+        self._runs.append((keys[order], docs[order], self._buffered))
+        self._buffer.clear()
+        self._buffered = 0
+        while len(self._runs) >= 2 and self._runs[-2][2] <= self._runs[-1][2] \
+                and self._runs[-2][2] + self._runs[-1][2] <= self.MAX_RUN_DOCS:
+            (k1, d1, n1), (k2, d2, n2) = self._runs[-2], self._runs[-1]
+            keys, docs = np.concatenate((k1, k2)), np.concatenate((d1, d2))
+            order = np.argsort(keys, kind="stable")
+            self._runs[-2:] = [(keys[order], docs[order], n1 + n2)]
