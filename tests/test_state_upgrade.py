@@ -147,14 +147,15 @@ def test_crowded_buckets_give_every_candidate(tmp_path, monkeypatch):
     import corpus.dedup.state as state_module
     import corpus.dedup.state_layout as layout
 
-    real = layout.bucket_keys
+    real = layout.entry_keys
 
     def crowded(hashvalues, params):
-        buckets, tags = real(hashvalues, params)
-        return [b % 4 for b in buckets], [((b >> 2) ^ t) & 0xFFFF for b, t in zip(buckets, tags, strict=True)]
+        keys = real(hashvalues, params)
+        buckets, tags = keys >> np.uint64(16), keys & np.uint64(0xFFFF)
+        return ((buckets % np.uint64(4)) << np.uint64(16)) | (((buckets >> np.uint64(2)) ^ tags) & np.uint64(0xFFFF))
 
-    monkeypatch.setattr(layout, "bucket_keys", crowded)
-    monkeypatch.setattr(state_module, "bucket_keys", crowded)
+    monkeypatch.setattr(layout, "entry_keys", crowded)
+    monkeypatch.setattr(state_module, "entry_keys", crowded)
     params = MinHashParams()
     rng = np.random.default_rng(3)
     values = rng.integers(0, 2**32, size=(200, params.num_perm), dtype=np.uint32)
