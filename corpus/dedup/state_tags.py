@@ -127,12 +127,11 @@ class TagIndex:
         values = np.ascontiguousarray(hashvalues[:width], dtype=np.uint32).view(band)
         found: dict[int, StoredRecord] = {}
         accounted = np.zeros(len(keys), dtype=np.int64)  # records found that share the band: each has its entry
-        asked = np.zeros(len(keys), dtype=bool)
         ask = counts.nonzero()[0][:1]
         while len(ask):
-            asked[ask] = True
+            counts[ask] = 0  # its bucket read: every record with the key found
             for row, rec in records_of(db, rows_with_entries(db, keys[ask].tolist()) - found.keys()).items():
                 found[row] = rec
                 accounted += rec.signature.hashvalues[:width].view(band) == values
-            ask = (~asked & (counts > accounted)).nonzero()[0]
+            ask = (counts > accounted).nonzero()[0]
         return [found[row] for row in sorted(found)]
