@@ -4,15 +4,15 @@ record has, and how many records at most, without a B-tree search per band.
 A lookup has 42 band keys; each is a search in the ``bands`` table's B-tree, about 1.5 µs of cache
 misses each at 1,000,000 records, most of the lookup's time, and all but a few of them find nothing.
 This index holds every stored entry's key (its bucket and 16-bit tag, see
-:mod:`corpus.dedup.state_layout`) as a 16-bit value in a block of 32 slots chosen by the key: a band is
-asked in one gathered comparison of its block. The count it gives is never below the number of stored
-entries with that key (keys that share a block and a value only add to it; the few entries of a full
-block are kept apart, in ``spilled``), so a band whose count is 0 has no stored entry, and a band whose
-count the records already found account for has no other: the state reads only the buckets it must
-(:meth:`corpus.dedup.state.StateIndex.lookup`). About 2.7 bytes of memory a band entry, 115 bytes a
-stored record; read from the ``bands`` table once, at a run's first lookup.
+:mod:`corpus.dedup.state_layout`) as a 16-bit value in a block of 64 slots chosen by the key's top
+bits: a band is asked in one gathered comparison of its block. The count it gives is never below the
+number of stored entries with that key (keys that share a block and a value only add to it; the few
+entries of a full block are kept apart, in ``_spilled``), so a band whose count is 0 has no stored
+entry, and a band whose count the records already found account for has no other: the state reads
+only the buckets it must (:meth:`TagIndex.lookup`). A count too high costs a read, never a candidate:
+entries rolled back may stay. About 3.3 bytes of memory a band entry (138 bytes a stored record at
+1,000,000 records); read from the ``bands`` table once a run (:data:`corpus.dedup.state.TAGS_AFTER`).
 """
-
 from __future__ import annotations
 
 import sqlite3
