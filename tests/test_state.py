@@ -87,7 +87,7 @@ def test_a_failure_while_saving_leaves_the_state_as_it_was(nights, monkeypatch):
     calls = {"n": 0}
     import corpus.dedup.state_layout as state_module
 
-    real = state_module.bucket_keys
+    real = state_module.entry_keys
 
     def failing(values, params):
         calls["n"] += 1
@@ -95,7 +95,7 @@ def test_a_failure_while_saving_leaves_the_state_as_it_was(nights, monkeypatch):
             raise OSError("disk full")
         return real(values, params)
 
-    monkeypatch.setattr(state_module, "bucket_keys", failing)
+    monkeypatch.setattr(state_module, "entry_keys", failing)
     texts = [STORY[0] * 3, STORY[1] * 3]
     sigs = [(f"id{i}", f"p{i}", signature(text, MinHashParams())) for i, text in enumerate(texts)]
     with pytest.raises(OSError):

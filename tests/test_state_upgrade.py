@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from corpus.dedup.minhash import MinHashParams, Signature, is_match
-from corpus.dedup.state import SCHEMA_VERSION, StateIndex, band_keys, params_record
+from corpus.dedup.state import SCHEMA_VERSION, StateError, StateIndex, band_keys, params_record
 from corpus.identity import ID_SCHEME
 
 # the schema newsclean wrote until schema 4, word for word
@@ -93,7 +93,10 @@ def confirmed(index: StateIndex, sig: Signature) -> list[tuple[str, str, int]]:
     return sorted((r.id, r.first_seen, r.run) for r in index.lookup(sig) if is_match(sig, r.signature, index.params))
 
 
-def test_a_schema_3_state_is_upgraded_in_place_and_finds_the_same_copies(schema_3_state):
+def test_a_schema_3_state_is_upgraded_in_place_and_finds_the_same_copies(schema_3_state, monkeypatch):
+    import corpus.dedup.state as state_module
+
+    monkeypatch.setattr(state_module, "TAGS_AFTER", 60)  # half the queries through SQL alone, half with the tags
     path, docs, runs, queries, expected, old_bands = schema_3_state
     assert sum(1 for e in expected if e) >= 80, "the queries find copies: the comparison means something"
     index = StateIndex(str(path), MinHashParams())
@@ -147,14 +150,15 @@ def test_crowded_buckets_give_every_candidate(tmp_path, monkeypatch):
     import corpus.dedup.state as state_module
     import corpus.dedup.state_layout as layout
 
-    real = layout.bucket_keys
+    real = layout.entry_keys
 
     def crowded(hashvalues, params):
-        buckets, tags = real(hashvalues, params)
-        return [b % 4 for b in buckets], [((b >> 2) ^ t) & 0xFFFF for b, t in zip(buckets, tags, strict=True)]
+        keys = real(hashvalues, params)
+        buckets, tags = keys >> np.uint64(16), keys & np.uint64(0xFFFF)
+        return ((buckets % np.uint64(4)) << np.uint64(16)) | (((buckets >> np.uint64(2)) ^ tags) & np.uint64(0xFFFF))
 
-    monkeypatch.setattr(layout, "bucket_keys", crowded)
-    monkeypatch.setattr(state_module, "bucket_keys", crowded)
+    monkeypatch.setattr(layout, "entry_keys", crowded)
+    monkeypatch.setattr(state_module, "entry_keys", crowded)
     params = MinHashParams()
     rng = np.random.default_rng(3)
     values = rng.integers(0, 2**32, size=(200, params.num_perm), dtype=np.uint32)
@@ -172,3 +176,28 @@ def test_crowded_buckets_give_every_candidate(tmp_path, monkeypatch):
             assert all(r.id in sharing or not is_match(sig, r.signature, params) for r in index.lookup(sig))
     finally:
         index.close()
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("schema", str(SCHEMA_VERSION + 1), f"state schema {SCHEMA_VERSION + 1} is newer than this newsclean reads"),
+    ("bands", "xxh64-buckets24-tag12-row32", "keeps its band keys in another layout"),
+])
+def test_a_state_this_newsclean_cannot_read_is_refused_and_left_as_it_was(tmp_path, key, value, message):
+    """A state from a newer newsclean, or with its band index in another layout, is refused by a message
+    that says what to do, never read wrongly nor rewritten (schemas 1 to 3 are upgraded: see above)."""
+    path = str(tmp_path / "s.db")
+    index = StateIndex(path, MinHashParams())
+    index.add_all([("a" * 32, "/p/a", Signature(np.arange(128, dtype=np.uint32), 10, 10))], "2026-01-01")
+    index.close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
+    db.commit()
+    before = db.execute("SELECT * FROM docs").fetchall(), db.execute("SELECT * FROM bands").fetchall()
+    db.close()
+    with pytest.raises(StateError, match=message) as refused:
+        StateIndex(path, MinHashParams())
+    assert "another --state file" in str(refused.value) or "upgrade newsclean" in str(refused.value)
+    db = sqlite3.connect(path)
+    assert (db.execute("SELECT * FROM docs").fetchall(), db.execute("SELECT * FROM bands").fetchall()) == before
+    assert db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone() == (value,)
+    db.close()

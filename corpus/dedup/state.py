@@ -32,20 +32,23 @@ from corpus.clean.repeated import Counts
 from corpus.dedup.minhash import SCHEME, MinHashParams, Signature, StoredRecord
 from corpus.dedup.state_layout import (
     BAND_INDEX,
-    ENTRY,
     add_records,
     band_keys,
-    bucket_keys,
+    entry_keys,
     forget_entries,
+    records_of,
     rewrite_schema_3,
+    rows_with_entries,
+    stored_keys,
     unpacked_id,
 )
+from corpus.dedup.state_tags import TagIndex
 from corpus.identity import ID_SCHEME
 
 SCHEMA_VERSION = 4
 # schema 4: a record's id as its 16 bytes (a 32-hex-digit content id; any other id as its text),
 # its path as a folder (shared, in `folders`) and a name, its first-seen time as a number of
-# `instants` (the texts, each stored once); its band keys packed by bucket (see bucket_keys):
+# `instants` (the texts, each stored once); its band keys packed by bucket (see entry_keys):
 # about 0.9 KB a record instead of 1.6, and a lookup is one indexed query
 _TABLES = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -90,14 +93,9 @@ _UPGRADE_FROM_1 = "ALTER TABLE docs ADD COLUMN run INTEGER NOT NULL DEFAULT 0"
 # 2 GiB (its SQLITE_MAX_MMAP_SIZE) and reads the rest of a larger file as before
 _PRAGMAS = ("PRAGMA mmap_size = 4294967296",)
 _BEFORE = "SELECT n FROM instants WHERE text < ?"
-_BUCKETS = "SELECT bucket, entries FROM bands WHERE bucket IN ({})"
-_CANDIDATES = ("SELECT d.id, i.text, d.shingles, d.words, d.signature, d.run FROM docs d "
-               "JOIN instants i ON i.n = d.first_seen WHERE d.rowid IN ({}) ORDER BY d.rowid")
-
-
-def _in_query(sql: str, count: int) -> str:
-    return sql.format(",".join("?" * count))
-
+# lookups made through SQL alone before the band tags are read into memory (1.9 s of CPU and 132 MiB at
+# 1,000,000 records, `make bench-state`): a run of a few documents, `explain`, never reads them
+TAGS_AFTER = 256
 
 
 class StateError(Exception):
@@ -170,6 +168,9 @@ class StateIndex:
         except sqlite3.DatabaseError as err:
             raise StateError(f"{path}: not a usable newsclean state ({err})") from err
         self._pending = 0
+        self._tags: TagIndex | None = None  # the band tags in memory (see lookup)
+        self._lookups = 0
+        self._tags_of = (-1, -1)  # (this connection's changes, the file's data_version) the tags are of
         self._check_params()
 
     def _upgrade(self) -> None:
@@ -226,28 +227,38 @@ class StateIndex:
         self._db.close()
 
     def lookup(self, sig: Signature) -> list[StoredRecord]:
-        """Stored records sharing at least one LSH band with ``sig`` (candidates, not yet confirmed):
-        one indexed query for the band buckets, a second for the candidates' signatures, if any."""
-        buckets, tags = bucket_keys(sig.hashvalues, self.params)
-        found = self._db.execute(_in_query(_BUCKETS, len(buckets)), buckets).fetchall()
-        wanted: dict[int, list[bytes]] = {}
-        for bucket, tag in zip(buckets, tags, strict=True):
-            wanted.setdefault(bucket, []).append(tag.to_bytes(2, "little"))
-        docs = set()
-        for bucket, blob in found:  # entries are (tag, rowid) in 6 bytes: a search for the tag, kept when aligned
-            for tag in wanted[bucket]:
-                at = blob.find(tag)
-                while at >= 0:
-                    if at % ENTRY.itemsize == 0:
-                        docs.add(int.from_bytes(blob[at + 2: at + ENTRY.itemsize], "little"))
-                    at = blob.find(tag, at + 1)
-        if not docs:
-            return []
-        rows = sorted(docs)
-        return [StoredRecord(unpacked_id(doc_id), seen, Signature(np.frombuffer(blob, dtype=np.uint32), shingles,
-                                                                  words), run)
-                for doc_id, seen, shingles, words, blob, run in self._db.execute(_in_query(_CANDIDATES, len(rows)),
-                                                                                 rows)]
+        """Stored records sharing at least one LSH band with ``sig`` (candidates, not yet confirmed), in the
+        order they were stored. The band tags in memory (:mod:`corpus.dedup.state_tags`) say which bands
+        some record has, and how many records at most; the ``bands`` table is read only for those, one
+        bucket first: the records found there, read with their signatures, account for every band whose
+        values they share with ``sig``, and the buckets of bands they do not account for are read next.
+        A near-copy of one stored record costs two indexed queries, a miss usually none. The first
+        lookups (see TAGS_AFTER) read every band's bucket instead, in one query."""
+        keys = entry_keys(sig.hashvalues, self.params)
+        tags = self._tag_index()
+        if tags is None:
+            return list(records_of(self._db, rows_with_entries(self._db, keys.tolist())).values())
+        return tags.lookup(self._db, keys, sig.hashvalues, self.params)
+
+    def _tag_index(self) -> TagIndex | None:
+        """The band tags in memory once TAGS_AFTER lookups were made, read again when the file changed
+        otherwise than through :meth:`add` (another connection's commit, a prune, a rolled-back run, a
+        write straight to the tables)."""
+        self._lookups += 1
+        if self._lookups <= TAGS_AFTER:
+            return None
+        (version,) = self._db.execute("PRAGMA data_version").fetchone()
+        if self._tags is None or self._tags.full or self._tags_of != (self._db.total_changes, version):
+            self._tags = None  # the old one freed before the new one is read
+            (records,) = self._db.execute("SELECT COUNT(*) FROM docs").fetchone()
+            self._tags = TagIndex(stored_keys(self._db), records * self.params.bands)
+            self._tags_of = (self._db.total_changes, version)
+        return self._tags
+
+    def _wrote_no_bands(self, changes: int) -> None:
+        """Rows were written that are not band entries (runs, line counts): the tags in memory still hold."""
+        if self._tags_of[0] == changes:
+            self._tags_of = (self._db.total_changes, self._tags_of[1])
 
     def stored_docs(self) -> Iterator[tuple[int, str, str, str, int, int, int, bytes]]:
         """Every stored record: (row, id, path, first_seen, run, shingles, words, signature bytes)."""
@@ -296,28 +307,39 @@ class StateIndex:
 
     def add_lines(self, run: int, counts: Counts) -> None:
         """Keep a run's repeated-line counts, inside the open transaction."""
+        changes = self._db.total_changes
         if len(counts):
             self._db.execute("INSERT OR REPLACE INTO lines VALUES (?, ?, ?)",
                              (run, counts.keys.astype("<u8").tobytes(), counts.counts.astype("<u4").tobytes()))
+        self._wrote_no_bands(changes)
 
     def add(self, doc_id: str, path: str, sig: Signature, first_seen: str, run: int = 0) -> None:
-        """Add a kept record inside the open transaction; an id already stored (a rerun) keeps its entry."""
-        self._pending += add_records(self._db, self.params, [
+        """Add a kept record inside the open transaction; an id already stored (a rerun) keeps its entry.
+        The band tags in memory, if read, take its entries (a streaming run's later lookups find it)."""
+        changes = self._db.total_changes
+        added = add_records(self._db, self.params, [
             (None, doc_id, path, first_seen, sig.shingles, sig.words,
              np.asarray(sig.hashvalues, dtype=np.uint32).tobytes(), run)], ignore=True)
+        self._pending += added
+        if added and self._tags is not None and self._tags_of[0] == changes:
+            self._tags.add(entry_keys(sig.hashvalues, self.params))
+        self._wrote_no_bands(changes)
 
     def commit(self, run: int = 0, fingerprint: str = "", started: str = "", mode: str = "batch",
                rerun: bool = False) -> int:
         """Make the run's records part of the state; returns how many were added."""
+        changes = self._db.total_changes
         if run and not rerun:
             self._db.execute("INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?)",
                              (run, fingerprint, started, mode, self._pending))
         self._db.execute("COMMIT")
+        self._wrote_no_bands(changes)
         return self._pending
 
     def rollback(self) -> None:
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
+            self._tags = None  # it may hold the entries of records rolled back
 
     def add_all(self, records: Iterable[tuple[str, str, Signature]], first_seen: str) -> int:
         """Add (id, path, signature) records in one transaction, as one run."""

@@ -7,11 +7,13 @@ and the rewrite of a schema-3 state into this layout.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 import xxhash
 
-from corpus.dedup.minhash import MinHashParams
+from corpus.dedup.minhash import MinHashParams, Signature, StoredRecord
 
 # The band index: each band's 64-bit key (:func:`band_keys`, the key the Parquet state and the Dask
 # executor use) is cut in two: its top BUCKET_BITS pick a row of `bands`, the next 16 bits are kept as
@@ -25,6 +27,11 @@ ENTRY = np.dtype([("tag", "<u2"), ("doc", "<u4")])
 _APPEND = ("INSERT INTO bands (bucket, entries) VALUES (?, ?) "
            "ON CONFLICT (bucket) DO UPDATE SET entries = CAST(entries || excluded.entries AS BLOB)")
 _TAG_SHIFT = 48 - BUCKET_BITS
+_BUCKETS = "SELECT bucket, entries FROM bands WHERE bucket IN ({})"
+_CANDIDATES = ("SELECT d.rowid, d.id, i.text, d.shingles, d.words, d.signature, d.run FROM docs d "
+               "JOIN instants i ON i.n = d.first_seen WHERE d.rowid IN ({}) ORDER BY d.rowid")
+_STORED = ("SELECT group_concat(bucket || ',' || length(entries)), CAST(group_concat(entries, '') AS BLOB) "
+           "FROM bands WHERE bucket >= ? AND bucket < ?")
 
 
 def band_keys(hashvalues: np.ndarray, params: MinHashParams) -> list[int]:
@@ -34,14 +41,20 @@ def band_keys(hashvalues: np.ndarray, params: MinHashParams) -> list[int]:
 
 def _digests(values: bytes, params: MinHashParams) -> list[int]:
     width = 4 * params.rows
-    return [xxhash.xxh64_intdigest(values[band * width: (band + 1) * width], seed=band)
-            for band in range(params.bands)]
+    return list(map(xxhash.xxh64_intdigest, map(values.__getitem__, _band_slices(width, params.bands)),
+                    range(params.bands)))
 
 
-def bucket_keys(hashvalues: np.ndarray, params: MinHashParams) -> tuple[list[int], list[int]]:
-    """(buckets, tags) of a signature's LSH bands in the SQLite index: see BUCKET_BITS."""
+@lru_cache(maxsize=4)
+def _band_slices(width: int, bands: int) -> list[slice]:
+    return [slice(band * width, (band + 1) * width) for band in range(bands)]
+
+
+def entry_keys(hashvalues: np.ndarray, params: MinHashParams) -> np.ndarray:
+    """A signature's LSH bands as the SQLite index keys them: bucket << 16 | tag (uint64), the top
+    BUCKET_BITS + 16 bits of :func:`band_keys`' key; see BUCKET_BITS."""
     digests = _digests(np.asarray(hashvalues, dtype=np.uint32).tobytes(), params)
-    return [d >> 44 for d in digests], [(d >> _TAG_SHIFT) & 0xFFFF for d in digests]
+    return np.array(digests, dtype=np.uint64) >> np.uint64(_TAG_SHIFT)
 
 
 def append_entries(db: sqlite3.Connection, buckets: np.ndarray, tags: np.ndarray, docs: np.ndarray) -> None:
@@ -56,6 +69,38 @@ def append_entries(db: sqlite3.Connection, buckets: np.ndarray, tags: np.ndarray
     ends = [*starts[1:], len(order)]
     db.executemany(_APPEND, ((b, blob[ENTRY.itemsize * a: ENTRY.itemsize * e])
                              for b, a, e in zip(buckets[starts].tolist(), starts, ends, strict=True)))
+
+
+@lru_cache(maxsize=256)
+def in_query(sql: str, count: int) -> str:
+    return sql.format(",".join("?" * count))
+
+
+def rows_with_entries(db: sqlite3.Connection, keys: list[int]) -> set[int]:
+    """The rowids of the records with an entry of these keys (see :func:`entry_keys`): one indexed query."""
+    wanted: dict[int, list[bytes]] = {}
+    for key in keys:
+        wanted.setdefault(key >> 16, []).append((key & 0xFFFF).to_bytes(2, "little"))
+    docs = set()
+    for bucket, blob in db.execute(in_query(_BUCKETS, len(wanted)), list(wanted)):
+        for tag in wanted[bucket]:  # entries are (tag, rowid) in 6 bytes: a search for the tag, kept when aligned
+            at = blob.find(tag)
+            while at >= 0:
+                if at % ENTRY.itemsize == 0:
+                    docs.add(int.from_bytes(blob[at + 2: at + ENTRY.itemsize], "little"))
+                at = blob.find(tag, at + 1)
+    return docs
+
+
+def records_of(db: sqlite3.Connection, rows: set[int]) -> dict[int, StoredRecord]:
+    """The stored records of these rowids, as a lookup gives them back, in rowid order."""
+    if not rows:
+        return {}
+    ordered = sorted(rows)
+    return {row: StoredRecord(unpacked_id(doc_id), seen, Signature(np.frombuffer(blob, dtype=np.uint32), shingles,
+                                                                   words), run)
+            for row, doc_id, seen, shingles, words, blob, run in db.execute(in_query(_CANDIDATES, len(ordered)),
+                                                                            ordered)}
 
 
 def split_path(path: str) -> tuple[str, str]:
@@ -96,9 +141,8 @@ def add_records(db: sqlite3.Connection, params: MinHashParams,
             added.append(cur.lastrowid)
             sigs.append(signature)
     if added:
-        keys = [bucket_keys(np.frombuffer(sig, np.uint32), params) for sig in sigs]
-        append_entries(db, np.array([b for b, _ in keys], dtype=np.int64).ravel(),
-                       np.array([t for _, t in keys], dtype=np.uint16).ravel(),
+        keys = np.concatenate([entry_keys(np.frombuffer(sig, np.uint32), params) for sig in sigs])
+        append_entries(db, (keys >> np.uint64(16)).astype(np.int64), (keys & np.uint64(0xFFFF)).astype(np.uint16),
                        np.repeat(np.array(added, dtype=np.uint32), params.bands))
     return len(added)
 
@@ -130,7 +174,8 @@ def forget_entries(db: sqlite3.Connection, params: MinHashParams, select: str, a
     while rows := db.execute(select, (*args, last)).fetchall():
         last = rows[-1][0]
         gone = np.array([r[0] for r in rows], dtype=np.uint32)
-        buckets = {b for r in rows for b in bucket_keys(np.frombuffer(r[1], np.uint32), params)[0]}
+        keys = np.concatenate([entry_keys(np.frombuffer(r[1], np.uint32), params) for r in rows])
+        buckets = set((keys >> np.uint64(16)).tolist())
         for bucket in sorted(buckets):
             row = db.execute("SELECT entries FROM bands WHERE bucket = ?", (bucket,)).fetchone()
             if row is None:
@@ -141,3 +186,15 @@ def forget_entries(db: sqlite3.Connection, params: MinHashParams, select: str, a
                 db.execute("UPDATE bands SET entries = ? WHERE bucket = ?", (kept.tobytes(), bucket))
             else:
                 db.execute("DELETE FROM bands WHERE bucket = ?", (bucket,))
+
+
+def stored_keys(db: sqlite3.Connection, buckets: int = 1 << 14) -> Iterator[np.ndarray]:
+    """Every band entry's key (bucket << 16 | tag, uint64), ``buckets`` buckets at a time: one query each,
+    its rows joined by SQLite (a row at a time through Python would cost more than the rest)."""
+    (last,) = db.execute("SELECT MAX(bucket) FROM bands").fetchone()
+    for start in range(0, (last or 0) + 1, buckets):
+        sizes, blob = db.execute(_STORED, (start, start + buckets)).fetchone()
+        if sizes:
+            pairs = np.fromstring(sizes, dtype=np.int64, sep=",").reshape(-1, 2)  # (bucket, bytes), in the blob's order
+            tags = np.frombuffer(blob, dtype=ENTRY)["tag"].astype(np.uint64)
+            yield (np.repeat(pairs[:, 0].astype(np.uint64), pairs[:, 1] // ENTRY.itemsize) << np.uint64(16)) | tags
