@@ -185,3 +185,22 @@ def test_state_export_import_round_trip(nights, tmp_path):
     finally:
         a.close()
         b.close()
+
+
+def test_the_corpus_level_rules_then_the_final_groups_as_the_local_run(scheduler, tmp_path):
+    """Three hundred documents of the benchmark corpus: enough chrome the corpus-level rules take out to change
+    which copy a group keeps once the texts are signed again (the local run's second grouping); the Dask run
+    signs again and groups again the same way."""
+    if not (BENCH / "ground-truth.json").is_file():
+        pytest.skip("the shared benchmark pages are not here")
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from syndicate import build_bench_corpus
+    finally:
+        sys.path.pop(0)
+    build_bench_corpus(tmp_path / "bench", BENCH, 300)
+    code, local, err = ingest(str(tmp_path / "bench"), "--workers", "1", "-q")
+    assert code == 0, err
+    code, dask, err = ingest(str(tmp_path / "bench"), "--executor", "dask", "--scheduler", scheduler, "-q")
+    assert code == 0, err
+    assert dask == local

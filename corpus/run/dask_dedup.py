@@ -12,8 +12,9 @@
    local executor); earlier nights (``--state``) are joined on their 64-bit band keys the same way.
 5. Lines repeated across stories, run-wide and per site, are counted on the cluster, one vote per group;
    the client adds the earlier nights' counts (``--state``) as the local executor does.
-6. Partitions come back to the client in input order and are finished by the local code
-   (``Ingest._finish``), so the records are the local executor's, byte for byte.
+6. As the local executor does, the corpus-level rules are applied then (on the workers), what they
+   changed is signed again, and the final groups are found the same way on the new signatures, with
+   the earlier nights; the workers then finish and write the records (:mod:`corpus.run.dask_write`).
 """
 
 from __future__ import annotations
@@ -146,16 +147,22 @@ def state_frames(state: Any) -> tuple[dd.DataFrame, dd.DataFrame]:  # noqa: ANN4
         dd.from_pandas(docs, npartitions=max(1, len(docs) // 50_000))
 
 
-def line_rows(part: Chosen, followers: set[int], run_wide: bool) -> pd.DataFrame:
-    keys = [votes(done.line_keys, done.site_keys, run_wide) for index, _, done in part if index not in followers]
+def line_rows(part: Chosen, voters: tuple[set[int], set[int]], run_wide: bool) -> pd.DataFrame:
+    """The keys a partition's documents vote with: all of a group's first (``voters[0]``: those that do not
+    speak for their group), only its site keys for a copy on another site (``voters[1]``), as the local count."""
+    followers, site_only = voters
+    no_keys = np.empty(0, dtype=np.uint64)
+    keys = [votes(done.line_keys, done.site_keys, run_wide) if index not in followers else
+            votes(no_keys, done.site_keys, run_wide) for index, _, done in part
+            if index not in followers or index in site_only]
     return pd.DataFrame({"key": np.concatenate(keys) if keys else np.empty(0, dtype=np.uint64)})
 
 
-def lines_on_cluster(parts: list[Future], chosen: list[list[tuple[int, int, str]]], followers: set[int],
+def lines_on_cluster(parts: list[Future], indices: list[np.ndarray], followers: set[int], site_only: set[int],
                      lines: LineEvidence) -> Counts:
     """The run's line counts (one vote per group), counted by the workers: the keys seen at least
     ``lines.floor`` times or known from earlier nights, as the local count keeps them."""
-    voters = [{i for _, i, _ in c if i in followers} for c in chosen]
+    voters = [({int(i) for i in c if i in followers}, {int(i) for i in c if i in site_only}) for c in indices]
     keys = frame_of(parts, line_rows, {"key": "uint64"}, lines.run_threshold > 0, per_part=voters)
     found = keys.key.value_counts().map_partitions(_wanted, lines.floor, lines.lines.earlier.keys,
                                                    meta=meta_of({"key": "uint64", "n": "int64"})).compute()
@@ -168,21 +175,6 @@ def _wanted(counts: pd.Series, floor: int, earlier: np.ndarray) -> pd.DataFrame:
     keys, n = counts.index.to_numpy(np.uint64), counts.to_numpy(np.int64)
     keep = (n >= floor) | np.isin(keys, earlier)
     return pd.DataFrame({"key": keys[keep], "n": n[keep]})
-
-
-class Decided:
-    """What ``Ingest._finish`` asks of the dedup stage, answered from the cluster's decisions."""
-
-    def __init__(self, ids: list[str], renamed: dict[int, str]) -> None:
-        self._ids = ids
-        self._renamed = renamed
-        self.current: tuple[int, Signature | None] = (-1, None)
-
-    def id_of(self, index: int) -> str:
-        return self._renamed.get(index) or self._ids[index]
-
-    def signature_of(self, index: int) -> Signature | None:
-        return self.current[1] if self.current[0] == index else None
 
 
 def grouped(labels: pd.DataFrame) -> list[list[int]]:

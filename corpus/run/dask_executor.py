@@ -82,6 +82,7 @@ class RemoteProcessed(Processed):
 
     partition: int = -1
     position: int = -1
+    site: int = 0  # its site's story counter key (its site keys' first), or 0
 
 
 class WarmUp(WorkerPlugin):
@@ -119,7 +120,8 @@ def summaries(results: list[Processed | Reject], partition: int) -> list[Process
     empty = np.empty(0, dtype=np.uint64)
     return [r if isinstance(r, (Reject, Noted)) else
             RemoteProcessed(r.id, r.path, r.input, r.lang, r.empty, "", None, empty, empty,
-                            title_key=r.title_key, partition=partition, position=pos)
+                            title_key=r.title_key, partition=partition, position=pos,
+                            site=int(r.site_keys[0]) if len(r.site_keys) else 0)
             for pos, r in enumerate(results)]
 
 
@@ -188,15 +190,21 @@ class DaskExecutor:
             yield from self._collect(pending.popleft(), remote)
 
     def _collect(self, item: tuple[int, list[Job], IngestOptions, Future], remote: bool) -> list[Processed | Reject]:
+        """A partition's results (``remote``: its summaries only; the results stay on the worker). A task that
+        failed (a worker died on it, again and again) is run again one job a task, to find the job that kills."""
         number, jobs, options, future = item
-        try:
-            future.result()  # raises when the task failed (a worker died on it, again and again)
-        except Exception:  # noqa: BLE001 - find the job that kills, one task each
-            future = self.client.scatter([self._alone(jobs, options)])[0]
         if not remote:
-            return future.result()
+            try:
+                return future.result()
+            except Exception:  # noqa: BLE001 - find the job that kills, one task each
+                return self._alone(jobs, options)
+        try:
+            summary = self.client.submit(summaries, future, number, pure=False).result()
+        except Exception:  # noqa: BLE001 - as above; the results found are kept on the cluster
+            future = self.client.scatter([self._alone(jobs, options)])[0]
+            summary = self.client.submit(summaries, future, number, pure=False).result()
         self.partitions.append(future)
-        return self.client.submit(summaries, future, number, pure=False).result()
+        return summary
 
     def _split(self, jobs: Iterable[tuple[Job, IngestOptions]]) -> Iterator[tuple[Job, IngestOptions]]:
         """A large uncompressed JSONL container as line-aligned ranges: a worker scans it (hashing it, and
