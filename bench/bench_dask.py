@@ -6,6 +6,9 @@
    output ``s3://bench/out-*/``: Dask with 2 workers (a LocalCluster started here, the workers knowing the
    store from the AWS_* environment) beside one local worker (``--workers 1``), the same documents, the
    same run of this script. Both outputs are compared record for record.
+3. **A large SQLite state.** A SQLite ``--state`` of BENCH_DASK_STATE (300,000) stored records (random
+   signatures, written through ``StateIndex``); one night of BENCH_DASK_SMALL plain-text documents against
+   it, the client's peak RSS with the Dask executor beside the local one's (``--workers 1``).
 2. **The client's bytes and memory.** BENCH_DASK_SMALL (3,000) and BENCH_DASK_LARGE (30,000) plain-text
    documents in JSONL feeds of 1,000 lines, read by the Dask workers from a local folder and written by
    them to ``-o DIR/``. The client (the ``newsclean`` process, run through ``bench/client_probe.py``) counts
@@ -24,6 +27,7 @@ import json
 import logging
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -39,6 +43,7 @@ from syndicate import build_bench_corpus, load_stories  # noqa: E402
 DOCS = int(os.environ.get("BENCH_DASK_DOCS", "3000"))
 SMALL = int(os.environ.get("BENCH_DASK_SMALL", "3000"))
 LARGE = int(os.environ.get("BENCH_DASK_LARGE", "30000"))
+STATE = int(os.environ.get("BENCH_DASK_STATE", "300000"))
 WORKERS = 2
 BENCH = ROOT.parent / "shared" / "bench" / "extraction"
 
@@ -121,16 +126,84 @@ def plain_feeds(folder: Path, count: int, seed: int = 7) -> None:
         (folder / f"feed-{start // 1000:04d}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def big_state(path: Path, count: int) -> None:
+    """A SQLite state of ``count`` stored records with random signatures, one night's."""
+    import numpy as np
+
+    from corpus.dedup.minhash import MinHashParams, Signature
+    from corpus.dedup.state import StateIndex
+
+    params = MinHashParams()
+    rng = np.random.default_rng(3)
+    state = StateIndex(str(path), params)
+    state.begin()
+    run = state.next_run()
+    for n in range(count):
+        hv = rng.integers(0, 2**32, params.num_perm, dtype=np.uint32)
+        state.add(f"{n:032x}", f"old/{n // 1000:04d}/{n}.html", Signature(hv, 300, 400), "2026-11-01T00:00:00+00:00",
+                  run)
+    state.commit(run, "bench-state", "2026-11-01T00:00:00+00:00", "batch")
+    state.close()
+
+
+def throughput(env: dict[str, str], tmp: Path, fs, dask: tuple[str, ...]) -> None:  # noqa: ANN001
+    """Part 1: S3 in and out, Dask beside one local worker."""
+    corpus = tmp / "corpus"
+    counts = build_bench_corpus(corpus, BENCH, DOCS)
+    fs.put(str(corpus) + "/", "bench/corpus/", recursive=True)
+    print(f"corpus: {DOCS} documents ({counts}) in s3://bench/corpus/ (moto on 127.0.0.1), "
+          f"{os.cpu_count()} cores, one run each")
+    local_s, _, _ = newsclean(env, tmp, "s3://bench/corpus/", "-o", "s3://bench/out-local/", "--workers", "1")
+    dask_s, probe, _ = newsclean(env, tmp, "s3://bench/corpus/", "-o", "s3://bench/out-dask/", *dask)
+    same = records_under(fs, "bench/out-local") == records_under(fs, "bench/out-dask")
+    print(f"local executor, 1 worker, S3 in and out: {DOCS / local_s:7.1f} docs/s ({local_s:.1f} s)")
+    print(f"dask executor, {WORKERS} workers, S3 in and out: {DOCS / dask_s:7.1f} docs/s ({dask_s:.1f} s); "
+          f"ratio {local_s / dask_s:.2f}x")
+    print(f"same records from both: {same}")
+    print(f"client received {probe['received'] / DOCS:.0f} bytes a document ({probe['received']} bytes); "
+          f"peak RSS {probe['peak_rss'] / 2**20:.0f} MiB")
+
+
+def client_costs(env: dict[str, str], tmp: Path, dask: tuple[str, ...]) -> None:
+    """Part 2: the client's bytes received and peak RSS at SMALL and LARGE plain-text documents."""
+    sizes = {}
+    for count in (SMALL, LARGE):
+        feeds = tmp / f"plain-{count}"
+        plain_feeds(feeds, count)
+        seconds, probe, _ = newsclean(env, tmp, str(feeds), "-o", f"{tmp}/plain-out-{count}/", *dask)
+        sizes[count] = probe
+        print(f"{count:6d} plain-text documents: client received {probe['received'] / count:5.0f} bytes a "
+              f"document, peak RSS {probe['peak_rss'] / 2**20:.0f} MiB ({count / seconds:.1f} docs/s)")
+    grown = (sizes[LARGE]["peak_rss"] - sizes[SMALL]["peak_rss"]) / (LARGE - SMALL)
+    bytes_each = (sizes[LARGE]["received"] - sizes[SMALL]["received"]) / (LARGE - SMALL)
+    print(f"client between {SMALL} and {LARGE} documents: peak RSS grows {grown:.0f} bytes a document; "
+          f"it receives {bytes_each:.0f} bytes a document more")
+
+
+def state_memory(env: dict[str, str], tmp: Path, dask: tuple[str, ...]) -> None:
+    """Part 3: a night of SMALL documents against a SQLite state of STATE records, either executor."""
+    started = time.perf_counter()
+    big_state(tmp / "state.db", STATE)
+    print(f"a SQLite state of {STATE} records made in {time.perf_counter() - started:.0f} s")
+    feeds = tmp / f"plain-{SMALL}"
+    if not feeds.exists():
+        plain_feeds(feeds, SMALL)
+    for name, executor in (("local", ("--workers", "1")), ("dask", dask)):
+        shutil.copy(tmp / "state.db", tmp / f"state-{name}.db")
+        seconds, probe, _ = newsclean(env, tmp, str(feeds), "-o", str(tmp / "night.jsonl"),
+                                      "--state", str(tmp / f"state-{name}.db"), *executor)
+        print(f"{SMALL} documents against it, {name} executor: client peak RSS "
+              f"{probe['peak_rss'] / 2**20:.0f} MiB ({seconds:.0f} s)")
+
+
 def main() -> None:
+    """Each part runs unless its size is 0 (BENCH_DASK_DOCS, BENCH_DASK_LARGE, BENCH_DASK_STATE)."""
     import distributed
 
     with tempfile.TemporaryDirectory(prefix="newsclean-bench-dask-") as name, moto_server(Path(name)) as env:
         tmp = Path(name)
         fs = store(env)
         fs.mkdir("bench")
-        corpus = tmp / "corpus"
-        counts = build_bench_corpus(corpus, BENCH, DOCS)
-        fs.put(str(corpus) + "/", "bench/corpus/", recursive=True)
         saved = dict(os.environ)
         os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})  # what the workers know the store by
         try:
@@ -141,29 +214,12 @@ def main() -> None:
             os.environ.update(saved)
         with cluster:
             dask = ("--executor", "dask", "--scheduler", cluster.scheduler_address)
-            print(f"corpus: {DOCS} documents ({counts}) in s3://bench/corpus/ (moto on 127.0.0.1), "
-                  f"{os.cpu_count()} cores, one run each")
-            local_s, _, _ = newsclean(env, tmp, "s3://bench/corpus/", "-o", "s3://bench/out-local/", "--workers", "1")
-            dask_s, probe, _ = newsclean(env, tmp, "s3://bench/corpus/", "-o", "s3://bench/out-dask/", *dask)
-            same = records_under(fs, "bench/out-local") == records_under(fs, "bench/out-dask")
-            print(f"local executor, 1 worker, S3 in and out: {DOCS / local_s:7.1f} docs/s ({local_s:.1f} s)")
-            print(f"dask executor, {WORKERS} workers, S3 in and out: {DOCS / dask_s:7.1f} docs/s ({dask_s:.1f} s); "
-                  f"ratio {local_s / dask_s:.2f}x")
-            print(f"same records from both: {same}")
-            print(f"client received {probe['received'] / DOCS:.0f} bytes a document ({probe['received']} bytes); "
-                  f"peak RSS {probe['peak_rss'] / 2**20:.0f} MiB")
-            sizes = {}
-            for count in (SMALL, LARGE):
-                feeds = tmp / f"plain-{count}"
-                plain_feeds(feeds, count)
-                seconds, probe, _ = newsclean(env, tmp, str(feeds), "-o", f"{tmp}/plain-out-{count}/", *dask)
-                sizes[count] = probe
-                print(f"{count:6d} plain-text documents: client received {probe['received'] / count:5.0f} bytes a "
-                      f"document, peak RSS {probe['peak_rss'] / 2**20:.0f} MiB ({count / seconds:.1f} docs/s)")
-            grown = (sizes[LARGE]["peak_rss"] - sizes[SMALL]["peak_rss"]) / (LARGE - SMALL)
-            bytes_each = (sizes[LARGE]["received"] - sizes[SMALL]["received"]) / (LARGE - SMALL)
-            print(f"client between {SMALL} and {LARGE} documents: peak RSS grows {grown:.0f} bytes a document; "
-                  f"it receives {bytes_each:.0f} bytes a document more")
+            if DOCS:
+                throughput(env, tmp, fs, dask)
+            if LARGE:
+                client_costs(env, tmp, dask)
+            if STATE:
+                state_memory(env, tmp, dask)
 
 
 if __name__ == "__main__":

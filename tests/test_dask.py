@@ -204,3 +204,17 @@ def test_the_corpus_level_rules_then_the_final_groups_as_the_local_run(scheduler
     code, dask, err = ingest(str(tmp_path / "bench"), "--executor", "dask", "--scheduler", scheduler, "-q")
     assert code == 0, err
     assert dask == local
+
+
+def test_timeout_is_enforced_per_document_on_dask(scheduler, tmp_path):
+    """A worker runs its partitions in a child process whose main thread takes the local pool's timer."""
+    from tests.test_inputs import build_warc
+
+    build_warc(tmp_path / "in" / "cc.warc.gz")
+    found = []
+    for executor in (["--workers", "1"], ["--executor", "dask", "--scheduler", scheduler]):
+        rejects = tmp_path / f"rejects-{len(found)}.jsonl"
+        code, out, err = ingest(str(tmp_path / "in"), "--timeout", "0.001", "--rejects", str(rejects), "-q", *executor)
+        assert code == 0 and out == b"", err
+        found.append(rejects.read_bytes())
+    assert found[0] == found[1] and found[0].count(b'"reason":"timeout"') == 3

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import dask.dataframe as dd
@@ -116,7 +117,7 @@ def confirmed_edges(parts: list[Future], params: MinHashParams) -> tuple[dd.Data
 def earlier_matches(parts: list[Future], sigs: dd.DataFrame, state: Any, params: MinHashParams,  # noqa: ANN401
                     ) -> dict[int, list[Earlier]]:
     """Documents of this run that copy a record an earlier run stored: joined on 64-bit band keys."""
-    bands, docs = state_frames(state)
+    bands, docs = state_frames(state, params)
     rows = frame_of(parts, band_rows, {"key": "int64", "doc": "int64"}, params, True)
     candidates = rows.merge(bands, on="key")[["doc", "row"]].drop_duplicates()
     stored = docs.rename(columns={"hv": "hv_s", "shingles": "shingles_s", "words": "words_s"})
@@ -129,22 +130,49 @@ def earlier_matches(parts: list[Future], sigs: dd.DataFrame, state: Any, params:
     return matches
 
 
-def state_frames(state: Any) -> tuple[dd.DataFrame, dd.DataFrame]:  # noqa: ANN401 - StateIndex or ParquetState
-    """The earlier nights' band keys and signatures: Parquet read by the workers, or SQLite read here."""
+STATE_CHUNK = 20_000  # stored records read from a SQLite state, sent to the cluster and let go, at a time
+DOC_COLUMNS = {"row": "int64", "id": "object", "first_seen": "object", "run": "int64", "shingles": "int64",
+               "words": "int64", "hv": "object"}
+
+
+def state_frames(state: Any, params: MinHashParams) -> tuple[dd.DataFrame, dd.DataFrame]:  # noqa: ANN401
+    """The earlier nights' band keys and signatures: Parquet read by the workers, or SQLite read here a chunk
+    at a time, each chunk sent to the cluster as it is read (the client never holds the state), its band keys
+    computed there from the signatures."""
     if hasattr(state, "frames"):
         return state.frames()
-    rows = list(state.stored_docs())
-    docs = pd.DataFrame({"row": np.array([r[0] for r in rows], dtype=np.int64),
+    from distributed import default_client
+
+    client = default_client()
+    chunks = []
+    rows = state.stored_docs()
+    while chunk := list(itertools.islice(rows, STATE_CHUNK)):
+        chunks.append(client.scatter(_doc_frame(chunk)))
+        del chunk
+    if not chunks:
+        chunks.append(client.scatter(_doc_frame([])))
+    docs = dd.from_delayed(chunks, meta=meta_of(DOC_COLUMNS), verify_meta=False)
+    bands = docs.map_partitions(_state_bands, params, meta=meta_of({"key": "int64", "row": "int64"}))
+    return bands, docs
+
+
+def _doc_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    return pd.DataFrame({"row": np.array([r[0] for r in rows], dtype=np.int64),
                          "id": pd.Series([r[1] for r in rows], dtype=object),
                          "first_seen": pd.Series([r[3] for r in rows], dtype=object),
                          "run": np.array([r[4] for r in rows], dtype=np.int64),
                          "shingles": np.array([r[5] for r in rows], dtype=np.int64),
                          "words": np.array([r[6] for r in rows], dtype=np.int64),
                          "hv": pd.Series([bytes(r[7]) for r in rows], dtype=object)})
-    keys = np.array(list(state.stored_bands()), dtype=np.int64).reshape(-1, 2)
-    bands = pd.DataFrame({"key": keys[:, 0], "row": keys[:, 1]})
-    return dd.from_pandas(bands, npartitions=max(1, len(bands) // 500_000)), \
-        dd.from_pandas(docs, npartitions=max(1, len(docs) // 50_000))
+
+
+def _state_bands(docs: pd.DataFrame, params: MinHashParams) -> pd.DataFrame:
+    """On a worker: the 64-bit band keys of stored records (as ``StateIndex.stored_bands`` gives them)."""
+    keys = [np.asarray(band_keys(np.frombuffer(hv, dtype=np.uint32), params), dtype=np.int64) for hv in docs.hv]
+    if not keys:
+        return pd.DataFrame({"key": np.empty(0, np.int64), "row": np.empty(0, np.int64)})
+    counts = np.array([len(k) for k in keys])
+    return pd.DataFrame({"key": np.concatenate(keys), "row": np.repeat(docs.row.to_numpy(np.int64), counts)})
 
 
 def line_rows(part: Chosen, voters: tuple[set[int], set[int]], run_wide: bool) -> pd.DataFrame:

@@ -11,8 +11,9 @@ on the workers: the client gets a small summary of each (id, language, where it 
 keeps the partition futures for the shuffle and the final write (:mod:`corpus.run.dask_write`).
 
 Workers load the libraries' lazy parts (:func:`corpus.run.process.warm_up`, through a worker plugin)
-before their first document. A worker thread cannot take signals, so ``--timeout`` is not
-enforced per document here (see the README's "Scaling out").
+before their first document. A worker thread cannot take signals: with ``--timeout`` each worker runs
+its partitions in a child process of its own, under the local pool's per-document timer
+(:mod:`corpus.run.timed`).
 """
 
 from __future__ import annotations
@@ -115,6 +116,22 @@ def run_partition(jobs: list[Job], options: IngestOptions, identify: bool = Fals
     return results
 
 
+def run_warm(jobs: list[Job], options: IngestOptions, identify: bool) -> list[Processed | Reject]:
+    """In a worker's child process: warmed up (once) before any timer, then the partition."""
+    warm_up(options.lang_backend)
+    return run_partition(jobs, options, identify)
+
+
+def run_task(jobs: list[Job], options: IngestOptions, identify: bool) -> list[Processed | Reject]:
+    """A partition's task. With ``--timeout``, in the worker's child process (:mod:`corpus.run.timed`), whose main
+    thread takes the per-document timer the local pool uses; a Dask worker's task thread cannot."""
+    if options.timeout > 0:
+        from corpus.run.timed import run_in_child
+
+        return run_in_child(run_warm, jobs, options, identify)
+    return run_partition(jobs, options, identify)
+
+
 def summaries(results: list[Processed | Reject], partition: int) -> list[Processed | Reject]:
     """What the client needs of a partition to route it: no text, no signature, no line keys."""
     empty = np.empty(0, dtype=np.uint64)
@@ -182,7 +199,7 @@ class DaskExecutor:
         for number, chunk in enumerate(partitions(self._split(jobs), self.partition)):
             options = chunk[0][1]
             plain = [job for job, _ in chunk]
-            future = client.submit(run_partition, plain, options, self.identify, pure=False)
+            future = client.submit(run_task, plain, options, self.identify, pure=False)
             pending.append((number, plain, options, future))
             if len(pending) >= window:
                 yield from self._collect(pending.popleft(), remote)
@@ -227,7 +244,7 @@ class DaskExecutor:
         results: list[Processed | Reject] = []
         for job in jobs:
             try:
-                results.extend(self.client.submit(run_partition, [job], options, self.identify, pure=False).result())
+                results.extend(self.client.submit(run_task, [job], options, self.identify, pure=False).result())
             except Exception:  # noqa: BLE001 - the worker died on this one
                 results.append(died((job, options)) if not is_unit(job) else Reject(
                     job.rel, "crashed", "the worker process died while reading or processing it (a crash, or "
