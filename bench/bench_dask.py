@@ -204,14 +204,9 @@ def main() -> None:
         tmp = Path(name)
         fs = store(env)
         fs.mkdir("bench")
-        saved = dict(os.environ)
-        os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})  # what the workers know the store by
-        try:
-            cluster = distributed.LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True,
-                                               host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+        cluster = distributed.LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                           dashboard_address=None, silence_logs=logging.ERROR,
+                                           env={k: v for k, v in env.items() if k.startswith("AWS_")})
         with cluster:
             dask = ("--executor", "dask", "--scheduler", cluster.scheduler_address)
             if DOCS:

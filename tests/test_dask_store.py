@@ -29,18 +29,17 @@ s3, corpus, on_disk = store.s3, store.corpus, store.on_disk  # the moto server, 
 distributed = pytest.importorskip("distributed")
 
 
+RUNNING: list = []  # the module's cluster, for the test that kills one of its workers
+
+
 @pytest.fixture(scope="module")
 def cluster(s3):
     """Two Dask workers that know the store only from the standard environment (AWS_*), as on a cluster."""
     _, env = s3
-    saved = dict(os.environ)
-    os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
-    try:
-        made = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                        dashboard_address=None, silence_logs=logging.ERROR)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    made = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                    dashboard_address=None, silence_logs=logging.ERROR,
+                                    env={k: v for k, v in env.items() if k.startswith("AWS_")})  # a restarted one too
+    RUNNING[:] = [made]
     yield made.scheduler_address
     made.close()
 
@@ -162,3 +161,24 @@ def test_a_large_jsonl_is_read_in_line_aligned_ranges_by_the_workers(s3, cluster
         assert records == local.stdout_bytes and len(jsonl(records)) == 40
         assert (tmp_path / "local.rejects").read_bytes() == (tmp_path / "dask.rejects").read_bytes()
         assert {r["reason"] for r in jsonl((tmp_path / "dask.rejects").read_text())} == {"malformed", "too-large"}
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_the_records_are_the_same(s3, cluster, tmp_path):
+    """SIGKILL to a Dask worker while the run reads from and writes to the bucket: Dask runs its tasks again
+    elsewhere (the parts are written whole or not at all), and the run publishes the local run's records."""
+    fs, env = s3
+    for n in range(240):
+        paragraphs = [f"Item {n}: {line}" for line in (STORY if n % 2 else MARKET)]
+        text = f"Headline number {n}\n" + "\n".join(paragraphs)
+        fs.pipe_file(f"{BUCKET}/many/{n // 60}/{n:04d}.txt", text.encode())
+    local = newsclean(env, "ingest", f"s3://{BUCKET}/many/", "--keep-duplicates", "-q").stdout.encode()
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "ingest", f"s3://{BUCKET}/many/", "--keep-duplicates", "-q",
+                             "-o", f"s3://{BUCKET}/killed/", "--executor", "dask", "--scheduler", cluster],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    time.sleep(6)  # started, connected, listing and reading
+    victim = next(iter(RUNNING[0].workers.values())).pid
+    os.kill(victim, signal.SIGKILL)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert parts(fs, f"{BUCKET}/killed") == local and len(jsonl(local)) == 240
+    assert staging_left(fs) == []
