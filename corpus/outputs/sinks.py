@@ -5,6 +5,8 @@
 marker into a temporary sibling directory, renamed to DIR only when the run succeeded: a failed
 run leaves no half directory, and a reader that sees DIR sees all of it. ``-o FILE.parquet``
 writes one Parquet file, staged like every other output (:mod:`corpus.outputs.write`).
+``-o s3://bucket/prefix/`` is a partitioned output in a store (:class:`RemotePartitioned`, below);
+Dask workers write their own parts into either kind (:class:`PartWriter`).
 
 Parquet has the JSONL records' columns: ``provenance`` is a struct (the container fields a
 record does not have are null), ``meta`` (a crawler record's own fields, of any shape) is its
@@ -170,7 +172,7 @@ class PartitionedDirectory:
         self._in_part += 1
 
     def part_base(self) -> str:
-        """Where workers write their parts (:class:`corpus.outputs.parts.PartWriter`): the staged folder."""
+        """Where workers write their parts (:class:`PartWriter`): the staged folder."""
         return str(self.tmp)
 
     def adopt(self, parts: int) -> None:
@@ -242,6 +244,7 @@ def check_format(output: str | None, fmt: str | None) -> None:
             import pyarrow.parquet  # noqa: F401 - the optional "parquet" extra
         except ImportError:
             raise ValueError(PARQUET_HINT) from None
+
 
 # Part files written by whoever holds the records (a Dask worker, or the client), and ``-o URL/``.
 #

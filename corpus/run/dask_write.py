@@ -1,14 +1,16 @@
 """Batch dedup on a Dask cluster, and the records finished and written where they are.
 
-Two phases. First the workers read and process, and keep their documents (:mod:`corpus.run.dask_executor`);
-the client gets summaries, and decides from signatures, on the cluster (:mod:`corpus.run.dask_dedup`):
-the groups, each document's final id and whether it is a copy, the run's line counts. Then each
-write task takes a run of consecutive partitions with the client's decisions and the run's line
-counts, finishes each document as the local executor does (the corpus-level rules, the duplicate
-mark) and writes one part file (``-o DIR/`` or ``-o s3://bucket/prefix/``: :mod:`corpus.outputs.parts`)
-into the output's staging folder; the client gets back counts, and, with ``--state``, the kept
-documents' signatures. Without a partitioned output the finished records come back to the client
-(to stdout or one file). Either way the records are the local executor's, byte for byte, in input order.
+The local executor's three passes (``Ingest._batch``), with the documents on the workers
+(:mod:`corpus.run.dask_executor`) and the client deciding from summaries and signatures
+(:mod:`corpus.run.dask_dedup`): (1) the first groups, on the signatures with the chrome in, give one
+vote per story to the run's line counts; (2) the workers apply the corpus-level rules to their
+documents and sign again what changed (:func:`clean_part`); (3) the final groups, on the new
+signatures with the earlier nights. Then each write task takes a run of consecutive partitions with
+the client's decisions (final ids, duplicate marks) and writes one part file (``-o DIR/`` or
+``-o s3://bucket/prefix/``: :class:`corpus.outputs.sinks.PartWriter`) into the output's staging
+folder; the client gets back counts and, with ``--state``, the kept documents' signatures. Without a
+partitioned output the finished records come back to the client (to stdout or one file). Either way
+the records are the local executor's, byte for byte, in input order.
 """
 
 from __future__ import annotations
