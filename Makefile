@@ -44,7 +44,7 @@ bench: $(TEST_STAMP)  ## throughput and memory on BENCH_DOCS (20,000) documents,
 bench-state: $(STAMP)  ## lookups/s against a --state of BENCH_STATE_RECORDS (1,000,000) signatures
 	$(BIN)/python bench/bench_state.py
 
-bench-dask: $(TEST_STAMP)  ## docs/s of 2 Dask workers beside 2 local processes on BENCH_DASK_DOCS (3,000); peak RSS per worker
+bench-dask: $(TEST_STAMP)  ## Dask workers reading and writing S3 (moto) vs one local worker; client bytes and RSS per document (BENCH_DASK_DOCS, BENCH_DASK_SMALL, BENCH_DASK_LARGE)
 	$(BIN)/python bench/bench_dask.py
 
 lint: $(TEST_STAMP)

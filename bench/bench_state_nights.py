@@ -18,10 +18,37 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_dask import state_sizes  # noqa: E402
 from syndicate import build_bench_corpus  # noqa: E402
 
+from corpus import Ingest, IngestOptions  # noqa: E402
+from corpus.inputs.files import common_base  # noqa: E402
+
 DOCS = int(os.environ.get("BENCH_STATE_DOCS", "2000"))
+WORKERS = 2
+
+
+def state_sizes(corpus: Path, tmp: Path, *later: Path) -> None:
+    """Bytes per kept record of the SQLite state and of its Parquet export (``later``: further nights)."""
+    from corpus.dedup.parquet_state import ParquetState
+    from corpus.dedup.state import StateIndex
+    from corpus.dedup.state_kinds import copy_state
+
+    options = IngestOptions(workers=WORKERS)
+    index = StateIndex(str(tmp / "state.db"), options.minhash)
+    kept = 0
+    for night, folder in enumerate((corpus, *later), 1):
+        run = Ingest(options, state=index, first_seen=f"2026-11-{23 + night}T00:00:00+00:00")
+        for _ in run.records([str(folder)], common_base([str(folder)])):
+            pass
+        kept += run.save_state()
+    index._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the bench reads the file: the log written into it
+    parquet = ParquetState(str(tmp / "state-parquet"), options.minhash)
+    copy_state(index, parquet)
+    sqlite_bytes = index.info()["bytes"]
+    index.close()
+    parquet_bytes = parquet.info()["bytes"]
+    print(f"state per record ({kept} records): SQLite {sqlite_bytes / kept:.0f} bytes, "
+          f"Parquet {parquet_bytes / kept:.0f} bytes")
 
 
 def main() -> None:

@@ -23,7 +23,6 @@ from corpus import (
     IngestOptions,
     JsonlOut,
     MissingBackend,
-    PartitionedDirectory,
     Reject,
     RunManifest,
     StagedOutputs,
@@ -71,10 +70,6 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
     if state and is_url(state):
         raise click.BadParameter("the state is a local SQLite file or Parquet folder: give a local path (or one on "
                                  "a shared filesystem)", param_hint="--state")
-    if output and is_url(output) and (is_directory_target(output) or output_format == "parquet"
-                                      or output.lower().endswith(".parquet")):
-        raise click.BadParameter("a URL output is one JSON Lines object (-o s3://bucket/out.jsonl.gz); partitioned "
-                                 "and Parquet outputs go to a local or shared folder", param_hint="-o")
     try:
         check_format(output, output_format)
     except ValueError as err:
@@ -132,6 +127,7 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
             run = Ingest(options, on_file=progress.document, on_input=progress.input, on_reject=on_reject,
                          state=index, first_seen=started, manifest=run_manifest, executor=executor)
             out = open_records(staged, output, output_format, stdout, flush_each=options.stream)
+            run.write_parts(out)  # on a cluster, the workers write a partitioned output's parts themselves
             for record in produce(run):
                 out.write(record)
             if isinstance(out, JsonlOut):
@@ -140,7 +136,7 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
                 text = run_manifest.dumps(datetime.now(timezone.utc).isoformat(timespec="seconds"), run.stats)
                 if manifest:
                     staged.open(manifest).write(text)
-                if isinstance(out, PartitionedDirectory):
+                if hasattr(out, "part_base"):  # a partitioned output (a folder, or a URL prefix)
                     out.manifest = text
             staged.finish()  # every output on disk under its temporary name
             run.save_state()

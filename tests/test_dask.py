@@ -185,3 +185,55 @@ def test_state_export_import_round_trip(nights, tmp_path):
     finally:
         a.close()
         b.close()
+
+
+def test_the_corpus_level_rules_then_the_final_groups_as_the_local_run(scheduler, tmp_path):
+    """Three hundred documents of the benchmark corpus: enough chrome the corpus-level rules take out to change
+    which copy a group keeps once the texts are signed again (the local run's second grouping); the Dask run
+    signs again and groups again the same way."""
+    if not (BENCH / "ground-truth.json").is_file():
+        pytest.skip("the shared benchmark pages are not here")
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from syndicate import build_bench_corpus
+    finally:
+        sys.path.pop(0)
+    build_bench_corpus(tmp_path / "bench", BENCH, 300)
+    code, local, err = ingest(str(tmp_path / "bench"), "--workers", "1", "-q")
+    assert code == 0, err
+    code, dask, err = ingest(str(tmp_path / "bench"), "--executor", "dask", "--scheduler", scheduler, "-q")
+    assert code == 0, err
+    assert dask == local
+
+
+def test_timeout_is_enforced_per_document_on_dask(scheduler, tmp_path):
+    """A worker runs its partitions in a child process whose main thread takes the local pool's timer."""
+    from tests.test_inputs import build_warc
+
+    build_warc(tmp_path / "in" / "cc.warc.gz")
+    found = []
+    for executor in (["--workers", "1"], ["--executor", "dask", "--scheduler", scheduler]):
+        rejects = tmp_path / f"rejects-{len(found)}.jsonl"
+        code, out, err = ingest(str(tmp_path / "in"), "--timeout", "0.001", "--rejects", str(rejects), "-q", *executor)
+        assert code == 0 and out == b"", err
+        found.append(rejects.read_bytes())
+    assert found[0] == found[1] and found[0].count(b'"reason":"timeout"') == 3
+
+
+def test_stories_sharing_only_a_wire_block_stay_apart_on_dask_as_locally(scheduler, tmp_path):
+    """The cluster confirms pairs with the lines' tags too (corpus.dedup.glue): six stories that share only
+    an appended agency block are six stories there as well, and a real copy is still found."""
+    from tests.test_hostile_round3 import WIRE_BLOCK, WIRE_BODIES
+
+    rows = [{"url": f"https://wire.example/{i}", "title": f"Story {i}", "text": body + "\n\n" + WIRE_BLOCK}
+            for i, body in enumerate(WIRE_BODIES)]
+    rows.append({**rows[0], "url": "https://copy.example/0"})
+    feed = tmp_path / "wire.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, local, err = ingest(str(feed), "--workers", "1", "-q", "--keep-duplicates")
+    assert code == 0, err
+    code, remote, err = ingest(str(feed), "--executor", "dask", "--scheduler", scheduler, "-q", "--keep-duplicates")
+    assert code == 0, err
+    assert remote == local
+    assert [r["url"] for r in map(json.loads, remote.decode().splitlines()) if r.get("duplicate_of")] == [
+        "https://copy.example/0"]

@@ -28,10 +28,11 @@ BATCH_BYTES = 64 << 20  # ... holding at most this many bytes
 Notify = Callable[[str, "Path | RemoteFile | None"], None]
 
 
-def url_inputs(url: str, max_bytes: int, notify: Notify, exclude: Iterable[str] = ()) -> Iterator[
+def url_inputs(url: str, max_bytes: int, notify: Notify, exclude: Iterable[str] = (), units: bool = False) -> Iterator[
         RawInput | Reject | Skip]:
     """Every document under one URL PATH, or the reject each object became; ``exclude``: the run's own
-    outputs (URLs), never read as input."""
+    outputs (URLs), never read as input. ``units``: objects are not read here but handed on as work
+    descriptions (:mod:`corpus.inputs.units`), for the workers to read."""
     own = {u for u in exclude if is_url(u)}
     hidden_seen = ""
     entries = list(walk_url(url))  # the listing is whole in memory already; the objects are not
@@ -43,7 +44,7 @@ def url_inputs(url: str, max_bytes: int, notify: Notify, exclude: Iterable[str] 
 
     fetched_to = 0  # entries before this index were in a batch, or are not to be fetched together
     for number, item in enumerate(entries):
-        if number >= fetched_to and isinstance(item, RemoteFile) and wanted(item):
+        if not units and number >= fetched_to and isinstance(item, RemoteFile) and wanted(item):
             fetched_to = _prefetch(entries, number, wanted)
         if isinstance(item, tuple):  # nothing there, or no access: the whole PATH is one reject
             rel, why = item
@@ -60,7 +61,7 @@ def url_inputs(url: str, max_bytes: int, notify: Notify, exclude: Iterable[str] 
                 notify(hidden, item if what == "file" else None)  # a local walk hashes a hidden file too
                 yield Reject(hidden, "hidden", f"hidden {what} skipped")
             continue
-        yield from _object(item, max_bytes, notify)
+        yield from _unit(item, max_bytes, notify) if units else _object(item, max_bytes, notify)
 
 
 def _prefetch(entries: list[RemoteFile | tuple[str, str]], start: int, wanted: Callable[[RemoteFile], bool]) -> int:
@@ -131,6 +132,24 @@ def _object(item: RemoteFile, max_bytes: int, notify: Notify) -> Iterator[RawInp
     else:
         yield _one_document(item, rel, kind, compression, max_bytes)
         notify(rel, item)
+
+
+def _unit(item: RemoteFile, max_bytes: int, notify: Notify) -> Iterator[RawInput | Reject | Skip]:
+    """An object as the work description a worker reads (see :mod:`corpus.inputs.units`); what is refused on
+    its name or listed size is refused here, as :func:`_object` does."""
+    from corpus.inputs.work import Container, ObjectDoc
+
+    rel = shown(item.rel)
+    kind, compression = classify(PurePosixPath(item.name))  # type: ignore[arg-type] - suffixes are all it reads
+    if kind is None or compression == "zst" and not zstd_available() or kind not in ("warc", "jsonl") and (
+            item.size is not None and item.size > max_bytes):
+        yield from _object(item, max_bytes, notify)
+        return
+    notify(rel, item)
+    if kind in ("warc", "jsonl"):
+        yield Container(item.url, rel, item.url, kind, compression, item.size)  # type: ignore[misc]
+    else:
+        yield ObjectDoc(item.url, rel, item.size, kind, compression)  # type: ignore[misc]
 
 
 def _one_document(item: RemoteFile, rel: str, kind: str, compression: str | None,

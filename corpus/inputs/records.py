@@ -41,7 +41,8 @@ STDIN_RECORDS = "\0stdin-jsonl"  # a PATH that means: JSONL records on standard 
 
 def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTES, *, defer_files: bool = False,
                 on_file: Callable[[str, Path | RemoteFile | None], None] | None = None, base: Path | None = None,
-                exclude: Iterable[str] = ()) -> Iterator[RawInput | Reject | Skip | tuple[Path, Path]]:
+                exclude: Iterable[str] = (), units: bool = False,
+                ) -> Iterator[RawInput | Reject | Skip | tuple[Path, Path]]:
     """The reader stage: every input under ``paths`` as documents, rejects and skips, in order.
 
     One-document files (HTML, text) are read here, or with ``defer_files`` handed on as
@@ -50,7 +51,9 @@ def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTE
     With ``base`` (the PATH arguments' common folder) paths are shown relative to it, or,
     when outside it (listed on stdin), relative to the working folder or absolute; without
     it, relative to the PATH argument they were found under. ``exclude``: the run's own output
-    files, never read as input, nor their temporary ``.NAME.*.part`` files.
+    files, never read as input, nor their temporary ``.NAME.*.part`` files. ``units``: nothing is
+    read here; containers and objects are handed on as work descriptions (:mod:`corpus.inputs.units`)
+    for the workers to read (``defer_files`` is implied).
     """
     notify = on_file or (lambda rel, path: None)
     is_own = own_outputs(exclude)
@@ -72,7 +75,7 @@ def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTE
                 notify(arg, None)
                 yield Reject(arg, "unreadable", describe(err))
                 continue
-            yield from url_inputs(arg, max_bytes, notify, exclude)
+            yield from url_inputs(arg, max_bytes, notify, exclude, units=units)
             continue
         for path, found_under in walk([arg]):
             if is_own(path):
@@ -82,9 +85,13 @@ def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTE
             rel = relative_path(path, root)
             notify(rel, path)
             if kind not in ("warc", "jsonl"):
-                yield (path, root) if defer_files else read_file(path, root, max_bytes)
+                yield (path, root) if defer_files or units else read_file(path, root, max_bytes)
             elif (problem := check_readable(path, rel, kind, compression)) is not None:
                 yield problem
+            elif units:
+                from corpus.inputs.work import Container
+
+                yield Container(str(path), rel, shown(os.path.abspath(path)), kind, compression, path.stat().st_size)
             elif kind == "warc":
                 yield from warc_records(path, rel, shown(os.path.abspath(path)), max_bytes)
             else:

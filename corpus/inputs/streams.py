@@ -82,10 +82,11 @@ def _source(rel: str, abspath: str, position: int, fmt: str, record: bytes, extr
                   record_sha256=hashlib.sha256(record).hexdigest(), record_bytes=len(record), extra=extra)
 
 
-def bounded_lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
+def bounded_lines(stream: IO[bytes], limit: int, before: int = 0) -> Iterator[tuple[int, bytes | None]]:
     """(line number, line) for each line, never holding more than ``limit`` bytes of one: a longer
-    line comes as None as soon as it is known to be too long, and is read past in blocks after."""
-    number = 0
+    line comes as None as soon as it is known to be too long, and is read past in blocks after.
+    ``before``: lines that come before the stream (a byte range of a file starts at line ``before`` + 1)."""
+    number = before
     while True:
         line = stream.readline(limit + 1)
         if not line:
@@ -123,10 +124,11 @@ def parse_json_line(line: bytes) -> Any:  # noqa: ANN401 - any JSON value
         raise ValueError("nested too deeply to parse") from None
 
 
-def json_lines(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[tuple[int, str, bytes, Any] | Reject]:
+def json_lines(stream: IO[bytes], name: str, max_bytes: int,
+               before: int = 0) -> Iterator[tuple[int, str, bytes, Any] | Reject]:
     """(line number, location, line, parsed value) for each non-blank JSON line, or the reject it became: a
     line over ``max_bytes`` (found before it is held) or one that is not JSON."""
-    for number, line in bounded_lines(stream, max_bytes):
+    for number, line in bounded_lines(stream, max_bytes, before):
         if line is not None and not line.strip():
             continue
         where = location(name, {"line": number})
@@ -140,11 +142,12 @@ def json_lines(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[tuple[i
 
 
 def jsonl_records(stream: IO[bytes], rel: str, abspath: str, fmt: str, max_bytes: int,
-                  file: tuple[str | None, int | None] = (None, None)) -> Iterator[RawInput | Reject]:
+                  file: tuple[str | None, int | None] = (None, None), before: int = 0) -> Iterator[RawInput | Reject]:
     """One document per line: an object with ``html`` or ``text``; other fields kept under ``meta``.
-    A bad line is one reject with its line number; a file with no lines at all is one ``empty`` reject."""
+    A bad line is one reject with its line number; a file with no lines at all is one ``empty`` reject.
+    ``before``: the stream is a byte range of the file that starts after this many lines."""
     found = False
-    for item in json_lines(stream, rel, max_bytes):
+    for item in json_lines(stream, rel, max_bytes, before):
         found = True
         if isinstance(item, Reject):
             yield item

@@ -45,13 +45,26 @@ class RunManifest:
         self._inputs: dict[str, dict[str, Any]] = {}
         self._outcomes: dict[str, Counter[str]] = {}
         self._current: str | None = None
+        self.deferred = False  # the workers read the inputs and say what they hashed (identify)
+        self._pending: dict[str, Path | RemoteFile] = {}
 
     def add_input(self, rel: str, path: Path | RemoteFile | None) -> None:
         """An input file, object (listed by its URL) or stdin; hashed here, in blocks, only because a
-        manifest was asked for."""
+        manifest was asked for (``deferred``: by the worker that reads it, or else when the run ends)."""
         entry: dict[str, Any] = {"path": rel, "sha256": None, "bytes": None}
         if isinstance(path, RemoteFile):
             entry["url"] = path.url
+        if self.deferred and path is not None and rel not in self._inputs:
+            self._pending[rel] = path
+        else:
+            self._hash(entry, path)
+        self._inputs.setdefault(rel, entry)
+        self._outcomes.setdefault(rel, Counter())
+        self._current = rel
+
+    @staticmethod
+    def _hash(entry: dict[str, Any], path: Path | RemoteFile | None) -> None:
+        if isinstance(path, RemoteFile):
             with suppress(Exception):  # denied or vanished since it was listed: no hash, as for a local file
                 entry["sha256"], entry["bytes"] = path.identity()
         elif path is not None and is_regular_file(path):  # never a FIFO or a device: they would block or never end
@@ -60,9 +73,11 @@ class RunManifest:
                 entry["bytes"] = path.stat().st_size
             except OSError:
                 entry["sha256"] = None
-        self._inputs.setdefault(rel, entry)
-        self._outcomes.setdefault(rel, Counter())
-        self._current = rel
+
+    def identify(self, rel: str, identity: tuple[str | None, int | None]) -> None:
+        """What the worker that read input ``rel`` found it to be (``deferred``)."""
+        if self._pending.pop(rel, None) is not None:
+            self._inputs[rel]["sha256"], self._inputs[rel]["bytes"] = identity
 
     def count(self, rel: str | None, outcome: str) -> None:
         """One document of input ``rel`` (None: the input being read now) became ``outcome``."""
@@ -71,6 +86,9 @@ class RunManifest:
             self._outcomes.setdefault(key, Counter())[outcome] += 1
 
     def document(self, finished: str, stats: Any) -> dict[str, Any]:  # noqa: ANN401 - RunStats
+        for rel, path in self._pending.items():  # inputs no worker read (a hidden file, an unknown type)
+            self._hash(self._inputs[rel], path)
+        self._pending = {}
         inputs = []
         for rel, entry in self._inputs.items():
             inputs.append({**entry, "outcomes": dict(sorted(self._outcomes.get(rel, Counter()).items()))})

@@ -5,6 +5,8 @@
 marker into a temporary sibling directory, renamed to DIR only when the run succeeded: a failed
 run leaves no half directory, and a reader that sees DIR sees all of it. ``-o FILE.parquet``
 writes one Parquet file, staged like every other output (:mod:`corpus.outputs.write`).
+``-o s3://bucket/prefix/`` is a partitioned output in a store (:class:`RemotePartitioned`, below);
+Dask workers write their own parts into either kind (:class:`PartWriter`).
 
 Parquet has the JSONL records' columns: ``provenance`` is a struct (the container fields a
 record does not have are null), ``meta`` (a crawler record's own fields, of any shape) is its
@@ -18,11 +20,13 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
 
-from corpus.outputs.write import StagedFile, StagedOutputs, dumps, locked_temporary, release
+from corpus.inputs.storage import filesystem, is_url
+from corpus.outputs.write import StagedFile, StagedOutputs, UploadedFile, dumps, locked_temporary, release
 
 PART_RECORDS = 100_000  # records per part file
 ROW_GROUP = 10_000  # records per Parquet row group (bounds what is held before a write)
@@ -98,7 +102,7 @@ class ParquetFile:
     """``-o FILE.parquet``: staged beside its target, renamed into place with the run's other outputs."""
 
     def __init__(self, path: str) -> None:
-        self._staged = StagedFile(path, binary=True)
+        self._staged = UploadedFile(path, binary=True) if is_url(path) else StagedFile(path, binary=True)
         self._writer = ParquetWriter(self._staged.binary)
 
     def write(self, record: dict[str, Any]) -> None:
@@ -167,8 +171,16 @@ class PartitionedDirectory:
             self._part.handle.write(dumps(record) + "\n")  # type: ignore[union-attr]
         self._in_part += 1
 
+    def part_base(self) -> str:
+        """Where workers write their parts (:class:`PartWriter`): the staged folder."""
+        return str(self.tmp)
+
+    def adopt(self, parts: int) -> None:
+        """The workers wrote parts 0 .. ``parts`` - 1 into the staged folder."""
+        self._parts = parts
+
     def finish(self) -> None:
-        if self._part is None:
+        if self._part is None and self._parts == 0:
             self._next_part()  # an empty run still has one (empty) part: readers find the schema
         self._close_part()
         if self.manifest is not None:
@@ -214,6 +226,8 @@ def open_records(staged: StagedOutputs, output: str | None, fmt: str | None, std
     if output is None:
         return JsonlOut(stdout, flush_each)
     fmt = output_format(output, fmt)
+    if is_url(output) and is_directory_target(output):
+        return staged.add(RemotePartitioned(output, fmt))  # type: ignore[return-value]
     if is_directory_target(output):
         return staged.add(PartitionedDirectory(output, fmt))  # type: ignore[return-value]
     if fmt == "parquet":
@@ -230,3 +244,136 @@ def check_format(output: str | None, fmt: str | None) -> None:
             import pyarrow.parquet  # noqa: F401 - the optional "parquet" extra
         except ImportError:
             raise ValueError(PARQUET_HINT) from None
+
+
+# Part files written by whoever holds the records (a Dask worker, or the client), and ``-o URL/``.
+#
+# PartWriter writes one part-NNNNN.jsonl.gz (or .parquet) into a staging folder: a local (shared)
+# folder, where it is staged and renamed like every output, or a URL prefix, where it is uploaded as
+# one object when complete. RemotePartitioned is ``-o s3://bucket/clean/``: parts go under a
+# run-scoped staging prefix beside the target (s3://bucket/.clean.RUN.part/), written by the workers
+# or by the client; when the run ends well the client replaces last night's files at the target: its
+# _SUCCESS removed first, then its parts, then the new parts copied in (server-side), then
+# manifest.json, and _SUCCESS last. A failed run removes its staging prefix and leaves the target as it was.
+
+
+def part_name(number: int, fmt: str) -> str:
+    return f"part-{number:05d}." + ("parquet" if fmt == "parquet" else "jsonl.gz")
+
+
+def joined(base: str, name: str) -> str:
+    return f"{base.rstrip('/')}/{name}" if is_url(base) else os.path.join(base, name)
+
+
+class PartWriter:
+    """One part file under ``base`` (a staging folder or prefix); it appears there whole, at :meth:`close`."""
+
+    def __init__(self, base: str, number: int, fmt: str) -> None:
+        target = joined(base, part_name(number, fmt))
+        parquet = fmt == "parquet"
+        self._file = UploadedFile(target, binary=parquet) if is_url(base) else StagedFile(target, binary=parquet)
+        self._parquet = ParquetWriter(self._file.binary) if parquet else None
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self._parquet is not None:
+            self._parquet.write(record)
+        else:
+            self._file.handle.write(dumps(record) + "\n")  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        self._file.finish()
+        self._file.publish()
+
+    def discard(self) -> None:
+        self._file.discard()
+
+
+class RemotePartitioned:
+    """``-o URL/``: part files under a run-scoped staging prefix, published at the end (see the module)."""
+
+    def __init__(self, url: str, fmt: str = "jsonl", part_records: int = PART_RECORDS) -> None:
+        self.url = url.rstrip("/")
+        self.fs, self._path = filesystem(self.url)
+        existing = self._names()
+        if existing and "_SUCCESS" not in existing:
+            raise FileExistsError(f"{self.url}/ holds objects that are not a newsclean output (no _SUCCESS): "
+                                  "not replaced")
+        others = sorted(name for name in existing if not OWN_FILE.fullmatch(name))
+        if others:
+            raise FileExistsError(f"{self.url}/ holds objects newsclean did not write ({', '.join(others[:3])}"
+                                  f"{', ...' if len(others) > 3 else ''}): move them out, or write elsewhere")
+        parent, name = self.url.rsplit("/", 1)
+        self.staging = f"{parent}/.{name}.{uuid.uuid4().hex[:12]}.part"
+        self.fmt = fmt
+        self.part_records = part_records
+        self.manifest: str | None = None
+        self._part: PartWriter | None = None
+        self._in_part = 0
+        self._parts = 0
+        self._published = False
+
+    def _names(self) -> list[str]:
+        self.fs.invalidate_cache(self._path)
+        try:
+            return [entry.rstrip("/").rsplit("/", 1)[-1] for entry in self.fs.ls(self._path, detail=False)]
+        except FileNotFoundError:
+            return []
+
+    def part_base(self) -> str:
+        """Where the workers write their parts."""
+        return self.staging
+
+    def adopt(self, parts: int) -> None:
+        """The workers wrote parts 0 .. ``parts`` - 1."""
+        self._parts = parts
+
+    def write(self, record: dict[str, Any]) -> None:
+        """A record written here (by the client): parts of ``part_records`` records, uploaded as each fills."""
+        if self._part is None or self._in_part >= self.part_records:
+            self._next_part()
+        self._part.write(record)  # type: ignore[union-attr]
+        self._in_part += 1
+
+    def _next_part(self) -> None:
+        if self._part is not None:
+            self._part.close()
+        self._part = PartWriter(self.staging, self._parts, self.fmt)
+        self._parts += 1
+        self._in_part = 0
+
+    def finish(self) -> None:
+        if self._part is None and self._parts == 0:
+            self._next_part()  # an empty run still has one (empty) part: readers find the schema
+        if self._part is not None:
+            self._part.close()
+            self._part = None
+
+    def publish(self) -> None:
+        target = self._path
+        old = self._names()
+        if "_SUCCESS" in old:  # readers stop trusting the folder before anything in it changes
+            self.fs.rm_file(f"{target}/_SUCCESS")
+        for name in old:
+            if name != "_SUCCESS":
+                self.fs.rm_file(f"{target}/{name}")
+        _, staging = filesystem(self.staging)
+        for number in range(self._parts):
+            name = part_name(number, self.fmt)
+            self.fs.copy(f"{staging}/{name}", f"{target}/{name}")
+        if self.manifest is not None:
+            self.fs.pipe_file(f"{target}/manifest.json", self.manifest.encode("utf-8"))
+        self.fs.pipe_file(f"{target}/_SUCCESS", b"")
+        self._published = True
+        self._remove_staging()
+
+    def discard(self) -> None:
+        if not self._published:
+            if self._part is not None:
+                self._part.discard()
+            self._remove_staging()
+
+    def _remove_staging(self) -> None:
+        with suppress(Exception):  # nothing there yet, or gone already
+            self.fs.rm(filesystem(self.staging)[1], recursive=True)

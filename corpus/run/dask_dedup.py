@@ -12,12 +12,14 @@
    local executor); earlier nights (``--state``) are joined on their 64-bit band keys the same way.
 5. Lines repeated across stories, run-wide and per site, are counted on the cluster, one vote per group;
    the client adds the earlier nights' counts (``--state``) as the local executor does.
-6. Partitions come back to the client in input order and are finished by the local code
-   (``Ingest._finish``), so the records are the local executor's, byte for byte.
+6. As the local executor does, the corpus-level rules are applied then (on the workers), what they
+   changed is signed again, and the final groups are found the same way on the new signatures, with
+   the earlier nights; the workers then finish and write the records (:mod:`corpus.run.dask_write`).
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import dask.dataframe as dd
@@ -38,7 +40,7 @@ from corpus.dedup.state import band_keys
 from corpus.run.process import Processed
 
 Chosen = list[tuple[int, str, Processed]]  # a partition's documents that go on: (index, id, processed)
-SIGNATURE_COLUMNS = {"doc": "int64", "hv": "object", "shingles": "int64", "words": "int64"}
+SIGNATURE_COLUMNS = {"doc": "int64", "hv": "object", "shingles": "int64", "words": "int64", "tags": "object"}
 
 
 def select(results: list[Any], chosen: list[tuple[int, int, str]]) -> Chosen:
@@ -64,7 +66,9 @@ def signature_rows(part: Chosen) -> pd.DataFrame:
                          "hv": pd.Series([np.asarray(s.hashvalues, np.uint32).tobytes() for _, s in signed],
                                          dtype=object),
                          "shingles": np.array([s.shingles for _, s in signed], dtype=np.int64),
-                         "words": np.array([s.words for _, s in signed], dtype=np.int64)})
+                         "words": np.array([s.words for _, s in signed], dtype=np.int64),
+                         "tags": pd.Series([None if s.tags is None else np.asarray(s.tags, np.uint8).tobytes()
+                                            for _, s in signed], dtype=object)})
 
 
 def _pairs(rows: pd.DataFrame) -> pd.DataFrame:
@@ -74,13 +78,17 @@ def _pairs(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"a": both.doc_a.to_numpy(), "b": both.doc_b.to_numpy()}).drop_duplicates()
 
 
-def _signature(hv: bytes, shingles: int, words: int) -> Signature:
-    return Signature(np.frombuffer(hv, dtype=np.uint32), int(shingles), int(words))
+def _signature(hv: bytes, shingles: int, words: int, tags: bytes | None = None) -> Signature:
+    """A signature from its table row; ``tags``: its lines' tags (a run's own; an earlier night's have none),
+    so that the cluster refuses the pairs a shared block glues, as the local run does."""
+    return Signature(np.frombuffer(hv, dtype=np.uint32), int(shingles), int(words),
+                     None if tags is None else np.frombuffer(tags, dtype=np.uint8))
 
 
 def _confirm(pairs: pd.DataFrame, params: MinHashParams) -> pd.DataFrame:
     """Candidate pairs joined with both signatures → the pairs :func:`is_match` confirms."""
-    keep = [is_match(_signature(r.hv_a, r.shingles_a, r.words_a), _signature(r.hv_b, r.shingles_b, r.words_b), params)
+    keep = [is_match(_signature(r.hv_a, r.shingles_a, r.words_a, r.tags_a), _signature(r.hv_b, r.shingles_b, r.words_b,
+                                                                                          r.tags_b), params)
             for r in pairs.itertuples(index=False)]
     hit = pairs[np.array(keep, dtype=bool)] if len(pairs) else pairs
     return pd.DataFrame({"a": hit.a.to_numpy(np.int64), "b": hit.b.to_numpy(np.int64),
@@ -88,7 +96,7 @@ def _confirm(pairs: pd.DataFrame, params: MinHashParams) -> pd.DataFrame:
 
 
 def _confirm_earlier(pairs: pd.DataFrame, params: MinHashParams) -> pd.DataFrame:
-    keep = [is_match(_signature(r.hv, r.shingles, r.words), _signature(r.hv_s, r.shingles_s, r.words_s), params)
+    keep = [is_match(_signature(r.hv, r.shingles, r.words, r.tags), _signature(r.hv_s, r.shingles_s, r.words_s), params)
             for r in pairs.itertuples(index=False)]
     hit = pairs[np.array(keep, dtype=bool)] if len(pairs) else pairs
     return pd.DataFrame({"doc": hit.doc.to_numpy(np.int64), "first_seen": hit.first_seen.astype(object),
@@ -115,7 +123,7 @@ def confirmed_edges(parts: list[Future], params: MinHashParams) -> tuple[dd.Data
 def earlier_matches(parts: list[Future], sigs: dd.DataFrame, state: Any, params: MinHashParams,  # noqa: ANN401
                     ) -> dict[int, list[Earlier]]:
     """Documents of this run that copy a record an earlier run stored: joined on 64-bit band keys."""
-    bands, docs = state_frames(state)
+    bands, docs = state_frames(state, params)
     rows = frame_of(parts, band_rows, {"key": "int64", "doc": "int64"}, params, True)
     candidates = rows.merge(bands, on="key")[["doc", "row"]].drop_duplicates()
     stored = docs.rename(columns={"hv": "hv_s", "shingles": "shingles_s", "words": "words_s"})
@@ -128,34 +136,67 @@ def earlier_matches(parts: list[Future], sigs: dd.DataFrame, state: Any, params:
     return matches
 
 
-def state_frames(state: Any) -> tuple[dd.DataFrame, dd.DataFrame]:  # noqa: ANN401 - StateIndex or ParquetState
-    """The earlier nights' band keys and signatures: Parquet read by the workers, or SQLite read here."""
+STATE_CHUNK = 20_000  # stored records read from a SQLite state, sent to the cluster and let go, at a time
+DOC_COLUMNS = {"row": "int64", "id": "object", "first_seen": "object", "run": "int64", "shingles": "int64",
+               "words": "int64", "hv": "object"}
+
+
+def state_frames(state: Any, params: MinHashParams) -> tuple[dd.DataFrame, dd.DataFrame]:  # noqa: ANN401
+    """The earlier nights' band keys and signatures: Parquet read by the workers, or SQLite read here a chunk
+    at a time, each chunk sent to the cluster as it is read (the client never holds the state), its band keys
+    computed there from the signatures."""
     if hasattr(state, "frames"):
         return state.frames()
-    rows = list(state.stored_docs())
-    docs = pd.DataFrame({"row": np.array([r[0] for r in rows], dtype=np.int64),
+    from distributed import default_client
+
+    client = default_client()
+    chunks = []
+    rows = state.stored_docs()
+    while chunk := list(itertools.islice(rows, STATE_CHUNK)):
+        chunks.append(client.scatter(_doc_frame(chunk)))
+        del chunk
+    if not chunks:
+        chunks.append(client.scatter(_doc_frame([])))
+    docs = dd.from_delayed(chunks, meta=meta_of(DOC_COLUMNS), verify_meta=False)
+    bands = docs.map_partitions(_state_bands, params, meta=meta_of({"key": "int64", "row": "int64"}))
+    return bands, docs
+
+
+def _doc_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    return pd.DataFrame({"row": np.array([r[0] for r in rows], dtype=np.int64),
                          "id": pd.Series([r[1] for r in rows], dtype=object),
                          "first_seen": pd.Series([r[3] for r in rows], dtype=object),
                          "run": np.array([r[4] for r in rows], dtype=np.int64),
                          "shingles": np.array([r[5] for r in rows], dtype=np.int64),
                          "words": np.array([r[6] for r in rows], dtype=np.int64),
                          "hv": pd.Series([bytes(r[7]) for r in rows], dtype=object)})
-    keys = np.array(list(state.stored_bands()), dtype=np.int64).reshape(-1, 2)
-    bands = pd.DataFrame({"key": keys[:, 0], "row": keys[:, 1]})
-    return dd.from_pandas(bands, npartitions=max(1, len(bands) // 500_000)), \
-        dd.from_pandas(docs, npartitions=max(1, len(docs) // 50_000))
 
 
-def line_rows(part: Chosen, followers: set[int], run_wide: bool) -> pd.DataFrame:
-    keys = [votes(done.line_keys, done.site_keys, run_wide) for index, _, done in part if index not in followers]
+def _state_bands(docs: pd.DataFrame, params: MinHashParams) -> pd.DataFrame:
+    """On a worker: the 64-bit band keys of stored records (as ``StateIndex.stored_bands`` gives them)."""
+    keys = [np.asarray(band_keys(np.frombuffer(hv, dtype=np.uint32), params), dtype=np.int64) for hv in docs.hv]
+    if not keys:
+        return pd.DataFrame({"key": np.empty(0, np.int64), "row": np.empty(0, np.int64)})
+    counts = np.array([len(k) for k in keys])
+    return pd.DataFrame({"key": np.concatenate(keys), "row": np.repeat(docs.row.to_numpy(np.int64), counts)})
+
+
+def line_rows(part: Chosen, voters: tuple[set[int], set[int]], run_wide: bool) -> pd.DataFrame:
+    """The keys a partition's documents vote with: all of a group's first (``voters[0]``: those that do not
+    speak for their group), only its site keys for a copy on another site (``voters[1]``), as the local count."""
+    followers, site_only = voters
+    no_keys = np.empty(0, dtype=np.uint64)
+    keys = [votes(done.line_keys, done.site_keys, run_wide) if index not in followers else
+            votes(no_keys, done.site_keys, run_wide) for index, _, done in part
+            if index not in followers or index in site_only]
     return pd.DataFrame({"key": np.concatenate(keys) if keys else np.empty(0, dtype=np.uint64)})
 
 
-def lines_on_cluster(parts: list[Future], chosen: list[list[tuple[int, int, str]]], followers: set[int],
+def lines_on_cluster(parts: list[Future], indices: list[np.ndarray], followers: set[int], site_only: set[int],
                      lines: LineEvidence) -> Counts:
     """The run's line counts (one vote per group), counted by the workers: the keys seen at least
     ``lines.floor`` times or known from earlier nights, as the local count keeps them."""
-    voters = [{i for _, i, _ in c if i in followers} for c in chosen]
+    voters = [({int(i) for i in c if i in followers}, {int(i) for i in c if i in site_only}) for c in indices]
     keys = frame_of(parts, line_rows, {"key": "uint64"}, lines.run_threshold > 0, per_part=voters)
     found = keys.key.value_counts().map_partitions(_wanted, lines.floor, lines.lines.earlier.keys,
                                                    meta=meta_of({"key": "uint64", "n": "int64"})).compute()
@@ -168,21 +209,6 @@ def _wanted(counts: pd.Series, floor: int, earlier: np.ndarray) -> pd.DataFrame:
     keys, n = counts.index.to_numpy(np.uint64), counts.to_numpy(np.int64)
     keep = (n >= floor) | np.isin(keys, earlier)
     return pd.DataFrame({"key": keys[keep], "n": n[keep]})
-
-
-class Decided:
-    """What ``Ingest._finish`` asks of the dedup stage, answered from the cluster's decisions."""
-
-    def __init__(self, ids: list[str], renamed: dict[int, str]) -> None:
-        self._ids = ids
-        self._renamed = renamed
-        self.current: tuple[int, Signature | None] = (-1, None)
-
-    def id_of(self, index: int) -> str:
-        return self._renamed.get(index) or self._ids[index]
-
-    def signature_of(self, index: int) -> Signature | None:
-        return self.current[1] if self.current[0] == index else None
 
 
 def grouped(labels: pd.DataFrame) -> list[list[int]]:

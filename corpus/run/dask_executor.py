@@ -1,19 +1,24 @@
 """The ``dask`` executor: partitions of jobs run on a Dask cluster (the ``dask`` extra).
 
-Jobs (files to read, records of containers) are cut into partitions of ``partition`` jobs in
-input order; each partition is one task that runs :func:`corpus.run.process.read_and_process` on its
-jobs, on whichever worker the scheduler picks. Results come back in input order, a bounded
-window of partitions in flight. For batch dedup on the cluster (:mod:`corpus.run.dask_dedup`) the
-processed documents stay on the workers: the client gets a small summary of each (id, language,
-where it came from) and keeps the partition futures for the shuffle and the final write.
+The workers read their own inputs: the client lists, and hands on work descriptions
+(:mod:`corpus.inputs.units`): files and one-document objects in partitions of ``partition``, each
+container (a WARC or JSONL file or object) as a partition of its own, a large uncompressed JSONL one
+as line-aligned byte ranges (found by a scan on a worker, which hashes it too). Each partition is one
+task that reads and processes its jobs (:func:`corpus.run.process.process_safely`) on whichever
+worker the scheduler picks. Results come back in input order, a bounded window of partitions in
+flight. For batch dedup on the cluster (:mod:`corpus.run.dask_dedup`) the processed documents stay
+on the workers: the client gets a small summary of each (id, language, where it came from) and
+keeps the partition futures for the shuffle and the final write (:mod:`corpus.run.dask_write`).
 
 Workers load the libraries' lazy parts (:func:`corpus.run.process.warm_up`, through a worker plugin)
-before their first document. A worker thread cannot take signals, so ``--timeout`` is not
-enforced per document here (see the README's "Scaling out").
+before their first document. A worker thread cannot take signals: with ``--timeout`` each worker runs
+its partitions in a child process of its own, under the local pool's per-document timer
+(:mod:`corpus.run.timed`).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -25,7 +30,11 @@ from distributed import Client, Future, LocalCluster
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from corpus.document import Reject
-from corpus.run.process import Job, Processed, died, run_alone, warm_up
+from corpus.inputs import work
+from corpus.inputs.files import RawInput
+from corpus.inputs.units import is_unit, ranges, read_units, scan_jsonl
+from corpus.inputs.work import Container, Noted
+from corpus.run.process import Job, Processed, died, failed, process_safely, warm_up
 from corpus.run.workers import chunks
 
 if TYPE_CHECKING:
@@ -74,6 +83,7 @@ class RemoteProcessed(Processed):
 
     partition: int = -1
     position: int = -1
+    site: int = 0  # its site's story counter key (its site keys' first), or 0
 
 
 class WarmUp(WorkerPlugin):
@@ -88,18 +98,54 @@ class WarmUp(WorkerPlugin):
         warm_up(self.lang_backend)
 
 
-def run_partition(jobs: list[Job], options: IngestOptions) -> list[Processed | Reject]:
-    """One task: every job of a partition, in order (a worker runs the same code as a local process)."""
-    return list(run_alone((job, options) for job in jobs))
+def run_partition(jobs: list[Job], options: IngestOptions, identify: bool = False) -> list[Processed | Reject]:
+    """One task: every job of a partition, in order (a worker runs the same code as a local process);
+    work descriptions are read here (``identify``: say what each input hashed to, for the manifest)."""
+    results: list[Any] = []
+    for item in read_units(jobs, options.max_bytes, identify):
+        if isinstance(item, RawInput):
+            try:
+                results.append(process_safely(item, options.minhash, options.timeout, options.lang_backend,
+                                              options.skip_rules))
+            except BaseException as err:  # noqa: BLE001 - past process_safely's own net
+                if isinstance(err, KeyboardInterrupt):
+                    raise
+                results.append(failed((item, options), err))
+        else:
+            results.append(item)
+    return results
+
+
+def run_warm(jobs: list[Job], options: IngestOptions, identify: bool) -> list[Processed | Reject]:
+    """In a worker's child process: warmed up (once) before any timer, then the partition."""
+    warm_up(options.lang_backend)
+    return run_partition(jobs, options, identify)
+
+
+def run_task(jobs: list[Job], options: IngestOptions, identify: bool) -> list[Processed | Reject]:
+    """A partition's task. With ``--timeout``, in the worker's child process (:mod:`corpus.run.timed`), whose main
+    thread takes the per-document timer the local pool uses; a Dask worker's task thread cannot."""
+    if options.timeout > 0:
+        from corpus.run.timed import run_in_child
+
+        return run_in_child(run_warm, jobs, options, identify)
+    return run_partition(jobs, options, identify)
 
 
 def summaries(results: list[Processed | Reject], partition: int) -> list[Processed | Reject]:
     """What the client needs of a partition to route it: no text, no signature, no line keys."""
     empty = np.empty(0, dtype=np.uint64)
-    return [r if isinstance(r, Reject) else
+    return [r if isinstance(r, (Reject, Noted)) else
             RemoteProcessed(r.id, r.path, r.input, r.lang, r.empty, "", None, empty, empty,
-                            title_key=r.title_key, partition=partition, position=pos)
+                            title_key=r.title_key, partition=partition, position=pos,
+                            site=int(r.site_keys[0]) if len(r.site_keys) else 0)
             for pos, r in enumerate(results)]
+
+
+def partitions(jobs: Iterable[tuple[Job, IngestOptions]], size: int) -> Iterator[list[tuple[Job, IngestOptions]]]:
+    """Jobs in partitions of ``size`` in input order; a container is a partition of its own."""
+    for alone, run in itertools.groupby(jobs, key=lambda job: isinstance(job[0], Container)):
+        yield from chunks(run, 1 if alone else size)
 
 
 def local_cluster(workers: int) -> LocalCluster:
@@ -112,6 +158,7 @@ class DaskExecutor:
     """Runs partitions of jobs on a Dask cluster: a LocalCluster (``scheduler="local"``) or ``tcp://...``."""
 
     distributed = True
+    reads_inputs = True  # the jobs are work descriptions (corpus.inputs.units): the workers read
 
     def __init__(self, scheduler: str = "local", workers: int = 2, lang_backend: str = "langdetect",
                  partition: int = PARTITION_JOBS, client_edges: int = CLIENT_EDGES) -> None:
@@ -123,6 +170,7 @@ class DaskExecutor:
         self._cluster: LocalCluster | None = None
         self._client: Client | None = None
         self.partitions: list[Future] = []  # remote mode: every partition's results, in input order
+        self.identify = False  # the workers say what each input hashed to (for a run manifest)
 
     @property
     def client(self) -> Client:
@@ -148,10 +196,10 @@ class DaskExecutor:
         client = self.client
         window = max(2, self.workers * 4)
         pending: deque[tuple[int, list[Job], IngestOptions, Future]] = deque()
-        for number, chunk in enumerate(chunks(jobs, self.partition)):
+        for number, chunk in enumerate(partitions(self._split(jobs), self.partition)):
             options = chunk[0][1]
             plain = [job for job, _ in chunk]
-            future = client.submit(run_partition, plain, options, pure=False)
+            future = client.submit(run_task, plain, options, self.identify, pure=False)
             pending.append((number, plain, options, future))
             if len(pending) >= window:
                 yield from self._collect(pending.popleft(), remote)
@@ -159,23 +207,48 @@ class DaskExecutor:
             yield from self._collect(pending.popleft(), remote)
 
     def _collect(self, item: tuple[int, list[Job], IngestOptions, Future], remote: bool) -> list[Processed | Reject]:
+        """A partition's results (``remote``: its summaries only; the results stay on the worker). A task that
+        failed (a worker died on it, again and again) is run again one job a task, to find the job that kills."""
         number, jobs, options, future = item
-        try:
-            future.result()  # raises when the task failed (a worker died on it, again and again)
-        except Exception:  # noqa: BLE001 - find the job that kills, one task each
-            future = self.client.scatter([self._alone(jobs, options)])[0]
         if not remote:
-            return future.result()
+            try:
+                return future.result()
+            except Exception:  # noqa: BLE001 - find the job that kills, one task each
+                return self._alone(jobs, options)
+        try:
+            summary = self.client.submit(summaries, future, number, pure=False).result()
+        except Exception:  # noqa: BLE001 - as above; the results found are kept on the cluster
+            future = self.client.scatter([self._alone(jobs, options)])[0]
+            summary = self.client.submit(summaries, future, number, pure=False).result()
         self.partitions.append(future)
-        return self.client.submit(summaries, future, number, pure=False).result()
+        return summary
+
+    def _split(self, jobs: Iterable[tuple[Job, IngestOptions]]) -> Iterator[tuple[Job, IngestOptions]]:
+        """A large uncompressed JSONL container as line-aligned ranges: a worker scans it (hashing it, and
+        finding a line start past every range's worth of bytes), the ranges go to all."""
+        for job, options in jobs:
+            if isinstance(job, Container) and job.splittable:
+                try:
+                    identity, starts = self.client.submit(scan_jsonl, job, work.RANGE_BYTES, pure=False).result()
+                except Exception:  # noqa: BLE001 - unreadable: the whole-container task says why
+                    yield job, options
+                    continue
+                if self.identify:
+                    yield Noted(job.rel, identity=identity), options  # type: ignore[misc]
+                for part in ranges(job, identity, starts):
+                    yield part, options
+            else:
+                yield job, options
 
     def _alone(self, jobs: list[Job], options: IngestOptions) -> list[Processed | Reject]:
         results: list[Processed | Reject] = []
         for job in jobs:
             try:
-                results.extend(self.client.submit(run_partition, [job], options, pure=False).result())
+                results.extend(self.client.submit(run_task, [job], options, self.identify, pure=False).result())
             except Exception:  # noqa: BLE001 - the worker died on this one
-                results.append(died((job, options)))
+                results.append(died((job, options)) if not is_unit(job) else Reject(
+                    job.rel, "crashed", "the worker process died while reading or processing it (a crash, or "
+                    "killed by the system, e.g. for memory); a new worker took over", job.rel))
         return results
 
     def close(self) -> None:

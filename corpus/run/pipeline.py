@@ -22,13 +22,14 @@ import numpy as np
 
 from corpus.clean.learned import Learned
 from corpus.clean.repeated import Counts, LineEvidence, remove_corpus_chrome
-from corpus.dedup.minhash import Deduplicator, UnionFind, decide_groups, settle_earlier, text_hash
+from corpus.dedup.minhash import Deduplicator, text_hash
 from corpus.dedup.state import StateIndex
 from corpus.dedup.story import hash_and_sign
 from corpus.document import Document, Reject
 from corpus.identity import RunFingerprint, RunIdentities
 from corpus.inputs.records import read_inputs
 from corpus.inputs.streams import Skip
+from corpus.inputs.work import Noted
 from corpus.outputs.manifest import RunManifest
 from corpus.run.executors import Executor, LocalExecutor
 from corpus.run.options import IngestOptions
@@ -90,6 +91,12 @@ class Ingest:
         self._sites = array("Q")  # each document's site (its site keys' first: the host's story counter), or 0
         self._learned: Learned | None = None
         self.manifest = manifest
+        self._units = getattr(self.executor, "reads_inputs", False)  # the workers read: the jobs are descriptions
+        if self._units:
+            self.executor.identify = manifest is not None  # type: ignore[attr-defined]
+            if manifest is not None:
+                manifest.deferred = True  # hashed by the workers that read the inputs, not here
+        self.sink: Any = None  # a partitioned output the workers write parts of (corpus.run.dask_write)
         self._on_file = on_file or (lambda: None)
         self._on_input_file = on_input or (lambda rel: None)
         self._on_reject = on_reject or (lambda reject: None)
@@ -98,7 +105,7 @@ class Ingest:
         """What the workers get, in input order: files to read, and the records of WARC and JSONL
         files (read here, as streams, so that one large file still keeps every worker busy)."""
         for item in read_inputs(paths, self.options.max_bytes, defer_files=True, on_file=self._on_input,
-                                base=base, exclude=self.options.own_outputs):
+                                base=base, exclude=self.options.own_outputs, units=self._units):
             if isinstance(item, Skip):
                 self.stats.skipped[item.reason] += 1
                 self._on_outcome(None, item.reason)  # the container being read
@@ -125,6 +132,9 @@ class Ingest:
                    remote: bool = False) -> Iterator[Processed]:
         """Processed documents that go on to dedup; rejects and other languages are counted here."""
         for result in self._processed(paths, base, remote):
+            if isinstance(result, Noted):  # what a worker read besides documents
+                self._noted(result)
+                continue
             if isinstance(result, Reject):
                 self._reject(result)
                 continue
@@ -140,10 +150,23 @@ class Ingest:
             result.id = self._identities.assign(result.id)
             yield result
 
+    def _noted(self, noted: Noted) -> None:
+        if noted.skip is not None:
+            self.stats.skipped[noted.skip] += 1
+            self._on_outcome(noted.input, noted.skip)
+        if noted.identity is not None and self.manifest is not None:
+            self.manifest.identify(noted.input, noted.identity)
+
     def records(self, paths: Iterable[str | Reject], base: Path | None = None) -> Iterator[dict[str, Any]]:
         """``newsclean ingest``: every stage, from files (or stdin records) to output records.
         ``base``: the folder record paths are shown relative to (see :func:`corpus.inputs.files.common_base`)."""
         return self._decide(self._documents(paths, base, remote=self._on_cluster))
+
+    def write_parts(self, sink: Any) -> None:  # noqa: ANN401 - a PartitionedDirectory or RemotePartitioned
+        """On a cluster, the workers write the records into ``sink`` (a partitioned output) themselves:
+        :meth:`records` then yields none."""
+        if self._on_cluster and hasattr(sink, "part_base"):
+            self.sink = sink
 
     @property
     def _on_cluster(self) -> bool:
@@ -194,72 +217,10 @@ class Ingest:
             yield from self._batch(documents)
 
     def _decide_on_cluster(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
-        """The batch decision with the documents on a Dask cluster (:mod:`corpus.run.dask_dedup` holds its steps)."""
-        import dask
+        """The batch decision with the documents on a Dask cluster (:mod:`corpus.run.dask_write`)."""
+        from corpus.run.dask_write import decide_on_cluster
 
-        from corpus.dedup.cluster_graph import components_on_cluster
-        from corpus.run import dask_dedup as cluster
-
-        executor: Any = self.executor  # a DaskExecutor: its client and the partitions it left on the workers
-        client = executor.client
-        params = self.options.minhash
-        ids: list[str] = []
-        routed: dict[int, list[tuple[int, int, str]]] = {}
-        for index, done in enumerate(documents):
-            self.fingerprint.add(done.id)
-            if done.title_key:
-                self._titles.append(done.title_key)
-            routed.setdefault(done.partition, []).append((done.position, index, done.id))  # type: ignore[attr-defined]
-            ids.append(done.id)
-        chosen = [routed.get(p, []) for p in range(len(executor.partitions))]
-        parts = [client.submit(cluster.select, results, c, pure=False)
-                 for results, c in zip(executor.partitions, chosen, strict=True)]
-        executor.partitions = []
-        cutoff, run_key = self._run_identity()
-        if not ids:
-            return
-        with dask.config.set({"dataframe.convert-string": False}):
-            edges, sigs = cluster.confirmed_edges(parts, params)
-            edges = edges.persist()
-            if len(edges) > executor.client_edges:  # components on the cluster, word counts joined there
-                labels = components_on_cluster(edges[["a", "b"]])
-                labelled = labels.merge(sigs[["doc", "words"]], left_on="node", right_on="doc").compute()
-                groups = cluster.grouped(labelled[["node", "label"]])
-                words = dict(zip(labelled.node.tolist(), labelled.words.tolist(), strict=True))
-            else:
-                both = edges.compute()
-                union = UnionFind()
-                for a, b in zip(both.a.tolist(), both.b.tolist(), strict=True):
-                    union.union(a, b)
-                groups = union.groups()
-                words = dict(zip(both.a.tolist() + both.b.tolist(), both.words_a.tolist() + both.words_b.tolist(),
-                                 strict=True))
-            earlier = cluster.earlier_matches(parts, sigs, self.state, params) if self.state is not None else {}
-            renamed: dict[int, str] = {}
-            for index in list(earlier):
-                visible, own = settle_earlier(earlier[index], ids[index], cutoff, run_key)
-                earlier[index] = visible
-                if own != ids[index]:
-                    renamed[index] = own
-            earlier = {i: m for i, m in earlier.items() if m}
-            grouped = {i for g in groups for i in g}
-            groups += [[i] for i in earlier if i not in grouped]
-            kept_of, followers = decide_groups(groups, lambda i: words.get(i, 0), lambda i: earlier.get(i, []))
-            self.lines.set_earlier(self.earlier_lines())
-            self.lines.settle(cluster.lines_on_cluster(parts, chosen, followers, self.lines))
-            self._learn()
-            repeated = self.lines.repeated()
-        decided = cluster.Decided(ids, renamed)
-        self._dedup = decided  # type: ignore[assignment] - _finish asks it for ids and signatures
-        for part in parts:
-            for index, _, done in part.result():
-                decided.current = (index, done.signature)
-                doc = Document.from_spool(json.loads(done.spool))
-                doc.id = decided.id_of(index)
-                yield from self._finish(doc, kept_of.get(index, index), index,
-                                        self.repeated_in(repeated, done.line_keys),
-                                        self.lines.site_chrome(done.site_keys))
-            part.release()
+        return decide_on_cluster(self, documents)
 
     def _stream(self, documents: Iterable[Processed]) -> Iterator[dict[str, Any]]:
         """Stream-and-decide. The run's fingerprint is known only at its end, so a record the state
