@@ -169,3 +169,18 @@ def test_a_copy_of_the_headline_after_a_kicker_leaves_the_text(tmp_path):
     doc = extract(read_file(tmp_path / "p.html", tmp_path))
     assert doc.title == title and title not in doc.text and STORY[0] in doc.text
     assert "extract-repeated-paragraph" in [r.rule for r in doc.removed]
+
+
+def test_a_paragraph_the_page_states_several_times_is_no_copy_up_to_that_many_times():
+    """A meal plan lists the same meal on three days (three <p>): kept three times; a fourth is a copy."""
+    from lxml.html import fromstring
+
+    meal = STORY[0]
+    days = "".join(f"<h3>Day {n}</h3><p>{meal}</p><p>{STORY[n]}</p>" for n in (1, 2, 3))
+    page = page_paragraphs(fromstring(f"<html><body><article>{days}</article></body></html>"))
+    text = "\n".join([meal, STORY[1], meal, STORY[2], meal, STORY[3], meal])
+    kept, copies = unique_paragraphs(text, page.stated)
+    assert kept.count(meal) == 3 and copies == [meal]
+    assert unique_paragraphs(text)[1] == [meal] * 3, "without the page, every restatement is a copy"
+    teaser = page_paragraphs(fromstring(f"<html><body><p>{meal}</p><p>{STORY[1]}</p></body></html>"))
+    assert unique_paragraphs(f"{meal}\n{STORY[1]}\n{meal}", teaser.stated) == ([meal, STORY[1]], [meal])

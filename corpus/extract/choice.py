@@ -91,6 +91,7 @@ class PageParagraphs:
     text_chars: int = 0  # all the characters of the page's body but white space, story, chrome and all
     article: dict[str, int] = field(default_factory=dict)  # which <article> of the page holds it (0: none)
     story_by_article: Counter = field(default_factory=Counter)  # story words in each <article>
+    stated: Counter = field(default_factory=Counter)  # how many <p> of the page hold each paragraph
 
     @property
     def listing(self) -> bool:
@@ -121,6 +122,7 @@ def page_paragraphs(tree: HtmlElement) -> PageParagraphs:
     for _, words, block, _ in placed:
         held[block] += words
     for key, words, block, article in placed:
+        found.stated[key] += 1
         chrome = block is not None and held[block] < CHROME_MAX_SHARE * total
         found.chrome[key] = found.chrome.get(key, False) or chrome
         if not chrome:
@@ -183,7 +185,7 @@ class Candidate:
 
     @classmethod
     def of(cls, name: str, text: str, page: PageParagraphs) -> Candidate:
-        kept, copies = unique_paragraphs(text)
+        kept, copies = unique_paragraphs(text, page.stated)
         candidate = cls(name, kept, copies=copies)
         for paragraph in candidate.paragraphs:
             words = len(paragraph.split())
@@ -244,21 +246,24 @@ def _size(candidate: Candidate, page: PageParagraphs) -> int:
     return candidate.story if has_story_paragraphs(page) else candidate.words
 
 
-def unique_paragraphs(text: str) -> tuple[list[str], list[str]]:
+def unique_paragraphs(text: str, stated: Counter | None = None) -> tuple[list[str], list[str]]:
     """The text's paragraphs without copies, and the copies left out. A copy is a paragraph stated before
-    that is as long as a story paragraph (``COPY_MIN_WORDS``): a teaser a page states three times is kept
-    once. Shorter lines a page repeats on purpose stay where they are: the question put to each guest of an
-    interview, a table's header row, "Eat every 2-3 hours" in each day of a meal plan."""
-    kept, copies, seen = [], [], set()
+    that is as long as a story paragraph (``COPY_MIN_WORDS``), more times than the page's own ``<p>`` state it
+    (``stated``, by the paragraph's opening): a teaser a pass returns three times from one ``<p>`` is kept once,
+    the same meal a meal plan lists on three days stays three times. Shorter lines a page repeats on purpose
+    stay where they are: the question put to each guest of an interview, a table's header row, "Eat every
+    2-3 hours" in each day of a meal plan."""
+    kept, copies, seen = [], [], Counter()
     for line in text.split("\n"):
         paragraph = line.strip()
         if not paragraph:
             continue
         folded = squeeze(paragraph).casefold()
-        if folded in seen and not folded.startswith("|") and _words(folded) >= COPY_MIN_WORDS:
+        if seen[folded] and not folded.startswith("|") and _words(folded) >= COPY_MIN_WORDS \
+                and seen[folded] >= (stated or {}).get(folded[:KEY_CHARS], 1):
             copies.append(paragraph)
             continue
-        seen.add(folded)
+        seen[folded] += 1
         kept.append(paragraph)
     return kept, copies
 
