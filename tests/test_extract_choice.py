@@ -184,3 +184,18 @@ def test_a_paragraph_the_page_states_several_times_is_no_copy_up_to_that_many_ti
     assert unique_paragraphs(text)[1] == [meal] * 3, "without the page, every restatement is a copy"
     teaser = page_paragraphs(fromstring(f"<html><body><p>{meal}</p><p>{STORY[1]}</p></body></html>"))
     assert unique_paragraphs(f"{meal}\n{STORY[1]}\n{meal}", teaser.stated) == ([meal, STORY[1]], [meal])
+
+
+def test_thin_passes_gain_the_story_the_default_mode_finds_elsewhere_in_the_pages_order_without_menus():
+    """The precision passes hold the story's end, the default mode its start elsewhere on the page (and a
+    menu's entries, not sentences): the start is added in front, the menu is not."""
+    menu = ["Home", "World news", "Sport and games", "Contact the team"]
+    tree = _page(story=STORY[:6])
+    held = STORY[4:6]
+    ran, fast, thorough, default = _passes("\n".join(held), "\n".join(held), "\n".join([*menu, *STORY[:4]]))
+    choice = choose(page_paragraphs(tree), fast, thorough, default)
+    assert choice.decision == "default-adds" and ran == ["fast", "thorough", "default"]
+    assert choice.text == "\n".join(STORY[:6])
+    ran, fast, thorough, default = _passes("\n".join(held), "\n".join(held), "\n".join([*menu, STORY[0]]))
+    assert choose(page_paragraphs(tree), fast, thorough, default).decision == "precision-kept", \
+        "one paragraph more is under the words a gain needs"

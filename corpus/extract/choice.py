@@ -44,6 +44,9 @@ MORE_WORDS = 1.2  # and the other is a superset worth taking when it has 20% mor
 OTHER_PLACE_GAIN = 2.0  # passes that disagree: the thorough one wins with twice the fast one's story coverage
 PAGE_SHARE = 0.12  # a page without story paragraphs: a candidate under 12% of the page's text is thin
 FALLBACK_GAIN = 1.5  # the default mode replaces the precision candidate only with 1.5x its story words
+ADDS_MIN_WORDS = 60  # else the default mode's paragraphs the precision text lacks are added from 60 words on
+PROSE_MIN_WORDS = STORY_MIN_WORDS  # ... each a story <p> of the page, or a sentence as long (no menu, no link list)
+_PROSE_END = re.compile(r"""[.!?…:;]["'”“»)\]]*$""")
 
 COPY_RULE = "extract-repeated-paragraph"  # provenance.removed names what the extractor left out as a copy
 COPY_MIN_WORDS = 20  # a paragraph stated again with 20 words or more is a copy (a teaser, a lead)
@@ -59,6 +62,8 @@ DECISIONS = {
                         "would only add what is not in them",
     "default-story": "the precision passes stayed thin; the default mode's extra paragraphs sit in the story "
                      "(its chrome paragraphs left out)",
+    "default-adds": "the precision passes stayed thin; the default mode found story paragraphs or sentences elsewhere "
+                    f"on the page ({ADDS_MIN_WORDS}+ words): added to them, in the page's order",
     "precision-kept": "the default mode brought no more story paragraphs, only chrome or copies: precision kept",
     "empty": "no pass found any text",
 }
@@ -92,6 +97,7 @@ class PageParagraphs:
     article: dict[str, int] = field(default_factory=dict)  # which <article> of the page holds it (0: none)
     story_by_article: Counter = field(default_factory=Counter)  # story words in each <article>
     stated: Counter = field(default_factory=Counter)  # how many <p> of the page hold each paragraph
+    position: dict[str, int] = field(default_factory=dict)  # where on the page each paragraph first is
 
     @property
     def listing(self) -> bool:
@@ -123,6 +129,7 @@ def page_paragraphs(tree: HtmlElement) -> PageParagraphs:
         held[block] += words
     for key, words, block, article in placed:
         found.stated[key] += 1
+        found.position.setdefault(key, len(found.position))
         chrome = block is not None and held[block] < CHROME_MAX_SHARE * total
         found.chrome[key] = found.chrome.get(key, False) or chrome
         if not chrome:
@@ -308,7 +315,31 @@ def choose(page: PageParagraphs, fast: Callable[[], str], thorough: Callable[[],
         return Choice(third.text, "default-story", passes, third.copies)
     if not best.words:
         return Choice(third.text, "default-story" if third.words else "empty", passes, third.copies)
+    mine = {_key(p) for p in best.paragraphs}
+    extra = [p for p in third.paragraphs if _key(p) not in mine and _story_or_prose(p, page)]
+    if sum(len(p.split()) for p in extra) >= ADDS_MIN_WORDS:
+        return Choice("\n".join(_in_page_order(best.paragraphs, extra, page)), "default-adds", passes, best.copies)
     return Choice(best.text, "precision-kept", passes, best.copies)
+
+
+def _story_or_prose(paragraph: str, page: PageParagraphs) -> bool:
+    """A story ``<p>`` of the page, or, outside ``<p>``, a sentence (``PROSE_MIN_WORDS`` words, an ending):
+    not a menu's or a link list's entries, which the default mode also brings."""
+    place = page.place(paragraph)
+    return place is False or place is None and len(paragraph.split()) >= PROSE_MIN_WORDS \
+        and _PROSE_END.search(paragraph) is not None
+
+
+def _in_page_order(first: list[str], second: list[str], page: PageParagraphs) -> list[str]:
+    """Two passes' paragraphs merged in the order the page has them (a paragraph not found on the page
+    follows the one before it in its own pass)."""
+    def placed(paragraphs: list[str], rank: int) -> list[tuple[int, int, int, str]]:
+        where, out = -1, []
+        for n, paragraph in enumerate(paragraphs):
+            where = page.position.get(_key(paragraph), where)
+            out.append((where, rank, n, paragraph))
+        return out
+    return [paragraph for *_, paragraph in sorted(placed(first, 0) + placed(second, 1))]
 
 
 def _story_part(candidate: Candidate, page: PageParagraphs) -> Candidate:
