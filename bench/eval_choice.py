@@ -53,7 +53,7 @@ def one(path: str) -> dict:
     repeated = [line for line, n in Counter(lines).items() if n > 1]
     return {"id": name, "decision": choice.decision, "passes": len(choice.passes),
             "fast": (fast.text or "") if fast is not None else "", "text": choice.text,
-            "long_twice": len(unique_paragraphs(choice.text, page.stated)[1]), "twice": len(repeated)}
+            "long_twice": len(unique_paragraphs(choice.text, page.repeats())[1]), "twice": len(repeated)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -119,7 +119,7 @@ def stated_on_page(path: Path) -> Counter:
     from corpus.extract.page import decode_html, load_page, slim_markup
 
     tree = load_page(slim_markup(decode_html(gzip.decompress(path.read_bytes()))))
-    return page_paragraphs(tree).stated if tree is not None else Counter()
+    return page_paragraphs(tree).repeats() if tree is not None else Counter()
 
 
 def print_repeats(texts: dict[str, str], pages: Path) -> int:

@@ -172,18 +172,21 @@ def test_a_copy_of_the_headline_after_a_kicker_leaves_the_text(tmp_path):
 
 
 def test_a_paragraph_the_page_states_several_times_is_no_copy_up_to_that_many_times():
-    """A meal plan lists the same meal on three days (three <p>): kept three times; a fourth is a copy."""
+    """A meal plan lists the same meals on three days (three <p> each): kept three times; a fourth is a copy."""
     from lxml.html import fromstring
 
     meal = STORY[0]
-    days = "".join(f"<h3>Day {n}</h3><p>{meal}</p><p>{STORY[n]}</p>" for n in (1, 2, 3))
+    days = "".join(f"<h3>Day {n}</h3><p>{meal}</p><p>{STORY[6]}</p><p>{STORY[7]}</p><p>{STORY[n]}</p>"
+                   for n in (1, 2, 3))  # three paragraphs each day states: a structure
     page = page_paragraphs(fromstring(f"<html><body><article>{days}</article></body></html>"))
     text = "\n".join([meal, STORY[1], meal, STORY[2], meal, STORY[3], meal])
-    kept, copies = unique_paragraphs(text, page.stated)
+    kept, copies = unique_paragraphs(text, page.repeats())
     assert kept.count(meal) == 3 and copies == [meal]
     assert unique_paragraphs(text)[1] == [meal] * 3, "without the page, every restatement is a copy"
     teaser = page_paragraphs(fromstring(f"<html><body><p>{meal}</p><p>{STORY[1]}</p></body></html>"))
-    assert unique_paragraphs(f"{meal}\n{STORY[1]}\n{meal}", teaser.stated) == ([meal, STORY[1]], [meal])
+    assert unique_paragraphs(f"{meal}\n{STORY[1]}\n{meal}", teaser.repeats()) == ([meal, STORY[1]], [meal])
+    restated = page_paragraphs(fromstring(f"<html><body><p>{meal}</p><p>{STORY[1]}</p><p>{meal}</p></body></html>"))
+    assert restated.stated[meal[:48].casefold()] == 2 and not restated.repeats(), "one lead restated is no structure"
 
 
 def test_thin_passes_gain_the_story_the_default_mode_finds_elsewhere_in_the_pages_order_without_menus():

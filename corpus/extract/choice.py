@@ -50,6 +50,7 @@ _PROSE_END = re.compile(r"""[.!?…:;]["'”“»)\]]*$""")
 
 COPY_RULE = "extract-repeated-paragraph"  # provenance.removed names what the extractor left out as a copy
 COPY_MIN_WORDS = 20  # a paragraph stated again with 20 words or more is a copy (a teaser, a lead)
+REPEATING_MIN = 3  # ... unless the page's own <p> state it as often, on a page repeating 3 paragraphs or more
 
 DECISIONS = {
     "fast": "the fast pass looks like the story: it holds most of the page's story paragraphs, little chrome",
@@ -103,6 +104,13 @@ class PageParagraphs:
     def listing(self) -> bool:
         """Several <article>s hold story paragraphs: a list of posts, or a story beside teaser cards."""
         return sum(1 for n, words in self.story_by_article.items() if n and words) >= 2
+
+    def repeats(self) -> Counter:
+        """How many ``<p>`` state each paragraph, on a page built of repeating parts (a meal plan's days, a
+        schedule: ``REPEATING_MIN`` different paragraphs stated more than once); else nothing: a page that
+        states one paragraph twice (a lead restated at the end) is not repeating a structure."""
+        repeated = sum(1 for n in self.stated.values() if n > 1)
+        return self.stated if repeated >= REPEATING_MIN else Counter()
 
     def place(self, paragraph: str) -> bool | None:
         """True: the paragraph sits in chrome; False: in the story; None: not a <p> of the page."""
@@ -192,7 +200,7 @@ class Candidate:
 
     @classmethod
     def of(cls, name: str, text: str, page: PageParagraphs) -> Candidate:
-        kept, copies = unique_paragraphs(text, page.stated)
+        kept, copies = unique_paragraphs(text, page.repeats())
         candidate = cls(name, kept, copies=copies)
         for paragraph in candidate.paragraphs:
             words = len(paragraph.split())
