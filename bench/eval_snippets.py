@@ -100,7 +100,7 @@ def main() -> int:
     for name, s, seconds in rows:  # four decimals: the targets (>= 0.940) are decided in the fourth
         print(f"{name:44s} {s['f1']:7.4f} {s['precision']:7.4f} {s['recall']:7.4f} {s['with_kept']:7.4f} "
               f"{s['without_dropped']:7.4f} {s['pages_with_loss']:5d} {seconds:8.1f}")
-    print_repeats(texts)
+    print_repeats(texts, args.bench / "html")
     # title and author on the pages of this set labelled by reading them, beside trafilatura's metadata
     eval_metadata.main([])
     return 0

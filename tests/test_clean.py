@@ -195,3 +195,19 @@ def test_needles_and_length_limits_never_change_a_decision():
         for rule in ALL_RULES:
             if _search(rule, line, lowered) and len(line) <= (rule.max_chars or 1000):
                 assert _may_match(rule, line, lowered, kinds), (rule.name, line)
+
+
+def test_an_inline_related_box_does_not_end_the_story_when_story_paragraphs_follow():
+    """"Related stories" between paragraphs: the heading and its headlines go, the story after it stays."""
+    box = "Related stories\nHeatwave warning issued for the weekend\nRiver levels lowest since records began"
+    text = f"{STORY[0]}\n\n{STORY[1]}\n\n{box}\n\n" + "\n\n".join(STORY[2:])
+    cleaned, removed = clean_text(text)
+    assert cleaned == BODY and [(r.rule, r.text) for r in removed] == [("related-block", box)]
+    bare = f"{STORY[0]}\n\n{STORY[1]}\n\nRelated Articles\n\n" + "\n\n".join(STORY[2:])  # the links left out
+    assert clean_text(bare)[0] == BODY
+    teasers = ("Related stories\nHeatwave warning issued for the weekend\n"
+               "Forecasters expect temperatures above thirty degrees in most of the region on Saturday.\n"
+               "River levels lowest since records began\n"
+               "The river authority says levels have fallen for nine weeks and asks people to save water.")
+    cleaned, removed = clean_text(BODY + "\n\n" + teasers)  # other stories with a teaser each: still the end
+    assert cleaned == BODY and [r.rule for r in removed] == ["related-block"]

@@ -97,3 +97,82 @@ def test_dropping_what_trafilatura_deletes_anyway_changes_no_text_on_real_pages(
             whole = extract(raw)
         assert (ours.text, ours.title, ours.author, ours.date) == (whole.text, whole.title, whole.author, whole.date)
     assert dropped >= len(pages) // 2, "too few pages had anything to drop for the comparison to say much"
+
+
+def _real_pages(step: int) -> list:
+    import pytest
+
+    from tests.conftest import SEEDS
+
+    bench = SEEDS.parent / "bench"
+    pages = sorted((bench / "snippets" / "html").glob("*.html.gz"))[::step] + \
+        sorted((bench / "extraction" / "html").glob("*.html.gz"))[::step]
+    if not pages:
+        pytest.skip("../shared/bench is not beside the project")
+    return pages
+
+
+def test_the_fast_pass_on_a_tree_handed_over_gives_trafilaturas_own_text_and_leaves_other_calls_copying():
+    """The fast precision pass works on the tree in place (no copies): the text trafilatura gives on its own copy."""
+    import gzip
+
+    import trafilatura
+
+    from corpus.extract.page import _options, _trafilatura, decode_html, load_page, slim_markup
+
+    compared = 0
+    for page in _real_pages(15):
+        html = slim_markup(decode_html(gzip.decompress(page.read_bytes())))
+        if load_page(html) is None:
+            continue
+        theirs = trafilatura.bare_extraction(load_page(html), options=_options(True, True))
+        ours = _trafilatura(load_page(html), favor_precision=True, fast=True, owned=True)
+        assert (ours.text if ours else None) == (theirs.text if theirs else None), page.name
+        compared += 1
+    assert compared >= 50
+    story = "A sentence of a story that goes on. " * 30
+    tree = load_page(f"<html><body><article><p>{story}</p></article></body></html>")
+    kept = len(list(tree.iter()))
+    assert _trafilatura(tree, favor_precision=True, fast=True) is not None
+    assert len(list(tree.iter())) == kept, "a tree not handed over is left as it was"
+
+
+def test_json_ld_is_read_as_trafilatura_reads_it_on_real_pages():
+    import gzip
+
+    from trafilatura import metadata as meta
+    from trafilatura.settings import Document
+
+    from corpus.extract.metadata import meta_json
+    from corpus.extract.page import decode_html, load_page, slim_markup
+
+    fields = ("title", "author", "date", "url", "sitename", "description", "categories", "tags", "pagetype")
+    for page in _real_pages(6):
+        html = slim_markup(decode_html(gzip.decompress(page.read_bytes())))
+        if load_page(html) is None:
+            continue
+        theirs = meta.extract_meta_json(load_page(html), Document())
+        ours = meta_json(load_page(html), Document())
+        assert [getattr(ours, f) for f in fields] == [getattr(theirs, f) for f in fields], page.name
+    broken = load_page('<html><head><script type="application/ld+json">{"headline": "A \\u00e9t\\u00e9\\ud800 story",'
+                       ' "author": {"@type": "Person", "name": "Ann  Lee"}, </script></head>'
+                       '<body><p>x</p></body></html>')
+    assert [getattr(meta_json(broken, Document()), f) for f in fields] == \
+        [getattr(meta.extract_meta_json(broken, Document()), f) for f in fields]
+
+
+def test_the_headline_statements_are_found_without_walking_for_an_itemprop_the_markup_never_states():
+    from corpus.extract.headline import may_have_headline_prop, statements
+    from corpus.extract.page import load_page
+
+    html = ('<html><head><title>Rain at last - Site</title><meta property="og:title" content="Rain at last">'
+            '<meta name="twitter:title" content="Rain!"><script type="application/ld+json">{"headline": "Rain at last"}'
+            '</script></head><body><h2 itemprop="headline">Rain at last</h2><p>Text</p></body></html>')
+    tree = load_page(html)
+    assert statements(tree, None, html) == statements(tree, None) == [
+        "Rain at last - Site", "Rain at last", "Rain!", "Rain at last", "Rain at last"]
+    assert may_have_headline_prop('<h2 ITEMPROP = "headline">') and may_have_headline_prop("<h2 itemprop=headline>")
+    assert not may_have_headline_prop('{"headline": "x"}<h2 class="headline">')
+    no_prop = html.replace(' itemprop="headline"', "")
+    assert statements(load_page(no_prop), None, no_prop) == ["Rain at last - Site", "Rain at last", "Rain!",
+                                                            "Rain at last"]

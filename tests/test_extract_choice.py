@@ -169,3 +169,36 @@ def test_a_copy_of_the_headline_after_a_kicker_leaves_the_text(tmp_path):
     doc = extract(read_file(tmp_path / "p.html", tmp_path))
     assert doc.title == title and title not in doc.text and STORY[0] in doc.text
     assert "extract-repeated-paragraph" in [r.rule for r in doc.removed]
+
+
+def test_a_paragraph_the_page_states_several_times_is_no_copy_up_to_that_many_times():
+    """A meal plan lists the same meals on three days (three <p> each): kept three times; a fourth is a copy."""
+    from lxml.html import fromstring
+
+    meal = STORY[0]
+    days = "".join(f"<h3>Day {n}</h3><p>{meal}</p><p>{STORY[6]}</p><p>{STORY[7]}</p><p>{STORY[n]}</p>"
+                   for n in (1, 2, 3))  # three paragraphs each day states: a structure
+    page = page_paragraphs(fromstring(f"<html><body><article>{days}</article></body></html>"))
+    text = "\n".join([meal, STORY[1], meal, STORY[2], meal, STORY[3], meal])
+    kept, copies = unique_paragraphs(text, page.repeats())
+    assert kept.count(meal) == 3 and copies == [meal]
+    assert unique_paragraphs(text)[1] == [meal] * 3, "without the page, every restatement is a copy"
+    teaser = page_paragraphs(fromstring(f"<html><body><p>{meal}</p><p>{STORY[1]}</p></body></html>"))
+    assert unique_paragraphs(f"{meal}\n{STORY[1]}\n{meal}", teaser.repeats()) == ([meal, STORY[1]], [meal])
+    restated = page_paragraphs(fromstring(f"<html><body><p>{meal}</p><p>{STORY[1]}</p><p>{meal}</p></body></html>"))
+    assert restated.stated[meal[:48].casefold()] == 2 and not restated.repeats(), "one lead restated is no structure"
+
+
+def test_thin_passes_gain_the_story_the_default_mode_finds_elsewhere_in_the_pages_order_without_menus():
+    """The precision passes hold the story's end, the default mode its start elsewhere on the page (and a
+    menu's entries, not sentences): the start is added in front, the menu is not."""
+    menu = ["Home", "World news", "Sport and games", "Contact the team"]
+    tree = _page(story=STORY[:6])
+    held = STORY[4:6]
+    ran, fast, thorough, default = _passes("\n".join(held), "\n".join(held), "\n".join([*menu, *STORY[:4]]))
+    choice = choose(page_paragraphs(tree), fast, thorough, default)
+    assert choice.decision == "default-adds" and ran == ["fast", "thorough", "default"]
+    assert choice.text == "\n".join(STORY[:6])
+    ran, fast, thorough, default = _passes("\n".join(held), "\n".join(held), "\n".join([*menu, STORY[0]]))
+    assert choose(page_paragraphs(tree), fast, thorough, default).decision == "precision-kept", \
+        "one paragraph more is under the words a gain needs"

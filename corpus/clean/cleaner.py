@@ -252,6 +252,9 @@ def line_verdicts(lines: list[str]) -> list[str | None]:
             continue
         boundary = match_boundary(line, _next_nonempty(lines, i))
         enough_story = story_lines >= MIN_STORY_LINES_BEFORE_BOUNDARY or story_words >= MIN_STORY_WORDS_BEFORE_BOUNDARY
+        if boundary and enough_story and boundary.name in INLINE_BOUNDARIES and _story_resumes(lines, verdicts, i):
+            _mark_box(lines, verdicts, i, boundary)  # an inline box: its heading and headlines go, the story goes on
+            continue
         if boundary and enough_story:
             _cut_from(lines, verdicts, i, boundary)
             _mark_fragments_before(lines, verdicts, i)
@@ -279,6 +282,25 @@ def _mark_closing_bio(lines: list[str], verdicts: list[str | None]) -> None:
         verdicts[last] = "author-bio"
     elif CLOSING_BIO_FOLLOW.search(lines[last].strip()) and CLOSING_BIO.search(lines[kept[-2]].strip()):
         verdicts[last] = verdicts[kept[-2]] = "author-bio"
+
+
+INLINE_BOUNDARIES = frozenset({"related-block"})
+"""Boundaries that sites also put between paragraphs ("Related stories" and a few links): the story goes on
+after them when story paragraphs follow (:func:`_story_resumes`)."""
+RESUME_MIN_LINES = 2
+
+
+def _story_resumes(lines: list[str], verdicts: list[str | None], start: int) -> bool:
+    """After the heading at ``start`` and the headline fragments under it, the story goes on: the next
+    ``RESUME_MIN_LINES`` lines are paragraphs in a row, each of a story line's length (``STORY_LINE_MIN_WORDS``).
+    A list of other stories does not: headlines with a teaser sentence under each alternate with fragments."""
+    following = [j for j in range(start + 1, len(lines)) if lines[j].strip() and verdicts[j] is None]
+    k = 0
+    while k < len(following) and is_fragment(lines[following[k]]) and not is_story_line(lines[following[k]]):
+        k += 1  # the box's headlines
+    resumed = following[k: k + RESUME_MIN_LINES]
+    return (len(resumed) == RESUME_MIN_LINES and all(len(lines[j].split()) >= STORY_LINE_MIN_WORDS for j in resumed)
+            and not any(match_boundary(lines[j], _next_nonempty(lines, j)) for j in resumed))
 
 
 def _cut_from(lines: list[str], verdicts: list[str | None], start: int, boundary: Rule) -> None:

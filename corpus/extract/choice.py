@@ -44,9 +44,13 @@ MORE_WORDS = 1.2  # and the other is a superset worth taking when it has 20% mor
 OTHER_PLACE_GAIN = 2.0  # passes that disagree: the thorough one wins with twice the fast one's story coverage
 PAGE_SHARE = 0.12  # a page without story paragraphs: a candidate under 12% of the page's text is thin
 FALLBACK_GAIN = 1.5  # the default mode replaces the precision candidate only with 1.5x its story words
+ADDS_MIN_WORDS = 60  # else the default mode's paragraphs the precision text lacks are added from 60 words on
+PROSE_MIN_WORDS = STORY_MIN_WORDS  # ... each a story <p> of the page, or a sentence as long (no menu, no link list)
+_PROSE_END = re.compile(r"""[.!?…:;]["'”“»)\]]*$""")
 
 COPY_RULE = "extract-repeated-paragraph"  # provenance.removed names what the extractor left out as a copy
 COPY_MIN_WORDS = 20  # a paragraph stated again with 20 words or more is a copy (a teaser, a lead)
+REPEATING_MIN = 3  # ... unless the page's own <p> state it as often, on a page repeating 3 paragraphs or more
 
 DECISIONS = {
     "fast": "the fast pass looks like the story: it holds most of the page's story paragraphs, little chrome",
@@ -59,6 +63,8 @@ DECISIONS = {
                         "would only add what is not in them",
     "default-story": "the precision passes stayed thin; the default mode's extra paragraphs sit in the story "
                      "(its chrome paragraphs left out)",
+    "default-adds": "the precision passes stayed thin; the default mode found story paragraphs or sentences elsewhere "
+                    f"on the page ({ADDS_MIN_WORDS}+ words): added to them, in the page's order",
     "precision-kept": "the default mode brought no more story paragraphs, only chrome or copies: precision kept",
     "empty": "no pass found any text",
 }
@@ -91,11 +97,20 @@ class PageParagraphs:
     text_chars: int = 0  # all the characters of the page's body but white space, story, chrome and all
     article: dict[str, int] = field(default_factory=dict)  # which <article> of the page holds it (0: none)
     story_by_article: Counter = field(default_factory=Counter)  # story words in each <article>
+    stated: Counter = field(default_factory=Counter)  # how many <p> of the page hold each paragraph
+    position: dict[str, int] = field(default_factory=dict)  # where on the page each paragraph first is
 
     @property
     def listing(self) -> bool:
         """Several <article>s hold story paragraphs: a list of posts, or a story beside teaser cards."""
         return sum(1 for n, words in self.story_by_article.items() if n and words) >= 2
+
+    def repeats(self) -> Counter:
+        """How many ``<p>`` state each paragraph, on a page built of repeating parts (a meal plan's days, a
+        schedule: ``REPEATING_MIN`` different paragraphs stated more than once); else nothing: a page that
+        states one paragraph twice (a lead restated at the end) is not repeating a structure."""
+        repeated = sum(1 for n in self.stated.values() if n > 1)
+        return self.stated if repeated >= REPEATING_MIN else Counter()
 
     def place(self, paragraph: str) -> bool | None:
         """True: the paragraph sits in chrome; False: in the story; None: not a <p> of the page."""
@@ -121,6 +136,8 @@ def page_paragraphs(tree: HtmlElement) -> PageParagraphs:
     for _, words, block, _ in placed:
         held[block] += words
     for key, words, block, article in placed:
+        found.stated[key] += 1
+        found.position.setdefault(key, len(found.position))
         chrome = block is not None and held[block] < CHROME_MAX_SHARE * total
         found.chrome[key] = found.chrome.get(key, False) or chrome
         if not chrome:
@@ -183,7 +200,7 @@ class Candidate:
 
     @classmethod
     def of(cls, name: str, text: str, page: PageParagraphs) -> Candidate:
-        kept, copies = unique_paragraphs(text)
+        kept, copies = unique_paragraphs(text, page.repeats())
         candidate = cls(name, kept, copies=copies)
         for paragraph in candidate.paragraphs:
             words = len(paragraph.split())
@@ -244,21 +261,24 @@ def _size(candidate: Candidate, page: PageParagraphs) -> int:
     return candidate.story if has_story_paragraphs(page) else candidate.words
 
 
-def unique_paragraphs(text: str) -> tuple[list[str], list[str]]:
+def unique_paragraphs(text: str, stated: Counter | None = None) -> tuple[list[str], list[str]]:
     """The text's paragraphs without copies, and the copies left out. A copy is a paragraph stated before
-    that is as long as a story paragraph (``COPY_MIN_WORDS``): a teaser a page states three times is kept
-    once. Shorter lines a page repeats on purpose stay where they are: the question put to each guest of an
-    interview, a table's header row, "Eat every 2-3 hours" in each day of a meal plan."""
-    kept, copies, seen = [], [], set()
+    that is as long as a story paragraph (``COPY_MIN_WORDS``), more times than the page's own ``<p>`` state it
+    (``stated``, by the paragraph's opening): a teaser a pass returns three times from one ``<p>`` is kept once,
+    the same meal a meal plan lists on three days stays three times. Shorter lines a page repeats on purpose
+    stay where they are: the question put to each guest of an interview, a table's header row, "Eat every
+    2-3 hours" in each day of a meal plan."""
+    kept, copies, seen = [], [], Counter()
     for line in text.split("\n"):
         paragraph = line.strip()
         if not paragraph:
             continue
         folded = squeeze(paragraph).casefold()
-        if folded in seen and not folded.startswith("|") and _words(folded) >= COPY_MIN_WORDS:
+        if seen[folded] and not folded.startswith("|") and _words(folded) >= COPY_MIN_WORDS \
+                and seen[folded] >= (stated or {}).get(folded[:KEY_CHARS], 1):
             copies.append(paragraph)
             continue
-        seen.add(folded)
+        seen[folded] += 1
         kept.append(paragraph)
     return kept, copies
 
@@ -303,7 +323,31 @@ def choose(page: PageParagraphs, fast: Callable[[], str], thorough: Callable[[],
         return Choice(third.text, "default-story", passes, third.copies)
     if not best.words:
         return Choice(third.text, "default-story" if third.words else "empty", passes, third.copies)
+    mine = {_key(p) for p in best.paragraphs}
+    extra = [p for p in third.paragraphs if _key(p) not in mine and _story_or_prose(p, page)]
+    if sum(len(p.split()) for p in extra) >= ADDS_MIN_WORDS:
+        return Choice("\n".join(_in_page_order(best.paragraphs, extra, page)), "default-adds", passes, best.copies)
     return Choice(best.text, "precision-kept", passes, best.copies)
+
+
+def _story_or_prose(paragraph: str, page: PageParagraphs) -> bool:
+    """A story ``<p>`` of the page, or, outside ``<p>``, a sentence (``PROSE_MIN_WORDS`` words, an ending):
+    not a menu's or a link list's entries, which the default mode also brings."""
+    place = page.place(paragraph)
+    return place is False or place is None and len(paragraph.split()) >= PROSE_MIN_WORDS \
+        and _PROSE_END.search(paragraph) is not None
+
+
+def _in_page_order(first: list[str], second: list[str], page: PageParagraphs) -> list[str]:
+    """Two passes' paragraphs merged in the order the page has them (a paragraph not found on the page
+    follows the one before it in its own pass)."""
+    def placed(paragraphs: list[str], rank: int) -> list[tuple[int, int, int, str]]:
+        where, out = -1, []
+        for n, paragraph in enumerate(paragraphs):
+            where = page.position.get(_key(paragraph), where)
+            out.append((where, rank, n, paragraph))
+        return out
+    return [paragraph for *_, paragraph in sorted(placed(first, 0) + placed(second, 1))]
 
 
 def _story_part(candidate: Candidate, page: PageParagraphs) -> Candidate:

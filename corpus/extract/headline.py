@@ -18,18 +18,36 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 H1_MIN_CHARS = 8  # "News", "Menu": shorter h1s are sections, not headlines
 H1_MAX_CHARS = 300
 HELD_MIN_SHARE = 0.3  # an h1 held by a longer statement must be 30% of it at least ("News" in "News - Eawag" is not)
 _SKIPPED_INSIDE_H1 = ("rt", "rp", "script", "style", "noscript", "button", "svg")  # ruby readings, widgets
-SUPPORT = {  # where the page states its title: (XPath, attribute or None for the text)
-    "title": ("//head/title", None),
-    "og:title": ("//meta[@property='og:title']", "content"),
-    "twitter:title": ("//meta[@name='twitter:title' or @property='twitter:title']", "content"),
-    "headline": ("//*[@itemprop='headline']", None),
+SUPPORT = {  # where the page states its title, besides the JSON-LD headline
+    "title": "the head's <title>",
+    "og:title": "<meta property='og:title' content=...>",
+    "twitter:title": "<meta name='twitter:title' content=...> (or property=)",
+    "headline": "the text of any element with itemprop='headline'",
 }
+_META_KIND = {("property", "og:title"): "og:title", ("name", "twitter:title"): "twitter:title",
+              ("property", "twitter:title"): "twitter:title"}
+_HEADLINE_PROP = XPath("//*[@itemprop='headline']")
+_PROP_BEFORE = re.compile(r"""itemprop\s*=\s*["']?$""", re.I)
+PROP_LOOKBACK = 40
+
+
+def may_have_headline_prop(html: str) -> bool:
+    """Whether the markup may say itemprop="headline": a page that never does skips a walk over all its
+    elements for it (each "headline" of the markup, JSON-LD's too, is looked behind: a search of the whole
+    markup without case took longer than the walk)."""
+    at = html.find("headline")
+    while at >= 0:
+        if _PROP_BEFORE.search(html, max(0, at - PROP_LOOKBACK), at):
+            return True
+        at = html.find("headline", at + 1)
+    return False
 _JSON_HEADLINE = re.compile(r'"headline"\s*:\s*"((?:[^"\\]|\\.){1,400})"')
 
 
@@ -48,7 +66,9 @@ def h1_texts(tree: HtmlElement) -> list[str]:
     from lxml.etree import strip_elements
 
     found = []
-    for h1 in tree.iterfind(".//body//h1"):
+    for h1 in tree.iter("h1"):  # by tag, in C (".//body//h1" took a walk in Python's ElementPath)
+        if not any(a.tag == "body" for a in h1.iterancestors()):
+            continue
         if next(h1.iter(*_SKIPPED_INSIDE_H1), None) is not None:
             h1 = _copy(h1)
             strip_elements(h1, *_SKIPPED_INSIDE_H1, with_tail=False)
@@ -66,15 +86,30 @@ def _copy(element: HtmlElement) -> HtmlElement:
     return copied
 
 
-def statements(tree: HtmlElement, title: str | None) -> list[str]:
-    """What the page says its title is, besides the h1s: the title found so far and the tags of ``SUPPORT``."""
+def statements(tree: HtmlElement, title: str | None, html: str | None = None) -> list[str]:
+    """What the page says its title is, besides the h1s: the title found so far and the tags of ``SUPPORT``
+    (``html``, the page's markup, lets a page without an itemprop headline skip a walk over the page)."""
     import json
 
     said = [title] if title else []
-    for path, attribute in SUPPORT.values():
-        for element in tree.xpath(path)[:2]:
-            said.append(element.get(attribute) if attribute else element.text_content())
-    for script in tree.iterfind(".//script[@type='application/ld+json']"):
+    found: dict[str, list[HtmlElement]] = {kind: [] for kind in SUPPORT}
+    for element in tree.iter("title", "meta", "script"):  # by tag, in C: no walk over the page in Python
+        if element.tag == "meta":
+            for (attribute, value), kind in _META_KIND.items():
+                if element.get(attribute) == value:
+                    found[kind].append(element)
+                    break
+        elif element.tag == "title":
+            if (parent := element.getparent()) is not None and parent.tag == "head":
+                found["title"].append(element)
+        elif element.get("type") == "application/ld+json":
+            found.setdefault("json", []).append(element)
+    if html is None or may_have_headline_prop(html):
+        found["headline"] = _HEADLINE_PROP(tree)
+    for kind in SUPPORT:
+        for element in found[kind][:2]:  # the first two of each
+            said.append(element.get("content") if kind in _META_KIND.values() else element.text_content())
+    for script in found.get("json", []):
         for match in _JSON_HEADLINE.finditer(script.text or ""):
             try:
                 said.append(json.loads(f'"{match.group(1)}"'))
@@ -98,10 +133,11 @@ def support(h1: str, said: list[str]) -> int:
     return score
 
 
-def headline(tree: HtmlElement, title: str | None, sitename: str | None = None) -> tuple[str | None, str]:
+def headline(tree: HtmlElement, title: str | None, sitename: str | None = None,
+             html: str | None = None) -> tuple[str | None, str]:
     """The title to keep and why: ("h1-supported") the best supported h1, else ("stated") the title found.
     An h1 that is the site's name (a logo) is not a headline."""
-    said = statements(tree, title)
+    said = statements(tree, title, html)
     best, best_score = None, 0
     site = folded(sitename)
     for h1 in h1_texts(tree):

@@ -8,6 +8,7 @@ scraped: it is only decoded and given a title when its first line is a headline.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Callable
 from contextlib import suppress
@@ -112,11 +113,45 @@ def _options(favor_precision: bool, fast: bool):  # noqa: ANN202 - trafilatura's
                      with_metadata=False)
 
 
-def _trafilatura(html: str | HtmlElement, favor_precision: bool = False, fast: bool = False):  # noqa: ANN202
-    """trafilatura's Document for the page: no comments, no metadata (:mod:`corpus.extract.metadata` finds it)."""
+def _trafilatura(html: str | HtmlElement, favor_precision: bool = False, fast: bool = False,
+                 owned: bool = False):  # noqa: ANN202
+    """trafilatura's Document for the page: no comments, no metadata (:mod:`corpus.extract.metadata` finds it).
+
+    ``owned``: the caller hands over a tree it never reads again, for the fast precision pass, which then
+    works on it in place (:func:`_in_place`) instead of on three copies of it."""
     import trafilatura
 
-    return trafilatura.bare_extraction(html, options=_options(favor_precision, fast))
+    if not (owned and fast and favor_precision and _in_place()):
+        return trafilatura.bare_extraction(html, options=_options(favor_precision, fast))
+    _OWNED.tree = True
+    try:
+        return trafilatura.bare_extraction(html, options=_options(favor_precision, fast))
+    finally:
+        _OWNED.tree = False
+
+
+_OWNED = threading.local()  # per thread: a library user may extract in threads
+
+
+@lru_cache(maxsize=1)
+def _in_place() -> bool:
+    """trafilatura copies the tree it is given three times (``trafilatura.core``'s ``copy``): one copy to
+    keep the caller's tree intact, one kept as it was before cleaning, one before converting tags. The
+    fast precision pass without comments reads none of the originals again (no comparison with other
+    extractors, no baseline rescue, no recall retry), so on a tree the caller owns (``_OWNED``) the copies
+    are the tree itself: about a tenth of an HTML page's extraction time, the same text
+    (``tests/test_extract.py`` compares on real pages). False: this trafilatura has no such ``copy``."""
+    import trafilatura.core as core
+
+    copy = getattr(core, "copy", None)
+    if not callable(copy):
+        return False
+
+    def copy_unless_owned(item):  # noqa: ANN001, ANN202 - anything trafilatura copies
+        return item if getattr(_OWNED, "tree", False) and isinstance(item, HtmlElement) else copy(item)
+
+    core.copy = copy_unless_owned
+    return True
 
 
 class PageTooLarge(Exception):
@@ -237,7 +272,7 @@ def choose_story(html: str, tree: HtmlElement, page: PageParagraphs) -> Choice:
         return once
 
     def fast() -> str:
-        result = _trafilatura(drop_deleted_anyway(tree), favor_precision=True, fast=True)
+        result = _trafilatura(drop_deleted_anyway(tree), favor_precision=True, fast=True, owned=True)
         return result.text or "" if result is not None else ""
 
     return choose(page, fast, run(favor_precision=True), run())
@@ -253,14 +288,15 @@ def extract_html(raw: RawInput) -> Document:
     found = page_metadata(tree)
     page = page_paragraphs(tree)  # before trafilatura prunes the tree in place
     lead = find_lead(tree, found.pop("description"), html)  # before trafilatura prunes the tree in place
+    searched, byline = "byline" in found, found.pop("byline", None)
     for key, value in found.items():
         setattr(doc, key, value)
-    title, why = headline(tree, doc.title, doc.sitename)
+    title, why = headline(tree, doc.title, doc.sitename, html)
     doc.title = title if why == "h1-supported" else strip_site_name(doc.title, doc.sitename, doc.url)
     stated = doc.author
     doc.author = clean_author(stated, doc.sitename, doc.url)
     if stated and doc.author is None:  # the page stated a site, a label or a desk: its byline may name a person
-        doc.author = clean_author(find_author(tree), doc.sitename, doc.url)
+        doc.author = clean_author(byline if searched else find_author(tree), doc.sitename, doc.url)
     # trafilatura's fast pass first; the thorough pass and the default mode only when the fast pass
     # does not look like the story beside the page's own paragraphs (corpus.extract.choice).
     choice = choose_story(html, tree, page)
