@@ -128,3 +128,75 @@ def test_an_unknown_key_in_a_command_section_of_the_config_is_named(tmp_path):
     config = write(tmp_path / "newsclean.toml", "[ingest]\nworkerz = 2\n")
     write(tmp_path / "in" / "story.txt", "Reservoirs at a thirty-year low\n\n" + "\n\n".join(STORY))
     _refused(cli("--config", str(config), "ingest", str(tmp_path / "in"), "-q"), 2, "[ingest]", "workerz")
+
+
+# --- 5. groups do not chain through a document that matches several unrelated ones --------------------------------
+
+TOPICS = ("river council bridge steel budget minister vote harbour school farmers drought market court police museum "
+          "painting striker season doctors hospital train strike union mayor election festival bakery forest fire "
+          "storm flood road tunnel price energy wind solar bank rate inflation teacher pupils exam village church "
+          "bell choir library books archive")
+
+
+def made_up_story(seed: int, paragraphs: int = 6) -> list[str]:
+    """Paragraphs of words drawn from one list: two seeds give two unrelated stories."""
+    import random
+
+    rng = random.Random(seed)
+    words = TOPICS.split()
+    return [" ".join(rng.choice(words) + ("s" if rng.random() < 0.3 else "") for _ in range(rng.randint(25, 35)))
+            .capitalize() + "." for _ in range(paragraphs)]
+
+
+@pytest.fixture(scope="module")
+def roundup() -> dict[str, list[str]]:
+    """Story A, story B (unrelated) and a roundup page that holds both whole."""
+    a, b = made_up_story(1), made_up_story(2)
+    return {"A": a, "B": b, "AB": a + b}
+
+
+def _signatures(texts: dict[str, list[str]]) -> dict:
+    from corpus.dedup.minhash import MinHashParams, is_match, signature
+    from corpus.dedup.story import story_text
+
+    params = MinHashParams()
+    sigs = {name: signature(story_text("\n".join(lines)), params) for name, lines in texts.items()}
+    # the case itself: the roundup matches each story (containment), the stories do not match each other
+    assert is_match(sigs["AB"], sigs["A"], params) and is_match(sigs["AB"], sigs["B"], params)
+    assert not is_match(sigs["A"], sigs["B"], params)
+    return sigs
+
+
+@pytest.mark.parametrize("order", [("A", "B", "AB"), ("AB", "A", "B")], ids="-".join)
+def test_a_roundup_of_two_stories_does_not_join_them_in_one_group(roundup, order):
+    from corpus.dedup.minhash import Deduplicator
+
+    sigs = _signatures(roundup)
+    batch, stream = Deduplicator(), Deduplicator()
+    streamed = {}
+    for index, name in enumerate(order):
+        batch.add(index, sigs[name], f"{index:032x}")
+        streamed[name] = stream.decide(index, stream.add(index, sigs[name], f"{index:032x}"))
+    kept, _ = batch.groups()
+    at = {name: index for index, name in enumerate(order)}
+    for decided in ({name: kept.get(at[name], at[name]) for name in at}, streamed):
+        # each story stands for itself, or is a copy of the roundup that holds it whole: never of the other story
+        assert decided["A"] in (at["A"], at["AB"]) and decided["B"] in (at["B"], at["AB"]), (decided, at)
+        if order[0] != "AB":  # A and B are not one group (AB first: each story is inside it, a star around it)
+            assert decided["A"] != decided["B"], (decided, at)
+
+
+@pytest.mark.parametrize("order", [("A", "B", "AB")], ids="-".join)
+@pytest.mark.parametrize("mode", [(), ("--stream",)], ids=["batch", "stream"])
+def test_end_to_end_a_roundup_loses_neither_story(tmp_path, roundup, mode, order):
+    lines = [json.dumps({"url": f"https://news.example/{name}", "title": f"Story {name}",
+                         "text": "\n\n".join(roundup[name])}) for name in order]
+    source = write(tmp_path / "feed.jsonl", "\n".join(lines) + "\n")
+    result = cli("ingest", str(source), "--keep-duplicates", "--workers", "1", "-q", *mode)
+    assert result.returncode == 0, result.stderr
+    records = {r["title"]: r for r in map(json.loads, result.stdout.decode().splitlines())}
+    by_id = {r["id"]: r for r in records.values()}
+    group = {name: records[f"Story {name}"].get("duplicate_of") or records[f"Story {name}"]["id"] for name in roundup}
+    assert group["A"] != group["B"], group
+    for name in ("A", "B"):  # the record a story's group keeps holds that story
+        assert roundup[name][0] in by_id[group[name]]["text"]
