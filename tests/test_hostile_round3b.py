@@ -200,3 +200,48 @@ def test_end_to_end_a_roundup_loses_neither_story(tmp_path, roundup, mode, order
     assert group["A"] != group["B"], group
     for name in ("A", "B"):  # the record a story's group keeps holds that story
         assert roundup[name][0] in by_id[group[name]]["text"]
+
+
+# --- 6. letters that look Latin do not let chrome through -------------------------------------------------------
+
+RUSSIAN_STORY = [
+    "Городской совет во вторник сообщил, что новый мост через реку откроют следующей весной после долгих задержек.",
+    "По словам чиновников, стоимость строительства заметно выросла из-за цен на сталь и цемент за последние два года.",
+    "Жители северных районов надеются, что мост избавит их от пробок, в которых они стоят каждое утро.",
+    "Совет опубликует подробный отчёт о бюджете на следующей неделе, перед окончательным голосованием о втором этапе.",
+]
+GREEK_STORY = [
+    "Το δημοτικό συμβούλιο ανακοίνωσε την Τρίτη ότι η νέα γέφυρα πάνω από τον ποταμό θα ανοίξει την επόμενη άνοιξη.",
+    "Σύμφωνα με τους αξιωματούχους, το κόστος κατασκευής αυξήθηκε αισθητά λόγω των τιμών του χάλυβα και του τσιμέντου.",
+    "Οι κάτοικοι των βόρειων συνοικιών ελπίζουν ότι η γέφυρα θα μειώσει την κίνηση που αντιμετωπίζουν κάθε πρωί.",
+    "Το συμβούλιο θα δημοσιεύσει αναλυτική έκθεση για τον προϋπολογισμό πριν από την τελική ψηφοφορία.",
+]
+
+
+def test_look_alike_letters_are_folded_only_inside_otherwise_latin_words():
+    from corpus.text import latin_look_alikes_folded
+
+    assert latin_look_alikes_folded("Share on Facebоok") == "Share on Facebook"  # a Cyrillic о
+    assert latin_look_alikes_folded("Sign up for our nеwsletter") == "Sign up for our newsletter"  # a Cyrillic е
+    assert latin_look_alikes_folded("Fοllow us") == "Follow us"  # a Greek ο
+    for text in (*RUSSIAN_STORY, *GREEK_STORY, "Reuters: Москва, Αθήνα", "plain ASCII"):
+        assert latin_look_alikes_folded(text) is text
+
+
+def test_chrome_spelled_with_look_alike_letters_is_removed_and_other_scripts_stay(tmp_path):
+    text = "\n\n".join([STORY[0], STORY[1], "Sign up for our n\u0435wsletter", STORY[2],
+                        "Share on Faceb\u043eok", STORY[3], STORY[4]])
+    write(tmp_path / "in" / "story.txt", "Reservoirs at a thirty-year low\n\n" + text)
+    for name, paragraphs in (("ru", RUSSIAN_STORY), ("el", GREEK_STORY)):
+        write(tmp_path / "in" / f"{name}.txt", "\n\n".join(paragraphs))
+    result = cli("ingest", str(tmp_path / "in"), "--workers", "1", "-q")
+    assert result.returncode == 0, result.stderr
+    records = {Path(r["provenance"]["path"]).stem: r for r in map(json.loads, result.stdout.decode().splitlines())}
+    story = records["story"]
+    assert "wsletter" not in story["text"] and "Faceb" not in story["text"], story["text"]
+    removed = {r["rule"]: r["text"] for r in story["provenance"]["removed"]}
+    assert removed.get("cta-newsletter") == "Sign up for our n\u0435wsletter"  # the record keeps its own letters
+    assert removed.get("share-bar") == "Share on Faceb\u043eok"
+    for name, paragraphs in (("ru", RUSSIAN_STORY), ("el", GREEK_STORY)):
+        record = records[name]
+        assert record["text"].split("\n") == paragraphs and not record["provenance"]["removed"], record["text"]
