@@ -9,6 +9,7 @@ sources of the largest duplicate groups.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
 import zlib
@@ -358,7 +359,8 @@ def _url_records(url: str) -> Iterator[dict[str, Any]]:
             yield from _parquet_records(raw, url)
             return
         with decompressed(raw, kind or None) as stream:
-            yield from _records(stream, url)
+            # fsspec's own files read a line whole (no size): a buffered reader's readline(size) bounds it
+            yield from _records(stream if kind else io.BufferedReader(stream), url)  # type: ignore[arg-type]
 
 
 def build(output: str | Path | IO[bytes], rejects: Path | None = None, manifest: Path | None = None,
