@@ -4,6 +4,7 @@ README's table all name (kept apart from ``cli.entry`` so that nothing imports t
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 from contextlib import suppress
@@ -39,6 +40,15 @@ def exit_at_once(status: int) -> NoReturn:
     os._exit(status)
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but tab and newline: as report's ``printable``
+
+
+def safe_message(text: str) -> str:
+    """A message that may quote data (a file's name, a record's field) made safe for a terminal: control
+    characters, an escape sequence's ESC and BEL among them, shown as U+FFFD."""
+    return _CONTROL.sub("\ufffd", text)
+
+
 def show_error(err: Exception) -> None:
     """A click error in the one form every error has: ``newsclean: error: …`` (a usage error keeps
     click's usage line and help hint above it)."""
@@ -54,7 +64,7 @@ def show_error(err: Exception) -> None:
     click_form = f"Error: {message}\n"
     if text.endswith(click_form):
         text = text[: -len(click_form)] + f"newsclean: error: {message}\n"
-    sys.stderr.write(text)
+    sys.stderr.write(safe_message(text))
     sys.stderr.flush()
 
 

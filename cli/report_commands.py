@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ def report(output: str, rejects: str | None, manifest: str | None, html_path: st
       newsclean report clean.jsonl --rejects rejects.jsonl --manifest run.json
       newsclean report clean.jsonl.gz --html report.html
     """
+    from cli.exits import safe_message
     from cli.show import Show
     from corpus import MissingBackend, NotOutput, atomic_output, describe, is_url, local, read_manifest
     from corpus import build_report as build
@@ -70,7 +72,7 @@ def report(output: str, rejects: str | None, manifest: str | None, html_path: st
         return
     _print_report(show, counted, output)
     if html_path:
-        click.echo(f"newsclean report: wrote {html_path}", err=True)
+        click.echo(safe_message(f"newsclean report: wrote {html_path}"), err=True)
 
 
 def _check_input(output: str) -> None:
@@ -167,7 +169,7 @@ def explain(path: str, number: int, state: str | None, lang_backend: str, no_col
     from rich.markup import escape
 
     from cli.show import Show
-    from corpus import Reject, explain_document, nth_document, printable
+    from corpus import Reject, StateError, explain_document, nth_document, printable
 
     show = Show("explain", no_color=no_color)
     try:
@@ -175,9 +177,12 @@ def explain(path: str, number: int, state: str | None, lang_backend: str, no_col
     except IndexError as err:
         raise click.BadParameter(str(err), param_hint="--record") from err
     if isinstance(raw, Reject):
-        click.echo(f"{raw.path}: rejected ({raw.reason}): {raw.message}")
+        click.echo(printable(f"{raw.path}: rejected ({raw.reason}): {raw.message}"))
         sys.exit(1)
-    result = explain_document(raw, lang_backend, state)
+    try:
+        result = explain_document(raw, lang_backend, state)
+    except (StateError, sqlite3.DatabaseError) as err:  # as `state info` says it: exit 1, no traceback
+        raise click.ClickException(str(err)) from err
     console = show.console(stdout=True)
     if not console.is_terminal:
         console.width = 1000

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from cli.exits import EXIT_FAILED, EXIT_OK, EXIT_REJECTS, exit_at_once, exit_status, signal_name
+from cli.exits import EXIT_FAILED, EXIT_OK, EXIT_REJECTS, exit_at_once, exit_status, safe_message, signal_name
 from cli.show import Show
 from corpus import (
     REPEATED_LINE_MIN_GROUPS,
@@ -153,7 +153,7 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
     except Exception as err:  # noqa: BLE001 - one clear line, not a traceback
         if debug:
             raise
-        click.echo(f"newsclean: error: {str(err) if str(err) else describe(err)}", err=True)
+        click.echo(safe_message(f"newsclean: error: {str(err) if str(err) else describe(err)}"), err=True)
         sys.exit(EXIT_FAILED)
     show.summary(run)
     if run.stats.files == 0:

@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from cli.exits import safe_message
 from corpus import Reject
 
 
@@ -72,7 +73,7 @@ class Show:
 
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             text = f"{now} [{self.run_id}] {text}"
-        click.echo(text, err=True)
+        click.echo(safe_message(text), err=True)
 
     def console(self, stdout: bool = False) -> Any:  # noqa: ANN401 - rich.console.Console, imported only here
         """stderr for messages; stdout for what a command is asked to show (report, explain)."""

@@ -27,3 +27,32 @@ def without_invisible(text: str) -> str:
     if "\u200c" in text or "\u200d" in text:  # the look-around pattern costs a scan of every character
         text = _JOINERS_BY_LATIN.sub("", text)
     return text
+
+
+# Letters of other scripts that look Latin (Unicode's confusables, the ones a Latin word can be spelled with):
+# folded to Latin in the text the line rules match against, only inside a word that is otherwise Latin.
+LOOK_ALIKES = str.maketrans({
+    **dict(zip("аеорсухіѕјԁһԛԝүАВЕКМНОРСТХІЈЅԜ", "aeopcyxisjdhqwyABEKMHOPCTXIJSW", strict=True)),  # Cyrillic
+    **dict(zip("οναικρυτΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "onaikputABEZHIKMNOPTYX", strict=True)),  # Greek
+})
+_LOOK_ALIKE = re.compile("[" + "".join(chr(c) for c in LOOK_ALIKES) + "]")
+_WORD = re.compile(r"[^\W\d_]+")
+_LATIN_LETTER = re.compile(f"[{_LATIN}]")
+
+
+def _folded_word(match: re.Match[str]) -> str:
+    word = match.group()
+    if _LATIN_LETTER.search(word) and _LOOK_ALIKE.search(word):
+        return word.translate(LOOK_ALIKES)
+    return word
+
+
+def latin_look_alikes_folded(text: str) -> str:
+    """``text`` with the Cyrillic and Greek letters that look Latin spelled in Latin inside mixed-script words
+    ("Facebоok" with a Cyrillic о), so that a rule's pattern sees the word a reader sees. Words wholly in
+    Cyrillic or Greek are left alone, and each letter stays one letter: the result has ``text``'s length (a
+    caller maps positions back). The same object when there is nothing to fold."""
+    if text.isascii() or not _LOOK_ALIKE.search(text) or not _LATIN_LETTER.search(text):
+        return text
+    folded = _WORD.sub(_folded_word, text)
+    return text if folded == text else folded

@@ -42,6 +42,7 @@ from corpus.clean.rules import (
     phrase_kinds,
 )
 from corpus.document import Document, Removal
+from corpus.text import latin_look_alikes_folded
 
 _SENTENCE_END = re.compile(r"""[.!?…。！？؟।]["'”’»)\]」』）]*$""")
 _TEXT_END = re.compile(r"""(?:[.!?…;。！？؟।]["'”’»)\]」』）]*|[♦■□▪◆◇●∎★☐✦]|\d\)|https?://\S+|www\.\S+|[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?)\s*$""")
@@ -357,11 +358,15 @@ def line_outcomes(text: str, skip: frozenset[str] = frozenset()) -> Iterator[tup
     from it, in order. ``clean_text`` and ``newsclean explain`` both read the cleaner through this.
     Rules named in ``skip`` (``--skip-rule``) decide nothing: what they would remove stays."""
     lines = text.split("\n")
-    for line, verdict in zip(lines, line_verdicts(lines), strict=False):
+    seen = [latin_look_alikes_folded(line) for line in lines]  # what the rules match: "Facebоok" as "Facebook"
+    for line, look, verdict in zip(lines, seen, line_verdicts(seen), strict=False):
         if verdict is not None and verdict not in skip:
             yield None, [Removal(verdict, line.strip())]
         elif line.strip():
-            kept, cut = strip_suffixes(line)
+            kept, cut = strip_suffixes(look)
+            if look is not line:  # the record keeps its own letters: the folded text has the line's length
+                kept, cut = line[: len(kept)], [Removal(r.rule, line[at: at + len(r.text)])
+                                                for r in cut for at in (look.rindex(r.text),)]
             if skip and any(r.rule in skip for r in cut):
                 kept = " ".join([kept.rstrip(), *(r.text for r in cut if r.rule in skip)]).strip()
                 cut = [r for r in cut if r.rule not in skip]

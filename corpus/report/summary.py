@@ -8,8 +8,11 @@ sources of the largest duplicate groups.
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import re
+import zlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,10 +24,13 @@ import numpy as np
 import xxhash
 
 from corpus.document import host_of
+from corpus.inputs.streams import bounded_lines, describe
+from corpus.limits import DEFAULT_MAX_BYTES
 
 LENGTH_BINS = (0, 50, 100, 200, 400, 800, 1600, 3200)  # words of clean text: the histogram's lower edges
 TOP = 10
 WORDS_CHUNK = 1 << 16  # characters of a text counted at a time: a huge text is never split whole
+LINE_LIMIT = DEFAULT_MAX_BYTES  # a longer line is refused before it is held, as ingest refuses it (--max-bytes)
 REMOVED_LINES_SHOWN = 1_000  # lines of one removal offered to the top-lines table (all are counted)
 
 
@@ -210,27 +216,53 @@ def is_newsclean_record(record: Any) -> bool:  # noqa: ANN401 - any JSON value
         and isinstance(record.get("provenance"), dict)
 
 
+def _broken_stream_errors() -> tuple[type[BaseException], ...]:
+    """What a cut or damaged .gz / .zst raises while it is read (EOFError would reach click as an "abort",
+    which the command line shows as Ctrl-C)."""
+    errors: tuple[type[BaseException], ...] = (EOFError, zlib.error, gzip.BadGzipFile)
+    try:
+        import zstandard
+    except ImportError:
+        return errors
+    return (*errors, zstandard.ZstdError)
+
+
 def _records(stream: IO[bytes], name: str = "<stdin>") -> Iterator[dict[str, Any]]:
     """newsclean's JSON Lines records; anything else ends the count with :class:`NotOutput` (a report of
-    "0 records", or of a crawler's records counted as kept, would be wrong)."""
-    for number, line in enumerate(stream, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            if line.strip() in (b"{", b"["):
-                raise NotOutput(f"{name} is one indented JSON document, not newsclean's JSON Lines output (a run "
-                                "manifest? give it with --manifest)") from None
-            raise NotOutput(f"{name}: line {number} is not JSON: not newsclean output") from None
-        if not is_newsclean_record(record):
-            if isinstance(record, dict) and "totals" in record and "newsclean_version" in record:
-                raise NotOutput(f"{name} is a run manifest, not a run's output: give it with --manifest")
-            if isinstance(record, dict) and ("html" in record or "text" in record):
-                raise NotOutput(f"{name}: line {number} is a crawler's record, not newsclean output (no id, text "
-                                "and provenance): run `newsclean ingest` or `newsclean clean` on it first")
-            raise NotOutput(f"{name}: line {number} is not a newsclean record (needs id, text and provenance)")
-        yield record
+    "0 records", or of a crawler's records counted as kept, would be wrong). A line is never held past
+    ``LINE_LIMIT`` bytes (the size ingest refuses a JSONL line at): ``report - < /dev/zero`` ends at once."""
+    try:
+        for number, line in bounded_lines(stream, LINE_LIMIT):
+            if line is None:
+                raise NotOutput(f"{name}: line {number} is over {LINE_LIMIT // (1024 * 1024)} MB: not newsclean output")
+            if line.strip():
+                yield _record(line, number, name)
+    except _broken_stream_errors() as err:
+        raise NotOutput(f"{name} is cut short or damaged (a compressed file that ends early or has bad bytes: "
+                        f"{describe(err)}): not newsclean output as written") from None
+
+
+def _record(line: bytes, number: int, name: str) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        if line.strip() in (b"{", b"["):
+            raise NotOutput(f"{name} is one indented JSON document, not newsclean's JSON Lines output (a run "
+                            "manifest? give it with --manifest)") from None
+        raise NotOutput(f"{name}: line {number} is not JSON: not newsclean output") from None
+    if is_newsclean_record(record):
+        return record
+    if isinstance(record, dict) and "totals" in record and "newsclean_version" in record:
+        raise NotOutput(f"{name} is a run manifest, not a run's output: give it with --manifest")
+    if isinstance(record, dict) and isinstance(record.get("id"), str) and isinstance(record.get("text"), str) \
+            and "provenance" in record:
+        shown = "null" if record["provenance"] is None else f"a {type(record['provenance']).__name__}"
+        raise NotOutput(f"{name}: line {number}: its provenance is {shown}, not an object: not newsclean output "
+                        "as written")
+    if isinstance(record, dict) and ("html" in record or "text" in record):
+        raise NotOutput(f"{name}: line {number} is a crawler's record, not newsclean output (no id, text "
+                        "and provenance): run `newsclean ingest` or `newsclean clean` on it first")
+    raise NotOutput(f"{name}: line {number} is not a newsclean record (needs id, text and provenance)")
 
 
 def _rejects(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
@@ -327,7 +359,8 @@ def _url_records(url: str) -> Iterator[dict[str, Any]]:
             yield from _parquet_records(raw, url)
             return
         with decompressed(raw, kind or None) as stream:
-            yield from _records(stream, url)
+            # fsspec's own files read a line whole (no size): a buffered reader's readline(size) bounds it
+            yield from _records(stream if kind else io.BufferedReader(stream), url)  # type: ignore[arg-type]
 
 
 def build(output: str | Path | IO[bytes], rejects: Path | None = None, manifest: Path | None = None,
