@@ -242,12 +242,6 @@ costs N comparisons with the group's first text, not N squared with each other (
 given up: a text that matches the covered copy but not the one before it (Jaccard over 0.5 with one,
 under with the other, though the two are over 0.9 with each other) stands alone: a rare case."""
 
-BRIDGE_JACCARD = 0.5
-"""Two groups that one document matches are joined only when their representatives' estimated Jaccard is at
-least this share of the match threshold (0.25 by default). Two stories a roundup holds whole share next to
-nothing (under 0.05); differently cut copies of one story, each matched by the full text, 0.42-0.47 on the
-syndicated set (bench/eval_dedup.py), and its closest different-article pair 0.16."""
-
 Earlier = tuple[str, str, int]  # an earlier run's record a document copies: (first_seen, id, run)
 
 
@@ -396,50 +390,20 @@ class Deduplicator:
             if matches:
                 self._earlier[index] = matches
         keys = band_keys32(sig.hashvalues, self.params)
-        matches = []
+        matched = []
+        covered = False
         for other in sorted(self._bands.query(keys)):
             other_sig = self._store.get(other)
             if other_sig is None:
                 continue
             jaccard = estimated_jaccard(sig, other_sig)
             if confirmed(sig, other_sig, jaccard, self.params):
-                matches.append((jaccard, other))
-        matched = self._join(index, matches)
-        if not any(jaccard >= COVERED_JACCARD for jaccard, other in matches if other in matched):
-            self._bands.add(index, keys)  # a near copy of one already in the index stands behind it (COVERED_JACCARD)
+                self._groups.union(index, other)
+                matched.append(other)
+                covered = covered or jaccard >= COVERED_JACCARD
+        if not covered:  # a near copy of one already in the index stands behind it (see COVERED_JACCARD)
+            self._bands.add(index, keys)
         return matched
-
-    def _related(self, a: Signature, b: Signature) -> bool:
-        """Two groups' representatives are one story's, for a document that matches both (see :meth:`_join`)."""
-        return estimated_jaccard(a, b) >= BRIDGE_JACCARD * self.params.jaccard \
-            and not glued(a.hashvalues, a.tags, b.hashvalues, b.tags)
-
-    def _join(self, index: int, matches: list[tuple[float, int]]) -> list[int]:
-        """Join the document to the groups of the documents it matches; returns those it joined through.
-
-        Groups do not chain through a document that matches several otherwise unrelated ones (a roundup
-        that holds two stories whole, issue 27): of several groups it joins the one it matches best
-        (estimated Jaccard, ties to the earliest), and another only when that group's first document, its
-        representative, is related to the best one's (:data:`BRIDGE_JACCARD`: two groups of one story,
-        cut differently, that this document is the first to link)."""
-        by_root: dict[int, list[int]] = {}
-        best: tuple[float, int] | None = None
-        for jaccard, other in matches:
-            root = self._groups.find(other)
-            by_root.setdefault(root, []).append(other)
-            if best is None or jaccard > best[0]:
-                best = (jaccard, root)
-        if best is None:
-            return []
-        best_sig = self._store.get(best[1])
-        joined = []
-        for root, others in by_root.items():
-            root_sig = self._store.get(root)
-            if root == best[1] or (best_sig is not None and root_sig is not None and self._related(best_sig, root_sig)):
-                for other in others:
-                    self._groups.union(index, other)
-                joined += others
-        return sorted(joined)
 
     def _settle_earlier(self, index: int, cutoff: int | None, run_key: str) -> None:
         """See :func:`settle_earlier`."""
