@@ -63,9 +63,9 @@ def hash_and_sign(text: str, params: MinHashParams, known: tuple[int, Signature 
     lines = text.split("\n")
     words = [words_of(line) for line in lines]
     story = story_lines(lines)
-    every_word = tuple(chain.from_iterable(words))
     key = xxhash.xxh64_intdigest(story_text(text, lines, story).encode())
     if known is not None and known[0] == key:
-        return hash_of_words(every_word), known[1], key
-    signed = signature_of_lines(words if story is None else [words[i] for i in story], params)
-    return hash_of_words(every_word), signed, key
+        signed = known[1]
+    else:
+        signed = signature_of_lines(words if story is None else [words[i] for i in story], params)
+    return hash_of_words(tuple(chain.from_iterable(words))), signed, key

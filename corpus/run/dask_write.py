@@ -32,10 +32,8 @@ from corpus.dedup.minhash import (
     UnionFind,
     decide_groups,
     settle_earlier,
-    signature,
-    text_hash,
 )
-from corpus.dedup.story import story_text
+from corpus.dedup.story import hash_and_sign
 from corpus.document import Document
 from corpus.outputs.sinks import PartWriter
 from corpus.run.process import Processed
@@ -104,8 +102,7 @@ def clean_part(part: Chosen, finisher: Finisher) -> Chosen:
         sig = done.signature
         spool = done.spool
         if doc.text != before:
-            doc.text_hash = text_hash(doc.text)
-            sig = signature(story_text(doc.text), finisher.params)
+            doc.text_hash, sig, _ = hash_and_sign(doc.text, finisher.params, known=(done.story_key, done.signature))
             spool = json.dumps(doc.to_spool(), ensure_ascii=False)
         cleaned.append((index, doc_id, Processed(done.id, done.path, done.input, done.lang, done.empty, spool, sig,
                                                  NO_KEYS, NO_KEYS, done.title_key)))

@@ -53,7 +53,7 @@ class Processed:
     title_key: int = 0  # its title's key, for links to it from other stories (corpus.clean.learned)
     removable: np.ndarray = field(default_factory=lambda: NO_KEYS)  # see corpus.clean.repeated.doc_keys
     line_titles: np.ndarray = field(default_factory=lambda: NO_KEYS)  # title keys its lines could link by
-    story_key: int = 0  # corpus.dedup.story.story_key of its text: unchanged story lines keep the signature
+    story_key: int = 0  # a key of its story lines (corpus.dedup.story.hash_and_sign): unchanged, they keep a signature
 
 
 class DocumentTimeout(BaseException):
