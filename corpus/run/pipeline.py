@@ -16,10 +16,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
+from corpus.clean.key_spool import KeySpool
 from corpus.clean.learned import Learned
 from corpus.clean.repeated import Counts, LineEvidence, remove_corpus_chrome
 from corpus.dedup.minhash import Deduplicator, text_hash
@@ -250,7 +251,7 @@ class Ingest:
         story (the run's final groups, and what the state keeps); then write."""
         with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool, \
                 tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as cleaned, \
-                tempfile.TemporaryFile(prefix="newsclean-lines-") as line_spool:
+                KeySpool() as line_spool:
             count = 0
             first = Deduplicator(self.options.minhash)  # the votes' groups: chrome in, no earlier nights
             story_keys, own_titles = array("Q"), array("Q")
@@ -264,28 +265,27 @@ class Ingest:
                 if done.title_key:
                     self._titles.append(done.title_key)
                 self._sites.append(int(done.site_keys[0]) if len(done.site_keys) else 0)
-                for keys in (done.line_keys, done.site_keys, done.removable, done.line_titles):
-                    np.array([len(keys)], dtype=np.uint32).tofile(line_spool)
-                    keys.tofile(line_spool)
+                line_spool.add(done.line_keys, done.site_keys, done.removable, done.line_titles)
                 count += 1
             kept_of, followers = first.groups(*self._run_identity())
             self.lines.set_earlier(self.earlier_lines())
-            self._count_lines(line_spool, count, kept_of, followers)
+            self._count_lines(line_spool, kept_of, followers)
             self._learn()
             repeated = self.lines.repeated()
             spool.seek(0)
-            line_spool.seek(0)
-            for index in range(count):
-                doc = Document.from_spool(json.loads(spool.readline()))
-                line_keys, site_keys, removable, line_titles = (self._keys_at(line_spool) for _ in range(4))
-                doc.id = first.id_of(index)  # the run's id (a second byte-identical copy got its own)
+            for index, (line_keys, site_keys, removable, line_titles) in enumerate(line_spool):
+                line = spool.readline()  # passed on as it is unless a corpus-level rule changes the text
                 signed = first.signature_of(index)
-                if self.lines.may_remove(removable, line_titles, own_titles[index]) and self._remove_chrome(
-                        doc, self.repeated_in(repeated, line_keys), self.lines.site_chrome(site_keys), rehash=False):
-                    doc.text_hash, signed, _ = hash_and_sign(doc.text, self.options.minhash,
-                                                             known=(story_keys[index], signed))
-                self._dedup.add(index, signed, doc.id)
-                cleaned.write(json.dumps(doc.to_spool(), ensure_ascii=False) + "\n")
+                if self.lines.may_remove(removable, line_titles, own_titles[index]):
+                    doc = Document.from_spool(json.loads(line))
+                    if self._remove_chrome(doc, self.repeated_in(repeated, line_keys),
+                                           self.lines.site_chrome(site_keys), rehash=False):
+                        doc.text_hash, signed, _ = hash_and_sign(doc.text, self.options.minhash,
+                                                                 known=(story_keys[index], signed))
+                    line = json.dumps(doc.to_spool(), ensure_ascii=False) + "\n"  # its title may have gone
+                # the run's id (a second byte-identical copy got its own); the record takes its final one below
+                self._dedup.add(index, signed, first.id_of(index))
+                cleaned.write(line)
             del first
             kept_of, _ = self._dedup.groups(*self._run_identity())
             cleaned.seek(0)
@@ -338,15 +338,12 @@ class Ingest:
         return self.state.commit(self._run, self.fingerprint.hexdigest(), self._first_seen,
                                  "stream" if self.options.stream else "batch", rerun=self._rerun)
 
-    def _count_lines(self, line_spool: IO[bytes], count: int, kept_of: dict[int, int | str],
-                     followers: set[int]) -> None:
+    def _count_lines(self, line_spool: KeySpool, kept_of: dict[int, int | str], followers: set[int]) -> None:
         """Exact counts of the candidate lines, one vote per duplicate group, on top of the earlier nights'.
         A copy on another site than the group's voters votes for its own site's lines (its template)."""
-        line_spool.seek(0)
         voted = {(kept_of[i], self._sites[i]) for i in kept_of if i not in followers}  # (group, site)
         no_keys = np.empty(0, dtype=np.uint64)
-        for index in range(count):
-            line_keys, site_keys, _, _ = (self._keys_at(line_spool) for _ in range(4))
+        for index, (line_keys, site_keys, _, _) in enumerate(line_spool):
             if index not in followers:
                 self.lines.count(line_keys, site_keys)
             elif self._sites[index] and (kept_of[index], self._sites[index]) not in voted:
@@ -366,12 +363,6 @@ class Ingest:
         totals = self.lines.totals
         self._learned = Learned(totals.get, lambda key: bool(totals.has(np.array([key], np.uint64))[0]),
                                 self.options.skip_rules)
-
-    @staticmethod
-    def _keys_at(line_spool: IO[bytes]) -> np.ndarray:
-        """The next document's line keys from the binary side spool."""
-        (size,) = np.fromfile(line_spool, dtype=np.uint32, count=1)
-        return np.fromfile(line_spool, dtype=np.uint64, count=int(size))
 
     def _on_input(self, rel: str, path: Path | None) -> None:
         self.stats.files += 1
