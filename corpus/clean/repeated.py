@@ -216,6 +216,8 @@ class RepeatedLines:
         self._sketch = np.zeros((SKETCH_DEPTH, SKETCH_WIDTH), dtype=np.uint16)
         self._unsketched: list[np.ndarray] = []  # keys waiting to be added to the sketch, a batch at a time
         self._unsketched_size = 0
+        self._uncounted: list[np.ndarray] = []  # votes waiting to be checked against the sketch, a batch at a time
+        self._uncounted_size = 0
         self._votes: list[np.ndarray] = []
         self._batch = Counts()
         self._exact: Counter[int] = Counter()
@@ -250,9 +252,23 @@ class RepeatedLines:
         estimate = np.min([self._sketch[row][slots] for row, slots in enumerate(self._slots(keys))], axis=0)
         return keys[(estimate >= self.threshold) | self.earlier.has(keys)]
 
+    def use_earlier(self, earlier: Counts) -> None:
+        """The earlier nights' counts from now on (votes given before are checked against the former ones)."""
+        self._check_pending()
+        self.earlier = earlier
+
     def count(self, keys: np.ndarray) -> None:
+        """A story's votes, kept if the sketch says they may reach the threshold; checked a batch at a time."""
         if len(keys):
-            self._votes.append(self._candidates(keys))
+            self._uncounted.append(keys)
+            self._uncounted_size += len(keys)
+            if self._uncounted_size >= SKETCH_BATCH_KEYS:
+                self._check_pending()
+
+    def _check_pending(self) -> None:
+        if self._uncounted:
+            self._votes.append(self._candidates(np.concatenate(self._uncounted)))
+            self._uncounted, self._uncounted_size = [], 0
 
     def count_now(self, keys: np.ndarray) -> None:
         if len(keys):
@@ -263,6 +279,7 @@ class RepeatedLines:
         return self.earlier.get(keys) + np.array([self._exact.get(k, 0) for k in keys.tolist()], dtype=np.int64)
 
     def _counted(self) -> Counts:
+        self._check_pending()
         if self._votes:
             self._batch = self._batch + Counts(*np.unique(np.concatenate(self._votes), return_counts=True))
             self._votes = []
@@ -351,7 +368,7 @@ class LineEvidence:
         return self.lines.threshold
 
     def set_earlier(self, earlier: Counts) -> None:
-        self.lines.earlier = earlier
+        self.lines.use_earlier(earlier)
 
     def sketch(self, line_keys: np.ndarray, site_keys: np.ndarray) -> None:
         self.lines.sketch(votes(line_keys, site_keys, self.run_threshold > 0))
