@@ -56,3 +56,19 @@ def latin_look_alikes_folded(text: str) -> str:
         return text
     folded = _WORD.sub(_folded_word, text)
     return text if folded == text else folded
+
+
+class SentenceEnd:
+    """Whether a line ends as a sentence does: one of ``enders``, then any of ``closers`` (quotes, brackets),
+    then white space if ``spaces``, then the end (or a final newline). The answer of
+    ``re.search(f"[{enders}][{closers}]*{'\\s*' if spaces else ''}$", line)``, read from the line's end:
+    a pattern anchored at the end is still tried at every character, and on paragraph-long lines that cost
+    more than the rest of a line's checks."""
+
+    def __init__(self, enders: str, closers: str, spaces: bool = False) -> None:
+        self.enders, self.closers, self.spaces = frozenset(enders), closers, spaces
+
+    def search(self, line: str) -> bool:
+        end = line.rstrip() if self.spaces else line.removesuffix("\n")
+        end = end.rstrip(self.closers)
+        return bool(end) and end[-1] in self.enders

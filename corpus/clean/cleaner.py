@@ -42,9 +42,9 @@ from corpus.clean.rules import (
     phrase_kinds,
 )
 from corpus.document import Document, Removal
-from corpus.text import latin_look_alikes_folded
+from corpus.text import SentenceEnd, latin_look_alikes_folded
 
-_SENTENCE_END = re.compile(r"""[.!?…。！？؟।]["'”’»)\]」』）]*$""")
+_SENTENCE_END = SentenceEnd(".!?…。！？؟।", "\"'”’»)]」』）")
 _TEXT_END = re.compile(r"""(?:[.!?…;。！？؟।]["'”’»)\]」』）]*|[♦■□▪◆◇●∎★☐✦]|\d\)|https?://\S+|www\.\S+|[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?)\s*$""")
 """How the real last line of a story may end besides a full stop: an end-of-story sign (♦ ■), an
 emoji, a link, a closing parenthesis after a number. Such a line is never a tail fragment. (A colon

@@ -50,6 +50,7 @@ from corpus.clean.rules.thresholds import (
     LINKED_HEADLINE_MIN_WORDS,
 )
 from corpus.document import Document, Removal
+from corpus.text import SentenceEnd
 
 LEARNED_RULES = ("learned-template", "linked-headline", "learned-heading")
 _TEMPLATE_SEED = 0x5EED_7E4B  # template keys live in a key space of their own ...
@@ -60,7 +61,7 @@ _PREFIX = re.compile(r"^\s*(?:([【\[〔「(（][^】\]〕」)）]{1,30}[】\]�
                      r"|(\S.{0,60}?)\s*([:|：»›]|\s[—–-]\s|\s/\s))")
 _DIGITS = re.compile(r"\d+")
 _SQUEEZE = re.compile(r"[\W_]+")
-_SENTENCE_END = re.compile(r"""[.。!！]["'”’»)\]]*$""")
+_SENTENCE_END = SentenceEnd(".。!！", "\"'”’»)]")
 _HEADLINE_END = re.compile(r"""[.。]["'”’»)\]]*$""")
 _QUOTE_START = re.compile(r"""^\s*(?:["“”„«»‘’‚'「『]|[–—-]\s)""")
 _LETTER = re.compile(r"[^\W\d_]")

@@ -10,12 +10,12 @@ together). A text with fewer than ``STORY_SIGN_MIN_TOTAL`` such words, or where 
 
 from __future__ import annotations
 
-import re
 from itertools import chain
 
 import xxhash
 
 from corpus.dedup.minhash import MinHashParams, Signature, hash_of_words, signature_of_lines, words_of
+from corpus.text import SentenceEnd
 
 STORY_SIGN_MIN_WORDS = 6
 """A sentence-ended line this long is story prose: labels, credits and headlines are shorter or unended."""
@@ -28,7 +28,7 @@ STORY_SIGN_MIN_SHARE = 0.4
 with a line of introduction are told by their rows (a batch run signs after the corpus-level chrome is
 gone, so chrome rarely outweighs the story there)."""
 
-_SENTENCE_END = re.compile(r"""[.!?…。！？]["'”’»)\]]*\s*$""")
+_SENTENCE_END = SentenceEnd(".!?…。！？", "\"'”’»)]", spaces=True)
 
 
 def is_prose(line: str) -> bool:

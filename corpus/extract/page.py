@@ -21,12 +21,13 @@ from corpus.extract.choice import COPY_RULE, Choice, PageParagraphs, choose, pag
 from corpus.extract.headline import headline
 from corpus.extract.metadata import clean_author, find_author, find_lead, page_metadata, squeeze, strip_site_name
 from corpus.inputs.files import RawInput, decode_text, has_bom_or_utf16
-from corpus.text import without_invisible
+from corpus.text import SentenceEnd, without_invisible
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _SPACES = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")  # only what changes: a lone space stays as it is
+_DOUBLE_SPACES = re.compile(" {2,}")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_SENTENCE_END = re.compile(r"""[.!?…;,:]["'”’»)\]]*$""")
+_SENTENCE_END = SentenceEnd(".!?…;,:", "\"'”’»)]")
 HEADLINE_MAX_CHARS = 200  # longer first lines are paragraphs, not headlines
 HEADLINE_MIN_WORDS = 3
 SLIM_ABOVE_CHARS = 2 * 1024 * 1024  # a page larger than this also loses its inline data: payloads
@@ -61,9 +62,18 @@ def decode_html(data: bytes) -> str:
 def normalise_whitespace(text: str) -> str:
     """One paragraph per line, no trailing blanks, NFC; blank lines between paragraphs kept."""
     text = unicodedata.normalize("NFC", without_invisible(text.replace("\r\n", "\n").replace("\r", "\n")))
-    text = _SPACES.sub(" ", text.replace("\u00a0", " ").replace("\ufeff", "").replace("\x00", ""))
-    lines = [line.strip() for line in text.split("\n")]
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    text = _single_spaced(text.replace("\u00a0", " ").replace("\ufeff", "").replace("\x00", ""))
+    text = "\n".join([line.strip() for line in text.split("\n")])
+    return (_BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text).strip()
+
+
+def _single_spaced(text: str) -> str:
+    """``_SPACES`` replaced by one space. A pattern tried at every character cost 200 µs on a 5 KB text; most
+    texts have no tab, form feed or vertical tab (a substring search each), and runs of spaces alone are
+    found by a pattern that opens with a literal."""
+    if "\t" in text or "\f" in text or "\v" in text:
+        return _SPACES.sub(" ", text)
+    return _DOUBLE_SPACES.sub(" ", text) if "  " in text else text
 
 
 _NAV_SEPARATORS = re.compile(r"\s[|>»›/·•]\s")
