@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from corpus.run.options import IngestOptions
 
 PARTITION_JOBS = 64  # jobs per task: large enough that scheduling costs little beside the work
-CLIENT_EDGES = 2_000_000  # confirmed pairs up to which union-find on the client finds the groups (~100 MB)
+CLIENT_EDGES = 2_000_000  # confirmed pairs the client walks at once (~100 MB); more: a sorted partition at a time
 
 
 class SchedulerUnreachable(Exception):
@@ -163,7 +163,7 @@ class DaskExecutor:
     def __init__(self, scheduler: str = "local", workers: int = 2, lang_backend: str = "langdetect",
                  partition: int = PARTITION_JOBS, client_edges: int = CLIENT_EDGES) -> None:
         self.scheduler = scheduler
-        self.client_edges = client_edges  # more confirmed pairs than this: components on the cluster
+        self.client_edges = client_edges  # more confirmed pairs than this: fetched in sorted partitions
         self.workers = workers
         self.lang_backend = lang_backend
         self.partition = partition

@@ -29,7 +29,6 @@ from corpus.clean.repeated import Counts, remove_corpus_chrome, site_chrome
 from corpus.dedup.minhash import (
     MinHashParams,
     Signature,
-    UnionFind,
     decide_groups,
     settle_earlier,
 )
@@ -242,26 +241,15 @@ def decide_on_cluster(run: Ingest, documents: Iterable[Processed]) -> Iterator[d
 def _groups(run: Ingest, parts: list[Any], ids: RunIds, state: Any, cutoff: int | None,  # noqa: ANN401
             run_key: str) -> tuple[dict[int, int | str], set[int], dict[int, str]]:
     """(kept, followers, renamed) of the documents' signatures in ``parts``, with the earlier nights of ``state``."""
-    from corpus.dedup.cluster_graph import components_on_cluster
+    from corpus.dedup.cluster_graph import in_order
     from corpus.run import dask_dedup as cluster
 
     executor: Any = run.executor
     params = run.options.minhash
     edges, sigs = cluster.confirmed_edges(parts, params)
     edges = edges.persist()
-    if len(edges) > executor.client_edges:  # components on the cluster, word counts joined there
-        labels = components_on_cluster(edges[["a", "b"]])
-        labelled = labels.merge(sigs[["doc", "words"]], left_on="node", right_on="doc").compute()
-        groups = cluster.grouped(labelled[["node", "label"]])
-        words = dict(zip(labelled.node.tolist(), labelled.words.tolist(), strict=True))
-    else:
-        both = edges.compute()
-        union = UnionFind()
-        for a, b in zip(both.a.tolist(), both.b.tolist(), strict=True):
-            union.union(a, b)
-        groups = union.groups()
-        words = dict(zip(both.a.tolist() + both.b.tolist(), both.words_a.tolist() + both.words_b.tolist(),
-                         strict=True))
+    union, words = cluster.walked(in_order(edges, executor.client_edges), sigs, params)  # the local rule, in order
+    groups = union.groups()
     del edges
     earlier = cluster.earlier_matches(parts, sigs, state, params) if state is not None else {}
     renamed: dict[int, str] = {}
