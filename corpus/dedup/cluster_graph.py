@@ -34,12 +34,18 @@ def frame_of(parts: list[Future], fn: Callable[..., pd.DataFrame], columns: dict
     return dd.from_delayed(pieces, meta=meta_of(columns), verify_meta=False)
 
 
-def in_order(edges: dd.DataFrame, at_once: int) -> Iterator[pd.DataFrame]:
+def _compute(collection: Any) -> Any:  # noqa: ANN401
+    return collection.compute()
+
+
+def in_order(edges: dd.DataFrame, at_once: int, compute: Callable[[Any], Any] = _compute) -> Iterator[pd.DataFrame]:
     """Frames of confirmed pairs (columns a < b, ...) ordered by (b, a), together in input order: one frame of
-    them all when there are at most ``at_once``, else one per partition of the pairs sorted on the cluster."""
-    if len(edges) <= at_once:
-        yield edges.compute().sort_values(["b", "a"], kind="stable")
+    them all when there are at most ``at_once``, else one per partition of the pairs sorted on the cluster
+    (each ``b`` in one partition: the sort sends equal values to one). ``compute``: how a collection is
+    computed (the executor's bounded wait)."""
+    if compute(edges.shape[0]) <= at_once:
+        yield compute(edges).sort_values(["b", "a"], kind="stable")
         return
-    ordered = edges.sort_values("b").persist()  # partitions hold ranges of b: in order, each b in one of them
+    ordered = edges.sort_values("b").persist()  # partitions hold ranges of b: in order
     for k in range(ordered.npartitions):
-        yield ordered.get_partition(k).compute().sort_values(["b", "a"], kind="stable")
+        yield compute(ordered.get_partition(k)).sort_values(["b", "a"], kind="stable")

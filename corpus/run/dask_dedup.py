@@ -44,6 +44,7 @@ from corpus.dedup.minhash import (
     join,
 )
 from corpus.dedup.state import band_keys
+from corpus.run.dask_wait import computed, scattered
 from corpus.run.process import Processed
 
 Chosen = list[tuple[int, str, Processed]]  # a partition's documents that go on: (index, id, processed)
@@ -142,14 +143,15 @@ def earlier_matches(parts: list[Future], sigs: dd.DataFrame, state: Any, params:
     candidates = rows.merge(bands, on="key")[["doc", "row"]].drop_duplicates()
     stored = docs.rename(columns={"hv": "hv_s", "shingles": "shingles_s", "words": "words_s"})
     joined = candidates.merge(sigs, on="doc").merge(stored, on="row")
-    found = joined.map_partitions(_confirm_earlier, params, meta=meta_of(
-        {"doc": "int64", "first_seen": "object", "id": "object", "run": "int64"})).compute()
+    found = on_cluster(joined.map_partitions(_confirm_earlier, params, meta=meta_of(
+        {"doc": "int64", "first_seen": "object", "id": "object", "run": "int64"})), "matching earlier nights")
     matches: dict[int, list[Earlier]] = {}
     for doc, seen, stored_id, run in found.itertuples(index=False):
         matches.setdefault(int(doc), []).append((seen, stored_id, int(run)))
     return matches
 
 
+SENDING = "sending the state to the cluster"
 STATE_CHUNK = 20_000  # stored records read from a SQLite state, sent to the cluster and let go, at a time
 DOC_COLUMNS = {"row": "int64", "id": "object", "first_seen": "object", "run": "int64", "shingles": "int64",
                "words": "int64", "hv": "object"}
@@ -167,10 +169,10 @@ def state_frames(state: Any, params: MinHashParams) -> tuple[dd.DataFrame, dd.Da
     chunks = []
     rows = state.stored_docs()
     while chunk := list(itertools.islice(rows, STATE_CHUNK)):
-        chunks.append(client.scatter(_doc_frame(chunk)))
+        chunks.append(scattered(client, _doc_frame(chunk), SENDING))
         del chunk
     if not chunks:
-        chunks.append(client.scatter(_doc_frame([])))
+        chunks.append(scattered(client, _doc_frame([]), SENDING))
     docs = dd.from_delayed(chunks, meta=meta_of(DOC_COLUMNS), verify_meta=False)
     bands = docs.map_partitions(_state_bands, params, meta=meta_of({"key": "int64", "row": "int64"}))
     return bands, docs
@@ -213,7 +215,8 @@ def lines_on_cluster(parts: list[Future], indices: list[np.ndarray], followers: 
     voters = [({int(i) for i in c if i in followers}, {int(i) for i in c if i in site_only}) for c in indices]
     keys = frame_of(parts, line_rows, {"key": "uint64"}, lines.run_threshold > 0, per_part=voters)
     found = keys.key.value_counts().map_partitions(_wanted, lines.floor, lines.lines.earlier.keys,
-                                                   meta=meta_of({"key": "uint64", "n": "int64"})).compute()
+                                                   meta=meta_of({"key": "uint64", "n": "int64"}))
+    found = on_cluster(found, "counting repeated lines")
     order = np.argsort(found.key.to_numpy(np.uint64))
     return Counts(found.key.to_numpy(np.uint64)[order], found.n.to_numpy(np.int64)[order])
 
@@ -223,6 +226,17 @@ def _wanted(counts: pd.Series, floor: int, earlier: np.ndarray) -> pd.DataFrame:
     keys, n = counts.index.to_numpy(np.uint64), counts.to_numpy(np.int64)
     keep = (n >= floor) | np.isin(keys, earlier)
     return pd.DataFrame({"key": keys[keep], "n": n[keep]})
+
+
+def on_cluster(collection: Any, what: str) -> Any:  # noqa: ANN401 - a dask collection
+    """Computed by the run's client, waited for with its bounds (:mod:`corpus.run.dask_wait`)."""
+    from distributed import default_client
+
+    try:
+        client = default_client()
+    except ValueError:  # no client: dask's own scheduler in this process (a unit test)
+        return collection.compute()
+    return computed(client, collection, what)
 
 
 class Representatives:
@@ -237,7 +251,7 @@ class Representatives:
         wanted = sorted({int(d) for d in docs} - self._known.keys())
         if not wanted:
             return
-        rows = self._sigs[self._sigs.doc.isin(wanted)].compute()
+        rows = on_cluster(self._sigs[self._sigs.doc.isin(wanted)], "grouping copies")
         for r in rows.itertuples(index=False):
             self._known[int(r.doc)] = _signature(r.hv, r.shingles, r.words, r.tags)
         self._known.update((d, None) for d in wanted if d not in self._known)

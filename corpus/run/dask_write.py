@@ -35,6 +35,7 @@ from corpus.dedup.minhash import (
 from corpus.dedup.story import hash_and_sign
 from corpus.document import Document
 from corpus.outputs.sinks import PartWriter
+from corpus.run.dask_wait import computed, result, scattered
 from corpus.run.process import Processed
 from corpus.version import __version__
 
@@ -229,9 +230,9 @@ def decide_on_cluster(run: Ingest, documents: Iterable[Processed]) -> Iterator[d
         run.lines.settle(cluster.lines_on_cluster(parts, indices, followers, site_only, run.lines))
         run._learn()
         del followers, site_only
-        finisher = client.scatter(Finisher(run.lines.totals, run.lines.run_threshold, run.options.skip_rules,
-                                           run.options.minhash, run.options.keep_duplicates, run.state is not None,
-                                           run.manifest is not None), broadcast=True)
+        finisher = scattered(client, Finisher(run.lines.totals, run.lines.run_threshold, run.options.skip_rules,
+                                              run.options.minhash, run.options.keep_duplicates, run.state is not None,
+                                              run.manifest is not None), "sending the line counts", broadcast=True)
         cleaned = [client.submit(clean_part, part, finisher, pure=False) for part in parts]
         del parts
         kept_of, _, renamed = _groups(run, cleaned, ids, run.state, cutoff, run_key)
@@ -248,7 +249,8 @@ def _groups(run: Ingest, parts: list[Any], ids: RunIds, state: Any, cutoff: int 
     params = run.options.minhash
     edges, sigs = cluster.confirmed_edges(parts, params)
     edges = edges.persist()
-    union, words = cluster.walked(in_order(edges, executor.client_edges), sigs, params)  # the local rule, in order
+    ordered = in_order(edges, executor.client_edges, lambda frame: computed(executor.client, frame, "grouping copies"))
+    union, words = cluster.walked(ordered, sigs, params)  # the local rule, in order
     groups = union.groups()
     del edges
     earlier = cluster.earlier_matches(parts, sigs, state, params) if state is not None else {}
@@ -302,9 +304,9 @@ def _written(run: Ingest, parts: list[Any], indices: list[np.ndarray], ids: RunI
         for p in group:
             parts[p] = None  # the write task holds it now
         if len(pending) >= window:
-            yield from _taken(run, pending.pop(0).result())
+            yield from _taken(run, result(client, pending.pop(0), "writing the records"))
     for future in pending:
-        yield from _taken(run, future.result())
+        yield from _taken(run, result(client, future, "writing the records"))
     if sink is not None:
         sink.adopt(len(groups))
 
