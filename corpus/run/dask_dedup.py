@@ -152,7 +152,8 @@ def earlier_matches(parts: list[Future], sigs: dd.DataFrame, state: Any, params:
 
 
 SENDING = "sending the state to the cluster"
-STATE_CHUNK = 20_000  # stored records read from a SQLite state, sent to the cluster and let go, at a time
+STATE_CHUNK = 5_000  # stored records read from a SQLite state, sent to the cluster and let go, at a time: about
+# 3 MB a scatter; 20,000 left about 550 B a stored record on the client (malloc keeping the large buffers)
 DOC_COLUMNS = {"row": "int64", "id": "object", "first_seen": "object", "run": "int64", "shingles": "int64",
                "words": "int64", "hv": "object"}
 
