@@ -19,6 +19,7 @@ from corpus.inputs.storage import _seconds
 REMOTE_TIMEOUT = 3600.0  # one remote call: a partition's work, or a shuffle over the whole run's pairs
 NO_WORKERS = 60.0  # with no worker at all: longer than a nanny takes to restart one
 POLL = 0.5  # seconds between looks at the cluster while waiting
+ASK = 5.0  # seconds the scheduler may take to say how many workers it has
 
 
 class ClusterFailed(Exception):
@@ -43,7 +44,7 @@ def result(client: Any, future: Any, what: str) -> Any:  # noqa: ANN401 - distri
         except TimeoutError:
             pass
         now = time.monotonic()
-        if not client.scheduler_info(n_workers=1).get("workers"):
+        if _workers(client, min(ASK, bound)) == 0:
             alone_since = now if alone_since is None else alone_since
             if now - alone_since >= workerless:
                 future.cancel()
@@ -57,6 +58,16 @@ def result(client: Any, future: Any, what: str) -> Any:  # noqa: ANN401 - distri
             future.cancel()
             raise ClusterFailed(f"the Dask cluster did not answer within {bound:g} s while {what} "
                                 "(NEWSCLEAN_DASK_TIMEOUT sets the wait)") from None
+
+
+def _workers(client: Any, wait: float) -> int | None:  # noqa: ANN401
+    """How many workers the scheduler has, or None when it does not say within ``wait`` seconds (then the bound
+    on the call decides)."""
+    try:
+        info = client.sync(client.scheduler.identity, n_workers=1, callback_timeout=wait)
+    except (TimeoutError, OSError):
+        return None
+    return len(info.get("workers") or {})
 
 
 def computed(client: Any, collection: Any, what: str) -> Any:  # noqa: ANN401 - a dask collection
