@@ -2,10 +2,13 @@
 
 Fills a SQLite state and a Parquet state with BENCH_STATE_MEMORY_RECORDS (300,000) synthetic records (random
 signatures, which is what MinHash values look like, added as nights of 50,000), then runs
-``newsclean ingest`` (local executor, one worker) on a feed of BENCH_STATE_MEMORY_DOCS (200) stories against
-each, and against an empty state of the same kind, in a child process whose peak resident memory the
-operating system reports. Prints the peak per kind and the bytes per stored record (the difference between the
-two runs, divided by the records); the target is a peak under 500 MB at 300,000 records.
+``newsclean ingest`` (one worker) on a feed of BENCH_STATE_MEMORY_DOCS (200) stories against each, and against an
+empty state of the same kind, on each executor of BENCH_STATE_MEMORY_EXECUTORS (local,dask: the Dask run on a
+LocalCluster of one worker), in a child process whose peak resident memory the operating system reports.
+Prints the newsclean process's peak per kind and executor (for Dask, the client: the one that holds the
+state; the largest worker beside it) and the bytes per stored record (the difference between the two runs,
+divided by the records); the target is a peak under 500 MB at 300,000 records. BENCH_STATE_MEMORY_KINDS
+(SQLite,Parquet) picks the kinds.
 """
 
 from __future__ import annotations
@@ -74,41 +77,63 @@ def feed(path: Path, docs: int) -> None:
             out.write(json.dumps({"url": f"https://news.example/{i}", "title": f"Story {i}", "text": text}) + "\n")
 
 
-LAUNCHER = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], stderr=subprocess.PIPE); "
-            "sys.stderr.buffer.write(done.stderr); "
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if done.returncode == 0 else -1)")
-"""A small process that starts the run and reports its peak: a child forked from this (large) process would
-count this process's memory in its own peak."""
+EXECUTORS = [e for e in os.environ.get("BENCH_STATE_MEMORY_EXECUTORS", "local,dask").split(",") if e]
+KINDS = [k for k in os.environ.get("BENCH_STATE_MEMORY_KINDS", "SQLite,Parquet").split(",") if k]
+RUN = """
+import resource, runpy, sys
+report, sys.argv = sys.argv[1], ["newsclean", *sys.argv[2:]]
+try:
+    runpy.run_module("cli", run_name="__main__")
+finally:
+    with open(report, "w") as out:
+        out.write(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} "
+                  f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+"""
+"""newsclean in a process that writes its own peak (the client, the one that holds the state) and its children's
+(the local pool's worker, or a LocalCluster's worker processes: the largest of them) to a file."""
+LAUNCHER = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
+"""A small process that starts it: a process forked from this (large) one would carry this one's peak in its own
+(Linux keeps a process's peak across exec)."""
 
 
-def peak_mb(source: Path, state: str, out: Path) -> float:
-    """Peak resident memory of ``newsclean ingest SOURCE --state STATE`` (its own process and its workers')."""
-    done = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "cli", "ingest", str(source),
-                           "--state", state, "--workers", "1", "-o", str(out), "-q"],
+def peak_mb(source: Path, state: str, out: Path, executor: str) -> tuple[float, float]:
+    """(peak resident memory of the newsclean process, of the largest of its worker processes) for ``newsclean
+    ingest SOURCE --state STATE`` on ``executor`` (one worker), in MB."""
+    report = out.with_suffix(".peak")
+    run = ["--workers", "1"] if executor == "local" else ["--executor", "dask", "--scheduler", "local",
+                                                          "--workers", "1"]
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable, "-c", RUN, str(report), "ingest",
+                           str(source), "--state", state, *run, "-o", str(out), "-q"],
                           cwd=HERE.parent, capture_output=True, text=True)
-    if done.returncode or done.stdout.strip() in ("", "-1"):
-        raise SystemExit(f"bench_state_memory: newsclean ingest --state {state} failed: {done.stderr}")
-    return int(done.stdout.strip()) / 1024  # kB on Linux
+    if done.returncode or not report.exists():
+        raise SystemExit(f"bench_state_memory: newsclean ingest --state {state} ({executor}) failed: {done.stderr}")
+    own, children = (int(x) / 1024 for x in report.read_text().split())  # kB on Linux
+    return own, children
 
 
 def main() -> int:
     params = MinHashParams()
     ok = True
-    print(f"\npeak memory of a run ({DOCS} documents, local executor, 1 worker) against a state of {RECORDS:,} records")
+    print(f"\npeak memory of the newsclean process ({DOCS} documents, 1 worker) against a state of {RECORDS:,} records")
     with tempfile.TemporaryDirectory(prefix="newsclean-state-memory-") as tmp:
         source = Path(tmp, "feed.jsonl")
         feed(source, DOCS)
         for kind, fill, name in (("SQLite", fill_sqlite, "state.db"), ("Parquet", fill_parquet, "state/")):
-            peaks = []
+            if kind not in KINDS:
+                continue
+            states = {}
             for count in (0, RECORDS):
-                state = str(Path(tmp, f"{count}-{name}"))
-                fill(state, count, params)
-                peaks.append(peak_mb(source, state, Path(tmp, f"out-{kind}-{count}.jsonl")))
-            per_record = (peaks[1] - peaks[0]) * 2**20 / max(RECORDS, 1)
-            met = peaks[1] < TARGET_MB
-            ok = ok and met
-            print(f"  {kind:8s} {peaks[1]:7.0f} MB peak ({peaks[0]:.0f} MB against an empty state): "
-                  f"{per_record:,.0f} bytes a stored record  (target < {TARGET_MB} MB: {'met' if met else 'NOT met'})")
+                states[count] = str(Path(tmp, f"{count}-{name}"))
+                fill(states[count], count, params)
+            for executor in EXECUTORS:
+                peaks = [peak_mb(source, states[count], Path(tmp, f"out-{kind}-{executor}-{count}.jsonl"), executor)
+                         for count in (0, RECORDS)]
+                per_record = (peaks[1][0] - peaks[0][0]) * 2**20 / max(RECORDS, 1)
+                met = peaks[1][0] < TARGET_MB
+                ok = ok and met
+                print(f"  {kind:8s} {executor:5s} {peaks[1][0]:7.0f} MB peak ({peaks[0][0]:.0f} MB against an empty "
+                      f"state; largest worker {peaks[1][1]:.0f} MB): {per_record:,.0f} bytes a stored record  "
+                      f"(target < {TARGET_MB} MB: {'met' if met else 'NOT met'})")
     return 0 if ok else 1
 
 

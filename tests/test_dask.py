@@ -83,8 +83,9 @@ def test_without_dask_the_executor_is_a_usage_error(corpus, monkeypatch):
     assert out == b""
 
 
-def test_components_on_the_cluster_give_the_same_records(corpus, scheduler, local_output):
-    """Small partitions and no edges on the client: shuffles and large-star/small-star rounds decide."""
+def test_pairs_walked_a_sorted_partition_at_a_time_give_the_same_records(corpus, scheduler, local_output):
+    """Small partitions and no pairs taken at once: the confirmed pairs are sorted on the cluster and walked a
+    partition at a time, through the local rule."""
     from corpus.inputs.files import common_base
     from corpus.outputs.write import dumps
     from corpus.run.dask_executor import DaskExecutor
@@ -100,18 +101,20 @@ def test_components_on_the_cluster_give_the_same_records(corpus, scheduler, loca
     assert run.stats.duplicates > 5
 
 
-def test_large_star_small_star_labels_every_node_with_its_smallest(scheduler):
+def test_pairs_in_order_come_sorted_by_the_later_document_across_partitions(scheduler):
     import dask.dataframe as dd
     import pandas as pd
     from distributed import Client
 
-    from corpus.dedup.cluster_graph import components_on_cluster
+    from corpus.dedup.cluster_graph import in_order
 
-    pairs = pd.DataFrame({"a": [0, 1, 2, 10, 11, 20, 7], "b": [1, 2, 3, 12, 12, 21, 3]})  # 0-1-2-3-7, 10-12-11, 20-21
+    pairs = pd.DataFrame({"a": [5, 0, 1, 2, 10, 11, 3, 0], "b": [12, 12, 3, 3, 13, 12, 7, 1]})
     with Client(scheduler):
-        labels = components_on_cluster(dd.from_pandas(pairs, npartitions=3)).compute()
-    assert dict(zip(labels.node, labels.label, strict=True)) == {
-        0: 0, 1: 0, 2: 0, 3: 0, 7: 0, 10: 10, 11: 10, 12: 10, 20: 20, 21: 20}
+        for at_once in (100, 0):
+            frames = list(in_order(dd.from_pandas(pairs, npartitions=3), at_once))
+            seen = [(b, a) for f in frames for b, a in zip(f.b, f.a, strict=True)]
+            assert seen == sorted(zip(pairs.b, pairs.a, strict=True))
+            assert len({b for f in frames for b in set(f.b)}) == len(set(pairs.b))  # each b in one frame
 
 
 def test_partitioned_and_parquet_outputs_from_dask(corpus, scheduler, local_output, tmp_path):

@@ -264,6 +264,12 @@ costs N comparisons with the group's first text, not N squared with each other (
 given up: a text that matches the covered copy but not the one before it (Jaccard over 0.5 with one,
 under with the other, though the two are over 0.9 with each other) stands alone: a rare case."""
 
+BRIDGE_JACCARD = 0.5
+"""Two groups that one document matches are joined only when their representatives' estimated Jaccard is at
+least this share of the match threshold (0.25 by default). Two stories a roundup holds whole share next to
+nothing (under 0.05); differently cut copies of one story, each matched by the full text, 0.42-0.47 on the
+syndicated set (bench/eval_dedup.py), and its closest different-article pair 0.16."""
+
 Earlier = tuple[str, str, int]  # an earlier run's record a document copies: (first_seen, id, run)
 
 
@@ -322,6 +328,41 @@ class UnionFind:
         for i in set(self.parent) | set(also):
             members.setdefault(self.find(i), []).append(i)
         return list(members.values())
+
+
+def join(groups: UnionFind, index: int, matches: list[tuple[float, int]],
+         signature_of: Callable[[int], Signature | None], params: MinHashParams) -> tuple[list[int], bool]:
+    """Join document ``index`` to the groups of the earlier documents it matches, ``(estimated Jaccard, index)``
+    in input order: (those it joined through, sorted; whether it is *covered*: :data:`COVERED_JACCARD` to one of
+    them, so that it stays out of the band index). The one rule of every executor: the local Deduplicator calls
+    it as each document comes, the Dask client on the cluster's confirmed pairs walked in input order.
+
+    Groups do not chain through a document that matches several otherwise unrelated ones (a roundup that holds
+    two stories whole, issue 27): of several groups it joins the one it matches best (estimated Jaccard, ties
+    to the earliest), and another only when that group's first document, its representative, is related to
+    the best one's (:data:`BRIDGE_JACCARD`: two groups of one story, cut differently, that this document is the
+    first to link). ``signature_of`` is asked only for representatives, and only when there are several."""
+    by_root: dict[int, list[int]] = {}
+    best: tuple[float, int] | None = None
+    for jaccard, other in matches:
+        root = groups.find(other)
+        by_root.setdefault(root, []).append(other)
+        if best is None or jaccard > best[0]:
+            best = (jaccard, root)
+    if best is None:
+        return [], False
+    joined = list(by_root[best[1]])
+    if len(by_root) > 1:
+        best_sig = signature_of(best[1])
+        for root, others in by_root.items():
+            root_sig = signature_of(root) if root != best[1] and best_sig is not None else None
+            if root_sig is not None and estimated_jaccard(best_sig, root_sig) >= BRIDGE_JACCARD * params.jaccard \
+                    and not glued(best_sig.hashvalues, best_sig.tags, root_sig.hashvalues, root_sig.tags):
+                joined += others
+    for other in joined:
+        groups.union(index, other)
+    joined.sort()
+    return joined, any(jaccard >= COVERED_JACCARD for jaccard, other in matches if other in joined)
 
 
 class EarlierIndex(Protocol):
@@ -412,17 +453,15 @@ class Deduplicator:
             if matches:
                 self._earlier[index] = matches
         keys = band_keys32(sig.hashvalues, self.params)
-        matched = []
-        covered = False
+        matches = []
         for other in sorted(self._bands.query(keys)):
             other_sig = self._store.get(other)
             if other_sig is None:
                 continue
             jaccard = estimated_jaccard(sig, other_sig)
             if confirmed(sig, other_sig, jaccard, self.params):
-                self._groups.union(index, other)
-                matched.append(other)
-                covered = covered or jaccard >= COVERED_JACCARD
+                matches.append((jaccard, other))
+        matched, covered = join(self._groups, index, matches, self._store.get, self.params)
         if not covered:  # a near copy of one already in the index stands behind it (see COVERED_JACCARD)
             self._bands.add(index, keys)
         return matched

@@ -6,8 +6,10 @@
    brings every document sharing a key to one place: those are the candidate pairs, as the local
    band index proposes them. Candidate pairs are joined with the signatures and confirmed with
    :func:`corpus.dedup.minhash.is_match`.
-3. Connected components of the confirmed pairs: on the client (union-find) while there are few
-   edges, else by iterated large-star/small-star rounds on the cluster (:mod:`corpus.dedup.cluster_graph`).
+3. The groups: the client walks the confirmed pairs in input order (all at once while they are few, else
+   sorted on the cluster and fetched a partition at a time: :func:`corpus.dedup.cluster_graph.in_order`)
+   through the local Deduplicator's own rule, :func:`corpus.dedup.minhash.join` (no chaining through a
+   roundup; a covered copy stays out of the band index), so the groups are the local run's.
 4. Each group keeps its most complete text (:func:`corpus.dedup.minhash.decide_groups`, shared with the
    local executor); earlier nights (``--state``) are joined on their 64-bit band keys the same way.
 5. Lines repeated across stories, run-wide and per site, are counted on the cluster, one vote per group;
@@ -20,6 +22,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
 import dask.dataframe as dd
@@ -33,13 +36,19 @@ from corpus.dedup.minhash import (
     Earlier,
     MinHashParams,
     Signature,
+    UnionFind,
     band_keys32,
+    confirmed,
+    estimated_jaccard,
     is_match,
+    join,
 )
 from corpus.dedup.state import band_keys
+from corpus.run.dask_wait import computed, scattered
 from corpus.run.process import Processed
 
 Chosen = list[tuple[int, str, Processed]]  # a partition's documents that go on: (index, id, processed)
+EDGE_COLUMNS = {"a": "int64", "b": "int64", "words_a": "int64", "words_b": "int64", "jaccard": "float64"}
 SIGNATURE_COLUMNS = {"doc": "int64", "hv": "object", "shingles": "int64", "words": "int64", "tags": "object"}
 
 
@@ -87,12 +96,18 @@ def _signature(hv: bytes, shingles: int, words: int, tags: bytes | None = None) 
 
 def _confirm(pairs: pd.DataFrame, params: MinHashParams) -> pd.DataFrame:
     """Candidate pairs joined with both signatures → the pairs :func:`is_match` confirms."""
-    keep = [is_match(_signature(r.hv_a, r.shingles_a, r.words_a, r.tags_a), _signature(r.hv_b, r.shingles_b, r.words_b,
-                                                                                          r.tags_b), params)
-            for r in pairs.itertuples(index=False)]
-    hit = pairs[np.array(keep, dtype=bool)] if len(pairs) else pairs
-    return pd.DataFrame({"a": hit.a.to_numpy(np.int64), "b": hit.b.to_numpy(np.int64),
-                         "words_a": hit.words_a.to_numpy(np.int64), "words_b": hit.words_b.to_numpy(np.int64)})
+    keep, similar = [], []
+    for r in pairs.itertuples(index=False):
+        a = _signature(r.hv_a, r.shingles_a, r.words_a, r.tags_a)
+        b = _signature(r.hv_b, r.shingles_b, r.words_b, r.tags_b)
+        jaccard = estimated_jaccard(b, a)  # as the local Deduplicator meets the pair: the later one first
+        keep.append(confirmed(b, a, jaccard, params))
+        similar.append(jaccard)
+    hit = np.array(keep, dtype=bool)
+    found = pairs[hit] if len(pairs) else pairs
+    return pd.DataFrame({"a": found.a.to_numpy(np.int64), "b": found.b.to_numpy(np.int64),
+                         "words_a": found.words_a.to_numpy(np.int64), "words_b": found.words_b.to_numpy(np.int64),
+                         "jaccard": np.array(similar, dtype=np.float64)[hit] if len(pairs) else np.empty(0)})
 
 
 def _confirm_earlier(pairs: pd.DataFrame, params: MinHashParams) -> pd.DataFrame:
@@ -116,7 +131,7 @@ def confirmed_edges(parts: list[Future], params: MinHashParams) -> tuple[dd.Data
     pairs = rows.shuffle("key").map_partitions(_pairs, meta=meta_of({"a": "int64", "b": "int64"}))
     pairs = pairs.drop_duplicates()
     edges = _with_signatures(pairs, sigs).map_partitions(
-        _confirm, params, meta=meta_of({"a": "int64", "b": "int64", "words_a": "int64", "words_b": "int64"}))
+        _confirm, params, meta=meta_of(EDGE_COLUMNS))
     return edges, sigs
 
 
@@ -128,15 +143,17 @@ def earlier_matches(parts: list[Future], sigs: dd.DataFrame, state: Any, params:
     candidates = rows.merge(bands, on="key")[["doc", "row"]].drop_duplicates()
     stored = docs.rename(columns={"hv": "hv_s", "shingles": "shingles_s", "words": "words_s"})
     joined = candidates.merge(sigs, on="doc").merge(stored, on="row")
-    found = joined.map_partitions(_confirm_earlier, params, meta=meta_of(
-        {"doc": "int64", "first_seen": "object", "id": "object", "run": "int64"})).compute()
+    found = on_cluster(joined.map_partitions(_confirm_earlier, params, meta=meta_of(
+        {"doc": "int64", "first_seen": "object", "id": "object", "run": "int64"})), "matching earlier nights")
     matches: dict[int, list[Earlier]] = {}
     for doc, seen, stored_id, run in found.itertuples(index=False):
         matches.setdefault(int(doc), []).append((seen, stored_id, int(run)))
     return matches
 
 
-STATE_CHUNK = 20_000  # stored records read from a SQLite state, sent to the cluster and let go, at a time
+SENDING = "sending the state to the cluster"
+STATE_CHUNK = 5_000  # stored records read from a SQLite state, sent to the cluster and let go, at a time: about
+# 3 MB a scatter; 20,000 left about 550 B a stored record on the client (malloc keeping the large buffers)
 DOC_COLUMNS = {"row": "int64", "id": "object", "first_seen": "object", "run": "int64", "shingles": "int64",
                "words": "int64", "hv": "object"}
 
@@ -153,10 +170,10 @@ def state_frames(state: Any, params: MinHashParams) -> tuple[dd.DataFrame, dd.Da
     chunks = []
     rows = state.stored_docs()
     while chunk := list(itertools.islice(rows, STATE_CHUNK)):
-        chunks.append(client.scatter(_doc_frame(chunk)))
+        chunks.append(scattered(client, _doc_frame(chunk), SENDING))
         del chunk
     if not chunks:
-        chunks.append(client.scatter(_doc_frame([])))
+        chunks.append(scattered(client, _doc_frame([]), SENDING))
     docs = dd.from_delayed(chunks, meta=meta_of(DOC_COLUMNS), verify_meta=False)
     bands = docs.map_partitions(_state_bands, params, meta=meta_of({"key": "int64", "row": "int64"}))
     return bands, docs
@@ -199,7 +216,8 @@ def lines_on_cluster(parts: list[Future], indices: list[np.ndarray], followers: 
     voters = [({int(i) for i in c if i in followers}, {int(i) for i in c if i in site_only}) for c in indices]
     keys = frame_of(parts, line_rows, {"key": "uint64"}, lines.run_threshold > 0, per_part=voters)
     found = keys.key.value_counts().map_partitions(_wanted, lines.floor, lines.lines.earlier.keys,
-                                                   meta=meta_of({"key": "uint64", "n": "int64"})).compute()
+                                                   meta=meta_of({"key": "uint64", "n": "int64"}))
+    found = on_cluster(found, "counting repeated lines")
     order = np.argsort(found.key.to_numpy(np.uint64))
     return Counts(found.key.to_numpy(np.uint64)[order], found.n.to_numpy(np.int64)[order])
 
@@ -211,9 +229,57 @@ def _wanted(counts: pd.Series, floor: int, earlier: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"key": keys[keep], "n": n[keep]})
 
 
-def grouped(labels: pd.DataFrame) -> list[list[int]]:
-    groups: dict[int, list[int]] = {}
-    for node, label in zip(labels.node.tolist(), labels.label.tolist(), strict=True):
-        groups.setdefault(label, []).append(node)
-    return list(groups.values())
+def on_cluster(collection: Any, what: str) -> Any:  # noqa: ANN401 - a dask collection
+    """Computed by the run's client, waited for with its bounds (:mod:`corpus.run.dask_wait`)."""
+    from distributed import default_client
+
+    try:
+        client = default_client()
+    except ValueError:  # no client: dask's own scheduler in this process (a unit test)
+        return collection.compute()
+    return computed(client, collection, what)
+
+
+class Representatives:
+    """Signatures of the documents the grouping rule asks for (groups' first documents, when a document matches
+    several groups), fetched from the cluster's signature table as needed and kept."""
+
+    def __init__(self, sigs: dd.DataFrame) -> None:
+        self._sigs = sigs
+        self._known: dict[int, Signature | None] = {}
+
+    def fetch(self, docs: Iterable[int]) -> None:
+        wanted = sorted({int(d) for d in docs} - self._known.keys())
+        if not wanted:
+            return
+        rows = on_cluster(self._sigs[self._sigs.doc.isin(wanted)], "grouping copies")
+        for r in rows.itertuples(index=False):
+            self._known[int(r.doc)] = _signature(r.hv, r.shingles, r.words, r.tags)
+        self._known.update((d, None) for d in wanted if d not in self._known)
+
+    def __call__(self, doc: int) -> Signature | None:
+        if doc not in self._known:
+            self.fetch([doc])
+        return self._known[doc]
+
+
+def walked(frames: Iterable[pd.DataFrame], sigs: dd.DataFrame, params: MinHashParams
+           ) -> tuple[UnionFind, dict[int, int]]:
+    """(the groups, each grouped document's word count) from confirmed pairs in input order (frames ordered by
+    (b, a): :func:`corpus.dedup.cluster_graph.in_order`): each later document meets its earlier matches as in
+    the local Deduplicator, through the same :func:`corpus.dedup.minhash.join`; a *covered* document stays out
+    of the band index there, so it is no match for the documents after it here either."""
+    groups, covered, words = UnionFind(), set(), {}
+    signature_of = Representatives(sigs)
+    for frame in frames:
+        rows = list(zip(frame.b.tolist(), frame.a.tolist(), frame.jaccard.tolist(), strict=True))
+        several = {b for b, n in zip(*np.unique(frame.b.to_numpy(), return_counts=True), strict=True) if n > 1}
+        signature_of.fetch(groups.find(a) for b, a, _ in rows if b in several)  # one call for most of them
+        words.update(zip(frame.a.tolist(), frame.words_a.tolist(), strict=True))
+        words.update(zip(frame.b.tolist(), frame.words_b.tolist(), strict=True))
+        for b, pairs in itertools.groupby(rows, key=lambda row: row[0]):
+            matches = [(jaccard, a) for _, a, jaccard in pairs if a not in covered]
+            if join(groups, b, matches, signature_of, params)[1]:
+                covered.add(b)
+    return groups, words
 

@@ -34,6 +34,7 @@ from corpus.inputs import work
 from corpus.inputs.files import RawInput
 from corpus.inputs.units import is_unit, ranges, read_units, scan_jsonl
 from corpus.inputs.work import Container, Noted
+from corpus.run.dask_wait import ClusterFailed, result, scattered
 from corpus.run.process import Job, Processed, died, failed, process_safely, warm_up
 from corpus.run.workers import chunks
 
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
     from corpus.run.options import IngestOptions
 
 PARTITION_JOBS = 64  # jobs per task: large enough that scheduling costs little beside the work
-CLIENT_EDGES = 2_000_000  # confirmed pairs up to which union-find on the client finds the groups (~100 MB)
+WORK = "processing documents"  # what the run was doing, when the cluster fails it
+CLIENT_EDGES = 2_000_000  # confirmed pairs the client walks at once (~100 MB); more: a sorted partition at a time
 
 
 class SchedulerUnreachable(Exception):
@@ -163,7 +165,7 @@ class DaskExecutor:
     def __init__(self, scheduler: str = "local", workers: int = 2, lang_backend: str = "langdetect",
                  partition: int = PARTITION_JOBS, client_edges: int = CLIENT_EDGES) -> None:
         self.scheduler = scheduler
-        self.client_edges = client_edges  # more confirmed pairs than this: components on the cluster
+        self.client_edges = client_edges  # more confirmed pairs than this: fetched in sorted partitions
         self.workers = workers
         self.lang_backend = lang_backend
         self.partition = partition
@@ -212,14 +214,18 @@ class DaskExecutor:
         number, jobs, options, future = item
         if not remote:
             try:
-                return future.result()
+                return result(self.client, future, WORK)
+            except ClusterFailed:
+                raise
             except Exception:  # noqa: BLE001 - find the job that kills, one task each
                 return self._alone(jobs, options)
         try:
-            summary = self.client.submit(summaries, future, number, pure=False).result()
+            summary = result(self.client, self.client.submit(summaries, future, number, pure=False), WORK)
+        except ClusterFailed:
+            raise
         except Exception:  # noqa: BLE001 - as above; the results found are kept on the cluster
-            future = self.client.scatter([self._alone(jobs, options)])[0]
-            summary = self.client.submit(summaries, future, number, pure=False).result()
+            future = scattered(self.client, [self._alone(jobs, options)], WORK)[0]
+            summary = result(self.client, self.client.submit(summaries, future, number, pure=False), WORK)
         self.partitions.append(future)
         return summary
 
@@ -229,7 +235,10 @@ class DaskExecutor:
         for job, options in jobs:
             if isinstance(job, Container) and job.splittable:
                 try:
-                    identity, starts = self.client.submit(scan_jsonl, job, work.RANGE_BYTES, pure=False).result()
+                    identity, starts = result(self.client, self.client.submit(scan_jsonl, job, work.RANGE_BYTES,
+                                                                              pure=False), "scanning a JSONL input")
+                except ClusterFailed:
+                    raise
                 except Exception:  # noqa: BLE001 - unreadable: the whole-container task says why
                     yield job, options
                     continue
@@ -244,7 +253,10 @@ class DaskExecutor:
         results: list[Processed | Reject] = []
         for job in jobs:
             try:
-                results.extend(self.client.submit(run_task, [job], options, self.identify, pure=False).result())
+                results.extend(result(self.client, self.client.submit(run_task, [job], options, self.identify,
+                                                                      pure=False), WORK))
+            except ClusterFailed:
+                raise
             except Exception:  # noqa: BLE001 - the worker died on this one
                 results.append(died((job, options)) if not is_unit(job) else Reject(
                     job.rel, "crashed", "the worker process died while reading or processing it (a crash, or "

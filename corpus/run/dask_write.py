@@ -29,13 +29,13 @@ from corpus.clean.repeated import Counts, remove_corpus_chrome, site_chrome
 from corpus.dedup.minhash import (
     MinHashParams,
     Signature,
-    UnionFind,
     decide_groups,
     settle_earlier,
 )
 from corpus.dedup.story import hash_and_sign
 from corpus.document import Document
 from corpus.outputs.sinks import PartWriter
+from corpus.run.dask_wait import computed, result, scattered
 from corpus.run.process import Processed
 from corpus.version import __version__
 
@@ -230,9 +230,9 @@ def decide_on_cluster(run: Ingest, documents: Iterable[Processed]) -> Iterator[d
         run.lines.settle(cluster.lines_on_cluster(parts, indices, followers, site_only, run.lines))
         run._learn()
         del followers, site_only
-        finisher = client.scatter(Finisher(run.lines.totals, run.lines.run_threshold, run.options.skip_rules,
-                                           run.options.minhash, run.options.keep_duplicates, run.state is not None,
-                                           run.manifest is not None), broadcast=True)
+        finisher = scattered(client, Finisher(run.lines.totals, run.lines.run_threshold, run.options.skip_rules,
+                                              run.options.minhash, run.options.keep_duplicates, run.state is not None,
+                                              run.manifest is not None), "sending the line counts", broadcast=True)
         cleaned = [client.submit(clean_part, part, finisher, pure=False) for part in parts]
         del parts
         kept_of, _, renamed = _groups(run, cleaned, ids, run.state, cutoff, run_key)
@@ -242,26 +242,16 @@ def decide_on_cluster(run: Ingest, documents: Iterable[Processed]) -> Iterator[d
 def _groups(run: Ingest, parts: list[Any], ids: RunIds, state: Any, cutoff: int | None,  # noqa: ANN401
             run_key: str) -> tuple[dict[int, int | str], set[int], dict[int, str]]:
     """(kept, followers, renamed) of the documents' signatures in ``parts``, with the earlier nights of ``state``."""
-    from corpus.dedup.cluster_graph import components_on_cluster
+    from corpus.dedup.cluster_graph import in_order
     from corpus.run import dask_dedup as cluster
 
     executor: Any = run.executor
     params = run.options.minhash
     edges, sigs = cluster.confirmed_edges(parts, params)
     edges = edges.persist()
-    if len(edges) > executor.client_edges:  # components on the cluster, word counts joined there
-        labels = components_on_cluster(edges[["a", "b"]])
-        labelled = labels.merge(sigs[["doc", "words"]], left_on="node", right_on="doc").compute()
-        groups = cluster.grouped(labelled[["node", "label"]])
-        words = dict(zip(labelled.node.tolist(), labelled.words.tolist(), strict=True))
-    else:
-        both = edges.compute()
-        union = UnionFind()
-        for a, b in zip(both.a.tolist(), both.b.tolist(), strict=True):
-            union.union(a, b)
-        groups = union.groups()
-        words = dict(zip(both.a.tolist() + both.b.tolist(), both.words_a.tolist() + both.words_b.tolist(),
-                         strict=True))
+    ordered = in_order(edges, executor.client_edges, lambda frame: computed(executor.client, frame, "grouping copies"))
+    union, words = cluster.walked(ordered, sigs, params)  # the local rule, in order
+    groups = union.groups()
     del edges
     earlier = cluster.earlier_matches(parts, sigs, state, params) if state is not None else {}
     renamed: dict[int, str] = {}
@@ -314,9 +304,9 @@ def _written(run: Ingest, parts: list[Any], indices: list[np.ndarray], ids: RunI
         for p in group:
             parts[p] = None  # the write task holds it now
         if len(pending) >= window:
-            yield from _taken(run, pending.pop(0).result())
+            yield from _taken(run, result(client, pending.pop(0), "writing the records"))
     for future in pending:
-        yield from _taken(run, future.result())
+        yield from _taken(run, result(client, future, "writing the records"))
     if sink is not None:
         sink.adopt(len(groups))
 
