@@ -107,7 +107,7 @@ def test_remembered_word_hashes_are_xxh32_and_bounded(monkeypatch):
     import numpy as np
     import xxhash
 
-    from corpus.dedup import minhash as dedup
+    from corpus.dedup import shingles as dedup
     from corpus.limits import Remembered
 
     monkeypatch.setattr(dedup, "_word_hashes", Remembered(dedup._word_hashes.compute, 8))
@@ -124,7 +124,9 @@ def test_signatures_are_datasketchs_affine32_minhash_bit_for_bit(monkeypatch):
     import numpy as np
 
     import corpus.dedup.minhash as dedup_module
-    from corpus.dedup.minhash import SCHEME, MinHash, MinHashParams, min_hashes, shingle_hashes
+    import corpus.dedup.shingles as shingles_module
+    from corpus.dedup.minhash import SCHEME, MinHash, MinHashParams
+    from corpus.dedup.shingles import min_hashes, shingle_hashes
 
     params = MinHashParams()
 
@@ -140,6 +142,6 @@ def test_signatures_are_datasketchs_affine32_minhash_bit_for_bit(monkeypatch):
                   shingle_hashes(normalise(" ".join(STORY + OTHER_STORY_SAME_EVENT)), params.shingle_words)):
         ours = min_hashes(grams, permutations)
         assert ours.dtype == datasketchs(grams).dtype and np.array_equal(ours, datasketchs(grams))
-    monkeypatch.setattr(dedup_module, "BATCH", 7)  # several steps: the minimum carries over
+    monkeypatch.setattr(shingles_module, "BATCH", 7)  # several steps: the minimum carries over
     grams = shingle_hashes(normalise(" ".join(STORY)), params.shingle_words)
     assert np.array_equal(signature(" ".join(STORY), params).hashvalues, datasketchs(grams))

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-import threading
 import types
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -30,16 +29,14 @@ from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
-import xxhash
 
 from corpus.dedup.bands import BandIndex, band_keys32
 from corpus.dedup.glue import glued, lines_words, words_by_line
+from corpus.dedup.shingles import min_hashes_at, window_hashes
 from corpus.identity import redelivered_id
-from corpus.limits import Remembered
 
 _WORD = re.compile(r"\w+")
 MAX_SIGNATURE_WORDS = 200_000  # a signature of a text's first 200k words (news stories are far shorter)
-BATCH = 50_000  # shingles per step of a signature: bounds the (shingles x permutations) array
 SCHEME = "affine32"  # datasketch's permutation scheme; stored signatures must use the same one
 
 
@@ -128,95 +125,6 @@ def text_hash(text: str) -> str:
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch draws these anew for every MinHash object; they depend only on the seed."""
     return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-
-
-_P1 = np.uint64(0x9E3779B97F4A7C15)
-_P2 = np.uint64(0xBF58476D1CE4E5B9)
-
-
-WORD_HASHES_REMEMBERED = 500_000  # words whose xxh32 dedup keeps (about 60 MiB at most)
-_word_hashes = Remembered(lambda word: xxhash.xxh32_intdigest(word.encode()), WORD_HASHES_REMEMBERED)
-"""xxh32 of each word, remembered: news repeats its words, and a dictionary lookup from C costs a
-fraction of an encode and a hash from Python."""
-
-
-def shingle_hashes(words: Sequence[str], size: int) -> np.ndarray:
-    """Distinct 32-bit hashes of the ``size``-word shingles: each word hashed once (xxh32), then
-    the words of every window mixed together with numpy, instead of one string per shingle."""
-    return np.unique(window_hashes(words, size))
-
-
-def window_hashes(words: Sequence[str], size: int) -> np.ndarray:
-    """The 32-bit hash of the shingle starting at each word (see :func:`shingle_hashes`)."""
-    if not words:
-        return np.empty(0, dtype=np.uint32)
-    word_hashes = np.fromiter(map(_word_hashes.__getitem__, words), dtype=np.uint64, count=len(words))
-    width = min(size, len(words))
-    count = len(words) - width + 1
-    h = np.zeros(count, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(width):
-            h = (h ^ word_hashes[j: j + count]) * _P1
-        h ^= h >> np.uint64(31)
-        h *= _P2
-        h ^= h >> np.uint64(29)
-    return (h >> np.uint64(32)).astype(np.uint32)
-
-
-_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
-_NO_HASH = np.uint32(0xFFFFFFFF)
-
-
-def min_hashes(grams: np.ndarray, permutations: np.ndarray) -> np.ndarray:
-    """The hash values datasketch's ``affine32`` MinHash holds after ``update_batch(grams)``, computed
-    without its Python call per value: the MurmurHash3 finaliser on each value, then ``a * h + b``
-    (mod 2**32) per permutation, the minimum per permutation (``tests/test_dedup.py`` compares)."""
-    return min_hashes_at(grams, permutations)[0]
-
-
-def min_hashes_at(grams: np.ndarray, permutations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(:func:`min_hashes`, the index in ``grams`` of each permutation's minimum). The values are laid out a
-    row per permutation: the minimum's position is then found along contiguous memory (2.4 times faster).
-    They are computed in place in a buffer kept per thread: a fresh (permutations x shingles) array for each
-    document cost page faults on every call, two thirds of a signature's time."""
-    a, b = (np.asarray(p, dtype=np.uint32).reshape(-1, 1) for p in permutations)
-    lowest = np.full(len(a), _NO_HASH, dtype=np.uint32)
-    at = np.zeros(len(a), dtype=np.int64)
-    perms = np.arange(len(a))
-    s1, m1, s2, m2, s3 = _FMIX32
-    for start in range(0, len(grams), BATCH):
-        hv = grams[start: start + BATCH].astype(np.uint32)
-        hv ^= hv >> s1
-        hv *= m1
-        hv ^= hv >> s2
-        hv *= m2
-        hv ^= hv >> s3
-        values = _scratch(len(a) * len(hv)).reshape(len(a), len(hv))  # (permutations, shingles of the batch)
-        np.multiply(hv, a, out=values)
-        values += b
-        where = values.argmin(axis=1)
-        best = values[perms, where]
-        better = best < lowest
-        lowest = np.where(better, best, lowest)
-        at = np.where(better, where + start, at)
-    return lowest, at
-
-
-SCRATCH_KEPT_VALUES = 1 << 20  # a thread keeps a buffer of up to 4 MiB; a larger document's is its own
-
-
-def _scratch(size: int) -> np.ndarray:
-    """A uint32 buffer of ``size`` values for this thread (Dask runs documents in threads)."""
-    kept = getattr(_SCRATCH, "values", None)
-    if kept is not None and len(kept) >= size:
-        return kept[:size]
-    values = np.empty(size, dtype=np.uint32)
-    if size <= SCRATCH_KEPT_VALUES:
-        _SCRATCH.values = values
-    return values
-
-
-_SCRATCH = threading.local()
 
 
 def signature(text: str, params: MinHashParams) -> Signature | None:
