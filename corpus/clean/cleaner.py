@@ -16,6 +16,7 @@ whole run has been seen.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 
 import xxhash
@@ -59,13 +60,20 @@ _LAST_SENTENCE = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+(?=\W{0,2}[^\W_a
 """Where a paragraph's next sentence starts: after a full stop, a capital or a digit (any script's capital:
 the word characters that are not lower-case letters of the Latin, Cyrillic or Greek alphabets)."""
 _SUFFIX_RULES = tuple(rule for rule in LINE_RULES if rule.suffix)
-_UNGATED: dict[int, tuple[Rule, ...]] = {id(rules): tuple(rule for rule in rules if not rule.gate)
-                                         for rules in (LINE_RULES, _SUFFIX_RULES, BOX_RULES, BOUNDARY_RULES)}
+_RULE_SETS = (LINE_RULES, _SUFFIX_RULES, BOX_RULES, BOUNDARY_RULES)
+_LENGTH_STEPS = sorted({rule.max_chars or MAX_CHROME_LINE_CHARS for rules in _RULE_SETS for rule in rules})
+_FITTING: dict[tuple[int, bool, int], tuple[Rule, ...]] = {
+    (id(rules), gated, step): tuple(rule for rule in rules if (gated or not rule.gate)
+                                    and (rule.max_chars or MAX_CHROME_LINE_CHARS) >= _LENGTH_STEPS[step])
+    for rules in _RULE_SETS for gated in (False, True) for step in range(len(_LENGTH_STEPS))}
 
 
-def _candidates(rules: tuple[Rule, ...], kinds: frozenset[str]) -> tuple[Rule, ...]:
-    """``rules`` in order, without the gated ones when no phrase kind opens the line (most lines)."""
-    return rules if kinds else _UNGATED[id(rules)]
+def _candidates(rules: tuple[Rule, ...], kinds: frozenset[str], length: int) -> tuple[Rule, ...]:
+    """``rules`` in order that may take a line of ``length`` characters, without the gated ones when no
+    phrase kind opens the line (most lines). Picked from tables made once: a paragraph-long line was
+    checked against every rule's length one Python call at a time."""
+    step = bisect_left(_LENGTH_STEPS, length)
+    return _FITTING[id(rules), bool(kinds), step] if step < len(_LENGTH_STEPS) else ()
 
 
 def first_sentence(line: str) -> str:
@@ -130,7 +138,7 @@ def match_line(line: str) -> Rule | None:
     lowered = line.lower()
     kinds = phrase_kinds(lowered)
     prose: bool | None = None
-    for rule in _candidates(LINE_RULES, kinds):
+    for rule in _candidates(LINE_RULES, kinds, len(line)):
         if not _may_match(rule, line, lowered, kinds):
             continue
         match = _search(rule, line, lowered)
@@ -148,7 +156,7 @@ def match_box(line: str) -> Rule | None:
         return None
     lowered = line.lower()
     kinds = opening_kinds(lowered)
-    return next((rule for rule in _candidates(BOX_RULES, kinds)
+    return next((rule for rule in _candidates(BOX_RULES, kinds, len(line))
                  if _may_match(rule, line, lowered, kinds) and _search(rule, line, lowered)),
                 None)
 
@@ -159,7 +167,7 @@ def match_boundary(line: str, next_line: str) -> Rule | None:
     next_line = next_line[:MAX_CHROME_LINE_CHARS]
     lowered = line.lower()
     kinds = opening_kinds(lowered)
-    for rule in _candidates(BOUNDARY_RULES, kinds):
+    for rule in _candidates(BOUNDARY_RULES, kinds, len(line)):
         if _may_match(rule, line, lowered, kinds) and _search(rule, line, lowered) \
                 and (rule.next_line is None or rule.next_line.search(next_line)) and not is_prose(line):
             return rule
@@ -329,7 +337,7 @@ def strip_suffixes(line: str) -> tuple[str, list[Removal]]:
             return line, removed
         lowered = last.lower()
         kinds = phrase_kinds(lowered)
-        rule = next((r for r in _candidates(_SUFFIX_RULES, kinds)
+        rule = next((r for r in _candidates(_SUFFIX_RULES, kinds, len(last))
                      if _may_match(r, last, lowered, kinds) and _search(r, last, lowered)),
                     None)
         if rule is None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 import xxhash
@@ -59,7 +60,7 @@ def words_by_line(per_line: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], n
     line_of_word = np.repeat(np.arange(len(per_line), dtype=np.int32), counts)
     tags = np.fromiter((xxhash.xxh32_intdigest(" ".join(words).encode()) & 0xFF for words in per_line), dtype=np.uint8,
                        count=len(per_line))
-    return tuple(word for words in per_line for word in words), line_of_word, tags
+    return tuple(chain.from_iterable(per_line)), line_of_word, tags
 
 
 def glued(hv_a: np.ndarray, tags_a: np.ndarray | None, hv_b: np.ndarray, tags_b: np.ndarray | None) -> bool:

@@ -31,16 +31,18 @@ gone, so chrome rarely outweighs the story there)."""
 _SENTENCE_END = SentenceEnd(".!?…。！？", "\"'”’»)]", spaces=True)
 
 
-def is_prose(line: str) -> bool:
-    words = len(line.split())
+def is_prose(line: str, words: int | None = None) -> bool:
+    """``words``: the line's number of words, when the caller has counted them."""
+    words = len(line.split()) if words is None else words
     return words >= STORY_SIGN_LONG_WORDS or (words >= STORY_SIGN_MIN_WORDS and bool(_SENTENCE_END.search(line)))
 
 
 def story_lines(lines: list[str]) -> list[int] | None:
     """Which of ``lines`` a signature is taken on (see the module's docstring); None: all of them."""
-    prose = [i for i, line in enumerate(lines) if is_prose(line)]
-    words = sum(len(lines[i].split()) for i in prose)
-    if words < STORY_SIGN_MIN_TOTAL or words < STORY_SIGN_MIN_SHARE * sum(len(line.split()) for line in lines):
+    sizes = [len(line.split()) for line in lines]
+    prose = [i for i, line in enumerate(lines) if is_prose(line, sizes[i])]
+    words = sum(sizes[i] for i in prose)
+    if words < STORY_SIGN_MIN_TOTAL or words < STORY_SIGN_MIN_SHARE * sum(sizes):
         return None
     return prose
 
