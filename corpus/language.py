@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 _WORD_AND_SPACE = re.compile("[^ ]+ ?")
+_SPACE_RUN = re.compile(" {2,}")
+_LATIN_RANGE = re.compile("[A-z]")  # langdetect's 'A' <= ch <= 'z' (with [\\]^_` between the cases)
+_FROM_U0300 = re.compile("[\u0300-\U0010ffff]")
 
 SAMPLE_CHARS = 500
 """Characters langdetect reads: snippets from the start, middle and end of the text. On the
@@ -135,6 +138,19 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
         def __init__(self, profiles: Profiles) -> None:
             super().__init__(profiles)
             self._weights = profiles.weights
+
+        def append(self, text: str) -> None:
+            """langdetect's ``append``, its character loop (drop a space after a space) as one substitution."""
+            text = NGram.normalize_vi(self.MAIL_RE.sub(" ", self.URL_RE.sub(" ", text)))
+            self.text += _SPACE_RUN.sub(" ", text[: self.max_text_length])
+
+        def cleaning_text(self) -> None:
+            """langdetect's ``cleaning_text`` with its loops as patterns: Latin letters (``'A' <= ch <= 'z'``)
+            dropped when they are less than half as many as the characters from U+0300 on (its test for
+            "Latin Extended Additional" compares a block number with a name, so it never excludes any)."""
+            text = self.text
+            if not text.isascii() and 2 * len(_LATIN_RANGE.findall(text)) < len(_FROM_U0300.findall(text)):
+                self.text = _LATIN_RANGE.sub("", text)
 
         def _init_probability(self) -> np.ndarray:
             return np.array(super()._init_probability(), dtype=np.float64)

@@ -106,3 +106,30 @@ def test_remembered_words_are_bounded_and_change_no_answer(monkeypatch):
     words.clear()  # every word a miss now: the bound is what keeps it small
     assert [detect(text) for text in texts] == remembered
     assert 0 < len(words) <= 3
+
+
+def test_the_detectors_text_preparation_is_langdetects_own():
+    """append and cleaning_text without their character loops: the same text as langdetect's own methods,
+    on texts of spaces, Latin, the characters between the cases, accents, Vietnamese, Cyrillic, CJK, URLs."""
+    import random
+
+    from langdetect.detector import Detector
+
+    from corpus.language import _vector_detector
+
+    pieces = [" ", "  ", "a", "Z", "[", "`", "é", "\u0300", "\u1e00", "\u1ef9", "ệ", "д", "中", "ا", "\U0001f600",
+              "http://x.example/a b", "me@mail.example", "\ud800", "Tiếng Việt", "\n", "\t"]
+    rng = random.Random(11)
+    ours = _vector_detector()
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        theirs, mine = Detector.__new__(Detector), ours.__new__(ours)
+        for detector in (theirs, mine):
+            detector.text, detector.max_text_length = "", rng.choice([10_000, 7])
+        mine.max_text_length = theirs.max_text_length
+        Detector.append(theirs, text)
+        mine.append(text)
+        assert mine.text == theirs.text, repr(text)
+        Detector.cleaning_text(theirs)
+        mine.cleaning_text()
+        assert mine.text == theirs.text, repr(text)
