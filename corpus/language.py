@@ -181,8 +181,12 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
             self.langprob = langprob.tolist()
 
         def _normalize_prob(self, prob: np.ndarray) -> float:
-            prob /= sum(prob.tolist())  # Python's left-to-right sum, as langdetect's
-            return float(prob.max())
+            values = prob.tolist()
+            total = sum(values)  # Python's left-to-right sum, as langdetect's
+            prob /= total
+            if not total > 0:  # nothing left to compare (never seen): numpy's own answer
+                return float(prob.max())
+            return max(values) / total  # the largest quotient (division by a positive number keeps the order)
 
     return VectorDetector
 
