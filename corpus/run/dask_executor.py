@@ -32,7 +32,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from corpus.document import Reject
 from corpus.inputs import work
 from corpus.inputs.files import RawInput
-from corpus.inputs.units import is_unit, ranges, read_units, scan_jsonl
+from corpus.inputs.units import is_unit, ranges, read_units, scan_jsonl, scan_warc_gz
 from corpus.inputs.work import Container, Noted
 from corpus.run.process import Job, Processed, died, failed, from_record, process_safely, warm_up
 from corpus.run.workers import chunks
@@ -243,7 +243,8 @@ class DaskExecutor:
         for job, options in jobs:
             if isinstance(job, Container) and job.splittable:
                 try:
-                    identity, starts = self.client.submit(scan_jsonl, job, work.RANGE_BYTES, pure=False).result()
+                    scan = scan_jsonl if job.kind == "jsonl" else scan_warc_gz
+                    identity, starts = self.client.submit(scan, job, work.RANGE_BYTES, pure=False).result()
                 except Exception:  # noqa: BLE001 - unreadable: the whole-container task says why
                     yield job, options
                     continue

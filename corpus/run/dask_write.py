@@ -217,6 +217,7 @@ def decide_on_cluster(run: Ingest, documents: Iterable[Processed]) -> Iterator[d
         ids.append(done.id)
         sites.append(done.site)  # type: ignore[attr-defined]
     spans += [(ids.count, array("i")) for _ in range(len(executor.partitions) - len(spans))]
+    run.release_identities()  # every document has its run id: the keys that told copies apart are not needed
     indices = [range(start, start + len(positions)) for start, positions in spans]
     parts = [client.submit(cluster.select, results, start, _compact(positions), renames.get(p, {}), pure=False)
              for p, (results, (start, positions)) in enumerate(zip(executor.partitions, spans, strict=True))]

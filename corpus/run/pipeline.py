@@ -156,6 +156,11 @@ class Ingest:
             done.renamed = True  # type: ignore[attr-defined] - the worker's copy still has its own id
         return done
 
+    def release_identities(self) -> None:
+        """Every document has been routed: the table that gave copies their ids can go (on a cluster, before
+        the grouping, whose peak it would add to)."""
+        self._identities = RunIdentities()
+
     def _noted(self, noted: Noted) -> None:
         if noted.skip is not None:
             self.stats.skipped[noted.skip] += 1
