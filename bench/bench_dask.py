@@ -161,7 +161,8 @@ def throughput(env: dict[str, str], tmp: Path, fs, dask: tuple[str, ...]) -> Non
           f"ratio {local_s / dask_s:.2f}x")
     print(f"same records from both: {same}")
     print(f"client received {probe['received'] / DOCS:.0f} bytes a document ({probe['received']} bytes); "
-          f"peak RSS {probe['peak_rss'] / 2**20:.0f} MiB")
+          f"peak RSS {probe['peak_rss'] / 2**20:.0f} MiB; its own CPU {1000 * probe['cpu'] / DOCS:.1f} ms a document "
+          f"({probe['cpu']:.1f} s, start-up included)")
 
 
 def client_costs(env: dict[str, str], tmp: Path, dask: tuple[str, ...]) -> None:
@@ -173,11 +174,14 @@ def client_costs(env: dict[str, str], tmp: Path, dask: tuple[str, ...]) -> None:
         seconds, probe, _ = newsclean(env, tmp, str(feeds), "-o", f"{tmp}/plain-out-{count}/", *dask)
         sizes[count] = probe
         print(f"{count:6d} plain-text documents: client received {probe['received'] / count:5.0f} bytes a "
-              f"document, peak RSS {probe['peak_rss'] / 2**20:.0f} MiB ({count / seconds:.1f} docs/s)")
+              f"document, peak RSS {probe['peak_rss'] / 2**20:.0f} MiB, CPU {probe['cpu']:.1f} s "
+              f"({count / seconds:.1f} docs/s)")
     grown = (sizes[LARGE]["peak_rss"] - sizes[SMALL]["peak_rss"]) / (LARGE - SMALL)
     bytes_each = (sizes[LARGE]["received"] - sizes[SMALL]["received"]) / (LARGE - SMALL)
-    print(f"client between {SMALL} and {LARGE} documents: peak RSS grows {grown:.0f} bytes a document; "
-          f"it receives {bytes_each:.0f} bytes a document more")
+    cpu_each = (sizes[LARGE]["cpu"] - sizes[SMALL]["cpu"]) / (LARGE - SMALL)
+    print(f"client between {SMALL} and {LARGE} documents: peak RSS grows {grown:.0f} bytes a document (target "
+          f"<= 200); it receives {bytes_each:.0f} bytes a document more (target <= 1,000) and spends "
+          f"{1000 * cpu_each:.2f} ms of CPU a document more")
 
 
 def state_memory(env: dict[str, str], tmp: Path, dask: tuple[str, ...]) -> None:

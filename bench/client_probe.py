@@ -3,7 +3,7 @@ peak RSS are written as JSON to the file named by ``$BENCH_PROBE`` (for ``bench/
 
 Every socket read of the process is counted (the Dask client's comms, the store's responses to its listing),
 so what it says is all the client received, not only the results of tasks. The peak RSS is the process's
-own (``VmHWM``), not the fork parent's.
+own (``VmHWM``), not the fork parent's; ``cpu`` is its own user and system seconds (not its children's).
 """
 
 from __future__ import annotations
@@ -45,8 +45,10 @@ def _peak_rss() -> int:
 
 
 def _report() -> None:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    probe = {"received": received[0], "peak_rss": _peak_rss(), "cpu": usage.ru_utime + usage.ru_stime}
     with open(os.environ["BENCH_PROBE"], "w", encoding="utf-8") as out:
-        json.dump({"received": received[0], "peak_rss": _peak_rss()}, out)
+        json.dump(probe, out)
 
 
 if __name__ == "__main__":

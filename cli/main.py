@@ -133,6 +133,15 @@ OUTPUT_OPTIONS = _options(
 STDIN_OPTION = click.option("--stdin-format", type=click.Choice(["paths", "jsonl"]), default=None,
                             help="What '-' reads from stdin: a list of paths, one per line, or JSONL records "
                                  "[default: paths for ingest, jsonl for clean].")
+EXECUTOR_OPTIONS = (
+    click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                 help="Where the work runs: this machine's processes, or a Dask cluster (pip install "
+                      "'newsclean[dask]'; see the README's \"Scaling out\")."),
+    click.option("--scheduler", default="local", show_default=True, metavar="local|tcp://HOST:PORT",
+                 callback=_check_scheduler,
+                 help="With --executor dask: 'local' starts a cluster of --workers processes on this machine; "
+                      "tcp://HOST:PORT joins a running scheduler."),
+)
 DOCUMENT_OPTIONS = _options(
     click.option("--lang", metavar="CODES",
                  help="Keep only these languages, e.g. 'en,de' (the detector's codes; 'zh' is zh-cn and zh-tw)."),
@@ -146,13 +155,7 @@ DOCUMENT_OPTIONS = _options(
                  help="Reject documents larger than this (after decompression)."),
     click.option("--timeout", type=click.FloatRange(min=0, max=MAX_TIMEOUT), default=DEFAULT_TIMEOUT,
                  show_default=True, help="Seconds one document may take before it is rejected (0: no limit)."),
-    click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-                 help="Where the work runs: this machine's processes, or a Dask cluster (pip install "
-                      "'newsclean[dask]'; see the README's \"Scaling out\")."),
-    click.option("--scheduler", default="local", show_default=True, metavar="local|tcp://HOST:PORT",
-                 callback=_check_scheduler,
-                 help="With --executor dask: 'local' starts a cluster of --workers processes on this machine; "
-                      "tcp://HOST:PORT joins a running scheduler."),
+    *EXECUTOR_OPTIONS,
     click.option("--skip-rule", "skip_rules", multiple=True, metavar="NAME", callback=_check_rule_names,
                  help="Turn a cleaning rule off for this run (repeatable; `newsclean rules` lists the names)."),
 )
@@ -265,6 +268,10 @@ def clean(source: str, stdin_format: str | None, **settings: Any) -> None:
 @click.argument("source", metavar="FILE")
 @OUTPUT_OPTIONS
 @DEDUP_OPTIONS
+@_options(*EXECUTOR_OPTIONS, click.option(
+    "--workers", type=click.IntRange(min=1), default=2, show_default=True,
+    help="With --executor dask --scheduler local: the cluster's worker processes (the local executor signs "
+         "the records in this process)."))
 def dedup(source: str, **settings: Any) -> None:
     """Deduplicate records written by `newsclean clean` (FILE, a URL such as s3://…, or "-" for stdin).
 
@@ -280,7 +287,9 @@ def dedup(source: str, **settings: Any) -> None:
 
     (source,) = _check_paths((source,))
     _hint_if_terminal((source,), "jsonl")
-    run_command("dedup", lambda run: run.deduplicated(newsclean_records(source, run.options.max_bytes)), workers=1,
+    if settings["executor"] == "local":
+        settings["workers"] = 1
+    run_command("dedup", lambda run: run.deduplicated(newsclean_records(source, run.options.max_bytes)),
                 inputs=(source,), **settings)
 
 

@@ -22,6 +22,7 @@ A crawler's own id is kept as ``source_id``; it decides nothing (crawlers reuse 
 from __future__ import annotations
 
 import hashlib
+from array import array
 
 ID_SCHEME = "content-sha256/1"  # stored in --state: ids of another scheme cannot be compared
 
@@ -48,17 +49,55 @@ def redelivered_id(doc_id: str, run_key: str) -> str:
 class RunIdentities:
     """Final ids in input order: byte-identical copies in one run get distinct ids.
 
-    Holds one small int per distinct id seen (the run's only per-document cost here).
+    Holds one 64-bit key per distinct id seen (the run's only per-document cost here), in an
+    open-addressing table of at most half full (8 to 32 bytes a document, not a Python int in a set).
     """
 
     def __init__(self) -> None:
-        self._seen: set[int] = set()
+        self._seen = _KeySet()
 
     def assign(self, doc_id: str) -> str:
-        while (key := int(doc_id[:16], 16) if _is_hex(doc_id) else hash(doc_id)) in self._seen:
+        while not self._seen.add(int(doc_id[:16], 16) if _is_hex(doc_id) else hash(doc_id)):
             doc_id = next_copy_id(doc_id)
-        self._seen.add(key)
         return doc_id
+
+
+class _KeySet:
+    """A set of 64-bit keys in one ``array('Q')`` (linear probing; 0 marks a free slot, key 0 is held apart)."""
+
+    def __init__(self) -> None:
+        self._table = array("Q", bytes(8 * 1024))
+        self._count = 0
+        self._zero = False
+
+    def add(self, key: int) -> bool:
+        """Add ``key`` (any int; taken modulo 2**64): False if it was there already."""
+        key &= _MASK
+        if key == 0:
+            seen, self._zero = self._zero, True
+            return not seen
+        if 2 * (self._count + 1) > len(self._table):
+            self._grow()
+        table, mask = self._table, len(self._table) - 1
+        slot = (key ^ (key >> 32)) & mask
+        while table[slot]:
+            if table[slot] == key:
+                return False
+            slot = (slot + 1) & mask
+        table[slot] = key
+        self._count += 1
+        return True
+
+    def _grow(self) -> None:
+        old = self._table
+        self._table = array("Q", bytes(16 * len(old)))
+        self._count = 0
+        for key in old:
+            if key:
+                self.add(key)
+
+
+_MASK = (1 << 64) - 1
 
 
 def _is_hex(text: str) -> bool:

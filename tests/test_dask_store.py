@@ -130,15 +130,23 @@ def big_feed(path: Path) -> Path:
     return path
 
 
+def stored(fs, make, path: Path, kind: str, compression: str | None):  # noqa: ANN001, ANN201
+    """A container made at ``path`` (in a folder of its own), copied to the bucket under that folder's name, and
+    its work description."""
+    from corpus.inputs import work
+
+    path.parent.mkdir()
+    make(path)
+    fs.put_file(str(path), f"{BUCKET}/{path.parent.name}/{path.name}")
+    return path, work.Container(str(path), path.name, str(path), kind, compression, path.stat().st_size)
+
+
 def test_a_large_jsonl_is_read_in_line_aligned_ranges_by_the_workers(s3, cluster, tmp_path, monkeypatch):
     from corpus.inputs import work
     from corpus.inputs.units import ranges, scan_jsonl
 
     fs, env = s3
-    (tmp_path / "feed").mkdir()
-    feed = big_feed(tmp_path / "feed" / "big.jsonl")
-    fs.put_file(str(feed), f"{BUCKET}/feed/big.jsonl")
-    unit = work.Container(str(feed), "big.jsonl", str(feed), "jsonl", None, feed.stat().st_size)
+    feed, unit = stored(fs, big_feed, tmp_path / "feed" / "big.jsonl", "jsonl", None)
     identity, starts = scan_jsonl(unit, 4000)
     data = feed.read_bytes()
     assert len(starts) >= 4 and all(s == 0 or data[s - 1:s] == b"\n" for s, _ in starts)
@@ -161,6 +169,72 @@ def test_a_large_jsonl_is_read_in_line_aligned_ranges_by_the_workers(s3, cluster
         assert records == local.stdout_bytes and len(jsonl(records)) == 40
         assert (tmp_path / "local.rejects").read_bytes() == (tmp_path / "dask.rejects").read_bytes()
         assert {r["reason"] for r in jsonl((tmp_path / "dask.rejects").read_text())} == {"malformed", "too-large"}
+
+
+def big_warc(path: Path) -> Path:
+    """A .warc.gz of one gzip member a record: stories, a 404, an image, one over --max-bytes."""
+    import io
+
+    from warcio.warcwriter import WARCWriter
+
+    from tests.conftest import html_page
+    from tests.test_inputs import response
+
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    for n in range(30):
+        paragraphs = (STORY if n % 2 else MARKET)[n % 3:] + [f"Update number {n} of the day's reporting on this."]
+        response(writer, f"https://n{n % 5}.example/story/{n}", html_page(f"Story {n}", paragraphs).encode())
+        if n == 11:
+            response(writer, "https://n1.example/gone", b"<html>gone</html>", "404 Not Found")
+        if n == 19:
+            response(writer, "https://n1.example/logo.png", b"\x89PNG", "200 OK", "image/png")
+        if n == 23:
+            response(writer, "https://n1.example/huge", html_page("Huge", ["word " * 3000]).encode())
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_a_large_warc_gz_is_read_in_ranges_of_gzip_members_by_the_workers(s3, cluster, tmp_path, monkeypatch):
+    from corpus.inputs import work
+    from corpus.inputs.units import ranges, scan_warc_gz
+
+    fs, env = s3
+    warc, unit = stored(fs, big_warc, tmp_path / "crawl" / "big.warc.gz", "warc", "gz")
+    identity, starts = scan_warc_gz(unit, 4000)
+    data = warc.read_bytes()
+    assert len(starts) >= 4 and all(data[s:s + 2] == b"\x1f\x8b" for s, _ in starts)
+    inflated = gzip.decompress(data)
+    assert all(inflated[u:u + 5] == b"WARC/" for _, u in starts), "each range begins a record"
+    assert b"".join(data[r.start:r.end] for r in ranges(unit, identity, starts)) == data
+    one_stream = tmp_path / "one.warc.gz"
+    one_stream.write_bytes(gzip.compress(inflated))
+    assert len(scan_warc_gz(work.Container(str(one_stream), "one", str(one_stream), "warc", "gz"), 4000)[1]) == 1
+    from corpus.inputs.units import read_units
+
+    whole = list(read_units([unit], 8000, False))
+    assert list(read_units(ranges(unit, identity, starts), 8000, False)) == whole, \
+        "the ranges' records (offsets, provenance), skips and rejects are the whole file's"
+    assert sum(type(i).__name__ == "RawInput" for i in whole) == 30 and len(whole) == 33
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
+                 "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.setenv(name, env[name])
+    monkeypatch.setattr(work, "RANGE_BYTES", 4000)
+    assert unit.splittable, "the Dask client has it read in ranges"
+    runner = CliRunner()
+    for where in (str(tmp_path / "crawl"), f"s3://{BUCKET}/crawl/"):
+        args = ["ingest", where, "-q", "--keep-duplicates", "--max-bytes", "8000", "--rejects"]
+        local = runner.invoke(main, [*args, str(tmp_path / "local.rejects"), "--workers", "1", "--manifest",
+                                     str(tmp_path / "local.json")], catch_exceptions=False)
+        dask = runner.invoke(main, [*args, str(tmp_path / "dask.rejects"), "--executor", "dask", "--scheduler",
+                                    cluster, "--manifest", str(tmp_path / "dask.json")], catch_exceptions=False)
+        assert local.exit_code == dask.exit_code == 0, dask.stderr
+        assert dask.stdout_bytes == local.stdout_bytes and len(jsonl(local.stdout_bytes)) == 30
+        assert (tmp_path / "local.rejects").read_bytes() == (tmp_path / "dask.rejects").read_bytes()
+        assert {r["reason"] for r in jsonl((tmp_path / "dask.rejects").read_text())} == {"too-large"}
+        manifests = [json.loads((tmp_path / f"{n}.json").read_text())["inputs"] for n in ("local", "dask")]
+        assert manifests[0] == manifests[1] and manifests[0][0]["sha256"], "the same hash and outcomes (skips too)"
 
 
 def test_a_worker_killed_mid_run_is_replaced_and_the_records_are_the_same(s3, cluster, tmp_path):

@@ -179,15 +179,17 @@ def warc_records(path: Path, rel: str, abspath: str, max_bytes: int) -> Iterator
 
 
 def warc_stream(opener: Opener, rel: str, abspath: str, fmt: str, max_bytes: int,
-                identity: Callable[[], tuple[str | None, int | None]]) -> Iterator[RawInput | Reject | Skip]:
+                identity: Callable[[], tuple[str | None, int | None]],
+                base: tuple[int, int] | None = None) -> Iterator[RawInput | Reject | Skip]:
     """Each HTTP 200 response with an HTML body. Records are found by :mod:`corpus.inputs.warc`, which
-    trusts no length; a record that cannot be read is a reject at its offset, and reading goes on."""
+    trusts no length; a record that cannot be read is a reject at its offset, and reading goes on.
+    ``base``: the opener gives a range of a .warc.gz from these (compressed, uncompressed) offsets on."""
     from warcio.archiveiterator import ArchiveIterator
 
     file = identity()
-    found = False
+    found = base is not None  # a range with no record is not an empty file
     with opener() as handle:
-        for item in split_warc(handle, max_bytes):
+        for item in split_warc(handle, max_bytes, base or (0, 0)):
             found = True
             where = location(rel, {"offset": item.offset})
             if isinstance(item, BadRecord):

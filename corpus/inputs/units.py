@@ -20,9 +20,10 @@ import hashlib
 import io
 import os
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from corpus.document import Reject
 from corpus.inputs.files import is_regular_file, read_file, relative_path
@@ -134,7 +135,15 @@ def _object_records(unit: Container, max_bytes: int, identify: bool) -> Iterator
 
 
 def _range_records(unit: Container, max_bytes: int) -> Iterator[object]:
-    """The records of a line-aligned byte range of an uncompressed JSONL container."""
+    """The records of a line-aligned byte range of an uncompressed JSONL container, or of a range of whole
+    gzip members of a .warc.gz (read into memory: the WARC reader seeks; a range is ``RANGE_BYTES``)."""
+    if unit.kind == "warc":
+        def window() -> IO[bytes]:
+            return io.BytesIO(_range_bytes(unit))
+
+        return warc_stream(window, unit.rel, unit.abspath, unit.fmt, max_bytes, lambda: unit.identity or (None, None),
+                           (unit.start, unit.before))
+
     def opener() -> IO[bytes]:
         if is_url(unit.where):
             fs, path = filesystem(unit.where)
@@ -151,6 +160,15 @@ def _range_records(unit: Container, max_bytes: int) -> Iterator[object]:
                 yield item
 
     return streamed(opener, unit.rel, read)
+
+
+def _range_bytes(unit: Container) -> bytes:
+    if is_url(unit.where):
+        fs, path = filesystem(unit.where)
+        return fs.cat_file(path, start=unit.start, end=unit.end)
+    with open(unit.where, "rb") as handle:
+        handle.seek(unit.start)
+        return handle.read(unit.end - unit.start)  # type: ignore[operator]
 
 
 class _Window(io.RawIOBase):
@@ -202,8 +220,69 @@ def scan_jsonl(unit: Container, range_bytes: int = RANGE_BYTES) -> tuple[Identit
     return (digest.hexdigest(), offset), starts
 
 
+def scan_warc_gz(unit: Container, range_bytes: int = RANGE_BYTES) -> tuple[Identity, list[tuple[int, int]]]:
+    """On a worker: (sha256 and size of a .warc.gz, the (compressed, uncompressed) offsets at which each range
+    begins: the first gzip member at or past every ``range_bytes`` whose text begins a WARC record). The file is
+    inflated once to find them; a member that cannot be inflated ends the cuts there (the rest is one range,
+    read as the whole file's reader reads it), and a file that is one gzip stream is one range."""
+    if is_url(unit.where):
+        fs, path = filesystem(unit.where)
+        handle = fs.open(path, "rb", block_size=1 << 22)
+    else:
+        handle = open(unit.where, "rb")  # noqa: SIM115 - closed below
+    digest, size, starts = hashlib.sha256(), 0, [(0, 0)]
+    inflater = _Cuts(range_bytes)
+    with handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+            size += len(block)
+            inflater.feed(block)
+    starts += inflater.cuts
+    return (digest.hexdigest(), size), starts
+
+
+class _Cuts:
+    """The member starts of a gzip stream fed block by block that may begin a range (see :func:`scan_warc_gz`)."""
+
+    def __init__(self, range_bytes: int) -> None:
+        self.range_bytes = range_bytes
+        self.target = range_bytes
+        self.cuts: list[tuple[int, int]] = []
+        self.offset = 0  # compressed offset of the next byte fed
+        self.produced = 0
+        self.member: tuple[int, int] | None = None  # (compressed, uncompressed) start of the member being read
+        self.decomp: Any = None
+        self.broken = False
+
+    def feed(self, data: bytes) -> None:
+        while data and not self.broken:
+            if self.decomp is None:
+                skipped = len(data) - len(data.lstrip(b"\0"))  # padding between members
+                data, self.offset = data[skipped:], self.offset + skipped
+                if not data:
+                    return
+                self.decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                self.member = (self.offset, self.produced)
+            try:
+                out = self.decomp.decompress(data, 1 << 20)
+            except zlib.error:
+                self.broken = True
+                return
+            if self.member is not None and out:
+                if self.member[0] >= self.target and out.startswith(b"WARC/"):
+                    self.cuts.append(self.member)
+                    self.target = self.member[0] + self.range_bytes
+                self.member = None
+            self.produced += len(out)
+            rest = self.decomp.unused_data if self.decomp.eof else self.decomp.unconsumed_tail
+            self.offset += len(data) - len(rest)
+            data = rest
+            if self.decomp.eof:
+                self.decomp = None
+
+
 def ranges(unit: Container, identity: Identity, starts: list[tuple[int, int]]) -> list[Container]:
-    """The container as line-aligned ranges (from :func:`scan_jsonl` on a worker)."""
+    """The container as ranges (from :func:`scan_jsonl` or :func:`scan_warc_gz` on a worker)."""
     ends = [s for s, _ in starts[1:]] + [identity[1] or 0]
     return [Container(unit.where, unit.rel, unit.abspath, unit.kind, unit.compression, unit.size, start, end, before,
                       identity) for (start, before), end in zip(starts, ends, strict=True)]

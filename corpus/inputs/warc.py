@@ -266,8 +266,10 @@ def _at_boundary(scanner: _Scanner) -> bool:
     return not stripped or stripped.startswith(b"WARC/1.")
 
 
-def split_warc(handle: IO[bytes], max_bytes: int) -> Iterator[RawRecord | BadRecord]:
-    """Every record of a WARC file, plain or gzipped (per record or as a whole), or why not."""
+def split_warc(handle: IO[bytes], max_bytes: int, base: tuple[int, int] = (0, 0)) -> Iterator[RawRecord | BadRecord]:
+    """Every record of a WARC file, plain or gzipped (per record or as a whole), or why not. ``base``: the
+    handle holds the file's gzip members from compressed offset ``base[0]``, uncompressed ``base[1]`` on (a
+    range of a .warc.gz, :func:`corpus.inputs.units.scan_warc_gz`): offsets are the whole file's."""
     if handle.read(len(GZIP_MAGIC)) != GZIP_MAGIC:  # a ".warc.gz" that is not gzip is read as what it is
         handle.seek(0)
         yield from _split(_Scanner(handle.read), max_bytes, lambda pos: pos)
@@ -277,14 +279,15 @@ def split_warc(handle: IO[bytes], max_bytes: int) -> Iterator[RawRecord | BadRec
     scanner = _Scanner(members.read)
 
     def offset_of(pos: int) -> int:
-        return members.member if pos == members.member_produced else pos
+        return members.member + base[0] if pos == members.member_produced else pos + base[1]
 
     while True:
         try:
             yield from _split(scanner, max_bytes, offset_of)
             return
         except GzipError as err:
-            yield BadRecord(err.member, "decode-error", f"gzip member at byte {err.member}: {err}")
+            at = err.member + base[0]
+            yield BadRecord(at, "decode-error", f"gzip member at byte {at}: {err}")
             if not members.resync():
                 return
             scanner.reset(members.produced)

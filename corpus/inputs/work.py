@@ -22,7 +22,8 @@ class ObjectDoc:
 @dataclass(frozen=True)
 class Container:
     """A WARC or JSONL file (a local path) or object (a URL): whole, or the bytes ``start``..``end`` of it,
-    which begin at a line start, after ``before`` lines (uncompressed JSONL only; ``identity`` is then known)."""
+    which begin at a line start, after ``before`` lines (uncompressed JSONL), or at a gzip member that begins a
+    record, ``before`` uncompressed bytes in (.warc.gz); ``identity`` is then known."""
 
     where: str
     rel: str
@@ -42,8 +43,10 @@ class Container:
 
     @property
     def splittable(self) -> bool:
-        return self.kind == "jsonl" and not self.compression and self.end is None \
-            and self.size is not None and self.size > 2 * RANGE_BYTES
+        """An uncompressed JSONL container (line-aligned ranges) or a .warc.gz (ranges of whole gzip members,
+        ``before`` then being the uncompressed offset at ``start``), of more than two ranges' bytes."""
+        return (self.kind == "jsonl" and not self.compression or self.kind == "warc" and self.compression == "gz") \
+            and self.end is None and self.size is not None and self.size > 2 * RANGE_BYTES
 
 
 @dataclass

@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import dask.dataframe as dd
@@ -52,9 +52,11 @@ EDGE_COLUMNS = {"a": "int64", "b": "int64", "words_a": "int64", "words_b": "int6
 SIGNATURE_COLUMNS = {"doc": "int64", "hv": "object", "shingles": "int64", "words": "int64", "tags": "object"}
 
 
-def select(results: list[Any], chosen: list[tuple[int, int, str]]) -> Chosen:
-    """On a worker: the documents of a partition the client kept, with their run index and final id."""
-    return [(index, doc_id, results[pos]) for pos, index, doc_id in chosen]
+def select(results: list[Any], start: int, positions: Sequence[int], renamed: dict[int, str]) -> Chosen:
+    """On a worker: the documents of a partition the client kept (at ``positions``), with their run index (from
+    ``start``, in order) and run id (their own, unless ``renamed``: a second byte-identical copy's)."""
+    at = positions.tolist() if isinstance(positions, np.ndarray) else positions
+    return [(start + k, renamed.get(pos, results[pos].id), results[pos]) for k, pos in enumerate(at)]
 
 
 def band_rows(part: Chosen, params: MinHashParams, wide: bool = False) -> pd.DataFrame:
@@ -209,7 +211,7 @@ def line_rows(part: Chosen, voters: tuple[set[int], set[int]], run_wide: bool) -
     return pd.DataFrame({"key": np.concatenate(keys) if keys else np.empty(0, dtype=np.uint64)})
 
 
-def lines_on_cluster(parts: list[Future], indices: list[np.ndarray], followers: set[int], site_only: set[int],
+def lines_on_cluster(parts: list[Future], indices: list[range], followers: set[int], site_only: set[int],
                      lines: LineEvidence) -> Counts:
     """The run's line counts (one vote per group), counted by the workers: the keys seen at least
     ``lines.floor`` times or known from earlier nights, as the local count keeps them."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +32,10 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from corpus.document import Reject
 from corpus.inputs import work
 from corpus.inputs.files import RawInput
-from corpus.inputs.units import is_unit, ranges, read_units, scan_jsonl
+from corpus.inputs.units import is_unit, ranges, read_units, scan_jsonl, scan_warc_gz
 from corpus.inputs.work import Container, Noted
 from corpus.run.dask_wait import ClusterFailed, result, scattered
-from corpus.run.process import Job, Processed, died, failed, process_safely, warm_up
+from corpus.run.process import Job, Processed, died, failed, from_record, process_safely, warm_up
 from corpus.run.workers import chunks
 
 if TYPE_CHECKING:
@@ -86,6 +86,7 @@ class RemoteProcessed(Processed):
     partition: int = -1
     position: int = -1
     site: int = 0  # its site's story counter key (its site keys' first), or 0
+    renamed: bool = False  # on the client: its run id is not the id it came with (a byte-identical copy)
 
 
 class WarmUp(WorkerPlugin):
@@ -132,6 +133,11 @@ def run_task(jobs: list[Job], options: IngestOptions, identify: bool) -> list[Pr
 
         return run_in_child(run_warm, jobs, options, identify)
     return run_partition(jobs, options, identify)
+
+
+def sign_records(items: list[Any], options: IngestOptions, identify: bool = False) -> list[Processed | Reject]:
+    """One task of ``newsclean dedup``: records written by newsclean, signed as the local run signs them."""
+    return [item if isinstance(item, Reject) else from_record(*item, options.minhash) for item in items]
 
 
 def summaries(results: list[Processed | Reject], partition: int) -> list[Processed | Reject]:
@@ -194,37 +200,45 @@ class DaskExecutor:
         self.partitions = []
         yield from self._ordered(jobs, remote=True)
 
-    def _ordered(self, jobs: Iterable[tuple[Job, IngestOptions]], remote: bool) -> Iterator[Processed | Reject]:
+    def map_records(self, records: Iterable[Any], options: IngestOptions) -> Iterator[Processed | Reject]:
+        """``newsclean dedup``: the records (read here) signed by the workers, which keep them; summaries in
+        input order, as :meth:`map_remote` gives them."""
+        self.partitions = []
+        yield from self._ordered(((item, options) for item in records), remote=True, task=sign_records)
+
+    def _ordered(self, jobs: Iterable[tuple[Job, IngestOptions]], remote: bool,
+                 task: Callable[..., list[Processed | Reject]] = run_task) -> Iterator[Processed | Reject]:
         client = self.client
         window = max(2, self.workers * 4)
-        pending: deque[tuple[int, list[Job], IngestOptions, Future]] = deque()
+        pending: deque[tuple[int, list[Job], IngestOptions, Future, Callable]] = deque()
         for number, chunk in enumerate(partitions(self._split(jobs), self.partition)):
             options = chunk[0][1]
             plain = [job for job, _ in chunk]
-            future = client.submit(run_task, plain, options, self.identify, pure=False)
-            pending.append((number, plain, options, future))
+            future = client.submit(task, plain, options, self.identify, pure=False)
+            pending.append((number, plain, options, future, task))
             if len(pending) >= window:
                 yield from self._collect(pending.popleft(), remote)
         while pending:
             yield from self._collect(pending.popleft(), remote)
 
-    def _collect(self, item: tuple[int, list[Job], IngestOptions, Future], remote: bool) -> list[Processed | Reject]:
+    def _collect(self, item: tuple[int, list[Job], IngestOptions, Future, Callable],
+                 remote: bool) -> list[Processed | Reject]:
         """A partition's results (``remote``: its summaries only; the results stay on the worker). A task that
         failed (a worker died on it, again and again) is run again one job a task, to find the job that kills."""
-        number, jobs, options, future = item
+        number, jobs, options, future, task = item
         if not remote:
             try:
                 return result(self.client, future, WORK)
             except ClusterFailed:
                 raise
             except Exception:  # noqa: BLE001 - find the job that kills, one task each
-                return self._alone(jobs, options)
+                return self._alone(jobs, options, task)
         try:
             summary = result(self.client, self.client.submit(summaries, future, number, pure=False), WORK)
         except ClusterFailed:
             raise
         except Exception:  # noqa: BLE001 - as above; the results found are kept on the cluster
-            future = scattered(self.client, [self._alone(jobs, options)], WORK)[0]
+            future = scattered(self.client, [self._alone(jobs, options, task)], WORK)[0]
             summary = result(self.client, self.client.submit(summaries, future, number, pure=False), WORK)
         self.partitions.append(future)
         return summary
@@ -235,8 +249,9 @@ class DaskExecutor:
         for job, options in jobs:
             if isinstance(job, Container) and job.splittable:
                 try:
-                    identity, starts = result(self.client, self.client.submit(scan_jsonl, job, work.RANGE_BYTES,
-                                                                              pure=False), "scanning a JSONL input")
+                    scan = scan_jsonl if job.kind == "jsonl" else scan_warc_gz
+                    identity, starts = result(self.client, self.client.submit(scan, job, work.RANGE_BYTES, pure=False),
+                                              "scanning a container")
                 except ClusterFailed:
                     raise
                 except Exception:  # noqa: BLE001 - unreadable: the whole-container task says why
@@ -249,15 +264,20 @@ class DaskExecutor:
             else:
                 yield job, options
 
-    def _alone(self, jobs: list[Job], options: IngestOptions) -> list[Processed | Reject]:
+    def _alone(self, jobs: list[Job], options: IngestOptions,
+               task: Callable[..., list[Processed | Reject]] = run_task) -> list[Processed | Reject]:
         results: list[Processed | Reject] = []
         for job in jobs:
             try:
-                results.extend(result(self.client, self.client.submit(run_task, [job], options, self.identify,
+                results.extend(result(self.client, self.client.submit(task, [job], options, self.identify,
                                                                       pure=False), WORK))
             except ClusterFailed:
                 raise
             except Exception:  # noqa: BLE001 - the worker died on this one
+                if task is sign_records:  # a record (where, record) or a reject
+                    results.append(job if isinstance(job, Reject) else Reject(
+                        job[0], "crashed", "the worker process died while signing it", job[0].rsplit(":", 1)[0]))
+                    continue
                 results.append(died((job, options)) if not is_unit(job) else Reject(
                     job.rel, "crashed", "the worker process died while reading or processing it (a crash, or "
                     "killed by the system, e.g. for memory); a new worker took over", job.rel))

@@ -109,15 +109,17 @@ def clean_part(part: Chosen, finisher: Finisher) -> Chosen:
     return cleaned
 
 
-def finish_group(parts: list[Chosen], decisions: list[list[Decision]], finisher: Finisher,
+def finish_group(parts: list[Chosen], decisions: dict[int, Decision], finisher: Finisher,
                  base: str | None, number: int, fmt: str) -> Written:
     """On a worker: the cleaned documents of consecutive partitions, finished and written as part ``number``
-    under ``base`` (None: handed back)."""
+    under ``base`` (None: handed back). ``decisions``: only the documents renamed or copies, by run index
+    (the others keep their run id and are kept)."""
     out = PartWriter(base, number, fmt) if base is not None else None
     written = Written(lines=None if out is not None else [])
     try:
-        for part, decided in zip(parts, decisions, strict=True):
-            for (_, _, done), (doc_id, copy_of) in zip(part, decided, strict=True):
+        for part in parts:
+            for index, run_id, done in part:
+                doc_id, copy_of = decisions.get(index, (run_id, None))
                 record = _finished(done, doc_id, copy_of, finisher, written)
                 if record is None:
                     continue
@@ -200,23 +202,27 @@ def decide_on_cluster(run: Ingest, documents: Iterable[Processed]) -> Iterator[d
     client = executor.client
     ids = RunIds()
     sites = array("Q")
-    routed: dict[int, tuple[array, array]] = {}  # partition -> (positions in it, run indices)
+    spans: list[tuple[int, array]] = []  # per partition: (its first run index, the positions routed on)
+    renames: dict[int, dict[int, str]] = {}  # partition -> {position: run id} where the run id is not its own
     for index, done in enumerate(documents):
         run.fingerprint.add(done.id)
         if done.title_key:
             run._titles.append(done.title_key)
-        where = routed.setdefault(done.partition, (array("l"), array("q")))  # type: ignore[attr-defined]
-        where[0].append(done.position)  # type: ignore[attr-defined]
-        where[1].append(index)
+        partition = done.partition  # type: ignore[attr-defined]
+        if partition >= len(spans):  # partitions come in order: a partition's run indices are consecutive
+            spans += [(index, array("i")) for _ in range(partition + 1 - len(spans))]
+        spans[partition][1].append(done.position)  # type: ignore[attr-defined]
+        if done.renamed:  # type: ignore[attr-defined]
+            renames.setdefault(partition, {})[done.position] = done.id  # type: ignore[attr-defined]
         ids.append(done.id)
         sites.append(done.site)  # type: ignore[attr-defined]
-    empty = (array("l"), array("q"))
-    chosen = [routed.pop(p, empty) for p in range(len(executor.partitions))]
-    indices = [np.frombuffer(c[1], dtype=np.int64) if len(c[1]) else np.empty(0, np.int64) for c in chosen]
-    parts = [client.submit(cluster.select, results, [(pos, i, ids[i]) for pos, i in zip(*c, strict=True)], pure=False)
-             for results, c in zip(executor.partitions, chosen, strict=True)]
+    spans += [(ids.count, array("i")) for _ in range(len(executor.partitions) - len(spans))]
+    run.release_identities()  # every document has its run id: the keys that told copies apart are not needed
+    indices = [range(start, start + len(positions)) for start, positions in spans]
+    parts = [client.submit(cluster.select, results, start, _compact(positions), renames.get(p, {}), pure=False)
+             for p, (results, (start, positions)) in enumerate(zip(executor.partitions, spans, strict=True))]
     executor.partitions = []
-    del chosen
+    del spans, renames
     cutoff, run_key = run._run_identity()
     if not ids.count:
         if run.sink is not None:
@@ -237,6 +243,14 @@ def decide_on_cluster(run: Ingest, documents: Iterable[Processed]) -> Iterator[d
         del parts
         kept_of, _, renamed = _groups(run, cleaned, ids, run.state, cutoff, run_key)
     yield from _written(run, cleaned, indices, ids, renamed, kept_of, finisher)
+
+
+def _compact(positions: array) -> range | np.ndarray:
+    """A partition's routed positions as the worker gets them: a range when they follow each other (no reject
+    among them), else an array (4 bytes each: what the client sends is kept while the partition is)."""
+    if not positions or positions[-1] - positions[0] + 1 == len(positions):
+        return range(positions[0], positions[-1] + 1) if positions else range(0)
+    return np.frombuffer(positions, dtype=np.int32).copy()
 
 
 def _groups(run: Ingest, parts: list[Any], ids: RunIds, state: Any, cutoff: int | None,  # noqa: ANN401
@@ -279,7 +293,7 @@ def _site_voters(kept_of: dict[int, int | str], followers: set[int], sites: arra
     return site_only
 
 
-def _written(run: Ingest, parts: list[Any], indices: list[np.ndarray], ids: RunIds, renamed: dict[int, str],
+def _written(run: Ingest, parts: list[Any], indices: list[range], ids: RunIds, renamed: dict[int, str],
              kept_of: dict[int, int | str], finisher: Any) -> Iterator[dict[str, Any]]:  # noqa: ANN401
     """Phase two: write tasks over runs of consecutive partitions, their counts taken in input order."""
     executor: Any = run.executor
@@ -288,9 +302,16 @@ def _written(run: Ingest, parts: list[Any], indices: list[np.ndarray], ids: RunI
     def id_of(index: int) -> str:
         return renamed.get(index) or ids[index]
 
-    def decision(index: int) -> Decision:
-        kept = kept_of.get(index, index)
-        return id_of(index), None if kept == index else kept if isinstance(kept, str) else id_of(kept)
+    def decisions(group: range) -> dict[int, Decision]:
+        """The group's documents that are not simply kept under their run id: copies and renamed ones."""
+        decided: dict[int, Decision] = {}
+        for p in group:
+            for index in indices[p]:
+                kept = kept_of.get(index, index)
+                if kept != index or index in renamed:
+                    decided[index] = (id_of(index), None if kept == index else kept if isinstance(kept, str)
+                                      else id_of(kept))
+        return decided
 
     sink = run.sink
     base, fmt = (sink.part_base(), sink.fmt) if sink is not None else (None, "jsonl")
@@ -298,9 +319,8 @@ def _written(run: Ingest, parts: list[Any], indices: list[np.ndarray], ids: RunI
     window = max(2, executor.workers * 2)
     pending: list[Any] = []
     for number, group in enumerate(groups):
-        decided = [[decision(int(index)) for index in indices[p]] for p in group]
-        pending.append(client.submit(finish_group, [parts[p] for p in group], decided, finisher, base, number, fmt,
-                                     pure=False))
+        pending.append(client.submit(finish_group, [parts[p] for p in group], decisions(group), finisher, base,
+                                     number, fmt, pure=False))
         for p in group:
             parts[p] = None  # the write task holds it now
         if len(pending) >= window:

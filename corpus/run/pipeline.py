@@ -34,7 +34,7 @@ from corpus.inputs.work import Noted
 from corpus.outputs.manifest import RunManifest
 from corpus.run.executors import Executor, LocalExecutor
 from corpus.run.options import IngestOptions
-from corpus.run.process import Job, Processed, handed_back
+from corpus.run.process import Job, Processed, from_record
 from corpus.version import __version__
 
 
@@ -148,8 +148,19 @@ class Ingest:
                 self.stats.filtered_language += 1
                 self._on_outcome(result.input, "other-language")
                 continue
-            result.id = self._identities.assign(result.id)
-            yield result
+            yield self._assigned(result, remote)
+
+    def _assigned(self, done: Processed, remote: bool) -> Processed:
+        """The document with its run id (a second byte-identical copy gets one of its own)."""
+        own, done.id = done.id, self._identities.assign(done.id)
+        if remote and done.id != own:
+            done.renamed = True  # type: ignore[attr-defined] - the worker's copy still has its own id
+        return done
+
+    def release_identities(self) -> None:
+        """Every document has been routed: the table that gave copies their ids can go (on a cluster, before
+        the grouping, whose peak it would add to)."""
+        self._identities = RunIdentities()
 
     def _noted(self, noted: Noted) -> None:
         if noted.skip is not None:
@@ -180,25 +191,22 @@ class Ingest:
             yield from self._finish(self._restore(done), 0, 0, set())
 
     def deduplicated(self, records: Iterable[tuple[str, dict[str, Any]] | Reject]) -> Iterator[dict[str, Any]]:
-        """``newsclean dedup``: the corpus-level stages on records written by ``newsclean clean``."""
+        """``newsclean dedup``: the corpus-level stages on records written by ``newsclean clean`` (on a cluster,
+        the workers sign the records and keep them, as ingest's documents)."""
         return self._decide(self._from_records(records))
 
     def _from_records(self, records: Iterable[tuple[str, dict[str, Any]] | Reject]) -> Iterator[Processed]:
-        for item in records:
+        if self._on_cluster:
+            signed = self.executor.map_records(records, self.options)  # type: ignore[attr-defined]
+        else:
+            signed = (item if isinstance(item, Reject) else from_record(*item, self.options.minhash)
+                      for item in records)
+        for done in signed:
             self.stats.files += 1
-            if isinstance(item, Reject):
-                self._reject(item)
+            if isinstance(done, Reject):
+                self._reject(done)
                 continue
-            where, record = item
-            try:
-                doc = Document.from_record(record)
-            except (KeyError, TypeError, ValueError, AttributeError) as err:
-                self._reject(Reject(where, "malformed", f"not a newsclean record ({type(err).__name__}: {err})",
-                                    where.rsplit(":", 1)[0]))
-                continue
-            done = handed_back(doc, self.options.minhash)
-            done.id = self._identities.assign(done.id)
-            yield done
+            yield self._assigned(done, self._on_cluster)
 
     @staticmethod
     def _restore(done: Processed) -> Document:

@@ -105,6 +105,17 @@ def handed_back(doc: Document, params: MinHashParams, rehash: bool = False) -> P
                      json.dumps(doc.to_spool(), ensure_ascii=False), signed, *doc_keys(doc), story_key=story)
 
 
+def from_record(where: str, record: dict, params: MinHashParams) -> Processed | Reject:
+    """A record written by newsclean (``newsclean dedup``), read back and signed as ``handed_back`` signs; a
+    record that is not one is a reject of its location."""
+    try:
+        doc = Document.from_record(record)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        return Reject(where, "malformed", f"not a newsclean record ({type(err).__name__}: {err})",
+                      where.rsplit(":", 1)[0])
+    return handed_back(doc, params)
+
+
 def one_paragraph_per_line(text: str) -> str:
     """Every kind of input leaves with the same layout: a paragraph per line, no blank lines."""
     return "\n".join(line for line in text.split("\n") if line.strip())
