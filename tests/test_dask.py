@@ -209,6 +209,25 @@ def test_the_corpus_level_rules_then_the_final_groups_as_the_local_run(scheduler
     assert dask == local
 
 
+def test_a_title_the_corpus_shows_to_be_chrome_goes_on_dask_as_locally(scheduler, tmp_path):
+    """Stories whose only shared line is their "title" (a live-page banner taken for a headline): the
+    corpus-level rule takes the title and leaves the text as it was, and the cluster keeps that change too."""
+    topics = ["river", "council", "budget", "school", "harbour", "festival", "museum", "railway", "storm"]
+    (tmp_path / "in").mkdir()
+    for i in range(6):
+        body = [f"The {topics[(i + p) % 9]} and the {topics[(i + 2 * p + 1) % 9]} met on day {i}{p} while the "
+                f"{topics[(3 * i + p) % 9]} waited, said officials from the {topics[(i * p + 4) % 9]} office."
+                for p in range(4)]
+        (tmp_path / "in" / f"story{i}.txt").write_text("Live Updates From Around The Region Today\n\n"
+                                                       + "\n\n".join(body) + "\n", encoding="utf-8")
+    code, local, err = ingest(str(tmp_path / "in"), "--workers", "1", "-q")
+    assert code == 0, err
+    assert all(json.loads(line)["title"] is None for line in local.splitlines())
+    code, dask, err = ingest(str(tmp_path / "in"), "--executor", "dask", "--scheduler", scheduler, "-q")
+    assert code == 0, err
+    assert dask == local
+
+
 def test_timeout_is_enforced_per_document_on_dask(scheduler, tmp_path):
     """A worker runs its partitions in a child process whose main thread takes the local pool's timer."""
     from tests.test_inputs import build_warc

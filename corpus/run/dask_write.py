@@ -95,7 +95,7 @@ def clean_part(part: Chosen, finisher: Finisher) -> Chosen:
     for index, doc_id, done in part:
         doc = Document.from_spool(json.loads(done.spool))
         doc.id = doc_id
-        before = doc.text
+        before, removals = doc.text, len(doc.removed)
         chrome = site_chrome(done.site_keys, finisher.totals.get(done.site_keys))
         lines = repeated if repeated and not repeated.isdisjoint(done.line_keys.tolist()) else set()
         remove_corpus_chrome(doc, chrome, lines, learned, finisher.skip)
@@ -103,6 +103,7 @@ def clean_part(part: Chosen, finisher: Finisher) -> Chosen:
         spool = done.spool
         if doc.text != before:
             doc.text_hash, sig, _ = hash_and_sign(doc.text, finisher.params, known=(done.story_key, done.signature))
+        if len(doc.removed) != removals:  # its title may have gone with its text unchanged
             spool = json.dumps(doc.to_spool(), ensure_ascii=False)
         cleaned.append((index, doc_id, Processed(done.id, done.path, done.input, done.lang, done.empty, spool, sig,
                                                  NO_KEYS, NO_KEYS, done.title_key)))
