@@ -43,6 +43,7 @@ from corpus.clean.rules import (
     phrase_kinds,
 )
 from corpus.document import Document, Removal
+from corpus.limits import Remembered
 from corpus.text import SentenceEnd, latin_look_alikes_folded
 
 _SENTENCE_END = SentenceEnd(".!?…。！？؟।", "\"'”’»)]」』）")
@@ -127,7 +128,18 @@ def is_prose(line: str) -> bool:
     return bool(_CLAUSE_AFTER_LABEL.search(line))
 
 
+LINES_REMEMBERED = 20_000  # short lines whose verdicts the cleaner keeps (a few MiB at most)
+REMEMBERED_LINE_CHARS = 200
+"""Lines this short are remembered with their verdicts: a site prints the same chrome on every page, and a
+dictionary look-up costs a hundredth of trying the rules again. Story paragraphs are longer, and rarely twice."""
+
+
 def match_line(line: str) -> Rule | None:
+    """:func:`first_line_rule`, remembered for short lines."""
+    return _line_rules[line] if len(line) <= REMEMBERED_LINE_CHARS else first_line_rule(line)
+
+
+def first_line_rule(line: str) -> Rule | None:
     """The first line rule that takes the whole line.
 
     A call to action (a ``suffix`` rule) must start in the line's first sentence: when it
@@ -326,6 +338,14 @@ def _cut_from(lines: list[str], verdicts: list[str | None], start: int, boundary
 
 
 def strip_suffixes(line: str) -> tuple[str, list[Removal]]:
+    """:func:`cut_suffixes`, remembered for short lines (see ``REMEMBERED_LINE_CHARS``)."""
+    if len(line) > REMEMBERED_LINE_CHARS:
+        return cut_suffixes(line)
+    kept, removed = _cut_lines[line]
+    return kept, [Removal(r.rule, r.text) for r in removed]
+
+
+def cut_suffixes(line: str) -> tuple[str, list[Removal]]:
     """Cut calls to action off the end of a paragraph, one sentence at a time."""
     removed: list[Removal] = []
     while True:
@@ -465,3 +485,7 @@ def remove_repeated_lines(doc: Document, repeated: set[int], rule: str = "repeat
         doc.text = _join(kept)
         doc.removed.extend(_merge(removed))
     return doc
+
+
+_line_rules = Remembered(first_line_rule, LINES_REMEMBERED)
+_cut_lines = Remembered(cut_suffixes, LINES_REMEMBERED)

@@ -70,8 +70,12 @@ _WORD = re.compile(r"[^\W\d_][^\W_]{2,}")
 
 def shape(text: str) -> str:
     """The text as templates compare it: accents, case, digit values, punctuation and spacing folded."""
-    folded = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    folded = _DIGITS.sub("0", unicodedata.normalize("NFKC", folded).casefold())
+    if text.isascii():  # nothing to decompose or compose, and case folds as lower-casing does
+        folded = text.lower()
+    else:
+        folded = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+        folded = unicodedata.normalize("NFKC", folded).casefold()
+    folded = _DIGITS.sub("0", folded)
     return _SQUEEZE.sub(" ", folded).strip()
 
 
