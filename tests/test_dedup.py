@@ -97,7 +97,7 @@ def test_repeated_lines_are_exact_even_when_the_sketch_collides(monkeypatch):
     stories = [(f"{chrome}\nUnique line number {i} of story {i}", None) for i in range(6)]
     stories += [("A line seen twice\nA different story", None), ("A line seen twice", None)]
     found = repeated.repeated_lines(stories, threshold=4)
-    from corpus.clean.cleaner import line_key
+    from corpus.clean.line_keys import line_key
 
     assert found == {line_key(chrome)}
 

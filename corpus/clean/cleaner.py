@@ -19,8 +19,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 
-import xxhash
-
+from corpus.clean.line_keys import LINES_REMEMBERED, REMEMBERED_LINE_CHARS, titled_line_key
 from corpus.clean.rules import (
     BOUNDARY_RULES,
     BOX_RULES,
@@ -34,7 +33,6 @@ from corpus.clean.rules import (
     MIN_STORY_WORDS_BEFORE_BOUNDARY,
     PROSE_LOWER_SHARE,
     PROSE_MIN_WORDS,
-    REPEATED_LINE_MAX_WORDS,
     STORY_LINE_MIN_WORDS,
     STORY_SENTENCE_MIN_WORDS,
     TAIL_FRAGMENT_MAX_LINES,
@@ -128,12 +126,6 @@ def is_prose(line: str) -> bool:
     return bool(_CLAUSE_AFTER_LABEL.search(line))
 
 
-LINES_REMEMBERED = 20_000  # short lines whose verdicts the cleaner keeps (a few MiB at most)
-REMEMBERED_LINE_CHARS = 200
-"""Lines this short are remembered with their verdicts: a site prints the same chrome on every page, and a
-dictionary look-up costs a hundredth of trying the rules again. Story paragraphs are longer, and rarely twice."""
-
-
 def match_line(line: str) -> Rule | None:
     """:func:`first_line_rule`, remembered for short lines."""
     return _line_rules[line] if len(line) <= REMEMBERED_LINE_CHARS else first_line_rule(line)
@@ -174,6 +166,15 @@ def match_box(line: str) -> Rule | None:
 
 
 def match_boundary(line: str, next_line: str) -> Rule | None:
+    """:func:`first_boundary`, remembered for short lines (with the line after them)."""
+    if len(line) > REMEMBERED_LINE_CHARS or len(next_line) > REMEMBERED_LINE_CHARS:
+        return first_boundary((line, next_line))
+    return _boundaries[line, next_line]
+
+
+def first_boundary(lines: tuple[str, str]) -> Rule | None:
+    """The boundary rule a line opens, given the line after it."""
+    line, next_line = lines
     if len(line) > MAX_CHROME_LINE_CHARS:
         return None
     next_line = next_line[:MAX_CHROME_LINE_CHARS]
@@ -428,42 +429,6 @@ def clean_all(docs: Iterable[Document]) -> Iterator[Document]:
 
 # Corpus-level repetition -------------------------------------------------------------
 
-_KEY_STRIP = re.compile(r"[\W_]+")
-
-
-def line_key(line: str) -> int | None:
-    """A hash of a line with case, digits' surroundings and punctuation folded; None for prose."""
-    words = line.split()
-    if not words or len(words) > REPEATED_LINE_MAX_WORDS:
-        return None
-    folded = _KEY_STRIP.sub(" ", line.lower()).strip()
-    return xxhash.xxh64_intdigest(folded.encode()) if folded else None
-
-
-_AS_TITLE = 0x9E3779B97F4A7C15  # a story's own headline votes in a key space of its own
-
-
-def titled_line_key(title: str | None) -> Callable[[str], int | None]:
-    """``line_key`` for one document, with its own headline (as title, or repeated in its text) keyed
-    apart: other pages list a story's headline in their boxes, which makes it chrome there, but the
-    story keeps its headline unless many stories carry that same title."""
-    title_key = line_key(title) if title else None
-
-    def key(line: str) -> int | None:
-        found = line_key(line)
-        return found ^ _AS_TITLE if found is not None and found == title_key else found
-
-    return key
-
-
-def line_keys(text: str, title: str | None = None) -> set[int]:
-    """The keys a document votes with; a plain-text "title" may be a chrome line too (then every page
-    of the site carries it as title, and it repeats as a title)."""
-    key = titled_line_key(title)
-    lines = text.split("\n") + ([title] if title else [])
-    return {k for k in map(key, lines) if k is not None}
-
-
 def remove_repeated_lines(doc: Document, repeated: set[int], rule: str = "repeated-line",
                           key: Callable[[str], int | None] | None = None) -> Document:
     """Drop the lines the whole run showed to be chrome (see ``REPEATED_LINE_MIN_GROUPS``); ``rule`` and
@@ -489,3 +454,4 @@ def remove_repeated_lines(doc: Document, repeated: set[int], rule: str = "repeat
 
 _line_rules = Remembered(first_line_rule, LINES_REMEMBERED)
 _cut_lines = Remembered(cut_suffixes, LINES_REMEMBERED)
+_boundaries = Remembered(first_boundary, LINES_REMEMBERED)

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 import numpy as np
 import xxhash
 
-from corpus.clean.cleaner import line_keys, remove_repeated_lines, titled_line_key
+from corpus.clean.cleaner import remove_repeated_lines
 from corpus.clean.learned import (
     Learned,
     apply_verdicts,
@@ -33,6 +33,7 @@ from corpus.clean.learned import (
     template_votes,
     title_key,
 )
+from corpus.clean.line_keys import line_keys, titled_line_key
 from corpus.clean.rules import (
     LINE_EVIDENCE_MIN_STORED,
     REPEATED_LINE_MIN_GROUPS,
