@@ -49,7 +49,7 @@ def test_template_keys_fold_what_changes_from_page_to_page():
     for a, b in same:
         assert set(template_keys(a)) & set(template_keys(b)), (a, b)
     assert not set(template_keys("Sää huomenna")) & set(template_keys("Urheilu tänään"))
-    assert templates(" ".join(["sana"] * 40)) == []  # prose has no template
+    assert templates(" ".join(["sana"] * 40)) == ()  # prose has no template
 
 
 def test_numbers_are_no_labels_and_vote_for_their_site_only():

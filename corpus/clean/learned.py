@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xxhash
 
+from corpus.clean.line_keys import LINES_REMEMBERED, REMEMBERED_LINE_CHARS
 from corpus.clean.rules.thresholds import (
     LEARNED_HEADING_MAX_WORDS,
     LEARNED_HEADLINE_MAX_WORDS,
@@ -50,6 +51,7 @@ from corpus.clean.rules.thresholds import (
     LINKED_HEADLINE_MIN_WORDS,
 )
 from corpus.document import Document, Removal
+from corpus.limits import Remembered
 from corpus.text import SentenceEnd
 
 LEARNED_RULES = ("learned-template", "linked-headline", "learned-heading")
@@ -79,11 +81,16 @@ def shape(text: str) -> str:
     return _SQUEEZE.sub(" ", folded).strip()
 
 
-def templates(line: str) -> list[str]:
+def templates(line: str) -> tuple[str, ...]:
+    """:func:`templates_of`, remembered for short lines (see ``REMEMBERED_LINE_CHARS``)."""
+    return _templates[line] if len(line) <= REMEMBERED_LINE_CHARS else templates_of(line)
+
+
+def templates_of(line: str) -> tuple[str, ...]:
     """A line's templates (as text): its prefix before a separator, and the whole shape of a short line."""
     words = line.split()
     if not words or len(words) > LEARNED_TEMPLATE_MAX_WORDS:
-        return []
+        return ()
     found = []
     match = _PREFIX.match(line)
     if match:
@@ -93,7 +100,10 @@ def templates(line: str) -> list[str]:
             found.append("p " + key + " " + (match.group(3) or "]").strip())
     if len(words) <= LEARNED_SHAPE_MAX_WORDS and (key := shape(line)):
         found.append("s " + key)
-    return found
+    return tuple(found)
+
+
+_templates = Remembered(templates_of, LINES_REMEMBERED)
 
 
 def _key(template: str, seed: int) -> int:
