@@ -157,8 +157,16 @@ def _nightly(nights: tuple[Path, Path], state: str, *executor: str) -> list[byte
     return outputs
 
 
-def test_nightly_state_on_dask_gives_the_local_records(nights, scheduler, tmp_path):
-    local = _nightly(nights, str(tmp_path / "local.db"), "--workers", "1")
+@pytest.fixture(scope="module")
+def local_nights(nights, tmp_path_factory) -> tuple[list[bytes], Path]:
+    """The two nights run locally against a SQLite state: their records, and the state (computed once, read by
+    the tests after)."""
+    state = tmp_path_factory.mktemp("local-nights") / "local.db"
+    return _nightly(nights, str(state), "--workers", "1"), state
+
+
+def test_nightly_state_on_dask_gives_the_local_records(nights, local_nights, scheduler, tmp_path):
+    local = local_nights[0]
     assert b'"duplicate_of"' in local[1] and local[1].count(b'"duplicate_of":"') >= 2  # the copy and the re-delivery
     dask = ("--executor", "dask", "--scheduler", scheduler)
     assert _nightly(nights, str(tmp_path / "dask.db"), *dask) == local
@@ -168,16 +176,16 @@ def test_nightly_state_on_dask_gives_the_local_records(nights, scheduler, tmp_pa
     assert _nightly(nights, f"{tmp_path}/dask-state/", *dask) == local  # a rerun of both nights: the same bytes
 
 
-def test_state_export_import_round_trip(nights, tmp_path):
+def test_state_export_import_round_trip(local_nights, tmp_path):
     pytest.importorskip("pyarrow")
     from corpus.dedup.parquet_state import ParquetState
     from corpus.dedup.state import StateIndex, stored_params
 
-    _nightly(nights, str(tmp_path / "a.db"), "--workers", "1")
+    state = shutil.copy(local_nights[1], tmp_path / "a.db")  # the two local nights' state, left as it was
     runner = CliRunner()
-    assert runner.invoke(main, ["state", "export", str(tmp_path / "a.db"), str(tmp_path / "pq")]).exit_code == 0
+    assert runner.invoke(main, ["state", "export", str(state), str(tmp_path / "pq")]).exit_code == 0
     assert runner.invoke(main, ["state", "import", str(tmp_path / "pq"), str(tmp_path / "b.db")]).exit_code == 0
-    a, b = (StateIndex(str(tmp_path / name), stored_params(str(tmp_path / "a.db"))) for name in ("a.db", "b.db"))
+    a, b = (StateIndex(str(tmp_path / name), stored_params(str(state))) for name in ("a.db", "b.db"))
     parquet = ParquetState(str(tmp_path / "pq"))
     try:
         rows = [sorted(r[1:] for r in s.stored_docs()) for s in (a, b, parquet)]

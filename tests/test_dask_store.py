@@ -44,6 +44,21 @@ def cluster(s3):
     made.close()
 
 
+def wait_for(condition, what: str, timeout: float = 120.0):  # noqa: ANN001, ANN201
+    """Poll ``condition`` (a scheduler's state read from this thread) until it gives something true; no fixed sleeps:
+    under load a run takes longer to start, and on an idle machine the test need not wait."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            found = condition()
+        except RuntimeError:  # the scheduler's loop changed a dict while this thread read it: read again
+            found = None
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"waited {timeout:.0f}s for {what}")
+
+
 def parts(fs, prefix: str) -> bytes:
     names = sorted(n for n in fs.ls(prefix, detail=False) if n.rsplit("/", 1)[-1].startswith("part-"))
     return b"".join(gzip.decompress(fs.cat(n)) for n in names)
@@ -87,11 +102,14 @@ def test_a_failed_run_leaves_last_nights_output_and_no_staging_prefix(s3, cluste
     target = f"s3://{BUCKET}/night/"
     newsclean(env, "ingest", f"s3://{BUCKET}/corpus/feeds/", "-o", target, "--executor", "dask", "--scheduler", cluster)
     before = {n: fs.cat(f"{BUCKET}/night/{n}") for n in names(fs, f"{BUCKET}/night")}
-    # SIGTERM while the run is reading (its records on stdin never end)
+    # SIGTERM while the run is reading (its records on stdin never end): once it has joined the scheduler
+    scheduler = RUNNING[0].scheduler
+    known = set(scheduler.clients)
     proc = subprocess.Popen([sys.executable, "-m", "cli", "ingest", str(corpus), "-", "--stdin-format", "jsonl",
                              "-o", target, "--executor", "dask", "--scheduler", cluster], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    time.sleep(6)
+    wait_for(lambda: set(scheduler.clients) - known or proc.poll() is not None, "the run to join the scheduler")
+    assert proc.poll() is None, proc.communicate()[1]
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
@@ -249,8 +267,11 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_records_are_the_same(s3, cl
     proc = subprocess.Popen([sys.executable, "-m", "cli", "ingest", f"s3://{BUCKET}/many/", "--keep-duplicates", "-q",
                              "-o", f"s3://{BUCKET}/killed/", "--executor", "dask", "--scheduler", cluster],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    time.sleep(6)  # started, connected, listing and reading
-    victim = next(iter(RUNNING[0].workers.values())).pid
+    scheduler = RUNNING[0].scheduler
+    busy = wait_for(lambda: proc.poll() is not None or [w.address for w in list(scheduler.workers.values())
+                                                        if w.processing], "a worker to be running the run's tasks")
+    assert proc.poll() is None, proc.communicate()[1]
+    victim = next(n.pid for n in RUNNING[0].workers.values() if n.worker_address in busy)  # killed mid-task
     os.kill(victim, signal.SIGKILL)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
