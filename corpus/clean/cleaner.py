@@ -101,6 +101,21 @@ def _may_match(rule: Rule, line: str, lowered: str, kinds: frozenset[str]) -> bo
     return not rule.needles or _has_needle(rule.needles, lowered)
 
 
+def _matches(rules: tuple[Rule, ...], line: str, lowered: str, kinds: frozenset[str],
+             ) -> Iterator[tuple[Rule, re.Match[str]]]:
+    """Each of ``rules`` (in order) whose pattern matches the line, with its match: :func:`_may_match` and
+    :func:`_search` written out (two calls per rule and line were a third of the cleaner's loop), the
+    length checked once by :func:`_candidates`."""
+    for rule in _candidates(rules, kinds, len(line)):
+        if rule.gate:
+            if kinds.isdisjoint(rule.gate):
+                continue
+        elif rule.needles and not _has_needle(rule.needles, lowered):
+            continue
+        if match := rule.pattern.search(lowered if rule.lowered else line):
+            yield rule, match
+
+
 def _search(rule: Rule, line: str, lowered: str) -> re.Match[str] | None:
     return rule.pattern.search(lowered if rule.lowered else line)
 
@@ -142,11 +157,8 @@ def first_line_rule(line: str) -> Rule | None:
     lowered = line.lower()
     kinds = phrase_kinds(lowered)
     prose: bool | None = None
-    for rule in _candidates(LINE_RULES, kinds, len(line)):
-        if not _may_match(rule, line, lowered, kinds):
-            continue
-        match = _search(rule, line, lowered)
-        if match and (not rule.suffix or match.start() < len(first_sentence(line))):
+    for rule, match in _matches(LINE_RULES, line, lowered, kinds):
+        if not rule.suffix or match.start() < len(first_sentence(line)):
             if rule.prose_guard:
                 prose = is_prose(line) if prose is None else prose
                 if prose:
@@ -358,9 +370,7 @@ def cut_suffixes(line: str) -> tuple[str, list[Removal]]:
             return line, removed
         lowered = last.lower()
         kinds = phrase_kinds(lowered)
-        rule = next((r for r in _candidates(_SUFFIX_RULES, kinds, len(last))
-                     if _may_match(r, last, lowered, kinds) and _search(r, last, lowered)),
-                    None)
+        rule, _ = next(_matches(_SUFFIX_RULES, last, lowered, kinds), (None, None))
         if rule is None:
             return line, removed
         removed.append(Removal(rule.name, last))
