@@ -173,7 +173,7 @@ def test_needles_and_length_limits_never_change_a_decision():
     import random
     import sys
 
-    from corpus.clean.cleaner import _may_match, _search
+    from corpus.clean.cleaner import _RULE_SETS, _matches, _search
     from corpus.clean.rules import phrase_kinds
     from tests.conftest import ROOT, SEEDS
     from tests.test_rules_languages import CASES, CREDITS_AND_PLUGS
@@ -193,9 +193,10 @@ def test_needles_and_length_limits_never_change_a_decision():
     for line in {line.strip() for line in lines if line.strip()}:
         lowered = line.lower()
         kinds = phrase_kinds(lowered)
-        for rule in ALL_RULES:
-            if _search(rule, line, lowered) and len(line) <= (rule.max_chars or 1000):
-                assert _may_match(rule, line, lowered, kinds), (rule.name, line)
+        for rules in _RULE_SETS:  # the line, suffix, box and boundary rules, as the cleaner walks them
+            found = [rule for rule, _ in _matches(rules, line, lowered, kinds)]
+            alone = [rule for rule in rules if _search(rule, line, lowered) and len(line) <= (rule.max_chars or 1000)]
+            assert found == alone, (line, [r.name for r in found], [r.name for r in alone])
 
 
 def test_an_inline_related_box_does_not_end_the_story_when_story_paragraphs_follow():
