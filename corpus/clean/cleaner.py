@@ -19,7 +19,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 
-from corpus.clean.line_keys import LINES_REMEMBERED, REMEMBERED_LINE_CHARS, titled_line_key
+from corpus.clean.line_keys import LINES_REMEMBERED, REMEMBERED_LINE_CHARS, ShortLines, titled_line_key
 from corpus.clean.rules import (
     BOUNDARY_RULES,
     BOX_RULES,
@@ -131,7 +131,7 @@ def is_prose(line: str) -> bool:
 
 def match_line(line: str) -> Rule | None:
     """:func:`first_line_rule`, remembered for short lines."""
-    return _line_rules[line] if len(line) <= REMEMBERED_LINE_CHARS else first_line_rule(line)
+    return _line_rules.of(line)
 
 
 def first_line_rule(line: str) -> Rule | None:
@@ -337,10 +337,8 @@ def _cut_from(lines: list[str], verdicts: list[str | None], start: int, boundary
 
 def strip_suffixes(line: str) -> tuple[str, list[Removal]]:
     """:func:`cut_suffixes`, remembered for short lines (see ``REMEMBERED_LINE_CHARS``)."""
-    if len(line) > REMEMBERED_LINE_CHARS:
-        return cut_suffixes(line)
-    kept, removed = _cut_lines[line]
-    return kept, [Removal(r.rule, r.text) for r in removed]
+    kept, removed = _cut_lines.of(line)
+    return kept, [Removal(r.rule, r.text) for r in removed]  # a remembered list is never handed out
 
 
 def cut_suffixes(line: str) -> tuple[str, list[Removal]]:
@@ -447,6 +445,6 @@ def remove_repeated_lines(doc: Document, repeated: set[int], rule: str = "repeat
     return doc
 
 
-_line_rules = Remembered(first_line_rule, LINES_REMEMBERED)
-_cut_lines = Remembered(cut_suffixes, LINES_REMEMBERED)
+_line_rules = ShortLines(first_line_rule)
+_cut_lines = ShortLines(cut_suffixes)
 _boundaries = Remembered(first_boundary, LINES_REMEMBERED)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xxhash
 
-from corpus.clean.line_keys import LINES_REMEMBERED, REMEMBERED_LINE_CHARS
+from corpus.clean.line_keys import ShortLines
 from corpus.clean.rules.thresholds import (
     LEARNED_HEADING_MAX_WORDS,
     LEARNED_HEADLINE_MAX_WORDS,
@@ -51,7 +51,6 @@ from corpus.clean.rules.thresholds import (
     LINKED_HEADLINE_MIN_WORDS,
 )
 from corpus.document import Document, Removal
-from corpus.limits import Remembered
 from corpus.text import SentenceEnd
 
 LEARNED_RULES = ("learned-template", "linked-headline", "learned-heading")
@@ -83,7 +82,7 @@ def shape(text: str) -> str:
 
 def templates(line: str) -> tuple[str, ...]:
     """:func:`templates_of`, remembered for short lines (see ``REMEMBERED_LINE_CHARS``)."""
-    return _templates[line] if len(line) <= REMEMBERED_LINE_CHARS else templates_of(line)
+    return _templates.of(line)
 
 
 def templates_of(line: str) -> tuple[str, ...]:
@@ -103,7 +102,7 @@ def templates_of(line: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-_templates = Remembered(templates_of, LINES_REMEMBERED)
+_templates = ShortLines(templates_of)
 
 
 def _key(template: str, seed: int) -> int:

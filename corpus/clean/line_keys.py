@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import xxhash
 
@@ -20,12 +21,23 @@ REMEMBERED_LINE_CHARS = 200
 and a dictionary look-up costs a hundredth of trying the rules again. Story paragraphs are longer, and
 rarely twice."""
 
+
+class ShortLines(Remembered):
+    """``compute``'s answer for a line: remembered for lines up to ``REMEMBERED_LINE_CHARS``, worked out
+    each time for longer ones (:meth:`of`)."""
+
+    def __init__(self, compute: Callable[[str], Any]) -> None:
+        super().__init__(compute, LINES_REMEMBERED)
+
+    def of(self, line: str) -> Any:  # noqa: ANN401 - whatever compute gives
+        return self[line] if len(line) <= REMEMBERED_LINE_CHARS else self.compute(line)
+
 _KEY_STRIP = re.compile(r"[\W_]+")
 
 
 def line_key(line: str) -> int | None:
     """:func:`line_key_of`, remembered for short lines."""
-    return _line_keys[line] if len(line) <= REMEMBERED_LINE_CHARS else line_key_of(line)
+    return _line_keys.of(line)
 
 
 def line_key_of(line: str) -> int | None:
@@ -61,4 +73,4 @@ def line_keys(text: str, title: str | None = None) -> set[int]:
     return {k for k in map(key, lines) if k is not None}
 
 
-_line_keys = Remembered(line_key_of, LINES_REMEMBERED)
+_line_keys = ShortLines(line_key_of)
