@@ -200,6 +200,35 @@ class Counts:
         return set(self.keys[self.counts >= n].tolist())
 
 
+class KeyBatch:
+    """Key arrays gathered until ``SKETCH_BATCH_KEYS`` keys, then handled in one numpy call: a dozen calls
+    per document cost more than the counting itself."""
+
+    def __init__(self) -> None:
+        self._arrays: list[np.ndarray] = []
+        self._size = 0
+
+    def add(self, keys: np.ndarray) -> bool:
+        """Keep ``keys``; True when the batch is full."""
+        if len(keys):
+            self._arrays.append(keys)
+            self._size += len(keys)
+        return self._size >= SKETCH_BATCH_KEYS
+
+    def take(self) -> np.ndarray | None:
+        """The keys gathered, in order (None: none), and an empty batch."""
+        if not self._arrays:
+            return None
+        keys = np.concatenate(self._arrays)
+        self._arrays, self._size = [], 0
+        return keys
+
+
+def learned_from(counts: Counts, skip: frozenset[str] = frozenset()) -> Learned:
+    """The learned rules judging by ``counts`` (a title key is known when it has a count)."""
+    return Learned(counts.get, lambda key: bool(counts.has(np.array([key], np.uint64))[0]), skip)
+
+
 class RepeatedLines:
     """Feed line keys twice (:meth:`sketch`, then :meth:`count`), then ask :meth:`repeated`.
 
@@ -215,10 +244,8 @@ class RepeatedLines:
         self.threshold = threshold
         self.earlier = earlier or Counts()
         self._sketch = np.zeros((SKETCH_DEPTH, SKETCH_WIDTH), dtype=np.uint16)
-        self._unsketched: list[np.ndarray] = []  # keys waiting to be added to the sketch, a batch at a time
-        self._unsketched_size = 0
-        self._uncounted: list[np.ndarray] = []  # votes waiting to be checked against the sketch, a batch at a time
-        self._uncounted_size = 0
+        self._unsketched = KeyBatch()  # keys waiting to be added to the sketch
+        self._uncounted = KeyBatch()  # votes waiting to be checked against the sketch
         self._votes: list[np.ndarray] = []
         self._batch = Counts()
         self._exact: Counter[int] = Counter()
@@ -231,17 +258,13 @@ class RepeatedLines:
         """Add ``keys`` to the sketch. They are added a batch at a time (the sketch is read only once
         it is complete, or by a stream right after): a dozen numpy calls per document cost more than
         the counting itself."""
-        if len(keys):
-            self._unsketched.append(keys)
-            self._unsketched_size += len(keys)
-            if self._unsketched_size >= SKETCH_BATCH_KEYS:
-                self._sketch_pending()
+        if self._unsketched.add(keys):
+            self._sketch_pending()
 
     def _sketch_pending(self) -> None:
-        if not self._unsketched:
+        keys = self._unsketched.take()
+        if keys is None:
             return
-        keys = np.concatenate(self._unsketched)
-        self._unsketched, self._unsketched_size = [], 0
         for row, slots in enumerate(self._slots(keys)):
             counts = self._sketch[row]
             touched, added = np.unique(slots, return_counts=True)
@@ -260,16 +283,13 @@ class RepeatedLines:
 
     def count(self, keys: np.ndarray) -> None:
         """A story's votes, kept if the sketch says they may reach the threshold; checked a batch at a time."""
-        if len(keys):
-            self._uncounted.append(keys)
-            self._uncounted_size += len(keys)
-            if self._uncounted_size >= SKETCH_BATCH_KEYS:
-                self._check_pending()
+        if self._uncounted.add(keys):
+            self._check_pending()
 
     def _check_pending(self) -> None:
-        if self._uncounted:
-            self._votes.append(self._candidates(np.concatenate(self._uncounted)))
-            self._uncounted, self._uncounted_size = [], 0
+        keys = self._uncounted.take()
+        if keys is not None:
+            self._votes.append(self._candidates(keys))
 
     def count_now(self, keys: np.ndarray) -> None:
         if len(keys):
@@ -332,7 +352,7 @@ def verdicts_from(counts: Counts, doc: Document, skip: frozenset[str] = frozense
             return "site-repeated-line"
         return "repeated-line" if repeated and run_key(line) in repeated else None
 
-    learned = Learned(counts.get, lambda key: bool(counts.has(np.array([key], np.uint64))[0]), skip)
+    learned = learned_from(counts, skip)
     return corpus_verdicts(doc.text.split("\n"), doc.title, exact, learned, site.seed)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from corpus.clean.learned import Learned
-from corpus.clean.repeated import Counts, remove_corpus_chrome, site_chrome
+from corpus.clean.repeated import Counts, learned_from, remove_corpus_chrome, site_chrome
 from corpus.dedup.minhash import (
     MinHashParams,
     Signature,
@@ -59,9 +59,8 @@ class Finisher:
         """(what was learned, the run-wide repeated keys): made once per worker, kept with its copy."""
         made = self.__dict__.get("_evidence")
         if made is None:
-            totals = self.totals
-            made = (Learned(totals.get, lambda key: bool(totals.has(np.array([key], np.uint64))[0]), self.skip),
-                    totals.at_least(self.run_threshold) if self.run_threshold > 0 else set())
+            made = (learned_from(self.totals, self.skip),
+                    self.totals.at_least(self.run_threshold) if self.run_threshold > 0 else set())
             self.__dict__["_evidence"] = made
         return made
 

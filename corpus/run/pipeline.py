@@ -22,7 +22,7 @@ import numpy as np
 
 from corpus.clean.key_spool import KeySpool
 from corpus.clean.learned import Learned
-from corpus.clean.repeated import Counts, LineEvidence, remove_corpus_chrome
+from corpus.clean.repeated import Counts, LineEvidence, learned_from, remove_corpus_chrome
 from corpus.dedup.minhash import Deduplicator, text_hash
 from corpus.dedup.state import StateIndex
 from corpus.dedup.story import hash_and_sign
@@ -368,9 +368,7 @@ class Ingest:
             self.lines.run = self.lines.run + known
             self.lines.totals = self.lines.totals + known
             self._titles = array("Q")
-        totals = self.lines.totals
-        self._learned = Learned(totals.get, lambda key: bool(totals.has(np.array([key], np.uint64))[0]),
-                                self.options.skip_rules)
+        self._learned = learned_from(self.lines.totals, self.options.skip_rules)
 
     def _on_input(self, rel: str, path: Path | None) -> None:
         self.stats.files += 1
