@@ -323,6 +323,13 @@ def _texts(result: subprocess.CompletedProcess) -> list[dict]:
     return [json.loads(line) for line in result.stdout.decode().splitlines()]
 
 
+@pytest.mark.parametrize("char", sorted(set(INVISIBLE) - {"\u200c", "\u200d"}), ids=lambda c: f"U+{ord(c):04X}")
+def test_each_invisible_character_alone_in_a_text_is_taken_out(char):
+    from corpus.text import without_invisible
+
+    assert without_invisible(f"Caf\u00e9 news{char}letter, “quoted”") == "Caf\u00e9 newsletter, “quoted”"
+
+
 def test_invisible_characters_inside_chrome_words_do_not_let_it_through(tmp_path):
     text = "\n\n".join([STORY[0], STORY[1], "Sign up for our new\u00adsletter", STORY[2],
                         "Share on Face\u200bbook", STORY[3], STORY[4]])

@@ -1,4 +1,4 @@
-"""SentenceEnd answers exactly what the end-anchored patterns it replaced answered."""
+"""SentenceEnd answers exactly what the end-anchored patterns it replaced answered; words_up_to counts as split does."""
 
 from __future__ import annotations
 
@@ -42,3 +42,14 @@ def test_quotes_and_brackets_after_the_stop_still_end_a_sentence() -> None:
     ends = SentenceEnd(".!?", "\"')", spaces=True)
     assert ends.search('He said "no."') and ends.search("(It did.)  ") and ends.search("Done!\n")
     assert not ends.search("Read more") and not ends.search('"Quoted" text') and not ends.search("")
+
+
+WORDS_AND_SPACES = st.sampled_from(["a", "word", "é", "—", " ", "  ", "\t", "\n", "\u00a0", "\u3000", "\u2009", "\x1c"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(WORDS_AND_SPACES, max_size=30).map("".join), st.integers(min_value=0, max_value=25))
+def test_words_up_to_is_the_word_count_capped_one_past_the_threshold(line: str, most: int) -> None:
+    from corpus.text import words_up_to
+
+    assert words_up_to(line, most) == min(len(line.split()), most + 1), repr(line)

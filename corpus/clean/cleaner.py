@@ -42,7 +42,7 @@ from corpus.clean.rules import (
 )
 from corpus.document import Document, Removal
 from corpus.limits import Remembered
-from corpus.text import SentenceEnd, latin_look_alikes_folded
+from corpus.text import SentenceEnd, latin_look_alikes_folded, words_up_to
 
 _SENTENCE_END = SentenceEnd(".!?…。！？؟।", "\"'”’»)]」』）")
 _TEXT_END = re.compile(r"""(?:[.!?…;。！？؟।]["'”’»)\]」』）]*|[♦■□▪◆◇●∎★☐✦]|\d\)|https?://\S+|www\.\S+|[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?)\s*$""")
@@ -185,12 +185,12 @@ def first_boundary(lines: tuple[str, str]) -> Rule | None:
 
 
 def is_story_line(line: str) -> bool:
-    words = len(line.split())
+    words = words_up_to(line, STORY_LINE_MIN_WORDS)
     return words >= STORY_LINE_MIN_WORDS or (words >= STORY_SENTENCE_MIN_WORDS and bool(_SENTENCE_END.search(line)))
 
 
 def is_fragment(line: str) -> bool:
-    return len(line.split()) <= FRAGMENT_MAX_WORDS and not _SENTENCE_END.search(line)
+    return words_up_to(line, FRAGMENT_MAX_WORDS) <= FRAGMENT_MAX_WORDS and not _SENTENCE_END.search(line)
 
 
 def _next_nonempty(lines: list[str], index: int) -> str:
@@ -212,7 +212,7 @@ def _is_real_end(line: str) -> bool:
     talking to the reader as promos do), an embedded post's signature ("— Name (@handle) May 3, 2026"),
     a bare site address, or the writer's sign-off ("Euer Hans")."""
     line = line.strip()
-    embed_lead = (line.endswith(":") and len(line.split()) >= EMBED_LEAD_MIN_WORDS
+    embed_lead = (line.endswith(":") and words_up_to(line, EMBED_LEAD_MIN_WORDS) >= EMBED_LEAD_MIN_WORDS
                   and not _ADDRESSES_READER.search(line))  # "Explore what our app can do for you:" is a promo
     return bool(_TEXT_END.search(line) or embed_lead or _TWEET_SIGNATURE.search(line) or _BARE_DOMAIN.search(line)
                 or _WRITERS_SIGN_OFF.search(line))
@@ -229,7 +229,7 @@ def _mark_fragments_before(lines: list[str], verdicts: list[str | None], end: in
         line = lines[i]
         if not line.strip() or verdicts[i] is not None:
             continue
-        if len(line.split()) > FRAGMENT_MAX_WORDS:
+        if words_up_to(line, FRAGMENT_MAX_WORDS) > FRAGMENT_MAX_WORDS:
             break
         short_run += 1
         in_fragments = in_fragments and is_fragment(line) and not _is_real_end(line)
@@ -282,7 +282,7 @@ def line_verdicts(lines: list[str]) -> list[str | None]:
             verdicts[i] = boundary.name  # a story heading at the top of the page: navigation
         if verdicts[i] is None and is_story_line(line):
             story_lines += 1
-            story_words += len(line.split())
+            story_words += words_up_to(line, MIN_STORY_WORDS_BEFORE_BOUNDARY)  # the sum is only compared with it
 
     kept = [i for i, v in enumerate(verdicts) if v is None and lines[i].strip()]
     if kept and any(is_story_line(lines[i]) for i in kept):
@@ -318,7 +318,8 @@ def _story_resumes(lines: list[str], verdicts: list[str | None], start: int) -> 
     while k < len(following) and is_fragment(lines[following[k]]) and not is_story_line(lines[following[k]]):
         k += 1  # the box's headlines
     resumed = following[k: k + RESUME_MIN_LINES]
-    return (len(resumed) == RESUME_MIN_LINES and all(len(lines[j].split()) >= STORY_LINE_MIN_WORDS for j in resumed)
+    return (len(resumed) == RESUME_MIN_LINES
+            and all(words_up_to(lines[j], STORY_LINE_MIN_WORDS) >= STORY_LINE_MIN_WORDS for j in resumed)
             and not any(match_boundary(lines[j], _next_nonempty(lines, j)) for j in resumed))
 
 

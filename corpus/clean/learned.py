@@ -51,7 +51,7 @@ from corpus.clean.rules.thresholds import (
     LINKED_HEADLINE_MIN_WORDS,
 )
 from corpus.document import Document, Removal
-from corpus.text import SentenceEnd
+from corpus.text import SentenceEnd, words_up_to
 
 LEARNED_RULES = ("learned-template", "linked-headline", "learned-heading")
 _TEMPLATE_SEED = 0x5EED_7E4B  # template keys live in a key space of their own ...
@@ -87,8 +87,8 @@ def templates(line: str) -> tuple[str, ...]:
 
 def templates_of(line: str) -> tuple[str, ...]:
     """A line's templates (as text): its prefix before a separator, and the whole shape of a short line."""
-    words = line.split()
-    if not words or len(words) > LEARNED_TEMPLATE_MAX_WORDS:
+    words = words_up_to(line, LEARNED_TEMPLATE_MAX_WORDS)
+    if not words or words > LEARNED_TEMPLATE_MAX_WORDS:
         return ()
     found = []
     match = _PREFIX.match(line)
@@ -97,7 +97,7 @@ def templates_of(line: str) -> tuple[str, ...]:
         if len(prefix.split()) <= LEARNED_PREFIX_MAX_WORDS and (key := shape(prefix)) \
                 and (match.group(2) or _LETTER.search(key)):  # "[1] http://..." is a note, not a label
             found.append("p " + key + " " + (match.group(3) or "]").strip())
-    if len(words) <= LEARNED_SHAPE_MAX_WORDS and (key := shape(line)):
+    if words <= LEARNED_SHAPE_MAX_WORDS and (key := shape(line)):
         found.append("s " + key)
     return tuple(found)
 
@@ -115,7 +115,7 @@ def template_keys(line: str, seed: int = 0) -> list[int]:
 
 def title_key(text: str | None) -> int:
     """The key a title (or a line naming it) is known by; 0 for none (a title of too few words)."""
-    if not text or len(text.split()) < LINKED_HEADLINE_MIN_WORDS:
+    if not text or words_up_to(text, LINKED_HEADLINE_MIN_WORDS) < LINKED_HEADLINE_MIN_WORDS:
         return 0
     return xxhash.xxh64_intdigest(shape(text).encode(), seed=_TITLE_SEED) or 1
 
@@ -151,7 +151,7 @@ def is_story_text(line: str, title: str | None, sentence_words: int = LEARNED_SE
     (a label before it or not: "Background: ..."), a quote, or a line naming two of the names in the
     story's title. An exact line (site evidence) is judged with ``sentence_words`` = ``STORY_LINE_MIN_WORDS``:
     a site's own one-line blurb repeats word for word, a template's text does not."""
-    words = len(line.split())
+    words = words_up_to(line, max(LEARNED_STORY_MIN_WORDS, sentence_words))
     if words > LEARNED_STORY_MIN_WORDS or (words >= sentence_words and _SENTENCE_END.search(line)):
         return True
     if words >= 3 and _QUOTE_START.match(line):
@@ -161,12 +161,12 @@ def is_story_text(line: str, title: str | None, sentence_words: int = LEARNED_SE
 
 def is_heading(line: str) -> bool:
     """A short label with letters ("Related", "Aiheesta lisää"; a year or a date is not a heading)."""
-    return len(line.split()) <= LEARNED_HEADING_MAX_WORDS and not _SENTENCE_END.search(line) \
-        and bool(_LETTER.search(line))
+    return words_up_to(line, LEARNED_HEADING_MAX_WORDS) <= LEARNED_HEADING_MAX_WORDS \
+        and not _SENTENCE_END.search(line) and bool(_LETTER.search(line))
 
 
 def is_headline(line: str) -> bool:
-    words = len(line.split())
+    words = words_up_to(line, LEARNED_HEADLINE_MAX_WORDS)
     return 2 <= words <= LEARNED_HEADLINE_MAX_WORDS and not _HEADLINE_END.search(line) \
         and not _QUOTE_START.match(line)
 

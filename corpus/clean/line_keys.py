@@ -14,6 +14,7 @@ import xxhash
 
 from corpus.clean.rules import REPEATED_LINE_MAX_WORDS
 from corpus.limits import Remembered
+from corpus.text import words_up_to
 
 LINES_REMEMBERED = 20_000  # short lines whose keys, and whose cleaner verdicts, are kept (a few MiB at most)
 REMEMBERED_LINE_CHARS = 200
@@ -42,8 +43,8 @@ def line_key(line: str) -> int | None:
 
 def line_key_of(line: str) -> int | None:
     """A hash of a line with case, digits' surroundings and punctuation folded; None for prose."""
-    words = line.split()
-    if not words or len(words) > REPEATED_LINE_MAX_WORDS:
+    words = words_up_to(line, REPEATED_LINE_MAX_WORDS)
+    if not words or words > REPEATED_LINE_MAX_WORDS:
         return None
     folded = _KEY_STRIP.sub(" ", line.lower()).strip()
     return xxhash.xxh64_intdigest(folded.encode()) if folded else None

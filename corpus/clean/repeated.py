@@ -45,6 +45,7 @@ from corpus.clean.rules import (
 )
 from corpus.clean.rules.thresholds import LEARNED_SITE_MIN_STORIES, LEARNED_TEMPLATE_MIN_STORIES
 from corpus.document import Document, Removal, host_of
+from corpus.text import words_up_to
 
 SKETCH_WIDTH = 1 << 22  # slots per row
 SKETCH_DEPTH = 2
@@ -77,7 +78,8 @@ class SiteLines:
 
     def key_from(self, line: str, line_key: int | None) -> int | None:
         """The site key of a line whose run-wide key is known already."""
-        if self.seed is None or line_key is None or len(line.split()) > SITE_REPEATED_LINE_MAX_WORDS:
+        if self.seed is None or line_key is None \
+                or words_up_to(line, SITE_REPEATED_LINE_MAX_WORDS) > SITE_REPEATED_LINE_MAX_WORDS:
             return None
         return xxhash.xxh64_intdigest(line_key.to_bytes(8, "little"), seed=self.seed)
 
