@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from corpus.language import SAMPLE_CHARS, detect, sample
 from tests.conftest import STORY
 
@@ -133,3 +135,19 @@ def test_the_detectors_text_preparation_is_langdetects_own():
         Detector.cleaning_text(theirs)
         mine.cleaning_text()
         assert mine.text == theirs.text, repr(text)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 64, 65, 1000])
+def test_the_drawn_rows_are_the_ones_random_choice_gives(monkeypatch, count):
+    import random
+
+    from corpus import language
+
+    rows = list(range(100, 100 + count))
+    for shortcut in (True, False):
+        monkeypatch.setattr(language, "_CHOICE_DRAWS_BITS", shortcut)
+        ours, theirs = random.Random(7), random.Random(7)
+        draw = language._drawing(ours, rows)
+        for size in (1, 5, 5, 3):
+            assert draw(size) == [theirs.choice(rows) for _ in range(size)]
+        assert ours.random() == theirs.random()  # the generator is left where choice leaves it

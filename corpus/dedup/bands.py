@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -18,14 +19,20 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 def band_keys32(hashvalues: np.ndarray, params: Banding) -> np.ndarray:
     """One 32-bit key per LSH band, in memory. Two documents share a key when their rows in
-    that band are equal; a rare accidental collision only adds a candidate to confirm."""
-    rows = np.asarray(hashvalues[: params.bands * params.rows], dtype=np.uint64).reshape(params.bands, params.rows)
-    h = np.arange(1, params.bands + 1, dtype=np.uint64) * _MIX
-    with np.errstate(over="ignore"):
-        for r in range(params.rows):
-            h = (h ^ rows[:, r]) * _MIX
-            h ^= h >> np.uint64(29)
+    that band are equal; a rare accidental collision only adds a candidate to confirm. (Whole-array
+    integer arithmetic wraps without a warning: no ``np.errstate`` needed, whose set-up cost a third.)"""
+    rows = hashvalues[: params.bands * params.rows].astype(np.uint64).reshape(params.bands, params.rows)
+    h = _band_seeds(params.bands).copy()
+    for r in range(params.rows):
+        h ^= rows[:, r]
+        h *= _MIX
+        h ^= h >> np.uint64(29)
     return (h >> np.uint64(32)).astype(np.uint32)
+
+
+@lru_cache(maxsize=8)
+def _band_seeds(bands: int) -> np.ndarray:
+    return np.arange(1, bands + 1, dtype=np.uint64) * _MIX
 
 
 class BandIndex:

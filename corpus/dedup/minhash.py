@@ -36,6 +36,7 @@ from corpus.dedup.shingles import min_hashes_at, window_hashes
 from corpus.identity import redelivered_id
 
 _WORD = re.compile(r"\w+")
+_OUR_ID = re.compile("[0-9a-f]{32}")  # the ids newsclean gives (16 bytes each in memory); others are kept as they are
 MAX_SIGNATURE_WORDS = 200_000  # a signature of a text's first 200k words (news stories are far shorter)
 SCHEME = "affine32"  # datasketch's permutation scheme; stored signatures must use the same one
 
@@ -347,7 +348,7 @@ class Deduplicator:
         """Record a document (indices must come in order 0, 1, 2, ...); returns the earlier
         documents of this run it matches."""
         assert index == self._store.count, "documents must be added in input order"
-        if len(doc_id) == 32 and all(c in "0123456789abcdef" for c in doc_id):
+        if _OUR_ID.fullmatch(doc_id):
             self._ids += bytes.fromhex(doc_id)
         else:
             self._ids += bytes(16)
