@@ -42,7 +42,7 @@ from corpus.dedup.state_layout import (
     stored_keys,
     unpacked_id,
 )
-from corpus.dedup.state_tags import TagIndex
+from corpus.dedup.state_tags import ENTRY_ROW, TagIndex, entry_row
 from corpus.identity import ID_SCHEME
 
 SCHEMA_VERSION = 4
@@ -163,6 +163,7 @@ class StateIndex:
             self._db.execute("PRAGMA synchronous=NORMAL")
             for pragma in _PRAGMAS:
                 self._db.execute(pragma)
+            self._db.create_function(ENTRY_ROW, 2, entry_row, deterministic=True)
             self._upgrade()
             self._db.executescript(_SCHEMA + _LINES_TABLE + ";")
         except sqlite3.DatabaseError as err:
