@@ -1,5 +1,7 @@
 import random
 
+import numpy as np
+
 from corpus.dedup.minhash import Deduplicator, normalise, signature, text_hash
 from tests.conftest import STORY
 
@@ -145,3 +147,48 @@ def test_signatures_are_datasketchs_affine32_minhash_bit_for_bit(monkeypatch):
     monkeypatch.setattr(shingles_module, "BATCH", 7)  # several steps: the minimum carries over
     grams = shingle_hashes(normalise(" ".join(STORY)), params.shingle_words)
     assert np.array_equal(signature(" ".join(STORY), params).hashvalues, datasketchs(grams))
+
+
+def test_a_batch_run_lets_go_of_what_its_second_pass_no_longer_reads(tmp_path, monkeypatch):
+    """Main-process memory (issue 25): once the first groups are known, the first signatures' band index
+    goes; the second pass lets go of each chunk of first signatures behind it, and the line sketch is gone
+    before it starts. The records are those of a run that keeps everything."""
+    import json
+
+    import corpus.dedup.minhash as minhash
+    from corpus import Ingest, IngestOptions
+    from corpus.clean.repeated import RepeatedLines
+
+    rng = random.Random(5)
+    words = [f"{a}{b}" for a in ("mar", "tel", "sun", "ord", "pal", "vik") for b in ("ek", "ona", "is", "um", "ar")]
+    stories = [" ".join(rng.choice(words) for _ in range(90)) for _ in range(14)]
+    for i in range(30):  # a shared chrome line (the sketch proposes it), copies of earlier stories
+        story = stories[i % len(stories)] if i < 20 else stories[i % 5] + " updated"
+        (tmp_path / f"{i:02d}.txt").write_text(f"Sign up for the Harbour Times newsletter today\n{story}\n")
+    monkeypatch.setattr(minhash.SignatureStore, "CHUNK", 4)
+    made: list[minhash.Deduplicator] = []
+    original = minhash.Deduplicator.__init__
+
+    def tracked(self, *args, **kwargs):  # noqa: ANN002, ANN003 - Deduplicator's own
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(minhash.Deduplicator, "__init__", tracked)
+
+    def records() -> tuple[list[str], Ingest]:
+        made.clear()
+        run = Ingest(IngestOptions(workers=1, keep_duplicates=True, repeated_line_min_groups=3))
+        return [json.dumps(r, sort_keys=True) for r in run.records([str(tmp_path)])], run
+
+    lean, run = records()
+    first = made[1]  # the run's own Deduplicator comes first, the votes' one second
+    assert first._bands.query(np.zeros(1, np.uint32)) == set() and not first._bands._runs
+    assert first._store._released == 30 // 4 and first._store._values[0].size == 0
+    assert run.lines.lines._sketch is None
+    assert sum(json.loads(r)["duplicate_of"] is not None for r in lean) >= 10
+    assert not any("newsletter" in json.loads(r)["text"] for r in lean)  # the line was counted, taken out
+    for name in ("finish_adding", "release_signatures_before"):
+        monkeypatch.setattr(minhash.Deduplicator, name, lambda self, *args: None)
+    monkeypatch.setattr(RepeatedLines, "release_sketch", lambda self: None)
+    kept_all, _ = records()
+    assert lean == kept_all

@@ -101,19 +101,30 @@ def test_records_a_run_adds_are_found_at_once_and_forgotten_on_rollback(tmp_path
         index.close()
 
 
-def test_another_connections_commit_and_writes_to_the_tables_are_seen(tmp_path, monkeypatch):
+@pytest.fixture
+def two(tmp_path, monkeypatch):
+    """Two connections to one state (a reader that looks up, a writer), 300 signatures and the generator."""
     monkeypatch.setattr(state_module, "TAGS_AFTER", 0)
     rng = np.random.default_rng(13)
-    values = corpus_of(rng, 300)
     path = str(tmp_path / "s.db")
-    reader, writer = StateIndex(path, PARAMS), StateIndex(path, PARAMS)
+    return StateIndex(path, PARAMS), StateIndex(path, PARAMS), corpus_of(rng, 300), rng
+
+
+def committed_after_the_tags(reader: StateIndex, writer: StateIndex, values: np.ndarray) -> list:
+    """The writer commits 100 records, the reader looks up (reading the tags, outside a transaction), the
+    writer commits 100 more; returns the 200 stored (id, values)."""
+    stored = [(f"{i:032x}", v) for i, v in enumerate(values[:100])]
+    writer.add_all([(doc_id, f"/p/{doc_id}", Signature(v, 100, 100)) for doc_id, v in stored], SEEN)
+    assert ids(reader, values[150]) == expected(stored, values[150])  # the tags read
+    more = [(f"{i:032x}", v) for i, v in enumerate(values[100:200], start=100)]
+    writer.add_all([(doc_id, f"/p/{doc_id}", Signature(v, 100, 100)) for doc_id, v in more], SEEN)
+    return stored + more
+
+
+def test_another_connections_commit_and_writes_to_the_tables_are_seen(two):
+    reader, writer, values, rng = two
     try:
-        stored = [(f"{i:032x}", v) for i, v in enumerate(values[:100])]
-        writer.add_all([(doc_id, f"/p/{doc_id}", Signature(v, 100, 100)) for doc_id, v in stored], SEEN)
-        assert ids(reader, values[150]) == expected(stored, values[150])  # the tags read
-        more = [(f"{i:032x}", v) for i, v in enumerate(values[100:200], start=100)]
-        writer.add_all([(doc_id, f"/p/{doc_id}", Signature(v, 100, 100)) for doc_id, v in more], SEEN)
-        stored += more
+        stored = committed_after_the_tags(reader, writer, values)
         for query in [*values[100:200:7], *queries_of(rng, values[:200], 40)]:
             assert ids(reader, query) == expected(stored, query)
         rest = [(f"{i:032x}", v) for i, v in enumerate(values[200:], start=200)]
@@ -179,3 +190,34 @@ def test_the_tag_counts_are_never_below_the_entries(monkeypatch, slots):
             assert not any(k in true for k in part.tolist())
         else:
             assert all(c >= true.get(k, 0) for k, c in zip(part.tolist(), counts.tolist(), strict=True))
+
+
+def test_inside_the_runs_write_transaction_the_file_is_asked_once(two):
+    """A night's lookups run inside its write transaction, where no other connection can commit: the
+    file's data_version is asked by the first lookup there (another connection may have committed
+    since the tags were read), not by every one; the run's own writes are still seen."""
+    reader, writer, values, rng = two
+    try:
+        stored = committed_after_the_tags(reader, writer, values)
+        reader.begin()
+        statements: list[str] = []
+        reader._db.set_trace_callback(statements.append)
+        queries = [*values[100:200:5], *queries_of(rng, values[:200], 40)]
+        for query in queries:
+            assert ids(reader, query) == expected(stored, query)
+        assert sum("data_version" in s for s in statements) == 1
+        rest = [(f"{i:032x}", v) for i, v in enumerate(values[200:], start=200)]
+        add_records(reader._db, PARAMS, [(None, doc_id, f"/p/{doc_id}", SEEN, 100, 100, v.tobytes(), 3)
+                                         for doc_id, v in rest])  # written straight to the tables, in the run
+        stored += rest
+        for query in [*values[200::9], *queries_of(rng, values, 40)]:
+            assert ids(reader, query) == expected(stored, query)
+        reader.rollback()
+        statements.clear()
+        stored = stored[:200]
+        for query in [*values[200::9], *queries_of(rng, values[:200], 20)]:
+            assert ids(reader, query) == expected(stored, query)
+        assert sum("data_version" in s for s in statements) >= 20  # outside a transaction: every lookup
+    finally:
+        reader.close()
+        writer.close()

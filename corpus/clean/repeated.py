@@ -322,6 +322,11 @@ class RepeatedLines:
     def repeated(self) -> set[int]:
         return self._counted().at_least(self.threshold)
 
+    def release_sketch(self) -> None:
+        """Every vote is counted (a batch run, settled): the sketch (16 MiB once touched) is not read again."""
+        self._check_pending()
+        self._sketch = None  # type: ignore[assignment] - asked again, it fails loudly
+
 
 def repeated_lines(stories: Iterable[tuple[str, str | None]], threshold: int) -> set[int]:
     """The line keys found in at least ``threshold`` of ``stories`` ((text, title) pairs, one per story)."""

@@ -280,6 +280,9 @@ class EarlierIndex(Protocol):
     def lookup(self, sig: Signature) -> list[StoredRecord]: ...
 
 
+_RELEASED = np.zeros((0, 0), dtype=np.uint8)  # a chunk of signatures let go (SignatureStore.release_before)
+
+
 class SignatureStore:
     """Signatures, their line tags and text sizes of one run in chunked numpy arrays: no object per document."""
 
@@ -290,6 +293,7 @@ class SignatureStore:
         self._values: list[np.ndarray] = []
         self._tags: list[np.ndarray] = []
         self._sizes: list[np.ndarray] = []  # (shingles, words, has tags) per document
+        self._released = 0  # chunks let go (release_before)
         self.count = 0
 
     def append(self, sig: Signature | None) -> None:
@@ -304,6 +308,13 @@ class SignatureStore:
                 self._tags[-1][row] = sig.tags
             self._sizes[-1][row] = (sig.shingles, sig.words, sig.tags is not None)
         self.count += 1
+
+    def release_before(self, index: int) -> None:
+        """Signatures (and line tags) of documents before ``index`` will not be asked for again: the chunks
+        that hold only those go (sizes stay: :meth:`words`)."""
+        for chunk in range(self._released, min(index // self.CHUNK, len(self._values))):
+            self._values[chunk] = self._tags[chunk] = _RELEASED
+            self._released = chunk + 1
 
     def get(self, index: int) -> Signature | None:
         chunk, row = divmod(index, self.CHUNK)
@@ -343,6 +354,15 @@ class Deduplicator:
 
     def signature_of(self, index: int) -> Signature | None:
         return self._store.get(index)
+
+    def finish_adding(self) -> None:
+        """No document will be added (the groups are read; signatures and ids are still given): the band
+        index goes, about 340 bytes a document and a buffer of recent documents' keys."""
+        self._bands = BandIndex()
+
+    def release_signatures_before(self, index: int) -> None:
+        """After :meth:`finish_adding`: documents before ``index`` will not be asked for their signatures."""
+        self._store.release_before(index)
 
     def add(self, index: int, sig: Signature | None, doc_id: str) -> list[int]:
         """Record a document (indices must come in order 0, 1, 2, ...); returns the earlier

@@ -42,7 +42,7 @@ from corpus.dedup.state_layout import (
     stored_keys,
     unpacked_id,
 )
-from corpus.dedup.state_tags import TagIndex
+from corpus.dedup.state_tags import ENTRY_ROW, TagIndex, entry_row
 from corpus.identity import ID_SCHEME
 
 SCHEMA_VERSION = 4
@@ -163,6 +163,7 @@ class StateIndex:
             self._db.execute("PRAGMA synchronous=NORMAL")
             for pragma in _PRAGMAS:
                 self._db.execute(pragma)
+            self._db.create_function(ENTRY_ROW, 2, entry_row, deterministic=True)
             self._upgrade()
             self._db.executescript(_SCHEMA + _LINES_TABLE + ";")
         except sqlite3.DatabaseError as err:
@@ -171,6 +172,8 @@ class StateIndex:
         self._tags: TagIndex | None = None  # the band tags in memory (see lookup)
         self._lookups = 0
         self._tags_of = (-1, -1)  # (this connection's changes, the file's data_version) the tags are of
+        self._writing = False  # inside the run's write transaction (begin): no other connection can commit
+        self._settled = False  # the tags were checked against the file inside it
         self._check_params()
 
     def _upgrade(self) -> None:
@@ -243,16 +246,20 @@ class StateIndex:
     def _tag_index(self) -> TagIndex | None:
         """The band tags in memory once TAGS_AFTER lookups were made, read again when the file changed
         otherwise than through :meth:`add` (another connection's commit, a prune, a rolled-back run, a
-        write straight to the tables)."""
+        write straight to the tables). Inside the run's write transaction (:meth:`begin`) no other connection
+        commits: the file's data_version, a statement of its own (a tenth of a lookup), is asked only once."""
         self._lookups += 1
         if self._lookups <= TAGS_AFTER:
             return None
+        if self._settled and self._tags_of[0] == self._db.total_changes and not self._tags.full:
+            return self._tags
         (version,) = self._db.execute("PRAGMA data_version").fetchone()
         if self._tags is None or self._tags.full or self._tags_of != (self._db.total_changes, version):
             self._tags = None  # the old one freed before the new one is read
             (records,) = self._db.execute("SELECT COUNT(*) FROM docs").fetchone()
             self._tags = TagIndex(stored_keys(self._db), records * self.params.bands)
             self._tags_of = (self._db.total_changes, version)
+        self._settled = self._writing  # no other connection commits before ours: data_version is asked once
         return self._tags
 
     def _wrote_no_bands(self, changes: int) -> None:
@@ -289,6 +296,7 @@ class StateIndex:
         """Open the run's one write transaction; nothing is visible or kept until :meth:`commit`."""
         self._db.execute("BEGIN IMMEDIATE")
         self._pending = 0
+        self._writing = True
 
     def next_run(self) -> int:
         """The number a new run gets (runs are numbered 1, 2, ...; schema-1 records are run 0)."""
@@ -340,10 +348,12 @@ class StateIndex:
             self._db.execute("INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?)",
                              (run, fingerprint, started, mode, self._pending))
         self._db.execute("COMMIT")
+        self._writing = self._settled = False
         self._wrote_no_bands(changes)
         return self._pending
 
     def rollback(self) -> None:
+        self._writing = self._settled = False
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
             self._tags = None  # it may hold the entries of records rolled back

@@ -20,13 +20,36 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from corpus.dedup.minhash import MinHashParams, StoredRecord
-from corpus.dedup.state_layout import records_of, rows_with_entries
+from corpus.dedup.minhash import MinHashParams, Signature, StoredRecord
+from corpus.dedup.state_layout import ENTRY, records_of, rows_with_entries, unpacked_id
 
 SLOTS = 64  # 16-bit values a block: 128 bytes, two cache lines read for a band
 LOAD = 46  # band entries a block at most on average (23 to 46, blocks being 2^k): about 1 block in 2,000 spills
 SPILLED = 2  # the last slot of a block that has spilled entries (values are odd: never a value)
 KEY_BITS = 36  # keys are bucket << 16 | tag: below 2^36
+_ODD = np.uint16(1)
+ENTRY_ROW = "newsclean_entry_row"  # the SQL function of entry_row, on the state's connection
+# the record of the one entry of a bucket with a tag, in one query: (tag as 2 bytes, bucket)
+ONE_ENTRY = ("SELECT d.rowid, d.id, i.text, d.shingles, d.words, d.signature, d.run FROM docs d "
+             f"JOIN instants i ON i.n = d.first_seen WHERE d.rowid = (SELECT {ENTRY_ROW}(entries, ?) FROM bands "
+             "WHERE bucket = ?)")
+
+
+def entry_row(entries: bytes, tag: bytes) -> int | None:
+    """The rowid of the first entry of a bucket's ``entries`` with this tag (2 bytes), or None."""
+    at = entries.find(tag)
+    while at >= 0:
+        if at % ENTRY.itemsize == 0:
+            return int.from_bytes(entries[at + 2: at + ENTRY.itemsize], "little")
+        at = entries.find(tag, at + 1)
+    return None
+
+
+def stored_record(row: tuple) -> StoredRecord:
+    """A record as :data:`ONE_ENTRY` reads it: (rowid, id, first seen, shingles, words, signature, run)."""
+    _, doc_id, seen, shingles, words, blob, run = row
+    return StoredRecord(unpacked_id(doc_id), seen, Signature(np.frombuffer(blob, dtype=np.uint32), shingles, words),
+                        run)
 
 
 class TagIndex:
@@ -49,7 +72,7 @@ class TagIndex:
 
     def _where(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         keys = keys.astype(np.uint64, copy=False)
-        return keys >> self._shift, keys.astype(np.uint16) | np.uint16(1)
+        return keys >> self._shift, keys.astype(np.uint16) | _ODD
 
     def _place(self, keys: np.ndarray) -> np.ndarray:
         """Put entries in their blocks; returns the ones full blocks leave out, as block << 16 | value."""
@@ -102,7 +125,10 @@ class TagIndex:
         """For each key, a number of stored entries never below the number with that key; None when
         every one is 0 (no stored entry has any of these keys)."""
         block, value = self._where(keys)
-        slots = self._slots.take(block, axis=0)
+        return self._counts(block, value, self._slots.take(block, axis=0))
+
+    def _counts(self, block: np.ndarray, value: np.ndarray, slots: np.ndarray) -> np.ndarray | None:
+        """:meth:`counts`, given the keys' blocks, values and the blocks' slots."""
         same = slots == value[:, None]
         spilled = slots[:, -1]
         if not spilled.any():
@@ -118,20 +144,41 @@ class TagIndex:
     def lookup(self, db: sqlite3.Connection, keys: np.ndarray, hashvalues: np.ndarray,
                params: MinHashParams) -> list[StoredRecord]:
         """The stored records with an entry of these keys (a signature's, ``hashvalues``), in rowid order:
-        see :meth:`corpus.dedup.state.StateIndex.lookup`."""
-        counts = self.counts(keys)
-        if counts is None:
+        see :meth:`corpus.dedup.state.StateIndex.lookup`. A band whose count is 1 is read first when there is
+        one, its bucket and its record in one query (:data:`ONE_ENTRY`): a near-copy's usual case. Written
+        for few numpy calls: a lookup's arrays are small, each call costs more than its work."""
+        block = keys >> self._shift
+        value = keys.astype(np.uint16) | _ODD
+        slots = self._slots.take(block, axis=0)
+        same = slots == value[:, None]
+        if slots[:, -1].any():  # a full block: its spilled entries counted too
+            counts = self._counts(block, value, slots)
+            if counts is None:
+                return []
+        elif same.any():
+            counts = same.sum(axis=1)
+        else:
             return []
         width = params.bands * params.rows
         band = f"V{4 * params.rows}"  # a band's values as one item: bands compared in one step
         values = np.ascontiguousarray(hashvalues[:width], dtype=np.uint32).view(band)
         found: dict[int, StoredRecord] = {}
-        accounted = np.zeros(len(keys), dtype=np.int64)  # records found that share the band: each has its entry
-        ask = counts.nonzero()[0][:1]
+        first = int((counts == 1).argmax())
+        if counts[first] == 1:  # at most one entry with this key: found in the bucket by the query itself
+            key = int(keys[first])
+            counts[first] = 0
+            for row in db.execute(ONE_ENTRY, ((key & 0xFFFF).to_bytes(2, "little"), key >> 16)):
+                found[row[0]] = rec = stored_record(row)
+                counts -= rec.signature.hashvalues[:width].view(band) == values
+            if not (counts > 0).any():
+                return list(found.values())
+            ask = np.flatnonzero(counts > 0)
+        else:
+            ask = np.flatnonzero(counts)[:1]
         while len(ask):
             counts[ask] = 0  # its bucket read: every record with the key found
             for row, rec in records_of(db, rows_with_entries(db, keys[ask].tolist()) - found.keys()).items():
                 found[row] = rec
-                accounted += rec.signature.hashvalues[:width].view(band) == values
-            ask = (counts > accounted).nonzero()[0]
+                counts -= rec.signature.hashvalues[:width].view(band) == values
+            ask = np.flatnonzero(counts > 0)
         return [found[row] for row in sorted(found)]

@@ -276,6 +276,7 @@ class Ingest:
                 line_spool.add(done.line_keys, done.site_keys, done.removable, done.line_titles)
                 count += 1
             kept_of, followers = first.groups(*self._run_identity())
+            first.finish_adding()  # its signatures and ids are read once more below, its bands never
             self.lines.set_earlier(self.earlier_lines())
             self._count_lines(line_spool, kept_of, followers)
             self._learn()
@@ -284,6 +285,7 @@ class Ingest:
             for index, (line_keys, site_keys, removable, line_titles) in enumerate(line_spool):
                 line = spool.readline()  # passed on as it is unless a corpus-level rule changes the text
                 signed = first.signature_of(index)
+                first.release_signatures_before(index)  # the second pass reads each signature once
                 if self.lines.may_remove(removable, line_titles, own_titles[index]):
                     doc = Document.from_spool(json.loads(line))
                     if self._remove_chrome(doc, self.repeated_in(repeated, line_keys),
@@ -359,6 +361,7 @@ class Ingest:
                 self.lines.count(no_keys, site_keys)
         self._sites = array("Q")
         self.lines.settle()
+        self.lines.lines.release_sketch()  # before the second pass signs every document again
 
     def _learn(self) -> None:
         """The run is counted: this run's titles join the counts the state keeps; what was learned is ready."""
