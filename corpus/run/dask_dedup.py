@@ -122,10 +122,29 @@ def _pairs(rows: pd.DataFrame, covered: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"a": both.doc_a.to_numpy(), "b": both.doc_b.to_numpy()}).drop_duplicates()
 
 
-def _covering(pairs: pd.DataFrame, later: np.ndarray, params: MinHashParams) -> pd.DataFrame:
-    """Of the first round's pairs, the later documents that are surely covered in the local walk: matched at
-    :data:`COVERED_JACCARD` by a head (which has no earlier match, so is in the band index), or an equal
-    signature of an earlier document (whatever that one's fate: it matches all that one matched, as well)."""
+def _open(rows: pd.DataFrame, later: np.ndarray, covered: np.ndarray, kept: np.ndarray) -> pd.DataFrame:
+    """Within a shuffled partition: the documents not yet known to be covered or kept in the band index (a head,
+    not in ``later``, or one of ``kept``), each with whether it waits: some bucket holds an earlier such one."""
+    rows = rows.sort_values(["key", "doc"])
+    doc = rows.doc.to_numpy()
+    unknown = np.isin(doc, later) & ~np.isin(doc, covered) & ~np.isin(doc, kept)
+    before = rows.assign(unknown=unknown).groupby("key").unknown.cumsum().to_numpy() - unknown
+    found = pd.DataFrame({"doc": doc[unknown], "waits": before[unknown] > 0})
+    return found.groupby("doc", as_index=False).waits.any()
+
+
+def _from(rows: pd.DataFrame, kept: np.ndarray) -> pd.DataFrame:
+    """Within a shuffled partition: (a, b) for every document ``a`` of ``kept`` and every later ``b`` beside it."""
+    rows = rows[["key", "doc"]]
+    both = rows[np.isin(rows.doc.to_numpy(), kept)].merge(rows, on="key", suffixes=("_a", "_b"))
+    both = both[both.doc_a < both.doc_b]
+    return pd.DataFrame({"a": both.doc_a.to_numpy(), "b": both.doc_b.to_numpy()}).drop_duplicates()
+
+
+def _covering(pairs: pd.DataFrame, params: MinHashParams, not_kept: np.ndarray) -> pd.DataFrame:
+    """The later documents of ``pairs`` that are surely covered in the local walk: matched at
+    :data:`COVERED_JACCARD` by a document known to be in the band index (any ``a`` not in ``not_kept``), or
+    an equal signature of an earlier document (whatever that one's fate: it matches all that one matched)."""
     equal, strong = [], []
     for r in pairs.itertuples(index=False):
         a = _signature(r.hv_a, r.shingles_a, r.words_a, r.tags_a)
@@ -134,26 +153,43 @@ def _covering(pairs: pd.DataFrame, later: np.ndarray, params: MinHashParams) -> 
         match = confirmed(b, a, jaccard, params)
         equal.append(match and r.hv_a == r.hv_b and r.tags_a == r.tags_b and r.shingles_a == r.shingles_b)
         strong.append(match and jaccard >= COVERED_JACCARD)
-    head = ~np.isin(pairs.a.to_numpy(np.int64), later)
-    covered = np.array(equal, dtype=bool) | (np.array(strong, dtype=bool) & head)
+    kept = ~np.isin(pairs.a.to_numpy(np.int64), not_kept)
+    covered = np.array(equal, dtype=bool) | (np.array(strong, dtype=bool) & kept)
     return pd.DataFrame({"doc": pairs.b.to_numpy(np.int64)[covered] if len(pairs) else np.empty(0, np.int64)})
 
 
 DOCS = {"doc": "int64"}
 PAIRS = {"a": "int64", "b": "int64"}
 BUCKETS = {"key": "int64", "doc": "int64", "same": "uint64"}
+ROUNDS = 12  # rounds that settle which documents are covered before the walk (each: two small computations)
 log = logging.getLogger(__name__)
 
 
 def candidate_pairs(rows: dd.DataFrame, sigs: dd.DataFrame, params: MinHashParams) -> dd.DataFrame:
     """The pairs to confirm: documents sharing a band key, less those whose earlier document the local run
-    would have kept out of its band index (:data:`COVERED_JACCARD`) and that are known to be so before the
-    walk: so a story delivered N times costs about N pairs, not N squared, and the walk meets exactly the
-    pairs it would have used (a pair whose earlier document is covered is passed over there)."""
+    would have kept out of its band index (*covered*: :data:`COVERED_JACCARD`) and that are known to be so
+    before the walk. So a story delivered N times costs about N pairs, not N squared, and the walk meets the
+    pairs it uses (a pair whose earlier document is covered is passed over there).
+
+    What is known, in rounds: a *head* (no earlier document in any of its buckets) matches nothing earlier, so
+    it is in the band index, and what it matches at 0.9 is covered; so is an equal signature of an earlier
+    document. Then, each round, a document all of whose earlier bucket-mates are known (covered, or in the
+    index and not matching it at 0.9) is in the index too, and what it matches at 0.9 is covered."""
     buckets = rows.shuffle("key").persist()
     later = _docs(buckets.map_partitions(_later, meta=meta_of(DOCS)))
     first = buckets.map_partitions(_first_pairs, later, meta=meta_of(PAIRS)).drop_duplicates()
-    covered = _docs(_with_signatures(first, sigs).map_partitions(_covering, later, params, meta=meta_of(DOCS)))
+    covered = _docs(_with_signatures(first, sigs).map_partitions(_covering, params, later, meta=meta_of(DOCS)))
+    kept = np.empty(0, np.int64)
+    for _ in range(ROUNDS):
+        unknown = on_cluster(buckets.map_partitions(_open, later, covered, kept, meta=meta_of(
+            {"doc": "int64", "waits": "bool"})), "grouping copies")
+        new = np.setdiff1d(unknown.doc.to_numpy(np.int64), unknown.doc[unknown.waits].to_numpy(np.int64))
+        if not len(new):
+            break
+        kept = np.union1d(kept, new)
+        pairs = buckets.map_partitions(_from, new, meta=meta_of(PAIRS)).drop_duplicates()
+        covered = np.union1d(covered, _docs(_with_signatures(pairs, sigs).map_partitions(
+            _covering, params, np.empty(0, np.int64), meta=meta_of(DOCS))))
     pairs = buckets.map_partitions(_pairs, covered, meta=meta_of(PAIRS)).drop_duplicates().persist()
     del buckets
     log.debug("candidate pairs: %d (%d documents known to be covered)", len(pairs), len(covered))
