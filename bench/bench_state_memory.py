@@ -5,9 +5,10 @@ signatures, which is what MinHash values look like, added as nights of 50,000), 
 ``newsclean ingest`` (one worker) on a feed of BENCH_STATE_MEMORY_DOCS (200) stories against each, and against an
 empty state of the same kind, on each executor of BENCH_STATE_MEMORY_EXECUTORS (local,dask: the Dask run on a
 LocalCluster of one worker), in a child process whose peak resident memory the operating system reports.
-Prints the newsclean process's peak per kind and executor (for Dask, the client: the one that holds the
-state; the largest worker beside it) and the bytes per stored record (the difference between the two runs,
-divided by the records); the target is a peak under 500 MB at 300,000 records. BENCH_STATE_MEMORY_KINDS
+Prints the newsclean process's peak per kind and executor (for Dask, the client, which reads a SQLite state,
+and beside it the largest worker, which matches the state against the run) and the bytes per stored record of
+each (the difference between the two runs, divided by the records); the target is a peak under 500 MB at
+300,000 records for each (on Dask, the client and the worker). BENCH_STATE_MEMORY_KINDS
 (SQLite,Parquet) picks the kinds.
 """
 
@@ -129,11 +130,14 @@ def main() -> int:
                 peaks = [peak_mb(source, states[count], Path(tmp, f"out-{kind}-{executor}-{count}.jsonl"), executor)
                          for count in (0, RECORDS)]
                 per_record = (peaks[1][0] - peaks[0][0]) * 2**20 / max(RECORDS, 1)
-                met = peaks[1][0] < TARGET_MB
+                worker_per_record = (peaks[1][1] - peaks[0][1]) * 2**20 / max(RECORDS, 1)
+                met = peaks[1][0] < TARGET_MB and (executor == "local" or peaks[1][1] < TARGET_MB)
                 ok = ok and met
                 print(f"  {kind:8s} {executor:5s} {peaks[1][0]:7.0f} MB peak ({peaks[0][0]:.0f} MB against an empty "
-                      f"state; largest worker {peaks[1][1]:.0f} MB): {per_record:,.0f} bytes a stored record  "
-                      f"(target < {TARGET_MB} MB: {'met' if met else 'NOT met'})")
+                      f"state): {per_record:,.0f} bytes a stored record; largest worker {peaks[1][1]:.0f} MB "
+                      f"({peaks[0][1]:.0f} MB against an empty state): {worker_per_record:,.0f} bytes a stored record"
+                      f"  (target < {TARGET_MB} MB{' for each' if executor == 'dask' else ''}: "
+                      f"{'met' if met else 'NOT met'})")
     return 0 if ok else 1
 
 

@@ -21,18 +21,23 @@
 
 from __future__ import annotations
 
+import collections
 import itertools
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+import xxhash
 from distributed import Future
 
 from corpus.clean.repeated import Counts, LineEvidence, votes
 from corpus.dedup.cluster_graph import frame_of, meta_of
 from corpus.dedup.minhash import (
+    COVERED_JACCARD,
     Earlier,
     MinHashParams,
     Signature,
@@ -44,7 +49,7 @@ from corpus.dedup.minhash import (
     join,
 )
 from corpus.dedup.state import band_keys
-from corpus.run.dask_wait import computed, scattered
+from corpus.run.dask_wait import computed, result, scattered
 from corpus.run.process import Processed
 
 Chosen = list[tuple[int, str, Processed]]  # a partition's documents that go on: (index, id, processed)
@@ -61,14 +66,22 @@ def select(results: list[Any], start: int, positions: Sequence[int], renamed: di
 
 def band_rows(part: Chosen, params: MinHashParams, wide: bool = False) -> pd.DataFrame:
     """(key, doc) for every LSH band of every signed document: 32-bit keys within the run (as the
-    local band index), 64-bit ones (``wide``) to meet the state's."""
-    keys = [np.asarray(band_keys(done.signature.hashvalues, params) if wide
-                       else band_keys32(done.signature.hashvalues, params), dtype=np.int64)
-            for _, _, done in part if done.signature is not None]
-    docs = [np.full(params.bands, index, dtype=np.int64) for index, _, done in part if done.signature is not None]
-    if not keys:
-        return pd.DataFrame({"key": np.empty(0, np.int64), "doc": np.empty(0, np.int64)})
-    return pd.DataFrame({"key": np.concatenate(keys), "doc": np.concatenate(docs)})
+    local band index), 64-bit ones (``wide``) to meet the state's. Within the run a third column, ``same``:
+    a hash of the whole signature (values, line tags, shingle count), equal for byte-identical texts."""
+    signed = [(index, done.signature) for index, _, done in part if done.signature is not None]
+    keys = [np.asarray(band_keys(s.hashvalues, params) if wide else band_keys32(s.hashvalues, params), dtype=np.int64)
+            for _, s in signed]
+    docs = np.repeat(np.array([i for i, _ in signed], dtype=np.int64), params.bands)
+    frame = {"key": np.concatenate(keys) if keys else np.empty(0, np.int64), "doc": docs}
+    if not wide:
+        frame["same"] = np.repeat(np.array([_whole(s) for _, s in signed], dtype=np.uint64), params.bands)
+    return pd.DataFrame(frame)
+
+
+def _whole(sig: Signature) -> int:
+    """A 64-bit hash of everything a pair's confirmation reads of ``sig``: equal signatures, equal hashes."""
+    tags = b"" if sig.tags is None else b"t" + np.asarray(sig.tags, np.uint8).tobytes()
+    return xxhash.xxh3_64_intdigest(np.asarray(sig.hashvalues, np.uint32).tobytes() + tags + str(sig.shingles).encode())
 
 
 def signature_rows(part: Chosen) -> pd.DataFrame:
@@ -82,11 +95,109 @@ def signature_rows(part: Chosen) -> pd.DataFrame:
                                             for _, s in signed], dtype=object)})
 
 
-def _pairs(rows: pd.DataFrame) -> pd.DataFrame:
-    """Within a shuffled partition: every pair of documents sharing a key (a < b)."""
-    both = rows.merge(rows, on="key", suffixes=("_a", "_b"))
+def _later(rows: pd.DataFrame) -> pd.DataFrame:
+    """Within a shuffled partition: the documents some bucket (band key) holds an earlier document beside."""
+    doc = rows.doc.to_numpy()
+    return pd.DataFrame({"doc": np.unique(doc[doc > rows.groupby("key").doc.transform("min").to_numpy()])})
+
+
+def _first_pairs(rows: pd.DataFrame, later: np.ndarray) -> pd.DataFrame:
+    """Within a shuffled partition: (first, other) in every bucket whose first document is a *head* (first in
+    every bucket it is in, so no match of any earlier one), and (first copy, copy) for equal signatures."""
+    doc = rows.doc.to_numpy()
+    first = rows.groupby("key").doc.transform("min").to_numpy()
+    head = (doc > first) & ~np.isin(first, later)
+    copied = rows.groupby(["key", "same"]).doc.transform("min").to_numpy()
+    copy = doc > copied
+    return pd.DataFrame({"a": np.concatenate([first[head], copied[copy]]),
+                         "b": np.concatenate([doc[head], doc[copy]])}).drop_duplicates()
+
+
+def _pairs(rows: pd.DataFrame, covered: np.ndarray) -> pd.DataFrame:
+    """Within a shuffled partition: every pair of documents sharing a key (a < b) whose earlier one is not
+    known to be *covered* (out of the band index: no match of any later document, as in the local run)."""
+    rows = rows[["key", "doc"]]
+    both = rows[~np.isin(rows.doc.to_numpy(), covered)].merge(rows, on="key", suffixes=("_a", "_b"))
     both = both[both.doc_a < both.doc_b]
     return pd.DataFrame({"a": both.doc_a.to_numpy(), "b": both.doc_b.to_numpy()}).drop_duplicates()
+
+
+def _open(rows: pd.DataFrame, later: np.ndarray, covered: np.ndarray, kept: np.ndarray) -> pd.DataFrame:
+    """Within a shuffled partition: the documents not yet known to be covered or kept in the band index (a head,
+    not in ``later``, or one of ``kept``), each with whether it waits: some bucket holds an earlier such one."""
+    rows = rows.sort_values(["key", "doc"])
+    doc = rows.doc.to_numpy()
+    unknown = np.isin(doc, later) & ~np.isin(doc, covered) & ~np.isin(doc, kept)
+    before = rows.assign(unknown=unknown).groupby("key").unknown.cumsum().to_numpy() - unknown
+    found = pd.DataFrame({"doc": doc[unknown], "waits": before[unknown] > 0})
+    return found.groupby("doc", as_index=False).waits.any()
+
+
+def _from(rows: pd.DataFrame, kept: np.ndarray) -> pd.DataFrame:
+    """Within a shuffled partition: (a, b) for every document ``a`` of ``kept`` and every later ``b`` beside it."""
+    rows = rows[["key", "doc"]]
+    both = rows[np.isin(rows.doc.to_numpy(), kept)].merge(rows, on="key", suffixes=("_a", "_b"))
+    both = both[both.doc_a < both.doc_b]
+    return pd.DataFrame({"a": both.doc_a.to_numpy(), "b": both.doc_b.to_numpy()}).drop_duplicates()
+
+
+def _covering(pairs: pd.DataFrame, params: MinHashParams, not_kept: np.ndarray) -> pd.DataFrame:
+    """The later documents of ``pairs`` that are surely covered in the local walk: matched at
+    :data:`COVERED_JACCARD` by a document known to be in the band index (any ``a`` not in ``not_kept``), or
+    an equal signature of an earlier document (whatever that one's fate: it matches all that one matched)."""
+    equal, strong = [], []
+    for r in pairs.itertuples(index=False):
+        a = _signature(r.hv_a, r.shingles_a, r.words_a, r.tags_a)
+        b = _signature(r.hv_b, r.shingles_b, r.words_b, r.tags_b)
+        jaccard = estimated_jaccard(b, a)
+        match = confirmed(b, a, jaccard, params)
+        equal.append(match and r.hv_a == r.hv_b and r.tags_a == r.tags_b and r.shingles_a == r.shingles_b)
+        strong.append(match and jaccard >= COVERED_JACCARD)
+    kept = ~np.isin(pairs.a.to_numpy(np.int64), not_kept)
+    covered = np.array(equal, dtype=bool) | (np.array(strong, dtype=bool) & kept)
+    return pd.DataFrame({"doc": pairs.b.to_numpy(np.int64)[covered] if len(pairs) else np.empty(0, np.int64)})
+
+
+DOCS = {"doc": "int64"}
+PAIRS = {"a": "int64", "b": "int64"}
+BUCKETS = {"key": "int64", "doc": "int64", "same": "uint64"}
+ROUNDS = 12  # rounds that settle which documents are covered before the walk (each: two small computations)
+log = logging.getLogger(__name__)
+
+
+def candidate_pairs(rows: dd.DataFrame, sigs: dd.DataFrame, params: MinHashParams) -> dd.DataFrame:
+    """The pairs to confirm: documents sharing a band key, less those whose earlier document the local run
+    would have kept out of its band index (*covered*: :data:`COVERED_JACCARD`) and that are known to be so
+    before the walk. So a story delivered N times costs about N pairs, not N squared, and the walk meets the
+    pairs it uses (a pair whose earlier document is covered is passed over there).
+
+    What is known, in rounds: a *head* (no earlier document in any of its buckets) matches nothing earlier, so
+    it is in the band index, and what it matches at 0.9 is covered; so is an equal signature of an earlier
+    document. Then, each round, a document all of whose earlier bucket-mates are known (covered, or in the
+    index and not matching it at 0.9) is in the index too, and what it matches at 0.9 is covered."""
+    buckets = rows.shuffle("key").persist()
+    later = _docs(buckets.map_partitions(_later, meta=meta_of(DOCS)))
+    first = buckets.map_partitions(_first_pairs, later, meta=meta_of(PAIRS)).drop_duplicates()
+    covered = _docs(_with_signatures(first, sigs).map_partitions(_covering, params, later, meta=meta_of(DOCS)))
+    kept = np.empty(0, np.int64)
+    for _ in range(ROUNDS):
+        unknown = on_cluster(buckets.map_partitions(_open, later, covered, kept, meta=meta_of(
+            {"doc": "int64", "waits": "bool"})), "grouping copies")
+        new = np.setdiff1d(unknown.doc.to_numpy(np.int64), unknown.doc[unknown.waits].to_numpy(np.int64))
+        if not len(new):
+            break
+        kept = np.union1d(kept, new)
+        pairs = buckets.map_partitions(_from, new, meta=meta_of(PAIRS)).drop_duplicates()
+        covered = np.union1d(covered, _docs(_with_signatures(pairs, sigs).map_partitions(
+            _covering, params, np.empty(0, np.int64), meta=meta_of(DOCS))))
+    pairs = buckets.map_partitions(_pairs, covered, meta=meta_of(PAIRS)).drop_duplicates().persist()
+    del buckets
+    log.debug("candidate pairs: %d (%d documents known to be covered)", len(pairs), len(covered))
+    return pairs
+
+
+def _docs(frame: dd.DataFrame) -> np.ndarray:
+    return np.unique(on_cluster(frame, "grouping copies").doc.to_numpy(np.int64))
 
 
 def _signature(hv: bytes, shingles: int, words: int, tags: bytes | None = None) -> Signature:
@@ -128,57 +239,78 @@ def _with_signatures(pairs: dd.DataFrame, sigs: dd.DataFrame) -> dd.DataFrame:
 
 def confirmed_edges(parts: list[Future], params: MinHashParams) -> tuple[dd.DataFrame, dd.DataFrame]:
     """(confirmed pairs a < b with both word counts, the signature table) as dask dataframes."""
-    rows = frame_of(parts, band_rows, {"key": "int64", "doc": "int64"}, params)
+    rows = frame_of(parts, band_rows, BUCKETS, params)
     sigs = frame_of(parts, signature_rows, SIGNATURE_COLUMNS)
-    pairs = rows.shuffle("key").map_partitions(_pairs, meta=meta_of({"a": "int64", "b": "int64"}))
-    pairs = pairs.drop_duplicates()
-    edges = _with_signatures(pairs, sigs).map_partitions(
+    edges = _with_signatures(candidate_pairs(rows, sigs, params), sigs).map_partitions(
         _confirm, params, meta=meta_of(EDGE_COLUMNS))
     return edges, sigs
 
 
 def earlier_matches(parts: list[Future], sigs: dd.DataFrame, state: Any, params: MinHashParams,  # noqa: ANN401
                     ) -> dict[int, list[Earlier]]:
-    """Documents of this run that copy a record an earlier run stored: joined on 64-bit band keys."""
-    bands, docs = state_frames(state, params)
-    rows = frame_of(parts, band_rows, {"key": "int64", "doc": "int64"}, params, True)
-    candidates = rows.merge(bands, on="key")[["doc", "row"]].drop_duplicates()
-    stored = docs.rename(columns={"hv": "hv_s", "shingles": "shingles_s", "words": "words_s"})
-    joined = candidates.merge(sigs, on="doc").merge(stored, on="row")
-    found = on_cluster(joined.map_partitions(_confirm_earlier, params, meta=meta_of(
-        {"doc": "int64", "first_seen": "object", "id": "object", "run": "int64"})), "matching earlier nights")
+    """Documents of this run that copy a record an earlier run stored: joined on 64-bit band keys.
+
+    The state is never whole on a worker: the run's band keys (a sorted array, kept on the cluster) go to each
+    chunk of stored records (:func:`state_chunks`), which keeps only its records that share a key with the run
+    (:func:`_stored_candidates`) and is let go; at most ``STATE_WINDOW`` chunks (or one a worker) are on the
+    cluster at a time. The few candidates are then joined with the run's documents and confirmed with
+    :func:`is_match`."""
+    from distributed import default_client
+
+    client = default_client()
+    rows = frame_of(parts, band_rows, {"key": "int64", "doc": "int64"}, params, True).persist()
+    keys = client.compute(dask.delayed(_unique_keys)(rows.to_delayed()))
+    found: list[pd.DataFrame] = []
+    pending: collections.deque[Future] = collections.deque()
+    window = max(STATE_WINDOW, len(client.scheduler_info().get("workers", {})))
+    for chunk in state_chunks(state, client):
+        pending.append(client.compute(dask.delayed(_stored_candidates)(chunk, keys, params)))
+        del chunk  # the task holds it now; let go when it is done
+        if len(pending) >= window:
+            found.append(result(client, pending.popleft(), MATCHING))
+    found += [result(client, future, MATCHING) for future in pending]
+    del pending, keys
+    candidates = pd.concat(found, ignore_index=True) if found else meta_of(CANDIDATE_COLUMNS)
+    joined = dd.from_pandas(candidates, npartitions=1).merge(rows, on="key").drop(columns="key")
+    joined = joined.drop_duplicates(subset=["doc", "row"]).merge(sigs, on="doc")
+    confirmed_rows = on_cluster(joined.map_partitions(_confirm_earlier, params, meta=meta_of(
+        {"doc": "int64", "first_seen": "object", "id": "object", "run": "int64"})), MATCHING)
     matches: dict[int, list[Earlier]] = {}
-    for doc, seen, stored_id, run in found.itertuples(index=False):
+    for doc, seen, stored_id, run in confirmed_rows.itertuples(index=False):
         matches.setdefault(int(doc), []).append((seen, stored_id, int(run)))
     return matches
 
 
+MATCHING = "matching earlier nights"
 SENDING = "sending the state to the cluster"
 STATE_CHUNK = 5_000  # stored records read from a SQLite state, sent to the cluster and let go, at a time: about
 # 3 MB a scatter; 20,000 left about 550 B a stored record on the client (malloc keeping the large buffers)
+STATE_WINDOW = 2  # chunks of the state on the cluster at a time: one being matched, the next one sent (or one a
+# worker, when there are more workers)
 DOC_COLUMNS = {"row": "int64", "id": "object", "first_seen": "object", "run": "int64", "shingles": "int64",
                "words": "int64", "hv": "object"}
+CANDIDATE_COLUMNS = {"key": "int64", "row": "int64", "id": "object", "first_seen": "object", "run": "int64",
+                     "shingles_s": "int64", "words_s": "int64", "hv_s": "object"}
 
 
-def state_frames(state: Any, params: MinHashParams) -> tuple[dd.DataFrame, dd.DataFrame]:  # noqa: ANN401
-    """The earlier nights' band keys and signatures: Parquet read by the workers, or SQLite read here a chunk
-    at a time, each chunk sent to the cluster as it is read (the client never holds the state), its band keys
-    computed there from the signatures."""
+def state_chunks(state: Any, client: Any) -> Iterator[Any]:  # noqa: ANN401
+    """The earlier nights' records a chunk at a time, as the cluster will read them: a Parquet state's parts
+    (delayed reads: the workers read them), or a SQLite state read here a chunk at a time, each chunk sent to
+    the cluster as it is read (the client never holds more than one)."""
     if hasattr(state, "frames"):
-        return state.frames()
-    from distributed import default_client
-
-    client = default_client()
-    chunks = []
+        _, docs = state.frames()
+        yield from docs.to_delayed()
+        return
     rows = state.stored_docs()
     while chunk := list(itertools.islice(rows, STATE_CHUNK)):
-        chunks.append(scattered(client, _doc_frame(chunk), SENDING))
+        future = scattered(client, _doc_frame(chunk), SENDING)
         del chunk
-    if not chunks:
-        chunks.append(scattered(client, _doc_frame([]), SENDING))
-    docs = dd.from_delayed(chunks, meta=meta_of(DOC_COLUMNS), verify_meta=False)
-    bands = docs.map_partitions(_state_bands, params, meta=meta_of({"key": "int64", "row": "int64"}))
-    return bands, docs
+        yield future
+
+
+def _unique_keys(frames: list[pd.DataFrame]) -> np.ndarray:
+    """On a worker: the run's distinct 64-bit band keys, sorted."""
+    return np.unique(np.concatenate([f.key.to_numpy(np.int64) for f in frames] or [np.empty(0, np.int64)]))
 
 
 def _doc_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
@@ -191,13 +323,25 @@ def _doc_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
                          "hv": pd.Series([bytes(r[7]) for r in rows], dtype=object)})
 
 
-def _state_bands(docs: pd.DataFrame, params: MinHashParams) -> pd.DataFrame:
-    """On a worker: the 64-bit band keys of stored records (as ``StateIndex.stored_bands`` gives them)."""
-    keys = [np.asarray(band_keys(np.frombuffer(hv, dtype=np.uint32), params), dtype=np.int64) for hv in docs.hv]
-    if not keys:
-        return pd.DataFrame({"key": np.empty(0, np.int64), "row": np.empty(0, np.int64)})
-    counts = np.array([len(k) for k in keys])
-    return pd.DataFrame({"key": np.concatenate(keys), "row": np.repeat(docs.row.to_numpy(np.int64), counts)})
+def _stored_candidates(docs: pd.DataFrame, keys: np.ndarray, params: MinHashParams) -> pd.DataFrame:
+    """On a worker: the stored records of a chunk that share a 64-bit band key (as ``StateIndex.stored_bands``
+    gives them) with the run's ``keys``, one row per shared key; the keys of ``STATE_CHUNK`` records at a time
+    (a Parquet state's chunk is a night's part, which may be large)."""
+    found = [meta_of(CANDIDATE_COLUMNS)]
+    for start in range(0, len(docs), STATE_CHUNK):
+        some = docs.iloc[start:start + STATE_CHUNK]
+        stored = np.array([band_keys(np.frombuffer(hv, dtype=np.uint32), params) for hv in some.hv], dtype=np.int64)
+        hit = np.isin(stored, keys)
+        at, band = np.nonzero(hit)
+        if not len(at):
+            continue
+        chosen = some.iloc[at]
+        found.append(pd.DataFrame({
+            "key": stored[at, band], "row": chosen.row.to_numpy(np.int64), "id": chosen.id.to_numpy(object),
+            "first_seen": chosen.first_seen.to_numpy(object), "run": chosen.run.to_numpy(np.int64),
+            "shingles_s": chosen.shingles.to_numpy(np.int64), "words_s": chosen.words.to_numpy(np.int64),
+            "hv_s": chosen.hv.to_numpy(object)}))
+    return pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
 
 
 def line_rows(part: Chosen, voters: tuple[set[int], set[int]], run_wide: bool) -> pd.DataFrame:
