@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
+from tests import test_dask_store as on_cluster
 from tests import test_object_storage as store
 from tests.conftest import html_page, write
 from tests.test_object_storage import BUCKET, newsclean
@@ -22,6 +23,7 @@ from tests.test_report_inputs import story
 
 pytest.importorskip("pyarrow")
 s3 = store.s3  # the moto server of this module
+cluster = on_cluster.cluster  # two Dask workers that know the store from the standard environment only
 
 
 def night(root: Path, seeds: range) -> Path:
@@ -210,3 +212,12 @@ def test_what_a_state_in_object_storage_does_not_do_is_refused_by_name(s3, night
     assert not (tmp_path / "s3:").exists()
     local = state_cli(env, monkeypatch, "unlock", str(tmp_path / "s.db"))
     assert local.exit_code == 1 and "nothing to unlock" in local.output
+
+
+
+def test_on_dask_the_workers_read_the_state_in_s3_and_the_records_are_the_local_ones(s3, cluster, nights,
+                                                                                      local_nights):
+    fs, env = s3
+    url = f"s3://{BUCKET}/on-dask/"
+    assert two_nights(env, url, nights, "--executor", "dask", "--scheduler", cluster) == local_nights
+    assert "lock.json" not in {key.rsplit("/", 1)[-1] for key in objects(fs, f"{BUCKET}/on-dask")}
