@@ -186,8 +186,10 @@ def test_a_failed_run_leaves_last_nights_state_intact_and_the_next_night_works(s
     assert unlocked.exit_code == 0 and f"run {holder} on" in unlocked.stdout, unlocked.output
     assert state_cli(env, monkeypatch, "unlock", url).stdout.strip().endswith("not locked")
 
+    fs.pipe_file(f"{prefix}/data-00007/docs.parquet", b"the part of a run killed before its commit")
     second = newsclean(env, "ingest", str(nights[1]), "--keep-duplicates", "--state", url).stdout.encode()
     assert second == local_nights[1], "the next night works, as if nothing had happened"
+    assert not fs.exists(f"{prefix}/data-00007"), "a part no state.json lists is removed by the next commit"
 
 
 def _signature(row: tuple):  # noqa: ANN202 - a stored record's Signature
@@ -221,3 +223,25 @@ def test_on_dask_the_workers_read_the_state_in_s3_and_the_records_are_the_local_
     url = f"s3://{BUCKET}/on-dask/"
     assert two_nights(env, url, nights, "--executor", "dask", "--scheduler", cluster) == local_nights
     assert "lock.json" not in {key.rsplit("/", 1)[-1] for key in objects(fs, f"{BUCKET}/on-dask")}
+
+
+def test_a_state_pruned_in_part_opens_again(tmp_path):
+    """A part of which prune kept some records is written as data-NNNNN.pN, and a state listing one opens
+    (it was refused as damaged, which made a partly pruned Parquet state unusable)."""
+    import numpy as np
+
+    from corpus import ParquetState
+    from corpus.dedup.minhash import MinHashParams, Signature
+
+    rng = np.random.default_rng(1)
+    state = ParquetState(str(tmp_path / "state") + "/", MinHashParams())
+    state.begin()
+    for i, seen in enumerate(["2026-01-01T00:00:00+00:00", "2026-01-03T00:00:00+00:00"]):
+        state.add(f"{i:032x}", f"/in/{i}.html", Signature(rng.integers(0, 2**32, 128, dtype=np.uint32), 90, 99), seen,
+                  1)
+    state.commit(1, "night", "2026-01-03T00:00:00+00:00")
+    assert state.prune("2026-01-02T00:00:00+00:00") == 1
+    again = ParquetState(str(tmp_path / "state"))
+    again.verify()
+    assert [r["data"] for r in again.meta["runs"]] == ["data-00000.p1"]
+    assert [doc[1] for doc in again.stored_docs()] == [f"{1:032x}"]

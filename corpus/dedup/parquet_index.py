@@ -14,9 +14,11 @@ candidate, which the caller confirms on the signatures.
 
 from __future__ import annotations
 
+import bisect
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,7 @@ class Place:
         self.remote = is_url(root)
         self.root = root
         self.fs = filesystem(root)[0] if self.remote else None
+        self._keys: list[str] | None = None  # object storage: every object under the root, listed once
 
     def __call__(self, *parts: str) -> str:
         return "/".join((self.root, *parts))
@@ -52,20 +55,46 @@ class Place:
         """The path as the backend (and pyarrow, given it) takes it: no scheme."""
         return path.split("://", 1)[1] if self.remote else path
 
+    def _listed(self) -> list[str]:
+        """Every object under the root (URLs, sorted), listed once (a request per 1,000 objects) and kept until
+        this Place writes or removes one: a state is read under its lock, so only this run changes it, and a
+        year of nightly parts costs a few listings, not a request for each part and band."""
+        if self._keys is None:
+            scheme = self.root.split("://", 1)[0] + "://"
+            self.fs.invalidate_cache()  # another process (a run, a prune) may have written since this one listed
+            try:
+                found = self.fs.find(self.key(self.root))
+            except FileNotFoundError:
+                found = []
+            self._keys = sorted(scheme + f for f in found)
+        return self._keys
+
+    def _under(self, path: str) -> list[str]:
+        keys, prefix = self._listed(), path.rstrip("/") + "/"
+        start = end = bisect.bisect_left(keys, prefix)
+        while end < len(keys) and keys[end].startswith(prefix):
+            end += 1
+        return keys[start:end]
+
+    def tops(self) -> set[str]:
+        """The names directly under the root, from the listing (object storage)."""
+        return {k[len(self.root) + 1:].split("/", 1)[0] for k in self._listed()}
+
+    def _changed(self) -> None:
+        self._keys = None
+
     def exists(self, path: str) -> bool:
-        return self.fs.exists(self.key(path)) if self.remote else os.path.exists(path)
+        if not self.remote:
+            return os.path.exists(path)
+        keys = self._listed()
+        at = bisect.bisect_left(keys, path)
+        return at < len(keys) and keys[at] == path or bool(self._under(path))
 
     def files(self, path: str, suffix: str = ".parquet") -> list[str]:
         """Every file under ``path`` whose name ends with ``suffix``, in the order of their paths."""
         if not self.remote:
             return [str(p) for p in sorted(Path(path).rglob(f"*{suffix}"))]
-        scheme = self.root.split("://", 1)[0] + "://"
-        self.fs.invalidate_cache()  # another process (a run, a prune) may have written since this one listed
-        try:
-            found = self.fs.find(self.key(path))
-        except FileNotFoundError:
-            return []
-        return [scheme + f for f in sorted(found, key=lambda f: f.split("/")) if f.endswith(suffix)]
+        return sorted((f for f in self._under(path) if f.endswith(suffix)), key=lambda f: f.split("/"))
 
     def names(self) -> list[str]:
         """The names directly under the root (files and folders), sorted; [] when there is none."""
@@ -114,6 +143,7 @@ class Place:
                 os.fsync(out.fileno())
             os.replace(tmp, path)
             return None
+        self._changed()
         try:
             if tag is None:
                 done = self.fs.pipe_file(self.key(path), data, mode="create")
@@ -134,6 +164,7 @@ class Place:
             elif os.path.lexists(path):
                 os.unlink(path)
             return
+        self._changed()
         with suppress(FileNotFoundError):
             self.fs.rm(self.key(path), recursive=True)
 
@@ -154,15 +185,17 @@ class Place:
             os.replace(staged, self(name))
 
     def holds(self, staged: str) -> bool:
-        return bool(self.files(staged, "")) if self.remote else any(Path(staged).iterdir())
+        return bool(self._under(staged)) if self.remote else any(Path(staged).iterdir())
 
     def size(self) -> int:
         if self.remote:
+            self.fs.invalidate_cache()
             return sum(info["size"] for info in self.fs.find(self.key(self.root), detail=True).values())
         return sum(f.stat().st_size for f in Path(self.root).rglob("*") if f.is_file())
 
     def copy(self, source: str, target: str) -> None:
         if self.remote:
+            self._changed()
             self.fs.copy(self.key(source), self.key(target))
         else:
             shutil.copy2(source, target)
@@ -181,6 +214,23 @@ class Place:
 
         return pq.read_table(self.key(path), columns=columns, filesystem=self.arrow)
 
+    def tables(self, paths: list[str], columns: list[str]) -> Iterator[Any]:
+        """The tables of these Parquet files, in order; in object storage fetched together first (the backend runs
+        the requests concurrently: one at a time, a year of nightly parts would cost a round trip per band file)."""
+        if not self.remote:
+            for path in paths:
+                yield self.read_table(path, columns)
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        fetched = self.fs.cat([self.key(p) for p in paths], on_error="return") if paths else {}
+        for path in paths:
+            data = fetched.get(self.key(path))
+            if isinstance(data, BaseException):
+                raise StateError(f"{path} cannot be read ({data}): the state is damaged")
+            yield pq.read_table(pa.BufferReader(data), columns=columns)
+
     def dataset(self, path: str) -> Any:  # noqa: ANN401 - pyarrow.dataset.Dataset
         import pyarrow.dataset as ds
 
@@ -189,11 +239,13 @@ class Place:
     def write_table(self, table: Any, path: str) -> None:  # noqa: ANN401
         import pyarrow.parquet as pq
 
+        self._changed()
         pq.write_table(table, self.key(path), filesystem=self.arrow)
 
     def write_bands(self, table: Any, path: str) -> None:  # noqa: ANN401
         import pyarrow.dataset as ds
 
+        self._changed()
         ds.write_dataset(table, self.key(path), format="parquet", partitioning=["band"], partitioning_flavor="hive",
                          filesystem=self.arrow)
 
@@ -280,14 +332,13 @@ class ParquetIndex:
         bands = []
         for band in range(self.params.bands):
             keys, positions = [], []
-            for folder in folders:
-                for path in self.place.files(f"{folder}/bands/band={band}") if len(sorted_rows) else ():
-                    table = self.place.read_table(path, columns=["key", "row"])
-                    wanted = table.column("row").to_numpy()
-                    found = np.minimum(np.searchsorted(sorted_rows, wanted), len(sorted_rows) - 1)
-                    known = sorted_rows[found] == wanted  # a band entry of a record docs.parquet lacks is left out
-                    keys.append(table.column("key").to_numpy()[known].astype(np.uint32))
-                    positions.append(order[found[known]].astype(np.int32))
+            paths = [p for f in folders for p in self.place.files(f"{f}/bands/band={band}")] if len(sorted_rows) else []
+            for table in self.place.tables(paths, ["key", "row"]):
+                wanted = table.column("row").to_numpy()
+                found = np.minimum(np.searchsorted(sorted_rows, wanted), len(sorted_rows) - 1)
+                known = sorted_rows[found] == wanted  # a band entry of a record docs.parquet lacks is left out
+                keys.append(table.column("key").to_numpy()[known].astype(np.uint32))
+                positions.append(order[found[known]].astype(np.int32))
             band_keys_ = np.concatenate(keys) if keys else np.empty(0, np.uint32)
             band_positions = np.concatenate(positions) if positions else np.empty(0, np.int32)
             by_key = np.argsort(band_keys_, kind="stable")
@@ -296,6 +347,11 @@ class ParquetIndex:
 
     def __len__(self) -> int:
         return len(self._values)
+
+    @property
+    def ids(self) -> Any:  # noqa: ANN401 - a pyarrow ChunkedArray of strings
+        """Every stored record's id."""
+        return self._ids
 
     def nbytes(self) -> int:
         """What the arrays and Arrow columns hold in memory (the signatures are in the mapped file)."""

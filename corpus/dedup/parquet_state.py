@@ -293,7 +293,8 @@ class ParquetState:
             self._pending.append((doc_id, path, first_seen, run, sig))
 
     def _drop_stored(self) -> None:
-        """Leave out the pending records whose ids are stored: the ids are read part by part, a batch at a time."""
+        """Leave out the pending records whose ids are stored: the ids are read part by part, a batch at a time
+        (or taken from the lookups' index, when the run read it: a state in S3 is then not read twice)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -301,7 +302,10 @@ class ParquetState:
             return
         wanted = pa.array([p[0] for p in self._pending], pa.string())
         stored: set[str] = set()
-        for path in (f"{f}/docs.parquet" for f in self._folders):
+        if self._index is not None:  # read for the lookups already (under the lock the parts have not changed)
+            ids = self._index.ids
+            stored.update(pc.filter(ids, pc.is_in(ids, value_set=wanted)).to_pylist())
+        for path in (f"{f}/docs.parquet" for f in self._folders) if self._index is None else ():
             if self.place.exists(path):
                 parquet = open_part(self.place, path, ["id"])
                 try:
@@ -327,17 +331,18 @@ class ParquetState:
         data = f"data-{number:05d}" if kept or len(self._lines) else ""
         if data:
             self._unchanged()
+            if self.place.remote:  # parts of runs killed before their commit (a local run's are staged apart)
+                for name in sorted(n for n in self.place.tops() - listed if PART_NAME.fullmatch(n)):
+                    self.place.remove(self.place(name))
             self._write(data, number)
         if not rerun or kept:
             self.meta["runs"].append({"run": run, "fingerprint": fingerprint, "started": started,
                                       "mode": mode, "kept": kept, "data": data})
         try:
             self._save_meta()
-        except StateError:  # another run's state.json: this part is not listed, and the next run removes it
-            raise
-        except BaseException:
-            if data:
-                self.place.remove(self.place(data))  # never listed: the state is as it was
+        except BaseException as err:  # the part is never listed: removed (after a StateError, by the next run)
+            if data and not isinstance(err, StateError):
+                self.place.remove(self.place(data))
             raise
         self._pending = []
         self._lines = Counts()

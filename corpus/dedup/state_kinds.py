@@ -48,7 +48,7 @@ def state_lock(path: str, wait: float, announce: bool = True, holder: str = "") 
     mine = json.dumps({"run": holder or secrets.token_hex(4), "host": socket.gethostname(), "pid": os.getpid(),
                        "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}, indent=1).encode()
     deadline, said = time.monotonic() + wait, False
-    while (tag := _create(place, lock, mine)) is None:
+    while (tag := _create_or_undo(place, lock, mine)) is None:
         if time.monotonic() >= deadline:
             raise StateError(f"{path} is in use by another newsclean run: {lock_holder(place)} (waited {wait:g} s; "
                              f"see --lock-wait). If that run is gone (killed, its machine lost), remove the lock: "
@@ -61,6 +61,19 @@ def state_lock(path: str, wait: float, announce: bool = True, holder: str = "") 
         yield
     finally:
         _release(place, lock, tag)
+
+
+def _create_or_undo(place: Place, lock: str, body: bytes) -> str | None:
+    """:func:`_create`; interrupted (SIGTERM, Ctrl-C) once the store may have made the object but before its
+    answer came back, the lock is removed if it is this run's (its content says so), not left to ``unlock``."""
+    try:
+        return _create(place, lock, body)
+    except BaseException:
+        with suppress(Exception):
+            held, tag = place.read_versioned(lock)
+            if held == body:
+                _release(place, lock, tag or "")
+        raise
 
 
 def _create(place: Place, lock: str, body: bytes) -> str | None:
