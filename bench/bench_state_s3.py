@@ -3,9 +3,9 @@
 Part 1: two nights of ``newsclean ingest --state`` on ``../shared/bench/extraction/html`` (its pages dealt into
 two overlapping nights), with a local Parquet folder and with ``s3://bench/state/``: the wall time of each
 night, whether the records are the same, and the S3 requests the state cost (counted from the server's log,
-by method). Part 2: a state of BENCH_STATE_S3_PARTS (100) nightly parts of BENCH_STATE_S3_RECORDS (200)
-synthetic records each: the time to open it and build the local executor's index, and the requests that took
-(one listing of the prefix, then one read per file: the parts are never asked for one by one).
+by method: requests for the state's objects; the listings of its prefix are not counted). Part 2: a state
+of BENCH_STATE_S3_PARTS (100) nightly parts of BENCH_STATE_S3_RECORDS (200) synthetic records each: the time
+to write it, to open it and to build the local executor's index, and the requests each took.
 
     python bench/bench_state_s3.py
 """
