@@ -168,7 +168,8 @@ DEDUP_OPTIONS = _options(
                  help="Remove lines found in this many different stories of the run (0: off)."),
     click.option("--state", type=click.Path(),
                  help="Persistent dedup index: copies of stories kept by earlier runs are duplicates. A file is "
-                      "SQLite; a folder (DIR/) is Parquet, for --executor dask on a cluster."),
+                      "SQLite; a folder (DIR/) is Parquet, for --executor dask on a cluster; s3://BUCKET/DIR/ is a "
+                      "Parquet state in S3."),
     click.option("--lock-wait", type=click.FloatRange(min=0), default=600, show_default=True,
                  help="Seconds to wait for another run holding --state before giving up."),
 )

@@ -38,10 +38,10 @@ from corpus import (
     is_parquet_state,
     is_url,
     local,
-    locked,
     make_executor,
     open_records,
     own_outputs,
+    state_lock,
     state_refusal,
     walk,
 )
@@ -67,9 +67,9 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--lang") from err
     output, rejects, manifest, state = (local(t) if t else t for t in (output, rejects, manifest, state))
-    if state and is_url(state):
-        raise click.BadParameter("the state is a local SQLite file or Parquet folder: give a local path (or one on "
-                                 "a shared filesystem)", param_hint="--state")
+    if state and is_url(state) and not state.lower().startswith(("s3://", "s3a://")):
+        raise click.BadParameter("the state is a local SQLite file or Parquet folder, or a Parquet folder in S3 "
+                                 "(s3://bucket/state/)", param_hint="--state")
     try:
         check_format(output, output_format)
     except ValueError as err:
@@ -113,7 +113,7 @@ def run_command(command: str, produce: Callable[[Ingest], Iterator[dict]], *, ou
     try:
         with ExitStack() as stack:
             stack.callback(executor.close)
-            index = _open_state(stack, state, options, lock_wait, quiet) if state else None
+            index = _open_state(stack, state, options, lock_wait, show) if state else None
             progress = stack.enter_context(show.progress(_countable_files(count, options.own_outputs)))
             staged = StagedOutputs()
             stack.callback(staged.discard)  # however the run ends, no temporary file stays behind
@@ -182,9 +182,10 @@ def manifest_options(options: IngestOptions) -> dict[str, Any]:
             "skip_rules": sorted(options.skip_rules)}
 
 
-def _open_state(stack: ExitStack, path: str, options: IngestOptions, lock_wait: float, quiet: bool) -> StateIndex:
-    """Lock, open and check the state (SQLite, or a Parquet folder); closed (and unlocked) when the run ends."""
-    stack.enter_context(locked(path.rstrip("/" + os.sep), lock_wait, announce=not quiet))
+def _open_state(stack: ExitStack, path: str, options: IngestOptions, lock_wait: float, show: Show) -> StateIndex:
+    """Lock, open and check the state (SQLite, or a Parquet folder, local or in S3); closed (and unlocked) when the
+    run ends."""
+    stack.enter_context(state_lock(path, lock_wait, announce=not show.quiet, holder=show.run_id))
     if is_parquet_state(path):
         from corpus import ParquetState
 

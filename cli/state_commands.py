@@ -19,7 +19,27 @@ def state() -> None:
       newsclean state check nightly.db
       newsclean state prune nightly.db --before 2026-01-01
       newsclean state export nightly.db nightly-parquet/
+      newsclean state info s3://bucket/nightly-state/
     """
+
+
+class StatePath(click.Path):
+    """A state that exists: a local file or folder, or a Parquet state in object storage (s3://...), which
+    is checked when it is opened."""
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's signature
+        from corpus import is_url
+
+        return value if is_url(str(value)) else super().convert(value, param, ctx)
+
+
+def refuse_url(path: str, what: str) -> None:
+    from corpus import is_url
+
+    if is_url(path):
+        raise click.BadParameter(f"{what} takes local paths; a state in S3 is read and written by runs and by "
+                                 "state info|check|prune|unlock (copy a local Parquet state folder into S3 whole, "
+                                 "with any tool, to start one there)")
 
 
 def plural(n: int, word: str) -> str:
@@ -35,7 +55,7 @@ def _open_existing(path: str):  # noqa: ANN202 - corpus.dedup.state.StateIndex o
 
 
 @state.command("info")
-@click.argument("path", type=click.Path(exists=True))
+@click.argument("path", type=StatePath(exists=True))
 def state_info(path: str) -> None:
     """Records, size on disk, oldest and newest first-seen times, MinHash parameters (JSON).
 
@@ -56,7 +76,7 @@ def state_info(path: str) -> None:
 
 
 @state.command("check")
-@click.argument("path", type=click.Path(exists=True))
+@click.argument("path", type=StatePath(exists=True))
 def state_check(path: str) -> None:
     """Check a state's integrity (SQLite integrity_check; a Parquet folder's every part), schema and
     parameters; exit 1 if unsound.
@@ -94,7 +114,7 @@ def state_check(path: str) -> None:
 
 
 @state.command("prune")
-@click.argument("path", type=click.Path(exists=True))
+@click.argument("path", type=StatePath(exists=True))
 @click.option("--before", required=True, metavar="DATE",
               help="Forget records first seen before this date (YYYY-MM-DD, UTC midnight) or date-time "
                    "(YYYY-MM-DDTHH:MM[:SS], UTC unless it gives an offset such as +02:00).")
@@ -110,14 +130,14 @@ def state_prune(path: str, before: str, all_ok: bool, lock_wait: float) -> None:
     Example (keep 90 days, from cron):
       newsclean state prune nightly.db --before "$(date -u -d '90 days ago' +%F)"
     """
-    from corpus import StateError, locked, utc_instant
+    from corpus import StateError, state_lock, utc_instant
 
     try:
         cutoff = utc_instant(before)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--before") from err
     try:
-        with locked(path.rstrip("/"), lock_wait):  # the lock a run on this state takes (cli.run)
+        with state_lock(path, lock_wait):  # the lock a run on this state takes (cli.run)
             index = _open_existing(path)
             try:
                 total = index.info()["records"]
@@ -135,6 +155,27 @@ def state_prune(path: str, before: str, all_ok: bool, lock_wait: float) -> None:
                f"{'remains' if remaining == 1 else 'remain'}")
 
 
+@state.command("unlock")
+@click.argument("path")
+def state_unlock(path: str) -> None:
+    """Remove the lock of a state in S3 left by a run that was killed outright (SIGKILL, a lost machine).
+
+    Make sure the run it names is gone first: a lock removed under a live run lets another run start,
+    and the live run's commit is then refused (its state.json changed), never mixed in.
+
+    \b
+    Example:
+      newsclean state unlock s3://bucket/nightly-state/
+    """
+    from corpus import StateError, unlock_state
+
+    try:
+        held = unlock_state(path)
+    except StateError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"{path}: not locked" if held is None else f"{path}: unlocked ({held})")
+
+
 @state.command("export")
 @click.argument("sqlite_state", type=click.Path(exists=True, dir_okay=False))
 @click.argument("parquet_dir", type=click.Path(file_okay=False))
@@ -147,11 +188,12 @@ def state_export(sqlite_state: str, parquet_dir: str) -> None:
     """
     from corpus import ParquetState, copy_state
 
+    refuse_url(parquet_dir, "export")
     _convert(sqlite_state, parquet_dir, lambda params: ParquetState(parquet_dir, params), copy_state)
 
 
 @state.command("import")
-@click.argument("parquet_dir", type=click.Path(exists=True, file_okay=False))
+@click.argument("parquet_dir", type=StatePath(exists=True, file_okay=False))
 @click.argument("sqlite_state", type=click.Path(dir_okay=False))
 def state_import(parquet_dir: str, sqlite_state: str) -> None:
     """Copy a Parquet state folder into a new SQLite state file.
@@ -164,6 +206,7 @@ def state_import(parquet_dir: str, sqlite_state: str) -> None:
 
     from corpus import StateError, import_state
 
+    refuse_url(sqlite_state, "import")
     if os.path.exists(sqlite_state):
         raise click.ClickException(f"{sqlite_state} exists: import writes a new state file")
     try:

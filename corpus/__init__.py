@@ -87,6 +87,8 @@ _FACE: dict[str, tuple[str, str]] = {
     "is_parquet_state": ("corpus.dedup.parquet_state", "is_parquet_state"),
     "PARQUET_STATE_META": ("corpus.dedup.parquet_state", "META"),
     "open_existing_state": ("corpus.dedup.state_kinds", "open_existing_state"),
+    "state_lock": ("corpus.dedup.state_kinds", "state_lock"),
+    "unlock_state": ("corpus.dedup.state_kinds", "unlock_state"),
     "state_refusal": ("corpus.dedup.parquet_state", "state_refusal"),
     # outputs
     "JsonlOut": ("corpus.outputs.sinks", "JsonlOut"),
@@ -152,7 +154,7 @@ if TYPE_CHECKING:  # what type checkers (and the import-graph test) see of the t
     from corpus.dedup.parquet_state import META as PARQUET_STATE_META
     from corpus.dedup.parquet_state import ParquetState, is_parquet_state, state_refusal
     from corpus.dedup.state import StateError, StateIndex, integrity_problem, locked, stored_params, utc_instant
-    from corpus.dedup.state_kinds import copy_state, import_state, open_existing_state
+    from corpus.dedup.state_kinds import copy_state, import_state, open_existing_state, state_lock, unlock_state
     from corpus.document import Document, Reject, Removal, Source
     from corpus.extract.page import extract as extract_page
     from corpus.inputs.files import RawInput, common_base, walk

@@ -14,6 +14,10 @@ Layout, all under DIR:
 A run writes its folder once, at its end, under a temporary name; renaming it and then replacing
 ``state.json`` (one ``os.replace``) is the commit: a run killed before leaves the state as it was
 (a folder ``state.json`` does not list is never read, and is removed by the next run).
+
+DIR may be a prefix in object storage (``s3://bucket/state/``, :class:`corpus.dedup.parquet_index.Place`): there
+a run writes its part under its own name (there is no rename), and ``state.json``, one PUT made conditional on
+the version this run read, is still the commit; the lock is an object (:mod:`corpus.dedup.state_kinds`).
 """
 
 from __future__ import annotations
@@ -21,8 +25,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ import numpy as np
 
 from corpus.clean.repeated import Counts
 from corpus.dedup.minhash import MinHashParams, Signature
-from corpus.dedup.parquet_index import BATCH_ROWS, ParquetIndex, open_part
+from corpus.dedup.parquet_index import BATCH_ROWS, ParquetIndex, Place, open_part, read_remote
 from corpus.dedup.state import (
     StateError,
     StoredRecord,
@@ -40,10 +42,12 @@ from corpus.dedup.state import (
     params_record,
 )
 from corpus.identity import ID_SCHEME
+from corpus.inputs.storage import is_url
 
 SCHEMA_VERSION = 2
 META = "state.json"
-PART_NAME = re.compile(r"data-\d{5}")  # a run's part folder; anything else in "data" is damage
+LOCK = "lock.json"  # a state in object storage: the run that holds it (corpus.dedup.state_kinds)
+PART_NAME = re.compile(r"data-\d{5}(\.p\d+)?")  # a run's part folder; anything else in "data" is damage
 RUN_FIELDS = {"run": int, "fingerprint": str, "started": str, "mode": str, "kept": int, "data": str}
 PART_TYPES = {"docs.parquet": {"row": int, "id": str, "path": str, "first_seen": str, "run": int, "shingles": int,
                               "words": int, "signature": bytes},
@@ -53,8 +57,8 @@ COLUMNS = {"docs.parquet": ("row", "id", "path", "first_seen", "run", "shingles"
 
 
 def is_parquet_state(path: str) -> bool:
-    """A --state that is a folder (or ends with /) is Parquet; a file is SQLite."""
-    return path.endswith(("/", os.sep)) or Path(path).is_dir()
+    """A --state that is a folder (or ends with /), or a URL, is Parquet; a file is SQLite."""
+    return is_url(path) or path.endswith(("/", os.sep)) or Path(path).is_dir()
 
 
 def state_refusal(path: str) -> str | None:
@@ -62,11 +66,9 @@ def state_refusal(path: str) -> str | None:
     or None. A Parquet state is made only in a new or empty folder; one without its state.json is damaged."""
     if not is_parquet_state(path):
         return foreign_database(path)
-    folder = Path(path.rstrip("/" + os.sep) or ".")
-    if not folder.is_dir() or (folder / META).exists():
-        return None
-    held = sorted(p.name for p in folder.iterdir())
-    if not held:
+    folder = path.rstrip("/" + os.sep) or "."
+    held = [name for name in Place(folder).names() if name != LOCK]
+    if not held or META in held:
         return None
     if any(name.startswith(("data-", ".data-")) for name in held):
         return (f"{folder} has Parquet state data but no {META}: the state is damaged (restore {META} from a "
@@ -76,15 +78,17 @@ def state_refusal(path: str) -> str | None:
 
 
 class ParquetState:
-    """The interface of :class:`corpus.dedup.state.StateIndex` over a folder of Parquet files."""
+    """The interface of :class:`corpus.dedup.state.StateIndex` over a folder of Parquet files (or a prefix)."""
 
     def __init__(self, path: str, params: MinHashParams | None = None) -> None:
         self.path = path.rstrip("/" + os.sep) or "."
-        self.folder = Path(self.path)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        meta_path = self.folder / META
-        if meta_path.exists():
-            self.meta = _read_meta(meta_path)
+        self.place = Place(self.path)
+        if not self.place.remote:
+            Path(self.path).mkdir(parents=True, exist_ok=True)
+        meta_path = self.meta_path = self.place(META)
+        self._tag: str | None = None  # the version of state.json read (object storage): the commit's condition
+        if self.place.exists(meta_path):
+            self.meta, self._tag = _read_meta(self.place, meta_path)
             if params is None:
                 params = stored_params_of(self.meta, meta_path)
         elif params is None:
@@ -114,7 +118,7 @@ class ParquetState:
     def _check_runs(self) -> None:
         """Every run entry whole, and every part it lists present: a missing part would make earlier nights'
         stories look new (and a later run could write over them), so it is refused by name."""
-        meta = self.folder / META
+        meta = self.meta_path
         runs = self.meta.get("runs")
         if not isinstance(runs, list):
             raise StateError(f"{meta}: 'runs' is not a list: the state is damaged (restore {META} from a backup)")
@@ -131,14 +135,14 @@ class ParquetState:
             if not PART_NAME.fullmatch(entry["data"]):
                 raise StateError(f"{meta}: run {entry['run']} lists the data {entry['data']!r}, which is not a part "
                                  "folder of this state: the state is damaged")
-            part = self.folder / entry["data"]
-            wanted = [part] + ([part / "docs.parquet", part / "bands"] if entry["kept"] else [])
+            part = self.place(entry["data"])
+            wanted = [part] + ([f"{part}/docs.parquet", f"{part}/bands"] if entry["kept"] else [])
             for needed in wanted:
-                if not needed.exists():
+                if not self.place.exists(needed):
                     raise StateError(f"{needed} (run {entry['run']}) is missing: the state is damaged (restore it "
                                      "from a backup, or move the folder aside to start a new state)")
-            if entry["kept"] and not any((part / "bands").rglob("*.parquet")):
-                raise StateError(f"{part / 'bands'} (run {entry['run']}) holds no band files: the state is damaged")
+            if entry["kept"] and not self.place.files(f"{part}/bands"):
+                raise StateError(f"{part}/bands (run {entry['run']}) holds no band files: the state is damaged")
 
     def verify(self) -> None:
         """Read every part through (``state check``, ``state import``): raises StateError naming the part
@@ -147,8 +151,8 @@ class ParquetState:
         size = self.params.num_perm * 4
         for folder in self._folders:
             for name, types in PART_TYPES.items():
-                path = folder / name
-                if not path.exists():
+                path = f"{folder}/{name}"
+                if not self.place.exists(path):
                     continue
                 table = self._read_part(path, name)
                 columns = {c: table.column(c).to_pylist() for c in types}
@@ -163,13 +167,11 @@ class ParquetState:
                                          f"{len(columns['signature'][n])} bytes, not {size}: cut short")
         list(self.stored_lines())
 
-    @staticmethod
-    def _read_part(path: Path, name: str) -> Any:  # noqa: ANN401 - pyarrow.Table
+    def _read_part(self, path: str, name: str) -> Any:  # noqa: ANN401 - pyarrow.Table
         import pyarrow as pa
-        import pyarrow.dataset as ds
 
         try:
-            table = ds.dataset(path, partitioning="hive").to_table()
+            table = self.place.dataset(path).to_table()
         except (pa.ArrowException, OSError) as err:
             raise StateError(f"{path} cannot be read ({err}): the state is damaged") from err
         missing = [c for c in COLUMNS[name] if c not in table.column_names]
@@ -178,18 +180,18 @@ class ParquetState:
         return table
 
     @property
-    def _folders(self) -> list[Path]:
-        return [self.folder / run["data"] for run in self.meta["runs"] if run.get("data")]
+    def _folders(self) -> list[str]:
+        return [self.place(run["data"]) for run in self.meta["runs"] if run.get("data")]
 
     def stored_docs(self) -> Iterator[tuple[int, str, str, str, int, int, int, bytes]]:
         """Every stored record, part by part and a batch of rows at a time (never the whole state at once)."""
         import pyarrow as pa
 
         columns = list(COLUMNS["docs.parquet"])
-        for path in (f / "docs.parquet" for f in self._folders):
-            if not path.exists():
+        for path in (f"{f}/docs.parquet" for f in self._folders):
+            if not self.place.exists(path):
                 continue
-            parquet = open_part(path, columns)
+            parquet = open_part(self.place, path, columns)
             try:
                 for batch in parquet.iter_batches(BATCH_ROWS, columns=columns):
                     yield from zip(*(batch.column(c).to_pylist() for c in columns), strict=True)
@@ -199,10 +201,9 @@ class ParquetState:
     def stored_bands(self) -> Iterator[tuple[int, int]]:
         """Every (64-bit band key, row), one band file at a time."""
         for folder in self._folders:
-            if (folder / "bands").is_dir():
-                for path in sorted((folder / "bands").rglob("*.parquet")):
-                    table = self._read_part(path, "bands")
-                    yield from zip(table.column("key").to_pylist(), table.column("row").to_pylist(), strict=True)
+            for path in self.place.files(f"{folder}/bands"):
+                table = self._read_part(path, "bands")
+                yield from zip(table.column("key").to_pylist(), table.column("row").to_pylist(), strict=True)
 
     def stored_runs(self) -> list[tuple[int, str, str, str, int]]:
         runs: dict[int, tuple[int, str, str, str, int]] = {}
@@ -212,17 +213,24 @@ class ParquetState:
         return list(runs.values())
 
     def frames(self) -> tuple[Any, Any]:
-        """(bands, docs) as dask dataframes the workers read themselves (they must see this folder)."""
+        """(bands, docs) as dask dataframes the workers read themselves (they must see this folder, or reach the
+        object store with the credentials and endpoint of their own environment)."""
         import dask.dataframe as dd
 
         folders = self._folders
-        folders = [f for f in folders if (f / "docs.parquet").exists()]  # a run may have kept line counts only
+        folders = [f for f in folders if self.place.exists(f"{f}/docs.parquet")]  # some kept line counts only
         if not folders:
             return self._no_frames()
-        band_files = [str(p) for f in folders for p in sorted((f / "bands").rglob("*.parquet"))]
-        bands = dd.read_parquet(band_files, columns=["key", "row"])
-        docs = dd.read_parquet([str(f / "docs.parquet") for f in folders],
-                               columns=["row", "id", "first_seen", "run", "shingles", "words", "signature"])
+        band_files = [p for f in folders for p in self.place.files(f"{f}/bands")]
+        columns = ["row", "id", "first_seen", "run", "shingles", "words", "signature"]
+        if self.place.remote:  # each worker opens its file itself: the client lists, and reads nothing
+            empty_bands, empty_docs = self._no_frames()
+            bands = dd.from_map(read_remote, band_files, columns=["key", "row"], meta=empty_bands._meta)
+            docs = dd.from_map(read_remote, [f"{f}/docs.parquet" for f in folders], columns=columns,
+                               meta=empty_docs._meta.rename(columns={"hv": "signature"}))
+        else:
+            bands = dd.read_parquet(band_files, columns=["key", "row"])
+            docs = dd.read_parquet([f"{f}/docs.parquet" for f in folders], columns=columns)
         return bands, docs.rename(columns={"signature": "hv"})
 
     @staticmethod
@@ -242,7 +250,7 @@ class ParquetState:
     def index(self) -> ParquetIndex:
         """The stored records in memory as compact arrays (:mod:`corpus.dedup.parquet_index`), read on first use."""
         if self._index is None:
-            self._index = ParquetIndex(self._folders, self.params)
+            self._index = ParquetIndex(self.place, self._folders, self.params)
         return self._index
 
     def lookup(self, sig: Signature) -> list[StoredRecord]:
@@ -261,13 +269,11 @@ class ParquetState:
         return min(runs) if runs else None
 
     def stored_lines(self) -> Iterator[tuple[int, Counts]]:
-        import pyarrow.parquet as pq
-
         for r in self.meta["runs"]:
-            path = self.folder / r["data"] / "lines.parquet" if r.get("data") else None
-            if path is not None and path.exists():
+            path = self.place(r["data"], "lines.parquet") if r.get("data") else None
+            if path is not None and self.place.exists(path):
                 try:
-                    table = pq.read_table(path)
+                    table = self.place.read_table(path)
                     counts = Counts(table.column("key").to_numpy().view(np.uint64), table.column("n").to_numpy())
                 except (KeyError, ValueError, OSError) as err:  # pyarrow's errors are ValueErrors or OSErrors
                     raise StateError(f"{path} cannot be read ({describe_error(err)}): the state is damaged") from err
@@ -287,7 +293,8 @@ class ParquetState:
             self._pending.append((doc_id, path, first_seen, run, sig))
 
     def _drop_stored(self) -> None:
-        """Leave out the pending records whose ids are stored: the ids are read part by part, a batch at a time."""
+        """Leave out the pending records whose ids are stored: the ids are read part by part, a batch at a time
+        (or taken from the lookups' index, when the run read it: a state in S3 is then not read twice)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -295,9 +302,12 @@ class ParquetState:
             return
         wanted = pa.array([p[0] for p in self._pending], pa.string())
         stored: set[str] = set()
-        for path in (f / "docs.parquet" for f in self._folders):
-            if path.exists():
-                parquet = open_part(path, ["id"])
+        if self._index is not None:  # read for the lookups already (under the lock the parts have not changed)
+            ids = self._index.ids
+            stored.update(pc.filter(ids, pc.is_in(ids, value_set=wanted)).to_pylist())
+        for path in (f"{f}/docs.parquet" for f in self._folders) if self._index is None else ():
+            if self.place.exists(path):
+                parquet = open_part(self.place, path, ["id"])
                 try:
                     for batch in parquet.iter_batches(BATCH_ROWS, columns=["id"]):
                         ids = batch.column("id")
@@ -320,24 +330,35 @@ class ParquetState:
             number += 1
         data = f"data-{number:05d}" if kept or len(self._lines) else ""
         if data:
-            self._write(self.folder / data, number)
+            self._unchanged()
+            if self.place.remote:  # parts of runs killed before their commit (a local run's are staged apart)
+                for name in sorted(n for n in self.place.tops() - listed if PART_NAME.fullmatch(n)):
+                    self.place.remove(self.place(name))
+            self._write(data, number)
         if not rerun or kept:
             self.meta["runs"].append({"run": run, "fingerprint": fingerprint, "started": started,
                                       "mode": mode, "kept": kept, "data": data})
-        self._save_meta()
+        try:
+            self._save_meta()
+        except BaseException as err:  # the part is never listed: removed (after a StateError, by the next run)
+            if data and not isinstance(err, StateError):
+                self.place.remove(self.place(data))
+            raise
         self._pending = []
         self._lines = Counts()
         self._forget_index()  # the new part is read with the others when next needed
         return kept
 
     def _save_meta(self) -> None:
-        """Replace ``state.json`` in one ``os.replace``: what it lists is the state."""
-        fd, tmp = tempfile.mkstemp(prefix=f".{META}.", dir=self.folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(self.meta, out, indent=1)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, self.folder / META)
+        """Replace ``state.json`` whole (:meth:`Place.replace`): what it lists is the state."""
+        self._tag = self.place.replace(self.meta_path, json.dumps(self.meta, indent=1).encode(), self._tag)
+
+    def _unchanged(self) -> None:
+        """In object storage, before a part is written: ``state.json`` is still the version this run read (the
+        lock makes it so; this notices a lock removed by hand while its run was alive, before any part is)."""
+        if self.place.remote and self.place.version(self.meta_path) != self._tag:
+            raise StateError(f"{self.meta_path} was changed by another run since this one read it: nothing "
+                             "written (was the state's lock removed while a run held it?); run again")
 
     def count_before(self, before: str) -> int:
         return sum(1 for doc in self.stored_docs() if doc[3] < before)
@@ -347,86 +368,83 @@ class ParquetState:
         :meth:`corpus.dedup.state.StateIndex.prune` does: each data folder that changes is rewritten under a new
         name, ``state.json`` then lists the new folders (the commit), and the old ones are removed."""
         import pyarrow.compute as pc
-        import pyarrow.dataset as ds
-        import pyarrow.parquet as pq
 
         removed, replaced = 0, []
         for entry in self.meta["runs"]:
             data = entry.get("data")
             if not data:
                 continue
-            folder = self.folder / data
-            docs = pq.read_table(folder / "docs.parquet") if (folder / "docs.parquet").exists() else None
+            folder = self.place(data)
+            has_docs = self.place.exists(f"{folder}/docs.parquet")
+            docs = self.place.read_table(f"{folder}/docs.parquet") if has_docs else None
             old_docs = 0 if docs is None else pc.sum(pc.less(docs["first_seen"], before)).as_py() or 0
-            has_lines = (folder / "lines.parquet").exists()
+            has_lines = self.place.exists(f"{folder}/lines.parquet")
             drop_lines = has_lines and str(entry.get("started") or "") < before
             if not old_docs and not drop_lines:
                 continue
-            staged = Path(tempfile.mkdtemp(prefix=f".{data}.", dir=self.folder))
+            base, number = data.split(".")[0], 1
+            while self.place.exists(self.place(f"{base}.p{number}")):
+                number += 1
+            name = f"{base}.p{number}"
+            if not replaced:
+                self._unchanged()
+            staged = self.place.stage(name)
             if docs is not None and docs.num_rows > old_docs:
                 kept = docs.filter(pc.greater_equal(docs["first_seen"], before))
-                pq.write_table(kept, staged / "docs.parquet")
-                bands = ds.dataset(folder / "bands", partitioning="hive").to_table()
-                bands = bands.filter(pc.is_in(bands["row"], value_set=kept["row"]))
-                ds.write_dataset(bands, staged / "bands", format="parquet", partitioning=["band"],
-                                 partitioning_flavor="hive")
+                self.place.write_table(kept, f"{staged}/docs.parquet")
+                bands = self.place.dataset(f"{folder}/bands").to_table()
+                self.place.write_bands(bands.filter(pc.is_in(bands["row"], value_set=kept["row"])), f"{staged}/bands")
             if has_lines and not drop_lines:
-                shutil.copy2(folder / "lines.parquet", staged / "lines.parquet")
+                self.place.copy(f"{folder}/lines.parquet", f"{staged}/lines.parquet")
             removed += old_docs
-            if any(staged.iterdir()):
-                base, number = data.split(".")[0], 1
-                while (self.folder / f"{base}.p{number}").exists():
-                    number += 1
-                os.replace(staged, self.folder / f"{base}.p{number}")
-                entry["data"] = f"{base}.p{number}"
+            if self.place.holds(staged):
+                self.place.publish(staged, name)
+                entry["data"] = name
             else:
-                staged.rmdir()
+                self.place.remove(staged)
                 entry["data"] = ""
             replaced.append(folder)
         if replaced:
             self._save_meta()
             for folder in replaced:
-                shutil.rmtree(folder, ignore_errors=True)
+                self.place.remove(folder)
         self._forget_index()
         return removed
 
-    def _write(self, target: Path, number: int) -> None:
+    def _write(self, name: str, number: int) -> None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        for leftover in self.folder.glob(".data-*"):  # a run killed before its commit
-            shutil.rmtree(leftover, ignore_errors=True)
-        if target.exists():  # written by a run killed between its rename and its commit: never listed
-            shutil.rmtree(target)
-        staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=self.folder))
-        if len(self._lines):
-            pq.write_table(pa.table({"key": pa.array(self._lines.keys.view(np.int64), pa.int64()),
-                                     "n": pa.array(self._lines.counts, pa.int64())}), staged / "lines.parquet")
-        if self._pending:
-            self._write_records(staged, number)
-        os.replace(staged, target)
+        staged = self.place.stage(name)
+        try:
+            if len(self._lines):
+                self.place.write_table(pa.table({"key": pa.array(self._lines.keys.view(np.int64), pa.int64()),
+                                                 "n": pa.array(self._lines.counts, pa.int64())}),
+                                       f"{staged}/lines.parquet")
+            if self._pending:
+                self._write_records(staged, number)
+            self.place.publish(staged, name)
+        except BaseException:  # an error, Ctrl-C, SIGTERM: what was written of the part goes (it is not listed)
+            self.place.remove(staged)
+            raise
 
-    def _write_records(self, staged: Path, number: int) -> None:
+    def _write_records(self, staged: str, number: int) -> None:
         import pyarrow as pa
-        import pyarrow.dataset as ds
-        import pyarrow.parquet as pq
 
         rows = [(number << 32) | n for n in range(len(self._pending))]
         sigs = [p[4] for p in self._pending]
-        pq.write_table(pa.table({
+        self.place.write_table(pa.table({
             "row": pa.array(rows, pa.int64()), "id": [p[0] for p in self._pending],
             "path": [p[1] for p in self._pending], "first_seen": [p[2] for p in self._pending],
             "run": pa.array([p[3] for p in self._pending], pa.int64()),
             "shingles": pa.array([s.shingles for s in sigs], pa.int64()),
             "words": pa.array([s.words for s in sigs], pa.int64()),
             "signature": pa.array([np.asarray(s.hashvalues, np.uint32).tobytes() for s in sigs], pa.binary()),
-        }), staged / "docs.parquet")
+        }), f"{staged}/docs.parquet")
         keys = np.array([band_keys(s.hashvalues, self.params) for s in sigs], dtype=np.int64)
-        bands = pa.table({"band": np.tile(np.arange(self.params.bands, dtype=np.int32), len(sigs)),
-                          "key": keys.reshape(-1), "row": np.repeat(np.array(rows, dtype=np.int64),
-                                                                     self.params.bands)})
-        ds.write_dataset(bands, staged / "bands", format="parquet", partitioning=["band"],
-                         partitioning_flavor="hive")
+        self.place.write_bands(pa.table({"band": np.tile(np.arange(self.params.bands, dtype=np.int32), len(sigs)),
+                                         "key": keys.reshape(-1),
+                                         "row": np.repeat(np.array(rows, dtype=np.int64), self.params.bands)}),
+                               f"{staged}/bands")
 
     def rollback(self) -> None:
         self._pending = []
@@ -450,26 +468,28 @@ class ParquetState:
             newest = doc[3] if newest is None or doc[3] > newest else newest
         return {"path": self.path, "schema": SCHEMA_VERSION, "format": "parquet", "records": records,
                 "runs": len(self.stored_runs()),
-                "bytes": sum(f.stat().st_size for f in self.folder.rglob("*") if f.is_file()),
+                "bytes": self.place.size(),
                 "oldest": oldest, "newest": newest, "minhash": json.loads(self.meta["minhash"])}
 
 
-def _read_meta(path: Path) -> dict[str, Any]:
+def _read_meta(place: Place, path: str) -> tuple[dict[str, Any], str | None]:
+    """``state.json`` as a dict, and its version (object storage)."""
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
+        data, tag = place.read_versioned(path)
+        meta = json.loads(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as err:
         raise StateError(f"{path} cannot be read ({describe_error(err)}): the state is damaged (restore it from "
                          "a backup)") from err
     if not isinstance(meta, dict):
         raise StateError(f"{path} is not a JSON object: the state is damaged")
-    return meta
+    return meta, tag
 
 
 def describe_error(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 
 
-def stored_params_of(meta: dict[str, Any], where: Path | str = META) -> MinHashParams:
+def stored_params_of(meta: dict[str, Any], where: str = META) -> MinHashParams:
     try:
         data = json.loads(meta["minhash"])
         return MinHashParams(**{k: data[k] for k in MinHashParams().as_dict()})
