@@ -22,6 +22,7 @@ A crawler's own id is kept as ``source_id``; it decides nothing (crawlers reuse 
 from __future__ import annotations
 
 import hashlib
+import re
 from array import array
 
 ID_SCHEME = "content-sha256/1"  # stored in --state: ids of another scheme cannot be compared
@@ -57,7 +58,7 @@ class RunIdentities:
         self._seen = _KeySet()
 
     def assign(self, doc_id: str) -> str:
-        while not self._seen.add(int(doc_id[:16], 16) if _is_hex(doc_id) else hash(doc_id)):
+        while not self._seen.add(int(doc_id[:16], 16) if is_content_id(doc_id) else hash(doc_id)):
             doc_id = next_copy_id(doc_id)
         return doc_id
 
@@ -100,8 +101,13 @@ class _KeySet:
 _MASK = (1 << 64) - 1
 
 
-def _is_hex(text: str) -> bool:
-    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
+_CONTENT_ID = re.compile("[0-9a-f]{32}")
+
+
+def is_content_id(text: str) -> bool:
+    """An id newsclean gives (32 lowercase hex digits: 16 bytes in memory and in the state); a crawler's is kept
+    as it is."""
+    return _CONTENT_ID.fullmatch(text) is not None
 
 
 class RunFingerprint:

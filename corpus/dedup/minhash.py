@@ -33,10 +33,9 @@ import numpy as np
 from corpus.dedup.bands import BandIndex, band_keys32
 from corpus.dedup.glue import glued, lines_words, words_by_line
 from corpus.dedup.shingles import min_hashes_at, window_hashes
-from corpus.identity import redelivered_id
+from corpus.identity import is_content_id, redelivered_id
 
 _WORD = re.compile(r"\w+")
-_OUR_ID = re.compile("[0-9a-f]{32}")  # the ids newsclean gives (16 bytes each in memory); others are kept as they are
 MAX_SIGNATURE_WORDS = 200_000  # a signature of a text's first 200k words (news stories are far shorter)
 SCHEME = "affine32"  # datasketch's permutation scheme; stored signatures must use the same one
 
@@ -368,7 +367,7 @@ class Deduplicator:
         """Record a document (indices must come in order 0, 1, 2, ...); returns the earlier
         documents of this run it matches."""
         assert index == self._store.count, "documents must be added in input order"
-        if _OUR_ID.fullmatch(doc_id):
+        if is_content_id(doc_id):
             self._ids += bytes.fromhex(doc_id)
         else:
             self._ids += bytes(16)

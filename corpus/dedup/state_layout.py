@@ -14,6 +14,7 @@ import numpy as np
 import xxhash
 
 from corpus.dedup.minhash import MinHashParams, Signature, StoredRecord
+from corpus.identity import is_content_id
 
 # The band index: each band's 64-bit key (:func:`band_keys`, the key the Parquet state and the Dask
 # executor use) is cut in two: its top BUCKET_BITS pick a row of `bands`, the next 16 bits are kept as
@@ -97,10 +98,14 @@ def records_of(db: sqlite3.Connection, rows: set[int]) -> dict[int, StoredRecord
     if not rows:
         return {}
     ordered = sorted(rows)
-    return {row: StoredRecord(unpacked_id(doc_id), seen, Signature(np.frombuffer(blob, dtype=np.uint32), shingles,
-                                                                   words), run)
-            for row, doc_id, seen, shingles, words, blob, run in db.execute(in_query(_CANDIDATES, len(ordered)),
-                                                                            ordered)}
+    return {row[0]: stored_record(row) for row in db.execute(in_query(_CANDIDATES, len(ordered)), ordered)}
+
+
+def stored_record(row: tuple) -> StoredRecord:
+    """A record as a lookup's query reads it: (rowid, id, first seen, shingles, words, signature, run)."""
+    _, doc_id, seen, shingles, words, blob, run = row
+    return StoredRecord(unpacked_id(doc_id), seen, Signature(np.frombuffer(blob, dtype=np.uint32), shingles, words),
+                        run)
 
 
 def split_path(path: str) -> tuple[str, str]:
@@ -111,7 +116,7 @@ def split_path(path: str) -> tuple[str, str]:
 
 def packed_id(doc_id: str) -> bytes | str:
     """A content id (32 lowercase hex digits) as its 16 bytes; any other id (a crawler's) as it is."""
-    if len(doc_id) == 32 and all(c in "0123456789abcdef" for c in doc_id):
+    if is_content_id(doc_id):
         return bytes.fromhex(doc_id)
     return doc_id
 

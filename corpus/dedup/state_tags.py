@@ -20,8 +20,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from corpus.dedup.minhash import MinHashParams, Signature, StoredRecord
-from corpus.dedup.state_layout import ENTRY, records_of, rows_with_entries, unpacked_id
+from corpus.dedup.minhash import MinHashParams, StoredRecord
+from corpus.dedup.state_layout import ENTRY, records_of, rows_with_entries, stored_record
 
 SLOTS = 64  # 16-bit values a block: 128 bytes, two cache lines read for a band
 LOAD = 46  # band entries a block at most on average (23 to 46, blocks being 2^k): about 1 block in 2,000 spills
@@ -43,13 +43,6 @@ def entry_row(entries: bytes, tag: bytes) -> int | None:
             return int.from_bytes(entries[at + 2: at + ENTRY.itemsize], "little")
         at = entries.find(tag, at + 1)
     return None
-
-
-def stored_record(row: tuple) -> StoredRecord:
-    """A record as :data:`ONE_ENTRY` reads it: (rowid, id, first seen, shingles, words, signature, run)."""
-    _, doc_id, seen, shingles, words, blob, run = row
-    return StoredRecord(unpacked_id(doc_id), seen, Signature(np.frombuffer(blob, dtype=np.uint32), shingles, words),
-                        run)
 
 
 class TagIndex:
@@ -147,8 +140,7 @@ class TagIndex:
         see :meth:`corpus.dedup.state.StateIndex.lookup`. A band whose count is 1 is read first when there is
         one, its bucket and its record in one query (:data:`ONE_ENTRY`): a near-copy's usual case. Written
         for few numpy calls: a lookup's arrays are small, each call costs more than its work."""
-        block = keys >> self._shift
-        value = keys.astype(np.uint16) | _ODD
+        block, value = self._where(keys)
         slots = self._slots.take(block, axis=0)
         same = slots == value[:, None]
         if slots[:, -1].any():  # a full block: its spilled entries counted too
