@@ -212,39 +212,32 @@ class ParquetState:
                 runs.setdefault(r["run"], (r["run"], r["fingerprint"], r["started"], r["mode"], r["kept"]))
         return list(runs.values())
 
-    def frames(self) -> tuple[Any, Any]:
-        """(bands, docs) as dask dataframes the workers read themselves (they must see this folder, or reach the
-        object store with the credentials and endpoint of their own environment)."""
+    def docs_frame(self) -> Any:  # noqa: ANN401 - a dask DataFrame
+        """The stored records as a dask dataframe the workers read themselves (they must see this folder, or reach
+        the object store with the credentials and endpoint of their own environment); their band keys are made
+        from the signatures where they are matched (:mod:`corpus.run.dask_dedup`), so no band file is read."""
         import dask.dataframe as dd
 
-        folders = self._folders
-        folders = [f for f in folders if self.place.exists(f"{f}/docs.parquet")]  # some kept line counts only
+        folders = [f for f in self._folders if self.place.exists(f"{f}/docs.parquet")]  # some kept line counts only
         if not folders:
-            return self._no_frames()
-        band_files = [p for f in folders for p in self.place.files(f"{f}/bands")]
+            return dd.from_pandas(self._no_docs(), npartitions=1)
         columns = ["row", "id", "first_seen", "run", "shingles", "words", "signature"]
+        paths = [f"{f}/docs.parquet" for f in folders]
         if self.place.remote:  # each worker opens its file itself: the client lists, and reads nothing
-            empty_bands, empty_docs = self._no_frames()
-            bands = dd.from_map(read_remote, band_files, columns=["key", "row"], meta=empty_bands._meta)
-            docs = dd.from_map(read_remote, [f"{f}/docs.parquet" for f in folders], columns=columns,
-                               meta=empty_docs._meta.rename(columns={"hv": "signature"}))
+            docs = dd.from_map(read_remote, paths, columns=columns,
+                               meta=self._no_docs().rename(columns={"hv": "signature"}))
         else:
-            bands = dd.read_parquet(band_files, columns=["key", "row"])
-            docs = dd.read_parquet([f"{f}/docs.parquet" for f in folders], columns=columns)
-        return bands, docs.rename(columns={"signature": "hv"})
+            docs = dd.read_parquet(paths, columns=columns)
+        return docs.rename(columns={"signature": "hv"})
 
     @staticmethod
-    def _no_frames() -> tuple[Any, Any]:
-        import dask.dataframe as dd
+    def _no_docs() -> Any:  # noqa: ANN401 - a pandas DataFrame
         import pandas as pd
 
-        from corpus.dedup.cluster_graph import meta_of
-
-        return (dd.from_pandas(meta_of({"key": "int64", "row": "int64"}), npartitions=1),
-                dd.from_pandas(pd.DataFrame({"row": pd.Series(dtype="int64"), "id": pd.Series(dtype=object),
-                                             "first_seen": pd.Series(dtype=object), "run": pd.Series(dtype="int64"),
-                                             "shingles": pd.Series(dtype="int64"), "words": pd.Series(dtype="int64"),
-                                             "hv": pd.Series(dtype=object)}), npartitions=1))
+        return pd.DataFrame({"row": pd.Series(dtype="int64"), "id": pd.Series(dtype=object),
+                             "first_seen": pd.Series(dtype=object), "run": pd.Series(dtype="int64"),
+                             "shingles": pd.Series(dtype="int64"), "words": pd.Series(dtype="int64"),
+                             "hv": pd.Series(dtype=object)})
 
     @property
     def index(self) -> ParquetIndex:

@@ -297,9 +297,8 @@ def state_chunks(state: Any, client: Any) -> Iterator[Any]:  # noqa: ANN401
     """The earlier nights' records a chunk at a time, as the cluster will read them: a Parquet state's parts
     (delayed reads: the workers read them), or a SQLite state read here a chunk at a time, each chunk sent to
     the cluster as it is read (the client never holds more than one)."""
-    if hasattr(state, "frames"):
-        _, docs = state.frames()
-        yield from docs.to_delayed()
+    if hasattr(state, "docs_frame"):
+        yield from state.docs_frame().to_delayed()
         return
     rows = state.stored_docs()
     while chunk := list(itertools.islice(rows, STATE_CHUNK)):
