@@ -60,8 +60,10 @@ def pair_count(texts: list[str], params: MinHashParams, size: int = 7) -> int:
     return len(dask_dedup.candidate_pairs(rows, sigs, params).compute())
 
 
-def dask_groups(texts: list[str], params: MinHashParams, size: int = 7) -> list[list[int]]:
-    edges, sigs = dask_dedup.confirmed_edges(parts(texts, params, size), params)
+def dask_groups(texts: list[str], params: MinHashParams, size: int = 7, per_partition: int = 5) -> list[list[int]]:
+    """The groups the cluster finds, its dedup tables in partitions of ``per_partition`` documents (a run's
+    default puts a small run in one, where no shuffle is needed)."""
+    edges, sigs = dask_dedup.confirmed_edges(parts(texts, params, size), params, len(texts), per_partition)
     ordered = edges.compute().sort_values(["b", "a"], kind="stable")
     union, _ = dask_dedup.walked([ordered], sigs, params)
     return sorted(sorted(g) for g in union.groups())
@@ -87,12 +89,20 @@ def test_a_story_delivered_n_times_proposes_about_n_pairs_not_n_squared():
     assert large <= 4.5 * small  # four times the copies, about four times the pairs
 
 
-def test_the_groups_from_the_fewer_pairs_are_the_local_runs():
+@pytest.mark.parametrize("per_partition", [5, dask_dedup.DOCS_PER_PARTITION])
+def test_the_groups_from_the_fewer_pairs_are_the_local_runs(per_partition: int):
     params = MinHashParams()
-    assert dask_groups(copies(30), params) == local_groups(copies(30), params) == [list(range(30))]
+    assert dask_groups(copies(30), params, per_partition=per_partition) == local_groups(copies(30), params) \
+        == [list(range(30))]
     for seed in range(4):
         texts = mixed(seed)
-        assert dask_groups(texts, params) == local_groups(texts, params), seed
+        assert dask_groups(texts, params, per_partition=per_partition) == local_groups(texts, params), seed
+
+
+def test_a_run_s_dedup_tables_are_sized_by_its_documents_not_by_the_cluster_s_partitions():
+    assert dask_dedup.dedup_partitions(1) == dask_dedup.dedup_partitions(dask_dedup.DOCS_PER_PARTITION) == 1
+    assert dask_dedup.dedup_partitions(dask_dedup.DOCS_PER_PARTITION + 1) == 2
+    assert dask_dedup.dedup_partitions(1_000_000, 50_000) == 20
 
 
 def test_copies_whose_first_is_not_first_in_its_bands_still_cost_about_n_pairs():

@@ -256,7 +256,11 @@ def fetch(files: list[RemoteFile]) -> None:
     pages in S3 would cost a round trip per page. Each file keeps its bytes, or its error, until read."""
     if len(files) < 2:
         return
-    got = files[0].fs.cat([f.path for f in files], on_error="return")
+    fs = files[0].fs
+    # s3fs asks each object's size first (a HEAD) to split large ones into concurrent ranges; these are small
+    # and listed: one GET each (a worker's fresh filesystem has no listing cached to answer the HEAD)
+    whole = {"max_concurrency": 1} if hasattr(fs, "max_concurrency") else {}
+    got = fs.cat([f.path for f in files], on_error="return", **whole)
     for file in files:
         file.fetched = got.get(file.path) if isinstance(got, dict) else None
 

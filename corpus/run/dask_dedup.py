@@ -161,11 +161,19 @@ def _covering(pairs: pd.DataFrame, params: MinHashParams, not_kept: np.ndarray) 
 DOCS = {"doc": "int64"}
 PAIRS = {"a": "int64", "b": "int64"}
 BUCKETS = {"key": "int64", "doc": "int64", "same": "uint64"}
+DOCS_PER_PARTITION = 50_000  # documents a dedup partition holds: 42 band rows (24 B) and a signature row (~700 B)
+# each, ~85 MB; the tasks on tiny frames of the cluster's partitions (64 documents) cost more than their rows
 ROUNDS = 12  # rounds that settle which documents are covered before the walk (each: two small computations)
 log = logging.getLogger(__name__)
 
 
-def candidate_pairs(rows: dd.DataFrame, sigs: dd.DataFrame, params: MinHashParams) -> dd.DataFrame:
+def dedup_partitions(docs: int, per_partition: int = DOCS_PER_PARTITION) -> int:
+    """Partitions of the dedup's tables for a run of ``docs`` documents: each a task's worth of rows."""
+    return max(1, -(-docs // per_partition))
+
+
+def candidate_pairs(rows: dd.DataFrame, sigs: dd.DataFrame, params: MinHashParams, size: int | None = None
+                    ) -> dd.DataFrame:
     """The pairs to confirm: documents sharing a band key, less those whose earlier document the local run
     would have kept out of its band index (*covered*: :data:`COVERED_JACCARD`) and that are known to be so
     before the walk. So a story delivered N times costs about N pairs, not N squared, and the walk meets the
@@ -175,7 +183,9 @@ def candidate_pairs(rows: dd.DataFrame, sigs: dd.DataFrame, params: MinHashParam
     it is in the band index, and what it matches at 0.9 is covered; so is an equal signature of an earlier
     document. Then, each round, a document all of whose earlier bucket-mates are known (covered, or in the
     index and not matching it at 0.9) is in the index too, and what it matches at 0.9 is covered."""
-    buckets = rows.shuffle("key").persist()
+    # a key's rows in one partition: a shuffle, or (one partition's worth) all rows together, without the shuffle's cost
+    buckets = (rows.shuffle("key", npartitions=size) if size is None or size > 1 else rows.repartition(npartitions=1))
+    buckets = buckets.persist()
     later = _docs(buckets.map_partitions(_later, meta=meta_of(DOCS)))
     first = buckets.map_partitions(_first_pairs, later, meta=meta_of(PAIRS)).drop_duplicates()
     covered = _docs(_with_signatures(first, sigs).map_partitions(_covering, params, later, meta=meta_of(DOCS)))
@@ -192,7 +202,8 @@ def candidate_pairs(rows: dd.DataFrame, sigs: dd.DataFrame, params: MinHashParam
             _covering, params, np.empty(0, np.int64), meta=meta_of(DOCS))))
     pairs = buckets.map_partitions(_pairs, covered, meta=meta_of(PAIRS)).drop_duplicates().persist()
     del buckets
-    log.debug("candidate pairs: %d (%d documents known to be covered)", len(pairs), len(covered))
+    if log.isEnabledFor(logging.DEBUG):  # len() computes the pairs
+        log.debug("candidate pairs: %d (%d documents known to be covered)", len(pairs), len(covered))
     return pairs
 
 
@@ -237,11 +248,15 @@ def _with_signatures(pairs: dd.DataFrame, sigs: dd.DataFrame) -> dd.DataFrame:
     return pairs.merge(a, left_on="a", right_on="doc_a").merge(b, left_on="b", right_on="doc_b")
 
 
-def confirmed_edges(parts: list[Future], params: MinHashParams) -> tuple[dd.DataFrame, dd.DataFrame]:
-    """(confirmed pairs a < b with both word counts, the signature table) as dask dataframes."""
+def confirmed_edges(parts: list[Future], params: MinHashParams, docs: int,
+                    per_partition: int = DOCS_PER_PARTITION) -> tuple[dd.DataFrame, dd.DataFrame]:
+    """(confirmed pairs a < b with both word counts, the signature table) as dask dataframes, in partitions of
+    about ``per_partition`` of the ``docs`` documents (the cluster's partitions are far smaller)."""
+    size = dedup_partitions(docs, per_partition)
     rows = frame_of(parts, band_rows, BUCKETS, params)
-    sigs = frame_of(parts, signature_rows, SIGNATURE_COLUMNS)
-    edges = _with_signatures(candidate_pairs(rows, sigs, params), sigs).map_partitions(
+    sigs = frame_of(parts, signature_rows, SIGNATURE_COLUMNS).repartition(npartitions=min(size, len(parts) or 1))
+    sigs = sigs.persist()
+    edges = _with_signatures(candidate_pairs(rows, sigs, params, size), sigs).map_partitions(
         _confirm, params, meta=meta_of(EDGE_COLUMNS))
     return edges, sigs
 

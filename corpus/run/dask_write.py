@@ -261,7 +261,7 @@ def _groups(run: Ingest, parts: list[Any], ids: RunIds, state: Any, cutoff: int 
 
     executor: Any = run.executor
     params = run.options.minhash
-    edges, sigs = cluster.confirmed_edges(parts, params)
+    edges, sigs = cluster.confirmed_edges(parts, params, ids.count)
     edges = edges.persist()
     ordered = in_order(edges, executor.client_edges, lambda frame: computed(executor.client, frame, "grouping copies"))
     union, words = cluster.walked(ordered, sigs, params)  # the local rule, in order
