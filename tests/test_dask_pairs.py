@@ -53,11 +53,12 @@ def parts(texts: list[str], params: MinHashParams, size: int = 7) -> list[list]:
     return [chosen[k:k + size] for k in range(0, len(chosen), size)]
 
 
-def pair_count(texts: list[str], params: MinHashParams, size: int = 7) -> int:
+def pair_count(texts: list[str], params: MinHashParams, size: int = 7, shuffled: int | None = None) -> int:
+    """Candidate pairs, the band rows shuffled into ``shuffled`` partitions (one: all in one task)."""
     pieces = parts(texts, params, size)
     rows = dask_dedup.frame_of(pieces, dask_dedup.band_rows, dask_dedup.BUCKETS, params)
     sigs = dask_dedup.frame_of(pieces, dask_dedup.signature_rows, dask_dedup.SIGNATURE_COLUMNS)
-    return len(dask_dedup.candidate_pairs(rows, sigs, params).compute())
+    return len(dask_dedup.candidate_pairs(rows, sigs, params, shuffled).compute())
 
 
 def dask_groups(texts: list[str], params: MinHashParams, size: int = 7, per_partition: int = 5) -> list[list[int]]:
@@ -82,9 +83,10 @@ def _threads():
         yield
 
 
-def test_a_story_delivered_n_times_proposes_about_n_pairs_not_n_squared():
+@pytest.mark.parametrize("shuffled", [None, 3, 1])
+def test_a_story_delivered_n_times_proposes_about_n_pairs_not_n_squared(shuffled: int | None):
     params = MinHashParams()
-    small, large = pair_count(copies(40), params), pair_count(copies(160), params)
+    small, large = pair_count(copies(40), params, shuffled=shuffled), pair_count(copies(160), params, shuffled=shuffled)
     assert small <= 2 * 40 and large <= 2 * 160  # all pairs would be 780 and 12,720
     assert large <= 4.5 * small  # four times the copies, about four times the pairs
 
@@ -126,4 +128,6 @@ def test_near_copies_on_both_sides_of_the_covered_threshold_still_cost_about_n_p
 
     small, large = pair_count(near(100), params, 50), pair_count(near(400), params, 50)
     assert small <= 3 * 100 and large <= 3 * 400  # all pairs: 4,950 and 79,800
+    assert pair_count(near(400), params, 50, shuffled=1) == large  # the rounds in one task find as much
     assert dask_groups(near(100), params, 50) == local_groups(near(100), params)
+    assert dask_groups(near(100), params, 50, per_partition=1000) == local_groups(near(100), params)

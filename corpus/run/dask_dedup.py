@@ -179,27 +179,15 @@ def candidate_pairs(rows: dd.DataFrame, sigs: dd.DataFrame, params: MinHashParam
     before the walk. So a story delivered N times costs about N pairs, not N squared, and the walk meets the
     pairs it uses (a pair whose earlier document is covered is passed over there).
 
-    What is known, in rounds: a *head* (no earlier document in any of its buckets) matches nothing earlier, so
-    it is in the band index, and what it matches at 0.9 is covered; so is an equal signature of an earlier
-    document. Then, each round, a document all of whose earlier bucket-mates are known (covered, or in the
-    index and not matching it at 0.9) is in the index too, and what it matches at 0.9 is covered."""
-    # a key's rows in one partition: a shuffle, or (one partition's worth) all rows together, without the shuffle's cost
-    buckets = (rows.shuffle("key", npartitions=size) if size is None or size > 1 else rows.repartition(npartitions=1))
-    buckets = buckets.persist()
-    later = _docs(buckets.map_partitions(_later, meta=meta_of(DOCS)))
-    first = buckets.map_partitions(_first_pairs, later, meta=meta_of(PAIRS)).drop_duplicates()
-    covered = _docs(_with_signatures(first, sigs).map_partitions(_covering, params, later, meta=meta_of(DOCS)))
-    kept = np.empty(0, np.int64)
-    for _ in range(ROUNDS):
-        unknown = on_cluster(buckets.map_partitions(_open, later, covered, kept, meta=meta_of(
-            {"doc": "int64", "waits": "bool"})), "grouping copies")
-        new = np.setdiff1d(unknown.doc.to_numpy(np.int64), unknown.doc[unknown.waits].to_numpy(np.int64))
-        if not len(new):
-            break
-        kept = np.union1d(kept, new)
-        pairs = buckets.map_partitions(_from, new, meta=meta_of(PAIRS)).drop_duplicates()
-        covered = np.union1d(covered, _docs(_with_signatures(pairs, sigs).map_partitions(
-            _covering, params, np.empty(0, np.int64), meta=meta_of(DOCS))))
+    ``size``: the partitions the band rows are shuffled into; one (a run of at most ``DOCS_PER_PARTITION``
+    documents) is one task on a worker that holds all the rows, with the rounds inside it rather than two
+    computations a round from the client."""
+    if size == 1:
+        task = dask.delayed(_pairs_in_one)(rows.repartition(npartitions=1).to_delayed()[0],
+                                           sigs.repartition(npartitions=1).to_delayed()[0], params)
+        return dd.from_delayed([task], meta=meta_of(PAIRS), verify_meta=False).persist()
+    buckets = rows.shuffle("key", npartitions=size).persist()  # a key's rows in one partition
+    covered = _covered(_Shuffled(buckets, sigs, params))
     pairs = buckets.map_partitions(_pairs, covered, meta=meta_of(PAIRS)).drop_duplicates().persist()
     del buckets
     if log.isEnabledFor(logging.DEBUG):  # len() computes the pairs
@@ -207,8 +195,61 @@ def candidate_pairs(rows: dd.DataFrame, sigs: dd.DataFrame, params: MinHashParam
     return pairs
 
 
-def _docs(frame: dd.DataFrame) -> np.ndarray:
-    return np.unique(on_cluster(frame, "grouping copies").doc.to_numpy(np.int64))
+def _covered(buckets: _Shuffled | _Together) -> np.ndarray:
+    """The documents known, before the walk, to be covered, found in rounds: a *head* (no earlier document in
+    any of its buckets) matches nothing earlier, so it is in the band index, and what it matches at 0.9 is
+    covered; so is an equal signature of an earlier document. Then, each round, a document all of whose earlier
+    bucket-mates are known (covered, or in the index and not matching it at 0.9) is in the index too, and what
+    it matches at 0.9 is covered."""
+    later = np.unique(buckets.frame(_later, DOCS).doc.to_numpy(np.int64))
+    covered = buckets.covering(buckets.pairs(_first_pairs, later), later)
+    kept = np.empty(0, np.int64)
+    for _ in range(ROUNDS):
+        unknown = buckets.frame(_open, {"doc": "int64", "waits": "bool"}, later, covered, kept)
+        new = np.setdiff1d(unknown.doc.to_numpy(np.int64), unknown.doc[unknown.waits].to_numpy(np.int64))
+        if not len(new):
+            break
+        kept = np.union1d(kept, new)
+        covered = np.union1d(covered, buckets.covering(buckets.pairs(_from, new), np.empty(0, np.int64)))
+    return covered
+
+
+class _Shuffled:
+    """Band rows shuffled on the cluster by key: each step of the rounds a computation from the client."""
+
+    def __init__(self, buckets: dd.DataFrame, sigs: dd.DataFrame, params: MinHashParams) -> None:
+        self.buckets, self.sigs, self.params = buckets, sigs, params
+
+    def frame(self, fn: Any, columns: dict[str, str], *args: Any) -> pd.DataFrame:  # noqa: ANN401
+        return on_cluster(self.buckets.map_partitions(fn, *args, meta=meta_of(columns)), "grouping copies")
+
+    def pairs(self, fn: Any, *args: Any) -> dd.DataFrame:  # noqa: ANN401
+        return self.buckets.map_partitions(fn, *args, meta=meta_of(PAIRS)).drop_duplicates()
+
+    def covering(self, pairs: dd.DataFrame, not_kept: np.ndarray) -> np.ndarray:
+        found = _with_signatures(pairs, self.sigs).map_partitions(_covering, self.params, not_kept, meta=meta_of(DOCS))
+        return np.unique(on_cluster(found, "grouping copies").doc.to_numpy(np.int64))
+
+
+class _Together:
+    """All band rows and signatures in one frame each, on one worker: the same steps, done where they are."""
+
+    def __init__(self, rows: pd.DataFrame, sigs: pd.DataFrame, params: MinHashParams) -> None:
+        self.rows, self.sigs, self.params = rows, sigs, params
+
+    def frame(self, fn: Any, columns: dict[str, str], *args: Any) -> pd.DataFrame:  # noqa: ANN401
+        return fn(self.rows, *args)
+
+    def pairs(self, fn: Any, *args: Any) -> pd.DataFrame:  # noqa: ANN401
+        return fn(self.rows, *args).drop_duplicates()
+
+    def covering(self, pairs: pd.DataFrame, not_kept: np.ndarray) -> np.ndarray:
+        return np.unique(_covering(_with_signatures(pairs, self.sigs), self.params, not_kept).doc.to_numpy(np.int64))
+
+
+def _pairs_in_one(rows: pd.DataFrame, sigs: pd.DataFrame, params: MinHashParams) -> pd.DataFrame:
+    """On a worker: :func:`candidate_pairs` for band rows and signatures that fit one partition."""
+    return _pairs(rows, _covered(_Together(rows, sigs, params)))
 
 
 def _signature(hv: bytes, shingles: int, words: int, tags: bytes | None = None) -> Signature:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import pickle
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -140,14 +142,22 @@ def sign_records(items: list[Any], options: IngestOptions, identify: bool = Fals
     return [item if isinstance(item, Reject) else from_record(*item, options.minhash) for item in items]
 
 
-def summaries(results: list[Processed | Reject], partition: int) -> list[Processed | Reject]:
-    """What the client needs of a partition to route it: no text, no signature, no line keys."""
+def summaries(results: list[Processed | Reject], partition: int) -> bytes:
+    """What the client needs of a partition to route it (no text, no signature, no line keys), as one
+    compressed pickle (:func:`unpacked`): a list of objects would travel as many frames, and its paths, ids and
+    field names repeat."""
     empty = np.empty(0, dtype=np.uint64)
-    return [r if isinstance(r, (Reject, Noted)) else
-            RemoteProcessed(r.id, r.path, r.input, r.lang, r.empty, "", None, empty, empty,
-                            title_key=r.title_key, partition=partition, position=pos,
-                            site=int(r.site_keys[0]) if len(r.site_keys) else 0)
-            for pos, r in enumerate(results)]
+    routed = [r if isinstance(r, (Reject, Noted)) else
+              RemoteProcessed(r.id, r.path, r.input, r.lang, r.empty, "", None, empty, empty,
+                              title_key=r.title_key, partition=partition, position=pos,
+                              site=int(r.site_keys[0]) if len(r.site_keys) else 0)
+              for pos, r in enumerate(results)]
+    return zlib.compress(pickle.dumps(routed, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpacked(summary: bytes) -> list[Processed | Reject]:
+    """A partition's summaries from :func:`summaries`."""
+    return pickle.loads(zlib.decompress(summary))  # noqa: S301 - from the run's own workers
 
 
 def partitions(jobs: Iterable[tuple[Job, IngestOptions]], size: int) -> Iterator[list[tuple[Job, IngestOptions]]]:
@@ -234,12 +244,12 @@ class DaskExecutor:
             except Exception:  # noqa: BLE001 - find the job that kills, one task each
                 return self._alone(jobs, options, task)
         try:
-            summary = result(self.client, self.client.submit(summaries, future, number, pure=False), WORK)
+            summary = unpacked(result(self.client, self.client.submit(summaries, future, number, pure=False), WORK))
         except ClusterFailed:
             raise
         except Exception:  # noqa: BLE001 - as above; the results found are kept on the cluster
             future = scattered(self.client, [self._alone(jobs, options, task)], WORK)[0]
-            summary = result(self.client, self.client.submit(summaries, future, number, pure=False), WORK)
+            summary = unpacked(result(self.client, self.client.submit(summaries, future, number, pure=False), WORK))
         self.partitions.append(future)
         return summary
 

@@ -63,11 +63,13 @@ def result(client: Any, future: Any, what: str) -> Any:  # noqa: ANN401 - distri
 def _workers(client: Any, wait: float) -> int | None:  # noqa: ANN401
     """How many workers the scheduler has, or None when it does not say within ``wait`` seconds (then the bound
     on the call decides)."""
-    try:
-        info = client.sync(client.scheduler.identity, n_workers=1, callback_timeout=wait)
+    try:  # no worker's details (about 700 bytes each, asked every POLL seconds): the count is in the header
+        info = client.sync(client.scheduler.identity, n_workers=0, callback_timeout=wait)
+        if not isinstance(info.get("n_workers"), int):  # a scheduler that does not give it: one worker's details
+            info = client.sync(client.scheduler.identity, n_workers=1, callback_timeout=wait)
     except (TimeoutError, OSError):
         return None
-    return len(info.get("workers") or {})
+    return info["n_workers"] if isinstance(info.get("n_workers"), int) else len(info.get("workers") or {})
 
 
 def computed(client: Any, collection: Any, what: str) -> Any:  # noqa: ANN401 - a dask collection
