@@ -47,7 +47,7 @@ def feed(path: Path, copies: int) -> None:
 
 
 class Pairs(logging.Handler):
-    """The candidate pairs the Dask client reports (:func:`corpus.run.dask_dedup.candidate_pairs`), per grouping."""
+    """The candidate pairs the Dask client reports (:func:`corpus.run.dask_pairs.candidate_pairs`), per grouping."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -75,7 +75,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="newsclean-copies-") as tmp:
         times, proposed = {}, {}
         pairs = Pairs()
-        logger = logging.getLogger("corpus.run.dask_dedup")
+        logger = logging.getLogger("corpus.run.dask_pairs")
         logger.addHandler(pairs)
         logger.setLevel(logging.DEBUG)
         for copies in (COPIES_SMALL, COPIES_LARGE):

@@ -146,19 +146,54 @@ def big_state(path: Path, count: int) -> None:
     state.close()
 
 
+class CpuMeter:
+    """CPU seconds of every process of this machine's run: this script (the Dask scheduler), its children (the
+    moto server, the cluster's workers and their own children, e.g. the ``--timeout`` child) and the newsclean
+    processes it waited for (with their workers)."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._me = psutil.Process()
+        self._start = self._total()
+
+    def _total(self) -> float:
+        import psutil
+
+        total = sum(self._me.cpu_times()[:2])  # own user and system, and those of waited children
+        total += sum(self._me.cpu_times()[2:4])
+        for child in self._me.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += sum(child.cpu_times()[:2])
+        return total
+
+    def seconds(self) -> float:
+        return self._total() - self._start
+
+
 def throughput(env: dict[str, str], tmp: Path, fs, dask: tuple[str, ...]) -> None:  # noqa: ANN001
-    """Part 1: S3 in and out, Dask beside one local worker."""
+    """Part 1: S3 in and out, Dask beside one local worker. With each run's CPU seconds (every process of the run:
+    the client, its workers, the S3 server, the scheduler): the cores the run kept busy on average, which bounds
+    what more workers can give on this machine."""
     corpus = tmp / "corpus"
     counts = build_bench_corpus(corpus, BENCH, DOCS)
     fs.put(str(corpus) + "/", "bench/corpus/", recursive=True)
-    print(f"corpus: {DOCS} documents ({counts}) in s3://bench/corpus/ (moto on 127.0.0.1), "
-          f"{os.cpu_count()} cores, one run each")
+    cores = os.cpu_count() or 1
+    print(f"corpus: {DOCS} documents ({counts}) in s3://bench/corpus/ (moto on 127.0.0.1), {cores} cores, one run each")
+    meter = CpuMeter()
     local_s, _, _ = newsclean(env, tmp, "s3://bench/corpus/", "-o", "s3://bench/out-local/", "--workers", "1")
+    local_cpu = meter.seconds()
+    meter = CpuMeter()
     dask_s, probe, _ = newsclean(env, tmp, "s3://bench/corpus/", "-o", "s3://bench/out-dask/", *dask)
+    dask_cpu = meter.seconds()
     same = records_under(fs, "bench/out-local") == records_under(fs, "bench/out-dask")
-    print(f"local executor, 1 worker, S3 in and out: {DOCS / local_s:7.1f} docs/s ({local_s:.1f} s)")
+    print(f"local executor, 1 worker, S3 in and out: {DOCS / local_s:7.1f} docs/s ({local_s:.1f} s); "
+          f"{1000 * local_cpu / DOCS:.1f} ms CPU a document, {local_cpu / local_s:.2f} cores busy")
     print(f"dask executor, {WORKERS} workers, S3 in and out: {DOCS / dask_s:7.1f} docs/s ({dask_s:.1f} s); "
+          f"{1000 * dask_cpu / DOCS:.1f} ms CPU a document, {dask_cpu / dask_s:.2f} cores busy; "
           f"ratio {local_s / dask_s:.2f}x")
+    print(f"on {cores} cores the ratio cannot pass {cores * local_s / local_cpu:.2f}x (cores / the local run's busy "
+          f"cores), nor {cores * local_s / dask_cpu:.2f}x (the Dask run's CPU spread over every core)")
     print(f"same records from both: {same}")
     print(f"client received {probe['received'] / DOCS:.0f} bytes a document ({probe['received']} bytes); "
           f"peak RSS {probe['peak_rss'] / 2**20:.0f} MiB; its own CPU {1000 * probe['cpu'] / DOCS:.1f} ms a document "

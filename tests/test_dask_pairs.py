@@ -12,7 +12,7 @@ pytest.importorskip("dask")
 import dask  # noqa: E402
 
 from corpus.dedup.minhash import Deduplicator, MinHashParams, signature  # noqa: E402
-from corpus.run import dask_dedup  # noqa: E402
+from corpus.run import dask_dedup, dask_pairs  # noqa: E402
 
 STORY = ("The regional water authority said on Monday that reservoir levels had fallen to their lowest point in "
          "thirty years after the driest summer on record.\n\nEngineers have started pumping water from two disused "
@@ -58,7 +58,7 @@ def pair_count(texts: list[str], params: MinHashParams, size: int = 7, shuffled:
     pieces = parts(texts, params, size)
     rows = dask_dedup.frame_of(pieces, dask_dedup.band_rows, dask_dedup.BUCKETS, params)
     sigs = dask_dedup.frame_of(pieces, dask_dedup.signature_rows, dask_dedup.SIGNATURE_COLUMNS)
-    return len(dask_dedup.candidate_pairs(rows, sigs, params, shuffled).compute())
+    return len(dask_pairs.candidate_pairs(rows, sigs, params, shuffled).compute())
 
 
 def dask_groups(texts: list[str], params: MinHashParams, size: int = 7, per_partition: int = 5) -> list[list[int]]:
@@ -91,7 +91,7 @@ def test_a_story_delivered_n_times_proposes_about_n_pairs_not_n_squared(shuffled
     assert large <= 4.5 * small  # four times the copies, about four times the pairs
 
 
-@pytest.mark.parametrize("per_partition", [5, dask_dedup.DOCS_PER_PARTITION])
+@pytest.mark.parametrize("per_partition", [5, dask_pairs.DOCS_PER_PARTITION])
 def test_the_groups_from_the_fewer_pairs_are_the_local_runs(per_partition: int):
     params = MinHashParams()
     assert dask_groups(copies(30), params, per_partition=per_partition) == local_groups(copies(30), params) \
@@ -102,9 +102,9 @@ def test_the_groups_from_the_fewer_pairs_are_the_local_runs(per_partition: int):
 
 
 def test_a_run_s_dedup_tables_are_sized_by_its_documents_not_by_the_cluster_s_partitions():
-    assert dask_dedup.dedup_partitions(1) == dask_dedup.dedup_partitions(dask_dedup.DOCS_PER_PARTITION) == 1
-    assert dask_dedup.dedup_partitions(dask_dedup.DOCS_PER_PARTITION + 1) == 2
-    assert dask_dedup.dedup_partitions(1_000_000, 50_000) == 20
+    assert dask_pairs.dedup_partitions(1) == dask_pairs.dedup_partitions(dask_pairs.DOCS_PER_PARTITION) == 1
+    assert dask_pairs.dedup_partitions(dask_pairs.DOCS_PER_PARTITION + 1) == 2
+    assert dask_pairs.dedup_partitions(1_000_000, 50_000) == 20
 
 
 def test_copies_whose_first_is_not_first_in_its_bands_still_cost_about_n_pairs():
