@@ -111,10 +111,11 @@ def cuts_and_roundups(seed: int) -> dict[str, list[str]]:
     return {name: texts[name] for name in names}
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_the_walk_over_all_confirmed_pairs_gives_the_deduplicators_groups(seed):
+@pytest.mark.parametrize(("seed", "walk_rows"), [(1, 4096), (2, 4096), (3, 4096), (1, 3), (2, 1)])
+def test_the_walk_over_all_confirmed_pairs_gives_the_deduplicators_groups(seed, walk_rows, monkeypatch):
     """The Dask client's walk (corpus.run.dask_dedup.walked) over every confirmed pair, in input order, gives the
-    groups the local Deduplicator gives meeting the documents one by one, on inputs made to match several."""
+    groups the local Deduplicator gives meeting the documents one by one, on inputs made to match several; also
+    when it turns the pairs into Python objects a few at a time (``walk_rows``), and with each one's words."""
     pd = pytest.importorskip("pandas")
     dd = pytest.importorskip("dask.dataframe")
     import dask
@@ -128,7 +129,10 @@ def test_the_walk_over_all_confirmed_pairs_gives_the_deduplicators_groups(seed):
         confirmed,
         estimated_jaccard,
     )
+    from corpus.run import dask_dedup
     from corpus.run.dask_dedup import walked
+
+    monkeypatch.setattr(dask_dedup, "WALK_ROWS", walk_rows)
 
     params = MinHashParams()
     sigs = list(signatures(cuts_and_roundups(seed)).values())
@@ -146,7 +150,9 @@ def test_the_walk_over_all_confirmed_pairs_gives_the_deduplicators_groups(seed):
                           "shingles": [s.shingles for s in sigs], "words": [s.words for s in sigs],
                           "tags": [s.tags.astype(np.uint8).tobytes() for s in sigs]})
     with dask.config.set({"dataframe.convert-string": False}):  # as the executor runs it: bytes stay bytes
-        union, _ = walked([frame.sort_values(["b", "a"])], dd.from_pandas(table, npartitions=2), params)
+        union, words = walked([frame.sort_values(["b", "a"])], dd.from_pandas(table, npartitions=2), params)
+    assert all(words.get(d) == sigs[d].words for p in pairs for d in p[:2])
+    assert words.get(len(sigs) + 5, -1) == -1  # in no pair
     mine = sorted(sorted(g) for g in union.groups())
     theirs = sorted(sorted(g) for g in local._groups.groups())
     assert mine == theirs

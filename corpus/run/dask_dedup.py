@@ -59,7 +59,8 @@ from corpus.run.dask_wait import result, scattered
 from corpus.run.process import Processed
 
 Chosen = list[tuple[int, str, Processed]]  # a partition's documents that go on: (index, id, processed)
-EDGE_COLUMNS = {"a": "int64", "b": "int64", "words_a": "int64", "words_b": "int64", "jaccard": "float64"}
+EDGE_COLUMNS = {"a": "int32", "b": "int32", "words_a": "int32", "words_b": "int32", "jaccard": "float64"}  # a run's
+# indices and word counts fit 32 bits: 24 bytes a confirmed pair, fetched whole by the client and walked
 BUCKETS = {"key": "int64", "doc": "int64", "same": "uint64"}
 SIGNATURE_COLUMNS = {"doc": "int64", "hv": "object", "shingles": "int64", "words": "int64", "tags": "object"}
 
@@ -113,8 +114,8 @@ def _confirm(pairs: pd.DataFrame, params: MinHashParams) -> pd.DataFrame:
         similar.append(jaccard)
     hit = np.array(keep, dtype=bool)
     found = pairs[hit] if len(pairs) else pairs
-    return pd.DataFrame({"a": found.a.to_numpy(np.int64), "b": found.b.to_numpy(np.int64),
-                         "words_a": found.words_a.to_numpy(np.int64), "words_b": found.words_b.to_numpy(np.int64),
+    return pd.DataFrame({"a": found.a.to_numpy(np.int32), "b": found.b.to_numpy(np.int32),
+                         "words_a": found.words_a.to_numpy(np.int32), "words_b": found.words_b.to_numpy(np.int32),
                          "jaccard": np.array(similar, dtype=np.float64)[hit] if len(pairs) else np.empty(0)})
 
 
@@ -273,7 +274,8 @@ class Representatives:
 
     def __init__(self, sigs: dd.DataFrame) -> None:
         self._sigs = sigs
-        self._known: dict[int, Signature | None] = {}
+        # kept as their table rows (the bytes as they came), a Signature made when asked: ~400 bytes less each
+        self._known: dict[int, tuple[bytes, int, int, bytes | None] | None] = {}
 
     def fetch(self, docs: Iterable[int]) -> None:
         wanted = sorted({int(d) for d in docs} - self._known.keys())
@@ -281,32 +283,76 @@ class Representatives:
             return
         rows = on_cluster(self._sigs[self._sigs.doc.isin(wanted)], "grouping copies")
         for r in rows.itertuples(index=False):
-            self._known[int(r.doc)] = row_signature(r.hv, r.shingles, r.words, r.tags)
+            self._known[int(r.doc)] = (r.hv, int(r.shingles), int(r.words), r.tags)
         self._known.update((d, None) for d in wanted if d not in self._known)
 
     def __call__(self, doc: int) -> Signature | None:
         if doc not in self._known:
             self.fetch([doc])
-        return self._known[doc]
+        row = self._known[doc]
+        return None if row is None else row_signature(*row)
+
+
+WALK_ROWS = 4096  # confirmed pairs made Python objects at a time (a tuple and three numbers each, ~150 bytes)
+
+
+class WordCounts:
+    """Each grouped document's word count, from the pairs' columns: two sorted arrays (16 bytes a document), not
+    a dict of Python ints (~100)."""
+
+    def __init__(self, docs: list[np.ndarray], words: list[np.ndarray]) -> None:
+        every = np.concatenate(docs) if docs else np.empty(0, np.int64)
+        self._docs, first = np.unique(every, return_index=True)
+        self._words = (np.concatenate(words) if words else np.empty(0, np.int64))[first]
+
+    def get(self, doc: int, default: int = 0) -> int:
+        at = int(np.searchsorted(self._docs, doc))
+        return int(self._words[at]) if at < len(self._docs) and self._docs[at] == doc else default
 
 
 def walked(frames: Iterable[pd.DataFrame], sigs: dd.DataFrame, params: MinHashParams
-           ) -> tuple[UnionFind, dict[int, int]]:
+           ) -> tuple[UnionFind, WordCounts]:
     """(the groups, each grouped document's word count) from confirmed pairs in input order (frames ordered by
     (b, a): :func:`corpus.dedup.cluster_graph.in_order`): each later document meets its earlier matches as in
     the local Deduplicator, through the same :func:`corpus.dedup.minhash.join`; a *covered* document stays out
-    of the band index there, so it is no match for the documents after it here either."""
-    groups, covered, words = UnionFind(), set(), {}
+    of the band index there, so it is no match for the documents after it here either. The pairs become Python
+    objects :data:`WALK_ROWS` at a time, so the client's peak does not grow with the run's pairs."""
+    groups, covered = UnionFind(), set()
+    docs: list[np.ndarray] = []
+    words: list[np.ndarray] = []
     signature_of = Representatives(sigs)
     for frame in frames:
-        rows = list(zip(frame.b.tolist(), frame.a.tolist(), frame.jaccard.tolist(), strict=True))
-        several = {b for b, n in zip(*np.unique(frame.b.to_numpy(), return_counts=True), strict=True) if n > 1}
-        signature_of.fetch(groups.find(a) for b, a, _ in rows if b in several)  # one call for most of them
-        words.update(zip(frame.a.tolist(), frame.words_a.tolist(), strict=True))
-        words.update(zip(frame.b.tolist(), frame.words_b.tolist(), strict=True))
-        for b, pairs in itertools.groupby(rows, key=lambda row: row[0]):
-            matches = [(jaccard, a) for _, a, jaccard in pairs if a not in covered]
-            if join(groups, b, matches, signature_of, params)[1]:
-                covered.add(b)
-    return groups, words
+        docs += [frame.a.to_numpy(np.int64), frame.b.to_numpy(np.int64)]
+        words += [frame.words_a.to_numpy(np.int64), frame.words_b.to_numpy(np.int64)]
+        for chunk in _by_later(frame, WALK_ROWS):
+            rows = list(zip(chunk.b.tolist(), chunk.a.tolist(), chunk.jaccard.tolist(), strict=True))
+            signature_of.fetch(_representatives(rows, groups, covered))  # one call for most of them
+            for b, pairs in itertools.groupby(rows, key=lambda row: row[0]):
+                matches = [(jaccard, a) for _, a, jaccard in pairs if a not in covered]
+                if join(groups, b, matches, signature_of, params)[1]:
+                    covered.add(b)
+    return groups, WordCounts(docs, words)
+
+
+def _representatives(rows: list[tuple[int, int, float]], groups: UnionFind, covered: set[int]) -> set[int]:
+    """The groups' first documents whose signatures :func:`join` will ask for, as the groups stand: those of
+    later documents that match documents of several groups (a story's copies matching each other need none)."""
+    wanted: set[int] = set()
+    for _, pairs in itertools.groupby(rows, key=lambda row: row[0]):
+        roots = {groups.find(a) for _, a, _ in pairs if a not in covered}
+        if len(roots) > 1:
+            wanted |= roots
+    return wanted
+
+
+def _by_later(frame: pd.DataFrame, most: int) -> Iterator[pd.DataFrame]:
+    """Slices of ``frame`` (ordered by b) of about ``most`` rows, each later document's pairs in one slice."""
+    later = frame.b.to_numpy()
+    start = 0
+    while start < len(later):
+        end = min(start + most, len(later))
+        if end < len(later):  # on to the end of the last document's pairs
+            end = int(np.searchsorted(later, later[end - 1], side="right"))
+        yield frame.iloc[start:end]
+        start = end
 
