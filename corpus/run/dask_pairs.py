@@ -88,7 +88,7 @@ def _covering(pairs: pd.DataFrame, params: MinHashParams, not_kept: np.ndarray) 
 DOCS = {"doc": "int64"}
 PAIRS = {"a": "int64", "b": "int64"}
 DOCS_PER_PARTITION = 50_000  # documents a dedup partition holds: 42 band rows (24 B) and a signature row (~700 B)
-# each, ~85 MB; the tasks on tiny frames of the cluster's partitions (64 documents) cost more than their rows
+# each, ~85 MB; the tasks on tiny frames of the cluster's partitions (256 documents) cost more than their rows
 ROUNDS = 12  # rounds that settle which documents are covered before the walk (each: two small computations)
 log = logging.getLogger(__name__)
 

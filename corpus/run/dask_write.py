@@ -40,7 +40,7 @@ from corpus.run.process import Processed
 from corpus.version import __version__
 
 Ingest = Any  # corpus.run.pipeline.Ingest, which imports this module
-PART_PARTITIONS = 64  # partitions (of 64 documents) per part file at most: parts of about 4,000 records
+PART_PARTITIONS = 16  # partitions (of up to 256 documents) per part file at most: parts of about 4,000 records
 
 
 @dataclass
