@@ -13,7 +13,7 @@
    documents in JSONL feeds of 1,000 lines, read by the Dask workers from a local folder and written by
    them to ``-o DIR/``. The client (the ``newsclean`` process, run through ``bench/client_probe.py``) counts
    every byte its sockets received and its peak RSS: bytes per document, and RSS growth per document
-   between the two runs.
+   between the two sizes (each the median of BENCH_DASK_REPEATS (3) runs, the sizes taking turns).
 
 Every newsclean run is a process of its own (``python bench/client_probe.py ingest ...``); the Dask
 scheduler lives in this script's process, so the client's sockets carry only what a client receives.
@@ -29,6 +29,7 @@ import os
 import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,7 @@ DOCS = int(os.environ.get("BENCH_DASK_DOCS", "3000"))
 SMALL = int(os.environ.get("BENCH_DASK_SMALL", "3000"))
 LARGE = int(os.environ.get("BENCH_DASK_LARGE", "30000"))
 STATE = int(os.environ.get("BENCH_DASK_STATE", "300000"))
+REPEATS = int(os.environ.get("BENCH_DASK_REPEATS", "3"))  # runs of each size in part 2, their median reported
 WORKERS = 2
 BENCH = ROOT.parent / "shared" / "bench" / "extraction"
 
@@ -201,16 +203,26 @@ def throughput(env: dict[str, str], tmp: Path, fs, dask: tuple[str, ...]) -> Non
 
 
 def client_costs(env: dict[str, str], tmp: Path, dask: tuple[str, ...]) -> None:
-    """Part 2: the client's bytes received and peak RSS at SMALL and LARGE plain-text documents."""
+    """Part 2: the client's bytes received and peak RSS at SMALL and LARGE plain-text documents, each the median
+    of REPEATS runs (the two sizes taking turns: a peak RSS moves by a MiB or two from run to run, which is 40
+    to 80 bytes a document over the difference)."""
+    runs: dict[int, list[tuple[float, dict[str, int]]]] = {SMALL: [], LARGE: []}
+    for count in (SMALL, LARGE):
+        plain_feeds(tmp / f"plain-{count}", count)
+    for turn in range(REPEATS):
+        for count in (SMALL, LARGE):
+            out = f"{tmp}/plain-out-{count}-{turn}/"
+            seconds, probe, _ = newsclean(env, tmp, str(tmp / f"plain-{count}"), "-o", out, *dask)
+            runs[count].append((seconds, probe))
     sizes = {}
     for count in (SMALL, LARGE):
-        feeds = tmp / f"plain-{count}"
-        plain_feeds(feeds, count)
-        seconds, probe, _ = newsclean(env, tmp, str(feeds), "-o", f"{tmp}/plain-out-{count}/", *dask)
+        probe = {key: statistics.median(p[key] for _, p in runs[count]) for key in ("received", "peak_rss", "cpu")}
+        seconds = statistics.median(s for s, _ in runs[count])
         sizes[count] = probe
+        peaks = ", ".join(f"{p['peak_rss'] / 2**20:.1f}" for _, p in runs[count])
         print(f"{count:6d} plain-text documents: client received {probe['received'] / count:5.0f} bytes a "
-              f"document, peak RSS {probe['peak_rss'] / 2**20:.0f} MiB, CPU {probe['cpu']:.1f} s "
-              f"({count / seconds:.1f} docs/s)")
+              f"document, peak RSS {probe['peak_rss'] / 2**20:.1f} MiB (median of {peaks}), CPU "
+              f"{probe['cpu']:.1f} s ({count / seconds:.1f} docs/s)")
     grown = (sizes[LARGE]["peak_rss"] - sizes[SMALL]["peak_rss"]) / (LARGE - SMALL)
     bytes_each = (sizes[LARGE]["received"] - sizes[SMALL]["received"]) / (LARGE - SMALL)
     cpu_each = (sizes[LARGE]["cpu"] - sizes[SMALL]["cpu"]) / (LARGE - SMALL)
