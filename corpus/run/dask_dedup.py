@@ -335,11 +335,15 @@ def walked(frames: Iterable[pd.DataFrame], sigs: dd.DataFrame, params: MinHashPa
 
 
 def _representatives(rows: list[tuple[int, int, float]], groups: UnionFind, covered: set[int]) -> set[int]:
-    """The groups' first documents whose signatures :func:`join` will ask for, as the groups stand: those of
-    later documents that match documents of several groups (a story's copies matching each other need none)."""
+    """The groups' first documents whose signatures :func:`join` will likely ask for: those of later documents
+    that match documents of several groups, counting only matches before the chunk (their groups stand; one of
+    the chunk's own is still a group of its own here, though the walk will most often have joined it to its
+    story's group by then: counted, it fetched thousands of signatures no join asked for). The others are
+    fetched when asked."""
+    first = rows[0][0] if rows else 0
     wanted: set[int] = set()
     for _, pairs in itertools.groupby(rows, key=lambda row: row[0]):
-        roots = {groups.find(a) for _, a, _ in pairs if a not in covered}
+        roots = {groups.find(a) for _, a, _ in pairs if a < first and a not in covered}
         if len(roots) > 1:
             wanted |= roots
     return wanted
