@@ -42,7 +42,6 @@ from corpus.dedup.minhash import (
     UnionFind,
     band_keys32,
     confirmed,
-    estimated_jaccard,
     is_match,
     join,
 )
@@ -51,6 +50,7 @@ from corpus.run.dask_pairs import (
     DOCS_PER_PARTITION,
     candidate_pairs,
     dedup_partitions,
+    judged,
     on_cluster,
     row_signature,
     with_signatures,
@@ -106,10 +106,7 @@ def signature_rows(part: Chosen) -> pd.DataFrame:
 def _confirm(pairs: pd.DataFrame, params: MinHashParams) -> pd.DataFrame:
     """Candidate pairs joined with both signatures → the pairs :func:`is_match` confirms."""
     keep, similar = [], []
-    for r in pairs.itertuples(index=False):
-        a = row_signature(r.hv_a, r.shingles_a, r.words_a, r.tags_a)
-        b = row_signature(r.hv_b, r.shingles_b, r.words_b, r.tags_b)
-        jaccard = estimated_jaccard(b, a)  # as the local Deduplicator meets the pair: the later one first
+    for _, a, b, jaccard in judged(pairs):
         keep.append(confirmed(b, a, jaccard, params))
         similar.append(jaccard)
     hit = np.array(keep, dtype=bool)

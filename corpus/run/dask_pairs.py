@@ -10,6 +10,7 @@ each step of the rounds as a computation on them (:class:`_Shuffled`): the same 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import dask
@@ -68,15 +69,21 @@ def _from(rows: pd.DataFrame, kept: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"a": both.doc_a.to_numpy(), "b": both.doc_b.to_numpy()}).drop_duplicates()
 
 
+def judged(pairs: pd.DataFrame) -> Iterator[tuple[Any, Signature, Signature, float]]:
+    """Each pair joined with both signatures (``hv_a``, ``hv_b``, ...): (its row, earlier, later, their estimated
+    Jaccard), as the local Deduplicator meets the pair: the later one first."""
+    for r in pairs.itertuples(index=False):
+        a = row_signature(r.hv_a, r.shingles_a, r.words_a, r.tags_a)
+        b = row_signature(r.hv_b, r.shingles_b, r.words_b, r.tags_b)
+        yield r, a, b, estimated_jaccard(b, a)
+
+
 def _covering(pairs: pd.DataFrame, params: MinHashParams, not_kept: np.ndarray) -> pd.DataFrame:
     """The later documents of ``pairs`` that are surely covered in the local walk: matched at
     :data:`COVERED_JACCARD` by a document known to be in the band index (any ``a`` not in ``not_kept``), or
     an equal signature of an earlier document (whatever that one's fate: it matches all that one matched)."""
     equal, strong = [], []
-    for r in pairs.itertuples(index=False):
-        a = row_signature(r.hv_a, r.shingles_a, r.words_a, r.tags_a)
-        b = row_signature(r.hv_b, r.shingles_b, r.words_b, r.tags_b)
-        jaccard = estimated_jaccard(b, a)
+    for r, a, b, jaccard in judged(pairs):
         match = confirmed(b, a, jaccard, params)
         equal.append(match and r.hv_a == r.hv_b and r.tags_a == r.tags_b and r.shingles_a == r.shingles_b)
         strong.append(match and jaccard >= COVERED_JACCARD)
