@@ -173,7 +173,9 @@ def test_needles_and_length_limits_never_change_a_decision():
     import random
     import sys
 
-    from corpus.clean.cleaner import _RULE_SETS, _matches, _search
+    from corpus.clean.matching import RULE_SETS as _RULE_SETS
+    from corpus.clean.matching import matches as _matches
+    from corpus.clean.matching import search as _search
     from corpus.clean.rules import phrase_kinds
     from tests.conftest import ROOT, SEEDS
     from tests.test_rules_languages import CASES, CREDITS_AND_PLUGS

@@ -16,10 +16,10 @@ whole run has been seen.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 
 from corpus.clean.line_keys import LINES_REMEMBERED, REMEMBERED_LINE_CHARS, ShortLines, titled_line_key
+from corpus.clean.matching import SUFFIX_RULES, matches
 from corpus.clean.rules import (
     BOUNDARY_RULES,
     BOX_RULES,
@@ -58,54 +58,8 @@ writer's own last line, not a fragment of chrome."""
 _LAST_SENTENCE = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+(?=\W{0,2}[^\W_a-zß-ÿа-џα-ω])""")
 """Where a paragraph's next sentence starts: after a full stop, a capital or a digit (any script's capital:
 the word characters that are not lower-case letters of the Latin, Cyrillic or Greek alphabets)."""
-_SUFFIX_RULES = tuple(rule for rule in LINE_RULES if rule.suffix)
-_RULE_SETS = (LINE_RULES, _SUFFIX_RULES, BOX_RULES, BOUNDARY_RULES)
-_LENGTH_STEPS = sorted({rule.max_chars or MAX_CHROME_LINE_CHARS for rules in _RULE_SETS for rule in rules})
-_FITTING: dict[tuple[int, bool, int], tuple[Rule, ...]] = {
-    (id(rules), gated, step): tuple(rule for rule in rules if (gated or not rule.gate)
-                                    and (rule.max_chars or MAX_CHROME_LINE_CHARS) >= _LENGTH_STEPS[step])
-    for rules in _RULE_SETS for gated in (False, True) for step in range(len(_LENGTH_STEPS))}
-
-
-def _candidates(rules: tuple[Rule, ...], kinds: frozenset[str], length: int) -> tuple[Rule, ...]:
-    """``rules`` in order that may take a line of ``length`` characters, without the gated ones when no
-    phrase kind opens the line (most lines). Picked from tables made once: a paragraph-long line was
-    checked against every rule's length one Python call at a time."""
-    step = bisect_left(_LENGTH_STEPS, length)
-    return _FITTING[id(rules), bool(kinds), step] if step < len(_LENGTH_STEPS) else ()
-
-
 def first_sentence(line: str) -> str:
     return _LAST_SENTENCE.split(line, maxsplit=1)[0]
-
-
-def _has_needle(needles: tuple[str, ...], lowered: str) -> bool:
-    """A plain substring search per needle: Python tries a regular-expression alternation needle by
-    needle at every position of the line, which took twice as long. (A loop, not any() over a
-    generator: cheaper for the short tuples here.)"""
-    for needle in needles:  # noqa: SIM110
-        if needle in lowered:
-            return True
-    return False
-
-
-def _matches(rules: tuple[Rule, ...], line: str, lowered: str, kinds: frozenset[str],
-             ) -> Iterator[tuple[Rule, re.Match[str]]]:
-    """Each of ``rules`` (in order) whose pattern matches the line, with its match. The cheap checks come
-    first: the length (once, by :func:`_candidates`), then the phrase kinds a gated rule needs or the
-    needles of one that has them; a call per check and rule was a third of the cleaner's loop."""
-    for rule in _candidates(rules, kinds, len(line)):
-        if rule.gate:
-            if kinds.isdisjoint(rule.gate):
-                continue
-        elif rule.needles and not _has_needle(rule.needles, lowered):
-            continue
-        if match := rule.pattern.search(lowered if rule.lowered else line):
-            yield rule, match
-
-
-def _search(rule: Rule, line: str, lowered: str) -> re.Match[str] | None:
-    return rule.pattern.search(lowered if rule.lowered else line)
 
 
 _CLAUSE_AFTER_LABEL = re.compile(r"""^\W*(?:\S+\s+){0,2}?\S*[,:]\s+["“'‘«]?(?=[^\W\d_])(?![A-ZÀ-ÞА-ЯЁ])
@@ -145,7 +99,7 @@ def first_line_rule(line: str) -> Rule | None:
     lowered = line.lower()
     kinds = phrase_kinds(lowered)
     prose: bool | None = None
-    for rule, match in _matches(LINE_RULES, line, lowered, kinds):
+    for rule, match in matches(LINE_RULES, line, lowered, kinds):
         if not rule.suffix or match.start() < len(first_sentence(line)):
             if rule.prose_guard:
                 prose = is_prose(line) if prose is None else prose
@@ -160,7 +114,7 @@ def match_box(line: str) -> Rule | None:
         return None
     lowered = line.lower()
     kinds = opening_kinds(lowered)
-    return next((rule for rule, _ in _matches(BOX_RULES, line, lowered, kinds)), None)
+    return next((rule for rule, _ in matches(BOX_RULES, line, lowered, kinds)), None)
 
 
 def match_boundary(line: str, next_line: str) -> Rule | None:
@@ -178,7 +132,7 @@ def first_boundary(lines: tuple[str, str]) -> Rule | None:
     next_line = next_line[:MAX_CHROME_LINE_CHARS]
     lowered = line.lower()
     kinds = opening_kinds(lowered)
-    for rule, _ in _matches(BOUNDARY_RULES, line, lowered, kinds):
+    for rule, _ in matches(BOUNDARY_RULES, line, lowered, kinds):
         if (rule.next_line is None or rule.next_line.search(next_line)) and not is_prose(line):
             return rule
     return None
@@ -354,7 +308,7 @@ def cut_suffixes(line: str) -> tuple[str, list[Removal]]:
             return line, removed
         lowered = last.lower()
         kinds = phrase_kinds(lowered)
-        rule, _ = next(_matches(_SUFFIX_RULES, last, lowered, kinds), (None, None))
+        rule, _ = next(matches(SUFFIX_RULES, last, lowered, kinds), (None, None))
         if rule is None:
             return line, removed
         removed.append(Removal(rule.name, last))
