@@ -18,6 +18,17 @@ def test_detects_and_is_deterministic():
     assert detect(GERMAN)[0] == "de"
 
 
+def test_threads_detecting_at_once_give_the_answers_one_thread_gives():
+    """Each thread has its generator (Dask runs documents in threads): a shared one would mix their draws."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [" ".join(STORY), GERMAN, "Le gouvernement a annoncé mardi un plan pour les rivières du pays.",
+             "El gobierno anunció el martes un plan para los ríos del país y sus embalses."] * 8
+    alone = [detect(text) for text in texts]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(detect, texts)) == alone
+
+
 def test_nothing_to_detect():
     assert detect("") == (None, 0.0)
     assert detect("12 345 — 678") == (None, 0.0)
