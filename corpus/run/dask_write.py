@@ -25,16 +25,16 @@ from typing import Any
 import numpy as np
 
 from corpus.clean.learned import Learned
-from corpus.clean.repeated import Counts, learned_from, remove_corpus_chrome, site_chrome
+from corpus.clean.repeated import Counts, learned_from, site_chrome
 from corpus.dedup.minhash import (
     MinHashParams,
     Signature,
     decide_groups,
     settle_earlier,
 )
-from corpus.dedup.story import hash_and_sign
 from corpus.document import Document
 from corpus.outputs.sinks import PartWriter
+from corpus.run.chrome_pass import cleaned_of_chrome
 from corpus.run.dask_wait import computed, result, scattered
 from corpus.run.process import Processed
 from corpus.version import __version__
@@ -92,18 +92,10 @@ def clean_part(part: Chosen, finisher: Finisher) -> Chosen:
     learned, repeated = finisher.evidence()
     cleaned: Chosen = []
     for index, doc_id, done in part:
-        doc = Document.from_spool(json.loads(done.spool))
-        doc.id = doc_id
-        before, removals = doc.text, len(doc.removed)
         chrome = site_chrome(done.site_keys, finisher.totals.get(done.site_keys))
         lines = repeated if repeated and not repeated.isdisjoint(done.line_keys.tolist()) else set()
-        remove_corpus_chrome(doc, chrome, lines, learned, finisher.skip)
-        sig = done.signature
-        spool = done.spool
-        if doc.text != before:
-            doc.text_hash, sig, _ = hash_and_sign(doc.text, finisher.params, known=(done.story_key, done.signature))
-        if len(doc.removed) != removals:  # its title may have gone with its text unchanged
-            spool = json.dumps(doc.to_spool(), ensure_ascii=False)
+        spool, sig = cleaned_of_chrome(done.spool, chrome, lines, learned, finisher.skip, finisher.params,
+                                       done.story_key, done.signature, doc_id)
         cleaned.append((index, doc_id, Processed(done.id, done.path, done.input, done.lang, done.empty, spool, sig,
                                                  NO_KEYS, NO_KEYS, done.title_key)))
     return cleaned

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import tempfile
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,15 +23,15 @@ import numpy as np
 from corpus.clean.key_spool import KeySpool
 from corpus.clean.learned import Learned
 from corpus.clean.repeated import Counts, LineEvidence, learned_from, remove_corpus_chrome
-from corpus.dedup.minhash import Deduplicator, text_hash
+from corpus.dedup.minhash import Deduplicator, Signature, text_hash
 from corpus.dedup.state import StateIndex
-from corpus.dedup.story import hash_and_sign
 from corpus.document import Document, Reject
 from corpus.identity import RunFingerprint, RunIdentities
 from corpus.inputs.records import read_inputs
 from corpus.inputs.streams import Skip
 from corpus.inputs.work import Noted
 from corpus.outputs.manifest import RunManifest
+from corpus.run.chrome_pass import Evidence, Rewrite, rewritten
 from corpus.run.executors import Executor, LocalExecutor
 from corpus.run.options import IngestOptions
 from corpus.run.process import Job, Processed, from_record
@@ -282,17 +282,25 @@ class Ingest:
             self._learn()
             repeated = self.lines.repeated()
             spool.seek(0)
-            for index, (line_keys, site_keys, removable, line_titles) in enumerate(line_spool):
-                line = spool.readline()  # passed on as it is unless a corpus-level rule changes the text
-                signed = first.signature_of(index)
-                first.release_signatures_before(index)  # the second pass reads each signature once
-                if self.lines.may_remove(removable, line_titles, own_titles[index]):
-                    doc = Document.from_spool(json.loads(line))
-                    if self._remove_chrome(doc, self.repeated_in(repeated, line_keys),
-                                           self.lines.site_chrome(site_keys), rehash=False):
-                        doc.text_hash, signed, _ = hash_and_sign(doc.text, self.options.minhash,
-                                                                 known=(story_keys[index], signed))
-                    line = json.dumps(doc.to_spool(), ensure_ascii=False) + "\n"  # its title may have gone
+            held: deque[tuple[int, str, Signature | None]] = deque()  # in input order, until their pass is back
+
+            def second_pass(first: Deduplicator) -> Iterator[Rewrite | None]:
+                for index, (line_keys, site_keys, removable, line_titles) in enumerate(line_spool):
+                    line = spool.readline()  # passed on as it is unless a corpus-level rule changes the text
+                    signed = first.signature_of(index)
+                    first.release_signatures_before(index)  # the second pass reads each signature once
+                    held.append((index, line, signed))
+                    if not self.lines.may_remove(removable, line_titles, own_titles[index]):
+                        yield None
+                        continue
+                    yield Rewrite(line.rstrip("\n"), bool(self.repeated_in(repeated, line_keys)),
+                                  self.lines.site_chrome(site_keys) or set(), story_keys[index], signed)
+
+            evidence = Evidence(repeated, self._learned, self.options.skip_rules, self.options.minhash)
+            for done in rewritten(second_pass(first), evidence, getattr(self.executor, "workers", 1)):
+                index, line, signed = held.popleft()
+                if done is not None:
+                    line, signed = done[0] + "\n", done[1]
                 # the run's id (a second byte-identical copy got its own); the record takes its final one below
                 self._dedup.add(index, signed, first.id_of(index))
                 cleaned.write(line)

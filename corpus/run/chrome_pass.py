@@ -1,0 +1,100 @@
+"""A batch run's second pass: the corpus-level chrome out of each document, and its story signed again.
+
+It can only start once the whole run is counted (which lines repeat, what the templates are), and
+then the pool's workers are idle while the main process, alone, parsed every document again, took
+the chrome out and signed what changed: two thirds of its time on HTML with two workers, and a
+ceiling on what more workers could give. With more than one worker it runs on a pool forked at
+that moment, so that each worker starts with what the run learned (nothing is sent but the
+documents), and the results come back in input order; the Dask executor runs the same function on
+its workers (:mod:`corpus.run.dask_write`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from corpus.clean.learned import Learned
+from corpus.clean.repeated import remove_corpus_chrome
+from corpus.dedup.minhash import MinHashParams, Signature
+from corpus.dedup.story import hash_and_sign
+from corpus.document import Document
+from corpus.run.workers import OrderedPool
+
+CHUNK = 8
+"""Documents a message carries to a worker: a document's second pass is about half a millisecond."""
+
+
+def cleaned_of_chrome(spool: str, chrome: set[int], repeated: set[int], learned: Learned | None,
+                      skip: frozenset[str], params: MinHashParams, story_key: int, signed: Signature | None,
+                      doc_id: str | None = None) -> tuple[str, Signature | None]:
+    """A spooled document with the corpus-level rules applied (:func:`remove_corpus_chrome`): (its spool,
+    its signature), the given ones when the rules took nothing. A changed text is signed again on its story
+    (the signature stands if its story lines did not change); ``doc_id``: the id its spool is to carry."""
+    doc = Document.from_spool(json.loads(spool))
+    if doc_id is not None:
+        doc.id = doc_id
+    before, removals = doc.text, len(doc.removed)
+    remove_corpus_chrome(doc, chrome, repeated, learned, skip)
+    if doc.text != before:
+        doc.text_hash, signed, _ = hash_and_sign(doc.text, params, known=(story_key, signed))
+    if len(doc.removed) != removals:  # its title may have gone with its text unchanged
+        spool = json.dumps(doc.to_spool(), ensure_ascii=False)
+    return spool, signed
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What every document's second pass reads: the same for all, a worker's from the moment it starts."""
+
+    repeated: set[int]  # the run-wide repeated line keys
+    learned: Learned | None
+    skip: frozenset[str]
+    params: MinHashParams
+
+
+@dataclass
+class Rewrite:
+    """One document's second pass: its spool line (without the newline) and what only it needs."""
+
+    spool: str
+    repeats: bool  # one of its line keys is a repeated line (else the repeated keys need not be looked at)
+    chrome: set[int]  # its site's chrome
+    story_key: int
+    signed: Signature | None
+
+    def run(self, evidence: Evidence) -> tuple[str, Signature | None]:
+        return cleaned_of_chrome(self.spool, self.chrome, evidence.repeated if self.repeats else set(),
+                                 evidence.learned, evidence.skip, evidence.params, self.story_key, self.signed)
+
+
+_held: Evidence | None = None  # a worker's evidence, given once as it starts
+
+
+def _hold(evidence: Evidence) -> None:
+    global _held
+    _held = evidence
+
+
+def _run_held(job: Rewrite | None) -> tuple[str, Signature | None] | None:
+    assert _held is not None, "a second-pass worker starts with the run's evidence"
+    return None if job is None else job.run(_held)
+
+
+def rewritten(jobs: Iterable[Rewrite | None], evidence: Evidence, workers: int = 1,
+              ) -> Iterator[tuple[str, Signature | None] | None]:
+    """``job.run(evidence)`` for each job, in order (None for None: a document the pass leaves alone, which
+    keeps its place), on ``workers`` processes forked now; here with one worker, or where processes cannot
+    be forked (a spawned worker would need the evidence pickled). A job whose worker died or failed runs
+    again here, where a failure is the run's, as it would be without workers."""
+    def here(job: Rewrite | None, _error: BaseException | None = None) -> tuple[str, Signature | None] | None:
+        return None if job is None else job.run(evidence)
+
+    if workers <= 1 or os.name != "posix":
+        yield from map(here, jobs)
+        return
+    pool = OrderedPool(workers, functools.partial(_hold, evidence), chunk=CHUNK)
+    yield from pool.map(_run_held, jobs, on_death=here, on_error=here)
