@@ -204,3 +204,19 @@ def test_the_key_level_check_never_hides_a_removal(tmp_path, monkeypatch):
     assert checked == every
     assert True in asked and False in asked
     assert removed(checked[0], "learned-template") and removed(checked[1], "learned-template")
+
+
+def test_the_second_pass_on_several_workers_gives_the_records_of_one(tmp_path):
+    """The corpus-level pass runs on a pool forked once the run is counted (corpus.run.chrome_pass): the records,
+    in input order, are the ones the main process makes alone, with or without a state."""
+    night(tmp_path / "n1", random.Random(3), hosts=4, stories=3)
+    one = CliRunner().invoke(main, ["ingest", str(tmp_path / "n1"), "--workers", "1", *PHRASE_RULES_OFF])
+    three = CliRunner().invoke(main, ["ingest", str(tmp_path / "n1"), "--workers", "3", *PHRASE_RULES_OFF])
+    assert one.exit_code == three.exit_code == 0, three.output
+    assert three.stdout == one.stdout
+    records = [json.loads(line) for line in three.stdout.splitlines()]
+    assert len(records) == 12 and removed(records, "learned-template") and removed(records, "linked-headline")
+    state = str(tmp_path / "state.db")
+    first = CliRunner().invoke(main, ["ingest", str(tmp_path / "n1"), "--workers", "3", "--state", state,
+                                      *PHRASE_RULES_OFF])
+    assert first.exit_code == 0 and first.stdout == one.stdout
