@@ -9,17 +9,15 @@ from __future__ import annotations
 import signal
 import sys
 
-from cli.exits import Stopped, exit_at_once, exit_status, show_error, signal_name
-
-
-def _stop(signum: int, frame: object) -> None:
-    raise Stopped(signum)
+from cli.exits import exit_at_once, exit_status, show_error, signal_name
+from corpus import forget_stops, raise_if_stopped, stop
 
 
 def install() -> None:
-    for name in ("SIGTERM", "SIGHUP"):
+    forget_stops()
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _stop)
+            signal.signal(getattr(signal, name), stop)
 
 
 def run() -> None:
@@ -34,6 +32,7 @@ def run() -> None:
         _interrupted(interrupt)
     try:
         code = main.main(prog_name="newsclean", auto_envvar_prefix="NEWSCLEAN", standalone_mode=False)
+        raise_if_stopped()  # a signal whose raise was lost still ends the run with its status
     except ClickException as err:
         show_error(err)
         sys.exit(err.exit_code)

@@ -10,16 +10,10 @@ import sys
 from contextlib import suppress
 from typing import NoReturn
 
+from corpus import Stopped
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_SIGHUP, EXIT_SIGTERM = 129, 143  # 128 + the signal, as shells report it (see exit_status)
-
-
-class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: handled like Ctrl-C (nothing replaced, nothing left behind), other exit status."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
 
 
 def exit_status(interrupt: KeyboardInterrupt) -> int:

@@ -40,6 +40,10 @@ _FACE: dict[str, tuple[str, str]] = {
     "MAX_BYTES_CAP": ("corpus.limits", "MAX_BYTES_CAP"),
     "MAX_TIMEOUT": ("corpus.limits", "MAX_TIMEOUT"),
     "signals_held": ("corpus.signals", "signals_held"),
+    "Stopped": ("corpus.signals", "Stopped"),
+    "stop": ("corpus.signals", "stop"),
+    "raise_if_stopped": ("corpus.signals", "raise_if_stopped"),
+    "forget_stops": ("corpus.signals", "forget_stops"),
     # inputs
     "RawInput": ("corpus.inputs.files", "RawInput"),
     "common_base": ("corpus.inputs.files", "common_base"),

@@ -1,4 +1,4 @@
-"""Stopping signals held back while libraries load.
+"""Stopping signals: held back while libraries load, and never lost.
 
 langdetect turns an interrupt during its profile loading into a "Profile format error" for the
 rest of the process, and some libraries import optional parts under a bare ``except:``, which
@@ -14,6 +14,44 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled like Ctrl-C (nothing replaced, nothing left behind), other exit status."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_requested: list[int] = []  # the stopping signals that came, in order
+
+
+def stop(signum: int, frame: object = None) -> NoReturn:
+    """The stopping signals' handler: note the signal, then raise (``Stopped``; KeyboardInterrupt for Ctrl-C).
+    Noted because a raise can be lost: a signal that lands in code that ignores exceptions (the hooks Python
+    runs around a fork print "Exception ignored" and go on) left the run going as if none had come, to end
+    with 0 once its input did; :func:`raise_if_stopped` raises it again where the run can stop."""
+    _requested.append(signum)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise Stopped(signum)
+
+
+def raise_if_stopped() -> None:
+    """Raise the first stop a signal asked for, if one did: called as each document goes by and before
+    anything is committed, a lost raise is raised again there."""
+    if _requested:
+        signum = _requested[0]
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Stopped(signum)
+
+
+def forget_stops() -> None:
+    """A new run in this process: signals an earlier one handled are not its own."""
+    _requested.clear()
 
 
 @contextmanager

@@ -35,6 +35,7 @@ from corpus.run.chrome_pass import Evidence, Rewrite, rewritten
 from corpus.run.executors import Executor, LocalExecutor
 from corpus.run.options import IngestOptions
 from corpus.run.process import Job, Processed, from_record
+from corpus.signals import raise_if_stopped
 from corpus.version import __version__
 
 
@@ -133,6 +134,7 @@ class Ingest:
                    remote: bool = False) -> Iterator[Processed]:
         """Processed documents that go on to dedup; rejects and other languages are counted here."""
         for result in self._processed(paths, base, remote):
+            raise_if_stopped()
             if isinstance(result, Noted):  # what a worker read besides documents
                 self._noted(result)
                 continue
@@ -298,6 +300,7 @@ class Ingest:
 
             evidence = Evidence(repeated, self._learned, self.options.skip_rules, self.options.minhash)
             for done in rewritten(second_pass(first), evidence, getattr(self.executor, "workers", 1)):
+                raise_if_stopped()
                 index, line, signed = held.popleft()
                 if done is not None:
                     line, signed = done[0] + "\n", done[1]
@@ -308,6 +311,7 @@ class Ingest:
             kept_of, _ = self._dedup.groups(*self._run_identity())
             cleaned.seek(0)
             for index in range(count):
+                raise_if_stopped()
                 doc = Document.from_spool(json.loads(cleaned.readline()))
                 doc.id = self._dedup.id_of(index)
                 yield from self._finish(doc, kept_of.get(index, index), index, set(), None, cleaned=True)
@@ -351,6 +355,7 @@ class Ingest:
         A run of inputs the state has seen before (any mode) adds no line counts: they are counted."""
         if self.state is None:
             return 0
+        raise_if_stopped()  # nothing is committed after a stop, even one whose raise was lost
         if self._rerun_of(any_mode=True)[0] is None:
             self.state.add_lines(self._run, self.lines.run)
         return self.state.commit(self._run, self.fingerprint.hexdigest(), self._first_seen,
