@@ -16,6 +16,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 from corpus.clean.learned import Learned
 from corpus.clean.repeated import remove_corpus_chrome
@@ -87,14 +88,21 @@ def _run_held(job: Rewrite | None) -> tuple[str, Signature | None] | None:
 def rewritten(jobs: Iterable[Rewrite | None], evidence: Evidence, workers: int = 1,
               ) -> Iterator[tuple[str, Signature | None] | None]:
     """``job.run(evidence)`` for each job, in order (None for None: a document the pass leaves alone, which
-    keeps its place), on ``workers`` processes forked now; here with one worker, or where processes cannot
-    be forked (a spawned worker would need the evidence pickled). A job whose worker died or failed runs
-    again here, where a failure is the run's, as it would be without workers."""
+    keeps its place), on ``workers`` processes forked when the first document needs the pass; here with
+    one worker, or where processes cannot be forked (a spawned worker would need the evidence pickled). A
+    job whose worker died or failed runs again here, where a failure is the run's, as without workers."""
     def here(job: Rewrite | None, _error: BaseException | None = None) -> tuple[str, Signature | None] | None:
         return None if job is None else job.run(evidence)
 
     if workers <= 1 or os.name != "posix":
         yield from map(here, jobs)
         return
+    pending = iter(jobs)
+    for job in pending:  # no pool until a document needs the pass (none may: a run with no chrome to learn)
+        if job is not None:
+            break
+        yield None
+    else:
+        return
     pool = OrderedPool(workers, functools.partial(_hold, evidence), chunk=CHUNK)
-    yield from pool.map(_run_held, jobs, on_death=here, on_error=here)
+    yield from pool.map(_run_held, chain([job], pending), on_death=here, on_error=here)
