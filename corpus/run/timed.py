@@ -22,6 +22,7 @@ from typing import Any
 
 _child: subprocess.Popen | None = None
 _lock = threading.Lock()
+_PARENT = "NEWSCLEAN_TIMED_PARENT"  # the worker's pid, for the child to check that it is still there
 
 
 class ChildDied(RuntimeError):
@@ -34,7 +35,8 @@ def run_in_child(fn: Any, *args: Any) -> Any:  # noqa: ANN401 - a picklable func
     with _lock:
         if _child is None or _child.poll() is not None:
             _child = subprocess.Popen([sys.executable, "-m", "corpus.run.timed"], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                      stdout=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1",
+                                                                    _PARENT: str(os.getpid())})
         child = _child
         try:
             pickle.dump((fn, args), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)  # type: ignore[arg-type]
@@ -54,7 +56,7 @@ def serve() -> None:
     """The child: partitions in, results out, until its standard input ends."""
     from corpus.run.workers import _die_with_parent
 
-    _die_with_parent()
+    _die_with_parent(int(os.environ.get(_PARENT, os.getppid())))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a library's print must not reach the results' stream

@@ -22,9 +22,12 @@ Job = TypeVar("Job")
 Result = TypeVar("Result")
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Linux: a worker gets SIGTERM when the main process dies (even by SIGKILL), so no orphan
-    keeps running, or keeps the state's lock, after its run is gone."""
+    keeps running, or keeps the state's lock, after its run is gone. A worker whose main process died
+    before it could ask (a SIGTERM that came while the pool was starting) ends at once: forked, it
+    holds the run's stdout and stderr, and whatever reads them (``| jq``, cron, a test's
+    ``communicate``) waited for their end for as long as the orphan lived, which was for ever."""
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -32,13 +35,15 @@ def _die_with_parent() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
+    if os.getppid() != parent:  # asked too late: the main process is gone already
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _worker_start(warm_up: Callable[[], None] | None) -> None:
+def _worker_start(warm_up: Callable[[], None] | None, parent: int) -> None:
     """Workers leave Ctrl-C and SIGHUP to the main process, which stops them and says so once."""
-    _die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the main process's handler is not theirs: stopping ends them
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
     if warm_up is not None:
@@ -66,7 +71,7 @@ class OrderedPool:
 
     def _start(self, workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(workers, mp_context=self._context, initializer=_worker_start,
-                                   initargs=(self._warm_up,))
+                                   initargs=(self._warm_up, os.getpid()))
 
     def map(self, fn: Callable[[Job], Result], jobs: Iterable[Job],
             on_death: Callable[[Job], Result], on_error: Callable[[Job, BaseException], Result]) -> Iterator[Result]:
@@ -76,7 +81,7 @@ class OrderedPool:
         pending: deque[tuple[list[Job], Future]] = deque()
         try:
             for chunk in chunks(jobs, self.chunk):
-                pending.append((chunk, self._executor.submit(_run_chunk, fn, chunk)))
+                pending.append((chunk, self._submit(fn, chunk)))
                 if len(pending) >= self.window:
                     yield from self._next(fn, pending, on_death, on_error)
             while pending:
@@ -107,8 +112,20 @@ class OrderedPool:
         results = [self._alone(fn, job, on_death, on_error) for job in chunk]
         self._executor = self._start(self.workers)
         for i, (other, _) in enumerate(pending):
-            pending[i] = (other, self._executor.submit(_run_chunk, fn, other))
+            pending[i] = (other, self._submit(fn, other))
         return results
+
+    def _submit(self, fn: Callable[[Job], Result], chunk: list[Job]) -> Future:
+        """The chunk's future; a pool that broke meanwhile (another chunk's job killed a worker, perhaps one
+        submitted just before) gives a future that failed so, which ``_next`` recovers from in its turn: two
+        killing documents in one window ended the run with BrokenProcessPool."""
+        assert self._executor is not None
+        try:
+            return self._executor.submit(_run_chunk, fn, chunk)
+        except BrokenProcessPool as broken:
+            failed: Future = Future()
+            failed.set_exception(broken)
+            return failed
 
     def _alone(self, fn: Callable[[Job], Result], job: Job, on_death: Callable[[Job], Result],
                on_error: Callable[[Job, BaseException], Result]) -> Result:
