@@ -34,19 +34,19 @@ def stop(signum: int, frame: object = None) -> NoReturn:
     runs around a fork print "Exception ignored" and go on) left the run going as if none had come, to end
     with 0 once its input did; :func:`raise_if_stopped` raises it again where the run can stop."""
     _requested.append(signum)
-    if signum == signal.SIGINT:
-        raise KeyboardInterrupt
-    raise Stopped(signum)
+    raise _interruption(signum)
 
 
 def raise_if_stopped() -> None:
     """Raise the first stop a signal asked for, if one did: called as each document goes by and before
     anything is committed, a lost raise is raised again there."""
     if _requested:
-        signum = _requested[0]
-        if signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        raise Stopped(signum)
+        raise _interruption(_requested[0])
+
+
+def _interruption(signum: int) -> KeyboardInterrupt:
+    """What a stopping signal raises: KeyboardInterrupt for Ctrl-C (exit 130), ``Stopped`` for the others."""
+    return KeyboardInterrupt() if signum == signal.SIGINT else Stopped(signum)
 
 
 def forget_stops() -> None:

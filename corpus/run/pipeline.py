@@ -396,15 +396,13 @@ class Ingest:
         if self.manifest is not None:
             self.manifest.count(rel, outcome)
 
-    def _remove_chrome(self, doc: Document, repeated: set[int], site_chrome: set[int] | None,
-                       rehash: bool = True) -> bool:
-        """The corpus-level rules on one document (see :func:`remove_corpus_chrome`); True if it changed.
-        ``rehash``: give it its new text hash (the caller may take it with the signature instead)."""
+    def _remove_chrome(self, doc: Document, repeated: set[int], site_chrome: set[int] | None) -> None:
+        """The corpus-level rules on one streamed document (see :func:`remove_corpus_chrome`), its text hash
+        made again if they changed its text (a batch run's documents go through :mod:`corpus.run.chrome_pass`)."""
         before = doc.text
         remove_corpus_chrome(doc, site_chrome or set(), repeated, self._learned, self.options.skip_rules)
-        if rehash and doc.text != before:
+        if doc.text != before:
             doc.text_hash = text_hash(doc.text)
-        return doc.text != before
 
     def _finish(self, doc: Document, kept: int | str, index: int, repeated: set[int],
                 site_chrome: set[int] | None = None, cleaned: bool = False) -> Iterator[dict[str, Any]]:
