@@ -192,3 +192,23 @@ def test_a_batch_run_lets_go_of_what_its_second_pass_no_longer_reads(tmp_path, m
     monkeypatch.setattr(RepeatedLines, "release_sketch", lambda self: None)
     kept_all, _ = records()
     assert lean == kept_all
+
+
+def test_ascii_lines_take_a_shortcut_to_the_same_words():
+    """words_of's byte-table path for ASCII must agree with NFKC, case folding and \\w+ on every ASCII character
+    (control characters, punctuation, digits, underscores), and the regex path must still serve other lines."""
+    import re
+    import unicodedata
+
+    from corpus.dedup.minhash import words_of
+
+    def by_regex(text: str) -> tuple[str, ...]:
+        return tuple(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))
+
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in range(128)]
+    samples = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(80))) for _ in range(3000)]
+    samples += ["Don't_stop: 3.5% of U.S. co-ops\x1fsaid\x0bso", "", "   ", "ÉCOLE Straße ﬁne ½ x²", "naïve café"]
+    for text in samples:
+        assert words_of(text) == by_regex(text), repr(text)
+    assert words_of("Straße FINE") == ("strasse", "fine")

@@ -102,9 +102,19 @@ class StoredRecord:
     run: int = 0
 
 
+_ASCII_WORDS = bytes(ord(chr(c).lower()) if chr(c).isalnum() or chr(c) == "_" else ord(" ") for c in range(128)) \
+    + bytes(range(128, 256))
+"""An ASCII byte's place in a word: itself lower-cased if ``\\w`` matches it, else a space."""
+
+
 def words_of(text: str) -> tuple[str, ...]:
     """The words dedup compares: NFKC, case-folded, punctuation and layout dropped. No word spans a
-    line, and NFKC composes nothing across one, so a text's words are its lines' words in order."""
+    line, and NFKC composes nothing across one, so a text's words are its lines' words in order.
+    An ASCII line takes a shortcut with the same result (NFKC leaves ASCII alone, case folding is
+    ``lower`` there, and ``\\w`` is ``[A-Za-z0-9_]``): a byte table and a split instead of a regular
+    expression's match per word, a fifth of the time of normalising a document's words."""
+    if text.isascii():
+        return tuple(text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split())
     return tuple(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
