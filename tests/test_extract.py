@@ -176,3 +176,26 @@ def test_the_headline_statements_are_found_without_walking_for_an_itemprop_the_m
     no_prop = html.replace(' itemprop="headline"', "")
     assert statements(load_page(no_prop), None, no_prop) == ["Rain at last - Site", "Rain at last", "Rain!",
                                                             "Rain at last"]
+
+
+def test_the_markup_is_repaired_as_trafilatura_repairs_it():
+    """repair_markup is trafilatura's repair_faulty_html with its scan for forbidden characters done on bytes:
+    the same string on real pages, and on pages made to hold each forbidden character and need each repair."""
+    import gzip
+
+    from trafilatura.utils import repair_faulty_html
+
+    from corpus.extract.repair import has_forbidden_characters, repair_markup
+
+    body = "<html><body><p>Caf\u00e9 \u201cnews\u201d \U0001F600 \ud800</p></body></html>"
+    made = [body, "plain ascii <p>text</p>", "",
+            '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "http://www.w3.org/TR/xhtml1/DTD/x/">\n' + body,
+            '<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml" lang="en"/>\n<body><p>x</p></body>',
+            "\t\n\r " + body]
+    made += [body.replace("news", f"ne{chr(c)}ws") for c in [*range(32), 0x7F, 0x85, 0xFFFE, 0xFFFF, 0xFFFD]]
+    pages = [gzip.decompress(page.read_bytes()).decode("utf-8", "replace") for page in _real_pages(25)]
+    for html in made + pages:
+        beginning = html[:50].lower()
+        assert repair_markup(html, beginning) == repair_faulty_html(html, beginning), repr(html[:80])
+    assert [has_forbidden_characters(body.replace("news", chr(c))) for c in (9, 10, 13, 11, 0, 0xFFFE, 0x7F)] \
+        == [False, False, False, True, True, True, False]

@@ -219,10 +219,12 @@ def load_page(html: str) -> HtmlElement | None:
     """trafilatura's ``load_html`` for a decoded page, with :func:`_parser`: repair, parse the text
     (the bytes when that fails), and no tree for a dubious page that parses into almost nothing."""
     from lxml.html import fromstring
-    from trafilatura.utils import is_dubious_html, repair_faulty_html
+    from trafilatura.utils import is_dubious_html
+
+    from corpus.extract.repair import repair_markup  # imports trafilatura: not at start-up
 
     beginning = html[:50].lower()
-    html = repair_faulty_html(html, beginning)
+    html = repair_markup(html, beginning)
     tree = None
     with suppress(Exception):  # ValueError: a str with an encoding declaration
         tree = fromstring(html, parser=_parser())
