@@ -194,21 +194,30 @@ def test_a_batch_run_lets_go_of_what_its_second_pass_no_longer_reads(tmp_path, m
     assert lean == kept_all
 
 
-def test_ascii_lines_take_a_shortcut_to_the_same_words():
-    """words_of's byte-table path for ASCII must agree with NFKC, case folding and \\w+ on every ASCII character
-    (control characters, punctuation, digits, underscores), and the regex path must still serve other lines."""
+def test_latin1_lines_take_a_shortcut_to_the_same_words():
+    """words_of's byte-table path (ASCII, Latin-1, typographic punctuation) must agree with NFKC, case folding
+    and \\w+ on every Latin-1 character and on random mixes with the characters it must leave to the regex
+    (ß, µ, ¼, ﬁ, combining marks, Cyrillic, Greek, CJK), and the regex path must still serve other lines."""
     import re
     import unicodedata
 
-    from corpus.dedup.minhash import words_of
+    from corpus.dedup.minhash import TYPOGRAPHY, _as_latin1, words_of
 
     def by_regex(text: str) -> tuple[str, ...]:
         return tuple(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))
 
+    for mark in TYPOGRAPHY:
+        assert by_regex(f"a{mark}b") == ("a", "b"), f"U+{ord(mark):04X} must part words as a space does"
     rng = random.Random(7)
-    alphabet = [chr(c) for c in range(128)]
-    samples = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(80))) for _ in range(3000)]
-    samples += ["Don't_stop: 3.5% of U.S. co-ops\x1fsaid\x0bso", "", "   ", "ÉCOLE Straße ﬁne ½ x²", "naïve café"]
+    latin1 = [chr(c) for c in range(256)]
+    others = [*TYPOGRAPHY, "ß", "µ", "¼", "ﬁ", "\u0301", "\u0308", "й", "Ж", "Σ", "ς", "İ", "東", "?", "\u2028"]
+    samples = [chr(c) for c in range(256)]
+    samples += ["".join(rng.choice(latin1) for _ in range(rng.randrange(80))) for _ in range(3000)]
+    samples += ["".join(rng.choice(latin1 + others) for _ in range(rng.randrange(80))) for _ in range(3000)]
+    samples += ["Don't_stop: 3.5% of U.S. co-ops\x1fsaid\x0bso", "", "   ", "ÉCOLE Straße ﬁne ½ x²", "naïve café",
+                "“Ja”, sagte Müller – «très» bien… 5 €", "e\u0301té", "¿Qué? ¡Sí!", "a?b’c", "Œuvre"]
     for text in samples:
         assert words_of(text) == by_regex(text), repr(text)
+    assert _as_latin1("“Ja”, sagte Müller – «très» bien… 5 €") is not None  # the shortcut does serve such lines
+    assert _as_latin1("Straße") is None and _as_latin1("Путин сказал") is None
     assert words_of("Straße FINE") == ("strasse", "fine")
