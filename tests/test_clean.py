@@ -215,3 +215,29 @@ def test_an_inline_related_box_does_not_end_the_story_when_story_paragraphs_foll
                "The river authority says levels have fallen for nine weeks and asks people to save water.")
     cleaned, removed = clean_text(BODY + "\n\n" + teasers)  # other stories with a teaser each: still the end
     assert cleaned == BODY and [r.rule for r in removed] == ["related-block"]
+
+
+def test_a_line_key_folds_latin1_lines_as_its_regular_expression_does() -> None:
+    """Line keys fold a line in Latin-1 (after its curly quotes and dashes) with a byte table; the key must be the
+    one the regular expression gives, on every Latin-1 character and on random mixes with characters that must
+    take the regex path (Cyrillic, Greek's final sigma, CJK, a dotted capital I, combining marks)."""
+    import random
+    import re
+
+    import xxhash
+
+    from corpus.clean.line_keys import _key_text, line_key_of
+    from corpus.text import TYPOGRAPHY
+
+    def by_regex(line: str) -> str:
+        return re.sub(r"[\W_]+", " ", line.lower()).strip()
+
+    rng = random.Random(3)
+    latin1 = [chr(c) for c in range(256)]
+    others = [*TYPOGRAPHY, "й", "Σ", "ΟΔΟΣ", "東", "İ", "\u0301", "ß", "\u2028"]
+    samples = [chr(c) for c in range(256)] + ["Ünïon_Jack — “Fußball” … 3 €", "’", "  _  ", "Read more »"]
+    samples += ["".join(rng.choice(latin1) for _ in range(rng.randrange(60))) for _ in range(2000)]
+    samples += ["".join(rng.choice(latin1 + others) for _ in range(rng.randrange(60))) for _ in range(2000)]
+    for line in samples:
+        assert _key_text(line) == by_regex(line), repr(line)
+    assert line_key_of("Share on Facebook — “Twitter”") == xxhash.xxh64_intdigest(b"share on facebook twitter")

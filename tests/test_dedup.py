@@ -201,7 +201,8 @@ def test_latin1_lines_take_a_shortcut_to_the_same_words():
     import re
     import unicodedata
 
-    from corpus.dedup.minhash import TYPOGRAPHY, _as_latin1, words_of
+    from corpus.dedup.minhash import _as_latin1, words_of
+    from corpus.text import TYPOGRAPHY
 
     def by_regex(text: str) -> tuple[str, ...]:
         return tuple(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))

@@ -14,7 +14,7 @@ import xxhash
 
 from corpus.clean.rules import REPEATED_LINE_MAX_WORDS
 from corpus.limits import Remembered
-from corpus.text import words_up_to
+from corpus.text import latin1_bytes, words_up_to
 
 LINES_REMEMBERED = 20_000  # short lines whose keys, and whose cleaner verdicts, are kept (a few MiB at most)
 REMEMBERED_LINE_CHARS = 200
@@ -46,8 +46,30 @@ def line_key_of(line: str) -> int | None:
     words = words_up_to(line, REPEATED_LINE_MAX_WORDS)
     if not words or words > REPEATED_LINE_MAX_WORDS:
         return None
-    folded = _KEY_STRIP.sub(" ", line.lower()).strip()
+    folded = _key_text(line)
     return xxhash.xxh64_intdigest(folded.encode()) if folded else None
+
+
+def _key_table() -> bytes:
+    """A Latin-1 byte as the key folds it: lower-cased, or a space where ``_KEY_STRIP`` matches."""
+    table = bytearray()
+    for byte in range(256):
+        lowered = chr(byte).lower()
+        assert len(lowered) == 1 and ord(lowered) < 256, "Latin-1 lower-cases within Latin-1"
+        table.append(ord(" ") if _KEY_STRIP.fullmatch(lowered) else ord(lowered))
+    return bytes(table)
+
+
+_KEY_TABLE = _key_table()
+
+
+def _key_text(line: str) -> str:
+    """The line lower-cased, its runs of punctuation, space and underscores as one space, stripped: in Latin-1
+    (after its typographic punctuation) a byte table and a split, else the regular expression (same text)."""
+    raw = latin1_bytes(line)
+    if raw is not None:
+        return " ".join(raw.translate(_KEY_TABLE).decode("latin-1").split())
+    return _KEY_STRIP.sub(" ", line.lower()).strip()
 
 
 _AS_TITLE = 0x9E3779B97F4A7C15  # a story's own headline votes in a key space of its own

@@ -34,6 +34,7 @@ from corpus.dedup.bands import BandIndex, band_keys32
 from corpus.dedup.glue import glued, lines_words, words_by_line
 from corpus.dedup.shingles import min_hashes_at, window_hashes
 from corpus.identity import is_content_id, redelivered_id
+from corpus.text import latin1_bytes
 
 _WORD = re.compile(r"\w+")
 MAX_SIGNATURE_WORDS = 200_000  # a signature of a text's first 200k words (news stories are far shorter)
@@ -102,12 +103,6 @@ class StoredRecord:
     run: int = 0
 
 
-TYPOGRAPHY = "\u2019\u201c\u201d\u2014\u2013\u2018\u2026\u201e\u201a\u2022\u2010\u2011\u2012\u2015\u2009\u202f\u20ac"
-"""Punctuation Latin-script news prints beyond Latin-1 (curly quotes, dashes, the ellipsis, thin spaces, the euro
-sign), the commonest first: NFKC and case folding turn each into characters ``\\w`` does not match, so it parts
-words as a space does."""
-
-
 def _latin1_words() -> tuple[bytes, bytes]:
     """(a Latin-1 byte's place in a word: its NFKC case-folded self if ``\\w`` matches it, else a space; the
     bytes whose NFKC case folding is more than one character or leaves Latin-1 (ß, µ, ¼), which a byte table
@@ -131,22 +126,9 @@ _LATIN1_WORDS, _NOT_SPECIAL = _latin1_words()
 
 
 def _as_latin1(text: str) -> bytes | None:
-    """``text`` in Latin-1 with its typographic punctuation as spaces, if that is all Latin-1 lacks and the byte
-    table can take the rest; else None. A line of another script is told by the first character Latin-1 lacks
-    (one exception, a tenth of its regex path's cost)."""
-    try:
-        raw = text.encode("latin-1")
-    except UnicodeEncodeError as err:
-        if text[err.start] not in TYPOGRAPHY:
-            return None
-        for mark in TYPOGRAPHY:
-            if mark in text:
-                text = text.replace(mark, " ")
-        try:
-            raw = text.encode("latin-1")
-        except UnicodeEncodeError:
-            return None
-    return None if raw.translate(None, _NOT_SPECIAL) else raw
+    """:func:`latin1_bytes`, if the byte table can take every character (else None)."""
+    raw = latin1_bytes(text)
+    return None if raw is None or raw.translate(None, _NOT_SPECIAL) else raw
 
 
 def words_of(text: str) -> tuple[str, ...]:
