@@ -93,6 +93,9 @@ def main() -> int:
         runs = [(checkout.resolve(), RUNNER) for checkout in [HERE.parent, *args.against]]
         if args.trafilatura and args.kind == "html":
             runs.append((HERE.parent, TRAFILATURA))
+        for checkout, runner in runs:  # once without valgrind: bytecode compiled and cached before any count
+            subprocess.run([sys.executable, "-c", runner, str(checkout), str(folder), "1"], check=True,
+                           capture_output=True, cwd=tempfile.gettempdir())
         with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # valgrind runs one thread: a core each
             counts = {(run, size): pool.submit(instructions, run[0], folder, size, run[1])
                       for run in runs for size in (args.small, args.large)}

@@ -241,3 +241,27 @@ def test_a_line_key_folds_latin1_lines_as_its_regular_expression_does() -> None:
     for line in samples:
         assert _key_text(line) == by_regex(line), repr(line)
     assert line_key_of("Share on Facebook — “Twitter”") == xxhash.xxh64_intdigest(b"share on facebook twitter")
+
+
+def test_a_kept_word_count_answers_every_threshold_as_a_split_does() -> None:
+    """words_up_to keeps a line's count up to the largest threshold: asked again with any threshold (smaller,
+    equal, larger than that count, or beyond COUNTED_WORDS), after a new document or past COUNTS_KEPT lines,
+    it must give what the split that stops at the threshold gives."""
+    import random
+
+    from corpus import text
+
+    rng = random.Random(5)
+    vocabulary = ["a", "news", "story", "—", "x\u00a0y", "\t", "Ünïon", "東京"]
+    lines = [" ".join(rng.choice(vocabulary) for _ in range(rng.randrange(0, 120))) for _ in range(300)]
+    lines += ["", "   ", "one", " two  words ", "\u2003spaced\u3000out\u2003", "long " * 1000 + "end"]
+    thresholds = [0, 1, 4, 12, 20, 40, text.COUNTED_WORDS, text.COUNTED_WORDS + 1, 200]
+    for round_ in range(3):
+        for line in lines:
+            for most in rng.sample(thresholds, len(thresholds)):
+                assert text.words_up_to(line, most) == len(line.split(None, most)), (round_, line, most)
+        text.forget_word_counts()
+    assert not text._counts
+    for i in range(text.COUNTS_KEPT + 10):  # the memory is bounded, and a count after a clear is still right
+        assert text.words_up_to(f"line {i} of many", 3) == 4
+    assert len(text._counts) <= text.COUNTS_KEPT

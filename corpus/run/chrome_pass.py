@@ -24,6 +24,7 @@ from corpus.dedup.minhash import MinHashParams, Signature
 from corpus.dedup.story import hash_and_sign
 from corpus.document import Document
 from corpus.run.workers import OrderedPool
+from corpus.text import forget_word_counts
 
 CHUNK = 8
 """Documents a message carries to a worker: a document's second pass is about half a millisecond."""
@@ -35,6 +36,7 @@ def cleaned_of_chrome(spool: str, chrome: set[int], repeated: set[int], learned:
     """A spooled document with the corpus-level rules applied (:func:`remove_corpus_chrome`): (its spool,
     its signature), the given ones when the rules took nothing. A changed text is signed again on its story
     (the signature stands if its story lines did not change); ``doc_id``: the id its spool is to carry."""
+    forget_word_counts()
     doc = Document.from_spool(json.loads(spool))
     if doc_id is not None:
         doc.id = doc_id

@@ -27,6 +27,7 @@ from corpus.inputs.files import RawInput, read_file, relative_path
 from corpus.inputs.streams import describe
 from corpus.language import detect_language
 from corpus.signals import signals_held
+from corpus.text import forget_word_counts
 
 if TYPE_CHECKING:
     from corpus.run.options import IngestOptions
@@ -124,6 +125,7 @@ def one_paragraph_per_line(text: str) -> str:
 def process(raw: RawInput, params: MinHashParams, lang_backend: str = "langdetect",
             skip: frozenset[str] = frozenset()) -> Processed:
     """Everything that needs only the one document: runs in a worker process."""
+    forget_word_counts()
     doc = detect_language(clean(extract(raw), skip), lang_backend)
     doc.text = one_paragraph_per_line(doc.text)
     return handed_back(doc, params, rehash=True)
