@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from corpus.limits import Remembered
+
 INVISIBLE = "\u00ad\u200b\u2060\ufeff\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _INVISIBLE = re.compile(f"[{INVISIBLE}]+")
 _INVISIBLE_CHARS = tuple(re.sub(r"(.)-(.)", lambda m: "".join(map(chr, range(ord(m[1]), ord(m[2]) + 1))), INVISIBLE))
@@ -90,7 +92,7 @@ COUNTED_WORDS = 50
 count up to it answers every smaller one."""
 COUNTS_KEPT = 1024  # lines (a document has tens): with COUNTED_LINE_CHARS, a few MiB at the very most
 COUNTED_LINE_CHARS = 2000  # a longer line is split each time (its count is kept by no one)
-_counts: dict[str, int] = {}
+_counts = Remembered(lambda line: len(line.split(None, COUNTED_WORDS)), COUNTS_KEPT)
 
 
 def words_up_to(line: str, most: int) -> int:
@@ -99,16 +101,11 @@ def words_up_to(line: str, most: int) -> int:
     were made into strings on every such test). The tests run on every line several times over (about
     220 a page, on some 100 lines), so a line's count is kept until :func:`forget_word_counts`, which each
     document's processing calls, or until ``COUNTS_KEPT`` lines are counted: it serves one document's
-    repeated tests, not recurring lines across documents (plain text: 26.63 -> 26.08 M instructions a
+    repeated tests, not recurring lines across documents (plain text: 26.69 -> 26.12 M instructions a
     document, HTML 103.14 -> 102.27 M a page, ``bench/bench_instructions.py``)."""
     if most > COUNTED_WORDS or len(line) > COUNTED_LINE_CHARS:
         return len(line.split(None, most))
-    count = _counts.get(line)
-    if count is None:
-        if len(_counts) >= COUNTS_KEPT:
-            _counts.clear()
-        count = _counts[line] = len(line.split(None, COUNTED_WORDS))
-    return min(count, most + 1)
+    return min(_counts[line], most + 1)
 
 
 def forget_word_counts() -> None:
