@@ -104,20 +104,17 @@ def test_repeated_lines_are_exact_even_when_the_sketch_collides(monkeypatch):
     assert found == {line_key(chrome)}
 
 
-def test_remembered_word_hashes_are_xxh32_and_bounded(monkeypatch):
-    """Shingles hashed through the word cache equal hashing every word afresh; the cache forgets past its bound."""
+def test_word_hashes_are_xxh32_of_each_words_utf8():
+    """The shingles' word hashes are xxh32 of each word's UTF-8, as hashing every word one by one gives."""
     import numpy as np
     import xxhash
 
-    from corpus.dedup import shingles as dedup
-    from corpus.limits import Remembered
+    from corpus.dedup.shingles import word_hashes
 
-    monkeypatch.setattr(dedup, "_word_hashes", Remembered(dedup._word_hashes.compute, 8))
-    words = normalise(" ".join(STORY))
-    fresh = np.array([xxhash.xxh32_intdigest(w.encode()) for w in words], dtype=np.uint64)
-    cached = np.fromiter(map(dedup._word_hashes.__getitem__, words), dtype=np.uint64, count=len(words))
-    assert (fresh == cached).all()
-    assert 0 < len(dedup._word_hashes) <= 8
+    words = [*normalise(" ".join(STORY)), "naïve", "Дума", "東京", "🙂"]
+    fresh = np.array([xxhash.xxh32_intdigest(w.encode("utf-8")) for w in words], dtype=np.uint64)
+    assert (word_hashes(words) == fresh).all()
+    assert word_hashes([]).shape == (0,)
 
 
 def test_signatures_are_datasketchs_affine32_minhash_bit_for_bit(monkeypatch):
