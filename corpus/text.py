@@ -87,6 +87,20 @@ def latin1_bytes(text: str) -> bytes | None:
         return None
 
 
+_WORD_CHAR_BYTES = bytes(code if re.match(r"\w", chr(code)) else 0x20 for code in range(256))
+_WORD_RUN = re.compile(r"\w+")
+
+
+def word_runs(text: str) -> list[str]:
+    r"""``re.findall(r"\w+", text)``: for a line in Latin-1 (after its typographic punctuation, which is no word
+    character) a byte table turns every other character into a space and a split does the rest, 1.9 us a
+    200-character line where the pattern took 4.4 (``tests/test_clean.py`` compares them)."""
+    raw = text.encode("ascii") if text.isascii() else latin1_bytes(text)
+    if raw is None:
+        return _WORD_RUN.findall(text)
+    return raw.translate(_WORD_CHAR_BYTES).decode("latin-1").split()
+
+
 COUNTED_WORDS = 50
 """The largest threshold a line's words are compared with (``MIN_STORY_WORDS_BEFORE_BOUNDARY``): a line's
 count up to it answers every smaller one."""

@@ -243,6 +243,25 @@ def test_a_line_key_folds_latin1_lines_as_its_regular_expression_does() -> None:
     assert line_key_of("Share on Facebook — “Twitter”") == xxhash.xxh64_intdigest(b"share on facebook twitter")
 
 
+def test_word_runs_are_the_regular_expressions_words() -> None:
+    """The phrase look-up splits a Latin-1 line (after its curly quotes and dashes) with a byte table: the words
+    must be ``re.findall(r"\\w+")``'s, on every Latin-1 character and on random mixes with characters that take
+    the pattern's path (Cyrillic, Greek, CJK, a dotted capital I, combining marks, a line separator)."""
+    import random
+    import re
+
+    from corpus.text import TYPOGRAPHY, word_runs
+
+    rng = random.Random(5)
+    latin1 = [chr(c) for c in range(256)]
+    others = [*TYPOGRAPHY, "й", "Σ", "東", "İ", "\u0301", "\u2028", "\u00a0"]
+    samples = [*latin1, "Ünïon_Jack — “Fußball” … 3 € ¼ µ ª", "  _  ", "Read more »", ""]
+    samples += ["".join(rng.choice(latin1) for _ in range(rng.randrange(60))) for _ in range(2000)]
+    samples += ["".join(rng.choice(latin1 + others) for _ in range(rng.randrange(60))) for _ in range(2000)]
+    for line in samples:
+        assert word_runs(line) == re.findall(r"\w+", line), repr(line)
+
+
 def test_a_kept_word_count_answers_every_threshold_as_a_split_does() -> None:
     """words_up_to keeps a line's count up to the largest threshold: asked again with any threshold (smaller,
     equal, larger than that count, or beyond COUNTED_WORDS), after a new document or past COUNTS_KEPT lines,

@@ -24,6 +24,7 @@ import sys
 from importlib import resources
 
 from corpus.clean.rules.shapes import CHANNELS, SHORT_CHROME_CHARS, Rule
+from corpus.text import word_runs
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -256,7 +257,6 @@ _OPENING_KINDS = {kind for rule in _ALL for kind in rule.gate} - ANYWHERE_KINDS
 
 
 _FIRST_WORD = re.compile(r"[\W_]*(\w+)")
-_WORDS = re.compile(r"\w+")
 
 
 def _first_unit(text: str) -> str:
@@ -301,7 +301,7 @@ def phrase_kinds(lowered: str) -> frozenset[str]:
     kinds = _OPENING_OF.get(_first_unit(lowered), NOTHING)
     if len(lowered) > SHORT_CHROME_CHARS:
         return kinds
-    for word in _SPACED_ANYWHERE.keys() & set(_WORDS.findall(lowered)):
+    for word in _SPACED_ANYWHERE.keys() & set(word_runs(lowered)):
         kinds = kinds | _SPACED_ANYWHERE[word]
     if _UNSPACED.search(lowered):
         for phrase, kind in _UNSPACED_ANYWHERE:
