@@ -166,6 +166,24 @@ def test_a_long_run_of_short_lines_at_the_end_is_a_list_not_chrome():
     assert cleaned.endswith(tour) and removed == []
 
 
+def test_only_rules_anchored_at_the_start_are_joined_into_one_pattern() -> None:
+    """The joined pattern is tried with ``match`` (at the line's start only): a rule goes into it only when
+    every branch of its pattern opens with ``^``; and it does hold the English rules that do."""
+    import re
+
+    from corpus.clean.matching import LINE_RULES, _bundles, _opens_at_start
+    from corpus.clean.matching import _sre_parse as parse
+
+    def anchored(pattern: str) -> bool:
+        return _opens_at_start(list(parse.parse(pattern, re.I | re.X)))
+
+    assert anchored(r"^\W*share") and anchored(r"(?:^a|^b)") and anchored(r"^a|^b") and anchored(r"\Aa")
+    assert not anchored(r"^a|b") and not anchored(r"a^") and not anchored(r"(?=x)^a") and not anchored(r"\bshare")
+    joined = {rule.name for rule in LINE_RULES if _bundles(rule)}
+    assert {"comments", "share-bar", "advertisement"} <= joined
+    assert not any(rule.gate or rule.needles for rule in LINE_RULES if _bundles(rule))
+
+
 def test_needles_and_length_limits_never_change_a_decision():
     """The prefilters (needles, the phrase kinds that open a line) only skip patterns that could not match:
     checked against the regex alone, on English text and on every language's chrome."""
