@@ -76,24 +76,38 @@ LINE_RULES: tuple[Rule, ...] = (
         max_chars=SHORT_CHROME_CHARS,
         needles=("cookie",),
     ),
-    Rule(
+    Rule(  # the opening half of the copyright rule: anchored, so it joins the other anchored rules' one pattern
         "copyright",
         "line",
-        rx(r"""(?:^\W*(?:©|\(c\)|copyright\b)|\ball\s+rights\s+reserved\b|\bmay\s+not\s+be\s+(?:published|reproduced|redistributed)\b.{0,80}$
+        rx(r"^\W*(?:©|\(c\)|copyright\b)"),
+        "copyright and reproduction footers",
+        max_chars=SHORT_CHROME_CHARS,
+        prose_guard=True,
+    ),
+    Rule(  # its other half, tried only on a line with one of its words ("may" alone was on most lines)
+        "copyright",
+        "line",
+        rx(r"""(?:\ball\s+rights\s+reserved\b|\bmay\s+not\s+be\s+(?:published|reproduced|redistributed)\b.{0,80}$
             |\bfor\s+(?:your\s+)?personal,?\s+non-?commercial\s+use\b)"""),
         "copyright and reproduction footers",
         max_chars=SHORT_CHROME_CHARS,
-        needles=("©", "(c)", "copyright", "reserved", "may", "commercial"),
+        needles=("reserved", "published", "reproduced", "redistributed", "commercial"),
         prose_guard=True,
     ),
-    Rule(
+    Rule(  # a credit that opens the line: anchored, so it joins the other anchored rules' one pattern
         "editor-credit",
         "line",
         rx(r"""^\W*(?:(?:edited|editing|reporting|compiled|translated|produced|additional\s+reporting|fact[\s-]checked)\s+by\b
-            |editor\s*:|(?:writing|reporting)\s+by\b).{0,200}$
-            |^(?=.{0,300}$).{0,200}\bcontributed\s+(?:reporting|additional\s+reporting|to\s+(?:this|the)\s+(?:report|story|article))\b.{0,120}$"""),
+            |editor\s*:|(?:writing|reporting)\s+by\b).{0,200}$"""),
         "editor and production credits",
-        needles=("edit", "report", "compiled", "translated", "produced", "checked", "writing", "contributed"),
+        prose_guard=True,
+    ),
+    Rule(  # "... contributed reporting": tried only on a line that says "contributed" ("report" was on many)
+        "editor-credit",
+        "line",
+        rx(r"^(?=.{0,300}$).{0,200}\bcontributed\s+(?:reporting|additional\s+reporting|to\s+(?:this|the)\s+(?:report|story|article))\b.{0,120}$"),
+        "editor and production credits",
+        needles=("contributed",),
         prose_guard=True,
     ),
     Rule(
@@ -168,7 +182,7 @@ LINE_RULES: tuple[Rule, ...] = (
     ),
 )
 
-_EDITOR_CREDIT = next(rule for rule in LINE_RULES if rule.name == "editor-credit")
+_EDITOR_CREDITS = [rule for rule in LINE_RULES if rule.name == "editor-credit"]
 
 _BOUNDARY_RELATED = r"""(?:related(?:\s+(?:articles?|stories|posts?|news|content|coverage|reading|topics|links))?|check\s+also
     |more\s+(?:stories|news|articles|headlines|to\s+read|on\s+this(?:\s+story)?|from\s+[\w\s.'&-]{1,40})
@@ -211,11 +225,11 @@ BOUNDARY_RULES: tuple[Rule, ...] = (
         next_line=rx(r"""^\W*(?:(?:i\s+am|i'm|i\s+have|he\s+is|she\s+is|they\s+are|[\w.'-]+(?:\s+[\w.'-]+){0,3}\s+(?:is|has\s+been|was|writes|covers))\b
             |.{0,200}\b(?:journalist|writer|reporter|editor|correspondent|columnist|author|contributor|blogger)\b)"""),
     ),
-    Rule(
+    *(Rule(
         "editor-credit",
         "boundary",
-        _EDITOR_CREDIT.pattern,
+        credit.pattern,
         "an editor or production credit closes the story; what follows is the site's signature",
-        needles=_EDITOR_CREDIT.needles,
-    ),
+        needles=credit.needles,
+    ) for credit in _EDITOR_CREDITS),
 )
