@@ -408,3 +408,26 @@ def test_a_story_sentence_opening_with_a_label_stays_and_the_story_after_it_too(
              "The bridge opens to traffic again in the spring, the council said."]
     kept, removed = clean_text("\n".join(story))
     assert kept.split("\n") == story, [(r.rule, r.text) for r in removed]
+
+
+def test_a_word_starting_trie_finds_what_each_phrase_alone_finds() -> None:
+    """``trie(..., lead=True)`` puts the branches that must start a word under one look-behind: wherever a
+    phrase stands alone in a line (a word starting there, as its own pattern requires), the trie finds a
+    phrase starting at the same place, on every language's anywhere-phrases and on noise around them."""
+    import random
+    import re
+
+    from corpus.clean.rules.phrases import ANYWHERE_KINDS, _atom, _bounded, _phrases, trie
+
+    rng = random.Random(11)
+    for kind in sorted(ANYWHERE_KINDS):
+        phrases = sorted(_phrases(kind))
+        joined = re.compile(trie(phrases, lead=True))
+        alone = [re.compile(("(?<!\\w)" if _bounded(p[0]) else "") + "".join(map(_atom, p))
+                            + ("(?!\\w)" if _bounded(p[-1]) else "")) for p in phrases]
+        noise = ["x", "our", "a", "-", " ", "東", "é", "1", "'", "İ".lower()]
+        for _ in range(300):
+            line = "".join(rng.choice([rng.choice(phrases), *noise, " "]) for _ in range(rng.randrange(1, 8)))
+            starts = [m.start() for pattern in alone if (m := pattern.search(line))]
+            found = joined.search(line)
+            assert (found.start() if found else None) == (min(starts) if starts else None), (kind, line)

@@ -107,8 +107,22 @@ def trie(phrases: list[str] | set[str], lead: bool = False) -> str:
 
     if not root:
         return "(?!)"
-    branches = [(r"(?<!\w)" if lead and _bounded(ch) else "") + _atom(ch) + emit(child, ch)
-                for ch, child in sorted(root.items()) if ch]
+    # Each run of word-starting branches goes under one look-behind, in the same order: the engine then
+    # rejects a position inside a word once and tries only the branch its letter opens, where a look-behind
+    # opening every branch hid their letters from it (152 us a try of the newsletter rule, on 200 characters).
+    branches, run = [], []
+    for ch, child in sorted(root.items()):
+        if not ch:
+            continue
+        if lead and _bounded(ch):
+            run.append(_atom(ch) + emit(child, ch))
+            continue
+        if run:
+            branches.append(r"(?<!\w)(?:" + "|".join(run) + ")")
+            run = []
+        branches.append(_atom(ch) + emit(child, ch))
+    if run:
+        branches.append(r"(?<!\w)(?:" + "|".join(run) + ")")
     return "(?:" + "|".join(branches) + ")"
 
 
