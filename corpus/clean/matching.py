@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from corpus.clean.rules import BOUNDARY_RULES, BOX_RULES, LINE_RULES, MAX_CHROME_LINE_CHARS, Rule
 
@@ -55,7 +55,15 @@ def _bundles(rule: Rule) -> bool:
 
 
 _BUNDLE_FLAGS = re.compile("", re.I | re.X).flags
-Plan = tuple[tuple[Rule, ...], tuple[Rule, ...], "re.Pattern[str] | None"]
+Step = tuple[Rule, "tuple[str, ...] | None", "tuple[str, ...] | None", "Callable[[str], re.Match[str] | None]", bool]
+"""A rule as :func:`matches` walks it: (the rule, its gate or None, its needles or None, its pattern's search,
+whether it reads the lower-cased line); a tuple unpacked once, where the rule's attributes were read one by one."""
+Plan = tuple[tuple[Step, ...], tuple[Step, ...], "re.Pattern[str] | None"]
+
+
+def _steps(rules: Iterable[Rule]) -> tuple[Step, ...]:
+    return tuple((rule, rule.gate or None, None if rule.gate else rule.needles or None, rule.pattern.search,
+                  rule.lowered) for rule in rules)
 
 
 class _Plans(dict):
@@ -69,11 +77,11 @@ class _Plans(dict):
                       and (rule.max_chars or MAX_CHROME_LINE_CHARS) >= _LENGTH_STEPS[step])
         bundled = [rule for rule in rules if _bundles(rule)]
         if len(bundled) < 2:
-            plan: Plan = (rules, rules, None)
+            plan: Plan = (_steps(rules), _steps(rules), None)
         else:
             taken = {id(rule) for rule in bundled}
             joined = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in bundled), _BUNDLE_FLAGS)
-            plan = (rules, tuple(rule for rule in rules if id(rule) not in taken), joined)
+            plan = (_steps(rules), _steps(rule for rule in rules if id(rule) not in taken), joined)
         self[key] = plan
         return plan
 
@@ -82,7 +90,7 @@ _RULE_SET_OF = {id(rules): rules for rules in RULE_SETS}
 _FITTING = _Plans()
 
 
-def _candidates(rules: tuple[Rule, ...], kinds: frozenset[str], line: str) -> tuple[Rule, ...]:
+def _candidates(rules: tuple[Rule, ...], kinds: frozenset[str], line: str) -> tuple[Step, ...]:
     """``rules`` in order that may take ``line`` by its length, without the gated ones when no phrase kind
     opens the line (most lines), and without the bundled ones when their joined pattern does not match the
     line's start: one call where each was one (a dozen English rules on every line). Picked from tables
@@ -94,28 +102,23 @@ def _candidates(rules: tuple[Rule, ...], kinds: frozenset[str], line: str) -> tu
     return unbundled if joined is not None and joined.match(line) is None else every
 
 
-def has_needle(needles: tuple[str, ...], lowered: str) -> bool:
-    """A plain substring search per needle: Python tries a regular-expression alternation needle by
-    needle at every position of the line, which took twice as long. (A loop, not any() over a
-    generator: cheaper for the short tuples here.)"""
-    for needle in needles:  # noqa: SIM110
-        if needle in lowered:
-            return True
-    return False
-
-
 def matches(rules: tuple[Rule, ...], line: str, lowered: str, kinds: frozenset[str],
             ) -> Iterator[tuple[Rule, re.Match[str]]]:
     """Each of ``rules`` (in order) whose pattern matches the line, with its match. The cheap checks come
     first: the length (once, by :func:`_candidates`), then the phrase kinds a gated rule needs or the
-    needles of one that has them; a call per check and rule was a third of the cleaner's loop."""
-    for rule in _candidates(rules, kinds, line):
-        if rule.gate:
-            if kinds.isdisjoint(rule.gate):
+    needles of one that has them, a plain substring search per needle (a regular-expression alternation of
+    them took twice as long); a call per check and rule was a third of the cleaner's loop."""
+    for rule, gate, needles, pattern_search, on_lowered in _candidates(rules, kinds, line):
+        if gate is not None:
+            if kinds.isdisjoint(gate):
                 continue
-        elif rule.needles and not has_needle(rule.needles, lowered):
-            continue
-        if match := rule.pattern.search(lowered if rule.lowered else line):
+        elif needles is not None:
+            for needle in needles:
+                if needle in lowered:
+                    break
+            else:
+                continue
+        if match := pattern_search(lowered if on_lowered else line):
             yield rule, match
 
 
