@@ -280,6 +280,21 @@ def test_word_runs_are_the_regular_expressions_words() -> None:
         assert word_runs(line) == re.findall(r"\w+", line), repr(line)
 
 
+def test_joined_lines_keep_one_blank_line_as_the_pattern_did() -> None:
+    """joined_lines runs its pattern only when three line breaks stand in a row: on random lines, blank or
+    not, it must give what ``re.sub(r"\\n{3,}", "\\n\\n", ...).strip()`` gave on every text."""
+    import random
+    import re
+
+    from corpus.text import joined_lines
+
+    rng = random.Random(7)
+    pieces = ["", "", " ", "Story line.", "\n", "  Another one  ", "x"]
+    for _ in range(3000):
+        lines = [rng.choice(pieces) for _ in range(rng.randrange(8))]
+        assert joined_lines(lines) == re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), lines
+
+
 def test_a_kept_word_count_answers_every_threshold_as_a_split_does() -> None:
     """words_up_to keeps a line's count up to the largest threshold: asked again with any threshold (smaller,
     equal, larger than that count, or beyond COUNTED_WORDS), after a new document or past COUNTS_KEPT lines,

@@ -42,7 +42,7 @@ from corpus.clean.rules import (
 )
 from corpus.document import Document, Removal
 from corpus.limits import Remembered
-from corpus.text import SentenceEnd, latin_look_alikes_folded, words_up_to
+from corpus.text import SentenceEnd, joined_lines, latin_look_alikes_folded, words_up_to
 
 _SENTENCE_END = SentenceEnd(".!?…。！？؟।", "\"'”’»)]」』）")
 _TEXT_END = re.compile(r"""(?:[.!?…;。！？؟।]["'”’»)\]」』）]*|[♦■□▪◆◇●∎★☐✦]|\d\)|https?://\S+|www\.\S+|[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?)\s*$""")
@@ -326,10 +326,6 @@ def _merge(removals: Iterable[Removal]) -> list[Removal]:
     return merged
 
 
-def _join(lines: Iterable[str]) -> str:
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
 def line_outcomes(text: str, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str | None, list[Removal]]]:
     """For each line of ``text``: what of it is kept (None: the whole line went) and what rules took
     from it, in order. ``clean_text`` and ``newsclean explain`` both read the cleaner through this.
@@ -360,7 +356,7 @@ def clean_text(text: str, skip: frozenset[str] = frozenset()) -> tuple[str, list
         removed.extend(cut)
         if line is not None:
             kept.append(line)
-    return _join(kept), _merge(removed)
+    return joined_lines(kept), _merge(removed)
 
 
 def clean(doc: Document, skip: frozenset[str] = frozenset()) -> Document:
@@ -395,7 +391,7 @@ def remove_repeated_lines(doc: Document, repeated: set[int], rule: str = "repeat
         else:
             kept.append(line)
     if removed and any(line.strip() for line in kept):
-        doc.text = _join(kept)
+        doc.text = joined_lines(kept)
         doc.removed.extend(_merge(removed))
     return doc
 

@@ -51,7 +51,7 @@ from corpus.clean.rules.thresholds import (
     LINKED_HEADLINE_MIN_WORDS,
 )
 from corpus.document import Document, Removal
-from corpus.text import SentenceEnd, words_up_to
+from corpus.text import SentenceEnd, joined_lines, words_up_to
 
 LEARNED_RULES = ("learned-template", "linked-headline", "learned-heading")
 _TEMPLATE_SEED = 0x5EED_7E4B  # template keys live in a key space of their own ...
@@ -262,5 +262,5 @@ def apply_verdicts(doc: Document, lines: list[str], verdicts: list[str | None]) 
             removed[-1] = Removal(verdict, removed[-1].text + "\n" + line)
         else:
             removed.append(Removal(verdict, line))
-    doc.text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    doc.text = joined_lines(kept)
     doc.removed.extend(removed)

@@ -21,12 +21,11 @@ from corpus.extract.choice import COPY_RULE, Choice, PageParagraphs, choose, pag
 from corpus.extract.headline import headline
 from corpus.extract.metadata import clean_author, find_author, find_lead, page_metadata, squeeze, strip_site_name
 from corpus.inputs.files import RawInput, decode_text, has_bom_or_utf16
-from corpus.text import SentenceEnd, without_invisible
+from corpus.text import SentenceEnd, joined_lines, without_invisible
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _SPACES = re.compile(r"[ \t\f\v]{2,}|[\t\f\v]")  # only what changes: a lone space stays as it is
 _DOUBLE_SPACES = re.compile(" {2,}")
-_BLANK_LINES = re.compile(r"\n{3,}")
 _SENTENCE_END = SentenceEnd(".!?…;,:", "\"'”’»)]")
 HEADLINE_MAX_CHARS = 200  # longer first lines are paragraphs, not headlines
 HEADLINE_MIN_WORDS = 3
@@ -63,8 +62,7 @@ def normalise_whitespace(text: str) -> str:
     """One paragraph per line, no trailing blanks, NFC; blank lines between paragraphs kept."""
     text = unicodedata.normalize("NFC", without_invisible(text.replace("\r\n", "\n").replace("\r", "\n")))
     text = _single_spaced(text.replace("\u00a0", " ").replace("\ufeff", "").replace("\x00", ""))
-    text = "\n".join([line.strip() for line in text.split("\n")])
-    return (_BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text).strip()
+    return joined_lines([line.strip() for line in text.split("\n")])
 
 
 def _single_spaced(text: str) -> str:
