@@ -292,6 +292,7 @@ def _index(kinds: set[str]) -> dict[str, frozenset[str]]:
 
 _OPENING_OF = _index(_OPENING_KINDS)
 _SPACED_ANYWHERE = _index({k for k in ANYWHERE_KINDS})
+_SPACED_ANYWHERE_WORDS = frozenset(_SPACED_ANYWHERE)  # intersected with a line's words as they come
 _UNSPACED_ANYWHERE = tuple((phrase, kind) for kind in ANYWHERE_KINDS for phrase in _phrases(kind)
                            if _UNSPACED.match(phrase[0]))
 NOTHING: frozenset[str] = frozenset()
@@ -315,7 +316,7 @@ def phrase_kinds(lowered: str) -> frozenset[str]:
     kinds = _OPENING_OF.get(_first_unit(lowered), NOTHING)
     if len(lowered) > SHORT_CHROME_CHARS:
         return kinds
-    for word in _SPACED_ANYWHERE.keys() & set(word_runs(lowered)):
+    for word in _SPACED_ANYWHERE_WORDS.intersection(word_runs(lowered)):
         kinds = kinds | _SPACED_ANYWHERE[word]
     if _UNSPACED.search(lowered):
         for phrase, kind in _UNSPACED_ANYWHERE:
