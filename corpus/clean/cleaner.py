@@ -58,8 +58,23 @@ writer's own last line, not a fragment of chrome."""
 _LAST_SENTENCE = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+(?=\W{0,2}[^\W_a-zß-ÿа-џα-ω])""")
 """Where a paragraph's next sentence starts: after a full stop, a capital or a digit (any script's capital:
 the word characters that are not lower-case letters of the Latin, Cyrillic or Greek alphabets)."""
+_SENTENCE_BREAK = re.compile(r"""[.!?…]["'”’»)\]]*\s+(?=\W{0,2}[^\W_a-zß-ÿа-џα-ω])""")
+"""``_LAST_SENTENCE`` with its full stop taken into the match instead of looked behind: the engine then skips
+from stop to stop at C speed, where a pattern opening with a look-behind is tried at every character (1.5
+against 2.5 us on a 170-character paragraph). The breaks end where ``_LAST_SENTENCE``'s do."""
+
+
 def first_sentence(line: str) -> str:
     return _LAST_SENTENCE.split(line, maxsplit=1)[0]
+
+
+def last_sentence_start(line: str) -> int | None:
+    """Where the line's last sentence starts (after the last break between two sentences), or None when the
+    line is one sentence: what ``_LAST_SENTENCE.split(line)[-1]`` begins at."""
+    start = None
+    for found in _SENTENCE_BREAK.finditer(line):
+        start = found.end()
+    return start
 
 
 _CLAUSE_AFTER_LABEL = re.compile(r"""^\W*(?:\S+\s+){0,2}?\S*[,:]\s+["“'‘«]?(?=[^\W\d_])(?![A-ZÀ-ÞА-ЯЁ])
@@ -300,10 +315,10 @@ def cut_suffixes(line: str) -> tuple[str, list[Removal]]:
     """Cut calls to action off the end of a paragraph, one sentence at a time."""
     removed: list[Removal] = []
     while True:
-        parts = _LAST_SENTENCE.split(line)
-        if len(parts) < 2:
+        start = last_sentence_start(line)
+        if start is None:
             return line, removed
-        last = parts[-1].strip()
+        last = line[start:].strip()
         if len(last) > MAX_CHROME_LINE_CHARS:
             return line, removed
         lowered = last.lower()
@@ -312,7 +327,7 @@ def cut_suffixes(line: str) -> tuple[str, list[Removal]]:
         if rule is None:
             return line, removed
         removed.append(Removal(rule.name, last))
-        line = line[: len(line) - len(parts[-1])].rstrip()
+        line = line[:start].rstrip()
 
 
 def _merge(removals: Iterable[Removal]) -> list[Removal]:
