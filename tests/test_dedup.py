@@ -219,3 +219,20 @@ def test_latin1_lines_take_a_shortcut_to_the_same_words():
     assert _as_latin1("“Ja”, sagte Müller – «très» bien… 5 €") is not None  # the shortcut does serve such lines
     assert _as_latin1("Straße") is None and _as_latin1("Путин сказал") is None
     assert words_of("Straße FINE") == ("strasse", "fine")
+
+
+def test_a_story_lines_words_are_its_split_whatever_was_counted_before():
+    """story_lines reads a line's words from the count the cleaner kept (exact up to COUNTED_WORDS) and splits
+    only longer lines: the number must be the split's for short, long and white-space-padded lines, counted
+    before or not, after the counts were forgotten."""
+    from corpus.dedup.story import _words_in
+    from corpus.text import forget_word_counts, words_up_to
+
+    lines = ["", "  ", "one", " two  words ", "\tthree\u00a0words here"]
+    lines += [" ".join(["w"] * n) for n in (49, 50, 51, 120)]
+    for counted_first in (False, True):
+        forget_word_counts()
+        for line in lines:
+            if counted_first:
+                words_up_to(line, 3)
+            assert _words_in(line) == len(line.split()), (line[:20], counted_first)

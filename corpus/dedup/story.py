@@ -15,7 +15,7 @@ from itertools import chain
 import xxhash
 
 from corpus.dedup.minhash import MinHashParams, Signature, hash_of_words, signature_of_lines, words_of
-from corpus.text import SentenceEnd
+from corpus.text import COUNTED_WORDS, SentenceEnd, words_up_to
 
 STORY_SIGN_MIN_WORDS = 6
 """A sentence-ended line this long is story prose: labels, credits and headlines are shorter or unended."""
@@ -37,9 +37,16 @@ def is_prose(line: str, words: int | None = None) -> bool:
     return words >= STORY_SIGN_LONG_WORDS or (words >= STORY_SIGN_MIN_WORDS and bool(_SENTENCE_END.search(line)))
 
 
+def _words_in(line: str) -> int:
+    """The line's number of words: the count the cleaner's tests keep for the document (``words_up_to``),
+    exact up to ``COUNTED_WORDS``, and a split only for a longer line."""
+    counted = words_up_to(line, COUNTED_WORDS)
+    return counted if counted <= COUNTED_WORDS else len(line.split())
+
+
 def story_lines(lines: list[str]) -> list[int] | None:
     """Which of ``lines`` a signature is taken on (see the module's docstring); None: all of them."""
-    sizes = [len(line.split()) for line in lines]
+    sizes = [_words_in(line) for line in lines]
     prose = [i for i, line in enumerate(lines) if is_prose(line, sizes[i])]
     words = sum(sizes[i] for i in prose)
     if words < STORY_SIGN_MIN_TOTAL or words < STORY_SIGN_MIN_SHARE * sum(sizes):
