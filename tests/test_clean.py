@@ -295,22 +295,26 @@ def test_joined_lines_keep_one_blank_line_as_the_pattern_did() -> None:
         assert joined_lines(lines) == re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), lines
 
 
-def test_the_last_sentence_starts_where_the_split_puts_it() -> None:
-    """cut_suffixes finds a paragraph's last sentence with a pattern that takes the full stop into its match;
-    it must start where ``_LAST_SENTENCE.split`` (the stop looked behind) puts the last piece: on every
-    mix of stops, closing quotes, spaces, capitals, lower-case letters and digits of several scripts."""
+def test_sentences_break_where_the_look_behind_split_puts_them() -> None:
+    """The cleaner finds a paragraph's first and last sentences with a pattern that takes the full stop into
+    its match; they must be where a split on the same break with the stop looked behind puts them (the
+    cleaner's earlier pattern): on every mix of stops, closing quotes, spaces, capitals, lower-case letters
+    and digits of several scripts, and on every language's test lines."""
     import random
+    import re
 
-    from corpus.clean.cleaner import _LAST_SENTENCE, last_sentence_start
+    from corpus.clean.cleaner import first_sentence, last_sentence_start
     from tests.test_rules_languages import CASES
 
+    looked_behind = re.compile(r"""(?<=[.!?…])["'”’»)\]]*\s+(?=\W{0,2}[^\W_a-zß-ÿа-џα-ω])""")
     rng = random.Random(13)
     alphabet = list(".!?…\"'”’»)] \t\u00a0aAéÉяЯωΩ1_-—«(") + ["Mr. ", ". The ", "... and ", "?” She "]
     samples = [line for story, chrome in CASES.values() for line in story + [c for c, _ in chrome]]
     samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(40))) for _ in range(20000)]
     for line in samples:
-        parts = _LAST_SENTENCE.split(line)
+        parts = looked_behind.split(line)
         assert last_sentence_start(line) == (len(line) - len(parts[-1]) if len(parts) > 1 else None), repr(line)
+        assert first_sentence(line) == parts[0], repr(line)
 
 
 def test_a_kept_word_count_answers_every_threshold_as_a_split_does() -> None:

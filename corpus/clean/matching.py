@@ -76,12 +76,13 @@ class _Plans(dict):
         rules = tuple(rule for rule in _RULE_SET_OF[set_id] if (gated or not rule.gate)
                       and (rule.max_chars or MAX_CHROME_LINE_CHARS) >= _LENGTH_STEPS[step])
         bundled = [rule for rule in rules if _bundles(rule)]
+        every = _steps(rules)
         if len(bundled) < 2:
-            plan: Plan = (_steps(rules), _steps(rules), None)
+            plan: Plan = (every, every, None)
         else:
             taken = {id(rule) for rule in bundled}
             joined = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in bundled), _BUNDLE_FLAGS)
-            plan = (_steps(rules), _steps(rule for rule in rules if id(rule) not in taken), joined)
+            plan = (every, _steps(rule for rule in rules if id(rule) not in taken), joined)
         self[key] = plan
         return plan
 
