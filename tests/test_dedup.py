@@ -75,6 +75,8 @@ def test_band_index_finds_exactly_the_documents_sharing_a_key(monkeypatch):
     index, stored = BandIndex(), []
     for doc in range(300):
         keys = rng.integers(0, 50_000, size=6, dtype=np.uint32)
+        if doc % 10 == 0:  # past every run's last key, and a run's first
+            keys[0], keys[1] = np.iinfo(np.uint32).max, 0
         expected = {d for d, k in stored if set(k.tolist()) & set(keys.tolist())}
         assert index.query(keys) == expected
         index.add(doc, keys)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import chain
 from typing import Protocol
 
 import numpy as np
@@ -52,14 +53,19 @@ class BandIndex:
         self._runs: list[tuple[np.ndarray, np.ndarray, int]] = []  # (sorted keys, their documents, documents)
 
     def query(self, keys: np.ndarray) -> set[int]:
+        """The documents that share a key with ``keys``. Most keys are in no run: one search per run finds where
+        each key would stand, and only the keys found there are searched for their ends and read."""
         found: set[int] = set()
+        buffer = self._buffer
         for key in keys.tolist():
-            found.update(self._buffer.get(key, ()))
+            if key in buffer:
+                found.update(buffer[key])
         for run_keys, run_docs, _ in self._runs:
             lo = np.searchsorted(run_keys, keys, "left")
-            hi = np.searchsorted(run_keys, keys, "right")
-            for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
-                if a < b:
+            hits = np.flatnonzero(run_keys.take(lo, mode="clip") == keys)  # past the end: the last key, smaller
+            if len(hits):
+                hi = np.searchsorted(run_keys, keys[hits], "right")
+                for a, b in zip(lo[hits].tolist(), hi.tolist(), strict=True):
                     found.update(run_docs[a:b].tolist())
         return found
 
@@ -71,14 +77,11 @@ class BandIndex:
             self._flush()
 
     def _flush(self) -> None:
-        size = sum(len(docs) for docs in self._buffer.values())
-        keys = np.empty(size, dtype=np.uint32)
-        docs = np.empty(size, dtype=np.int32)
-        pos = 0
-        for key, members in self._buffer.items():
-            keys[pos: pos + len(members)] = key
-            docs[pos: pos + len(members)] = members
-            pos += len(members)
+        """The buffer as a sorted run: its keys, each repeated for its documents, and the documents in the
+        buffer's order, made from C (a slice assignment per key cost 40 us a document, amortised)."""
+        sizes = np.fromiter(map(len, self._buffer.values()), dtype=np.int64, count=len(self._buffer))
+        keys = np.repeat(np.fromiter(self._buffer, dtype=np.uint32, count=len(self._buffer)), sizes)
+        docs = np.fromiter(chain.from_iterable(self._buffer.values()), dtype=np.int32, count=int(sizes.sum()))
         order = np.argsort(keys, kind="stable")
         self._runs.append((keys[order], docs[order], self._buffered))
         self._buffer.clear()
