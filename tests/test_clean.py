@@ -219,6 +219,34 @@ def test_needles_and_length_limits_never_change_a_decision():
             assert found == alone, (line, [r.name for r in found], [r.name for r in alone])
 
 
+def test_a_rule_with_two_groups_of_needles_still_takes_every_line_its_pattern_takes():
+    """``also_needles``: a line must hold one needle of each group. Calls to action of every branch of those rules,
+    in several casings, are taken exactly as the pattern alone takes them."""
+    from corpus.clean.matching import LINE_RULES as rules
+    from corpus.clean.matching import matches, search
+    from corpus.clean.rules import phrase_kinds
+
+    grouped = [rule for rule in rules if rule.also_needles]
+    assert {rule.name for rule in grouped} >= {"cta-social", "cta-app", "cta-engagement"}
+    calls = ["Follow us on Twitter for updates.", "Join our Telegram channel", "Like us on Facebook",
+             "Stay connected on WhatsApp", "Check out our YouTube channel", "Add us on Snapchat", "FIND US ON X",
+             "Connect with us on LinkedIn", "Get the latest on Google News", "Click here to follow us on X.com",
+             "Tap to subscribe to our RSS feed", "Subscribe to our Flipboard magazine", "Get our app for its features",
+             "Download the app", "Install our free app now", "Try the new app features", "Now on the App Store",
+             "Get it on Google Play", "Share this story with a friend", "If you enjoyed this article, share it",
+             "If you VALUE our journalism, donate", "Have a news tip? Write to us", "Got a tip?",
+             "Letters to the editor: we want to hear from you", "Loved this story? Like this article?",
+             "The minister said she would follow the advice of the health service on Twitter and elsewhere."]
+    taken = 0
+    for line in calls:
+        lowered = line.lower()
+        found = [rule for rule, _ in matches(rules, line, lowered, phrase_kinds(lowered))]
+        alone = [rule for rule in rules if search(rule, line, lowered) and len(line) <= (rule.max_chars or 1000)]
+        assert found == alone, line
+        taken += any(rule in grouped for rule in found)
+    assert taken >= 20
+
+
 def test_an_inline_related_box_does_not_end_the_story_when_story_paragraphs_follow():
     """"Related stories" between paragraphs: the heading and its headlines go, the story after it stays."""
     box = "Related stories\nHeatwave warning issued for the weekend\nRiver levels lowest since records began"

@@ -55,14 +55,17 @@ def _bundles(rule: Rule) -> bool:
 
 
 _BUNDLE_FLAGS = re.compile("", re.I | re.X).flags
-Step = tuple[Rule, "tuple[str, ...] | None", "tuple[str, ...] | None", "Callable[[str], re.Match[str] | None]", bool]
-"""A rule as :func:`matches` walks it: (the rule, its gate or None, its needles or None, its pattern's search,
-whether it reads the lower-cased line); a tuple unpacked once, where the rule's attributes were read one by one."""
+Step = tuple[Rule, "tuple[str, ...] | None", "tuple[str, ...] | None", "tuple[str, ...] | None",
+             "Callable[[str], re.Match[str] | None]", bool]
+"""A rule as :func:`matches` walks it: (the rule, its gate or None, its needles or None, its second group of
+needles or None, its pattern's search, whether it reads the lower-cased line); a tuple unpacked once, where the
+rule's attributes were read one by one."""
 Plan = tuple[tuple[Step, ...], tuple[Step, ...], "re.Pattern[str] | None"]
 
 
 def _steps(rules: Iterable[Rule]) -> tuple[Step, ...]:
-    return tuple((rule, rule.gate or None, None if rule.gate else rule.needles or None, rule.pattern.search,
+    return tuple((rule, rule.gate or None, None if rule.gate else rule.needles or None,
+                  None if rule.gate or not rule.needles else rule.also_needles or None, rule.pattern.search,
                   rule.lowered) for rule in rules)
 
 
@@ -107,9 +110,10 @@ def matches(rules: tuple[Rule, ...], line: str, lowered: str, kinds: frozenset[s
             ) -> Iterator[tuple[Rule, re.Match[str]]]:
     """Each of ``rules`` (in order) whose pattern matches the line, with its match. The cheap checks come
     first: the length (once, by :func:`_candidates`), then the phrase kinds a gated rule needs or the
-    needles of one that has them, a plain substring search per needle (a regular-expression alternation of
-    them took twice as long); a call per check and rule was a third of the cleaner's loop."""
-    for rule, gate, needles, pattern_search, on_lowered in _candidates(rules, kinds, line):
+    needles of one that has them (one of each group), a plain substring search per needle (a
+    regular-expression alternation of them took twice as long); a call per check and rule was a third of
+    the cleaner's loop."""
+    for rule, gate, needles, also, pattern_search, on_lowered in _candidates(rules, kinds, line):
         if gate is not None:
             if kinds.isdisjoint(gate):
                 continue
@@ -119,6 +123,12 @@ def matches(rules: tuple[Rule, ...], line: str, lowered: str, kinds: frozenset[s
                     break
             else:
                 continue
+            if also is not None:
+                for needle in also:
+                    if needle in lowered:
+                        break
+                else:
+                    continue
         if match := pattern_search(lowered if on_lowered else line):
             yield rule, match
 

@@ -151,29 +151,40 @@ def shown(name: str) -> str:
 def check_readable(path: Path, rel: str, kind: str | None, compression: str | None) -> Reject | None:
     """The checks every file gets before its content is read: special files (FIFOs, devices,
     sockets) are refused on what ``stat`` says, before anything could block on opening them."""
-    if path.name.startswith("."):
-        return Reject(rel, "hidden", "hidden " + ("folder" if _is_dir(path) else "file") + " skipped")
-    try:
-        info = path.stat()
-    except ValueError:  # a NUL byte in the name: no file can have it
-        return Reject(rel, "unreadable", "a file name with a NUL byte")
-    except OSError as err:
-        what = "a symbolic link that cannot be followed" if path.is_symlink() else "cannot be read"
-        return Reject(rel, "unreadable", f"{what}: {err.strerror or err}")
-    if stat.S_ISDIR(info.st_mode):
-        return Reject(rel, "unreadable", "a folder that cannot be listed")
-    if not stat.S_ISREG(info.st_mode):
-        return Reject(rel, "unreadable", f"not a regular file ({_file_kind(info.st_mode)})")
-    if kind is None:
-        return Reject(rel, "unsupported-type", f"no reader for {shown(path.suffix) or 'files without an extension'}")
-    if compression == "zst" and not zstd_available():
-        return Reject(rel, "unsupported-type", "a .zst file: pip install -e '.[zstd]' in the checkout to read it")
+    problem, _ = _stat_checked(path, rel, kind, compression)
+    if problem is not None:
+        return problem
     try:
         with open(path, "rb"):
             pass
     except OSError as err:
         return Reject(rel, "unreadable", err.strerror or str(err))
     return None
+
+
+def _stat_checked(path: Path, rel: str, kind: str | None, compression: str | None,
+                  ) -> tuple[Reject | None, os.stat_result | None]:
+    """:func:`check_readable` but the opening: (why not, or None; what ``stat`` said)."""
+    if path.name.startswith("."):
+        return Reject(rel, "hidden", "hidden " + ("folder" if _is_dir(path) else "file") + " skipped"), None
+    try:
+        info = path.stat()
+    except ValueError:  # a NUL byte in the name: no file can have it
+        return Reject(rel, "unreadable", "a file name with a NUL byte"), None
+    except OSError as err:
+        what = "a symbolic link that cannot be followed" if path.is_symlink() else "cannot be read"
+        return Reject(rel, "unreadable", f"{what}: {err.strerror or err}"), None
+    if stat.S_ISDIR(info.st_mode):
+        return Reject(rel, "unreadable", "a folder that cannot be listed"), info
+    if not stat.S_ISREG(info.st_mode):
+        return Reject(rel, "unreadable", f"not a regular file ({_file_kind(info.st_mode)})"), info
+    if kind is None:
+        return Reject(rel, "unsupported-type",
+                      f"no reader for {shown(path.suffix) or 'files without an extension'}"), info
+    if compression == "zst" and not zstd_available():
+        return Reject(rel, "unsupported-type",
+                      "a .zst file: pip install -e '.[zstd]' in the checkout to read it"), info
+    return None, info
 
 
 def _file_kind(mode: int) -> str:
@@ -227,16 +238,17 @@ def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Raw
     """A one-document file (HTML or text, maybe compressed) as a RawInput, or why not."""
     rel = relative_path(path, root)
     kind, compression = classify(path)
-    problem = check_readable(path, rel, kind, compression)
+    problem, info = _stat_checked(path, rel, kind, compression)  # the checks of check_readable, one stat
     if problem is not None:
         return problem
-    if kind not in ("html", "text"):
-        return Reject(rel, "unsupported-type", f"a {kind} file holds many documents (read by read_records)")
+    assert info is not None
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return Reject(rel, "too-large", f"{size} bytes is over --max-bytes {max_bytes}")
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:  # opened once: to test that it can be, and to read it
+            if kind not in ("html", "text"):
+                return Reject(rel, "unsupported-type", f"a {kind} file holds many documents (read by read_records)")
+            if info.st_size > max_bytes:
+                return Reject(rel, "too-large", f"{info.st_size} bytes is over --max-bytes {max_bytes}")
+            raw = handle.read()
     except OSError as err:
         return Reject(rel, "unreadable", err.strerror or str(err))
     return document(raw, rel, shown(os.path.abspath(path)), kind, compression, max_bytes)

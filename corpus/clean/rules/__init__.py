@@ -66,7 +66,8 @@ def rules_fingerprint() -> str:
     """A hash of every rule and threshold, so a run can say which cleaner produced it."""
     h = hashlib.sha256()
     for rule in ALL_RULES:
-        h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|{rule.max_chars}|{rule.needles}|{rule.languages}|"
+        h.update(f"{rule.name}|{rule.kind}|{rule.pattern.pattern}|{rule.suffix}|{rule.max_chars}|{rule.needles}|{rule.also_needles}|"
+                 f"{rule.languages}|"
                  f"{rule.gate}|{rule.lowered}|{rule.prose_guard}|"
                  f"{rule.next_line.pattern if rule.next_line else ''}\n".encode())
     h.update(repr((PROSE_MIN_WORDS, PROSE_LOWER_SHARE, MIN_STORY_LINES_BEFORE_BOUNDARY, MIN_STORY_WORDS_BEFORE_BOUNDARY, STORY_LINE_MIN_WORDS, STORY_SENTENCE_MIN_WORDS,

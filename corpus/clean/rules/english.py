@@ -16,6 +16,7 @@ LINE_RULES: tuple[Rule, ...] = (
         suffix=True,
         max_chars=SHORT_CHROME_CHARS,
         needles=("telegram", "whatsapp", "facebook", "twitter", "instagram", "youtube", "tiktok", "linkedin", "threads", "bluesky", "google", "signal", "viber", "snapchat", "flipboard", "rss", "x"),
+        also_needles=("join", "follow", "like", "subscribe", "find", "connect", "stay", "get", "click", "tap", "check", "add"),
     ),
     Rule(
         "cta-newsletter",
@@ -38,6 +39,7 @@ LINE_RULES: tuple[Rule, ...] = (
         "app download and product promotion prompts",
         suffix=True,
         needles=("app", "feature", "play"),
+        also_needles=("download", "get", "install", "try", "store", "google"),
     ),
     Rule(
         "cta-support",
@@ -164,6 +166,7 @@ LINE_RULES: tuple[Rule, ...] = (
         suffix=True,
         max_chars=SHORT_CHROME_CHARS,
         needles=("share", "if you", "tip", "letter", "?"),
+        also_needles=("friend", "enjoyed", "liked", "value", "appreciate", "have", "got", "editor", "this"),
     ),
     Rule(
         "advertisement",

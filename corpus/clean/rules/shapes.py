@@ -35,6 +35,7 @@ class Rule:
     next_line: re.Pattern[str] | None = None  # boundary rules: what must follow the heading
     max_chars: int = 0  # longer lines are never this kind of chrome (0: the general MAX_CHROME_LINE_CHARS)
     needles: tuple[str, ...] = ()  # a speed hint: a line without any of these (lower-cased) cannot match
+    also_needles: tuple[str, ...] = ()  # ...nor one without any of these: a match holds one of each group
     languages: tuple[str, ...] = ("en",)  # the languages whose words the pattern knows
     gate: tuple[str, ...] = ()  # phrase kinds one of which must open the line before the pattern is tried
     lowered: bool = False  # the pattern is written for (and matched against) the lower-cased line
