@@ -41,6 +41,9 @@ def test_clean_story_is_left_alone():
         ("12 minutes ago", "relative-time"),
         ("Updated at 4:05 p.m.", "relative-time"),
         ("Home » Regions » North", "navigation"),
+        ("World › Europe › Farm Policy", "navigation"),  # a breadcrumb: the rule's half with needles (an arrow)
+        ("March 3, 2025 14:05", "page-meta"),  # a date-and-time stamp: the other half with needles (a year)
+        ("5 min read", "page-meta"),
         ("Tags: drought, water, farming", "navigation"),
         ("Advertisement", "advertisement"),
         ("Story continues below advertisement", "advertisement"),

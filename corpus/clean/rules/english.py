@@ -131,19 +131,36 @@ LINE_RULES: tuple[Rule, ...] = (
         "line",
         rx(rf"""^\W*(?:skip\s+to\s+(?:main\s+)?content|back\s+to\s+top|main\s+menu|menu|search|home|sections?|next\s+(?:article|post|story)
             |previous\s+(?:article|post|story)|prev(?:ious)?|next|toggle\s+navigation|tags|more\s*:|also\s*:|open\s+menu|close|log\s*in|sign\s*in|register|subscribe
-            |home\s*{ARROWS}.*|(?:[\w'&-]+(?:\s+[\w'&-]+){{0,3}}\s*[>»›→]\s*){{2,}}[\w'&-]+(?:\s+[\w'&-]+){{0,3}}|tags?\s*:.{{0,200}}|filed\s+under\s*:?.{{0,200}}
+            |home\s*{ARROWS}.*|tags?\s*:.{{0,200}}|filed\s+under\s*:?.{{0,200}}
             |categor(?:y|ies)\s*:.{{0,200}}|topics?\s*:.{{0,200}})\W*$"""),
         "navigation labels, breadcrumbs, tag and category lists",
         max_chars=250,
+    ),
+    Rule(  # its breadcrumb ("World › Europe › Politics"), tried only on a line with an arrow: joined with the
+        # other anchored rules, its backtracking over the first words cost every short line a microsecond
+        "navigation",
+        "line",
+        rx(r"""^\W*(?:[\w'&-]+(?:\s+[\w'&-]+){0,3}\s*[>»›→]\s*){2,}[\w'&-]+(?:\s+[\w'&-]+){0,3}\W*$"""),
+        "navigation labels, breadcrumbs, tag and category lists",
+        max_chars=250,
+        needles=(">", "»", "›", "→"),
     ),
     Rule(
         "page-meta",
         "line",
         rx(r"""^\W*(?:(?:reading\s+time|read\s+time|tempo\s+de\s+leitura|tiempo\s+de\s+lectura|temps\s+de\s+lecture|lesezeit)\s*:?\s*\d{1,3}\s*\w{0,10}
-            |\d{1,3}\s*(?:-\s*)?min(?:ute)?s?\s+read)\W*$
-            |^(?=(?:\S+\s+){0,11}\S+\s*$)(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d{2}\b).*$"""),
+            |\d{1,3}\s*(?:-\s*)?min(?:ute)?s?\s+read)\W*$"""),
         "reading-time labels and date-and-time stamps (a short line holding a year and a clock time)",
         max_chars=120,
+    ),
+    Rule(  # its date-and-time stamp, tried only on a line with a year's first digits: joined with the other
+        # anchored rules, its look-aheads cost every short line a microsecond
+        "page-meta",
+        "line",
+        rx(r"^(?=(?:\S+\s+){0,11}\S+\s*$)(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d{2}\b).*$"),
+        "reading-time labels and date-and-time stamps (a short line holding a year and a clock time)",
+        max_chars=120,
+        needles=("19", "20"),
     ),
     Rule(
         "cta-engagement",
