@@ -148,6 +148,17 @@ def test_on_a_list_of_posts_the_fast_pass_holding_the_largest_post_is_the_story(
     assert choose(page, fast, thorough, default).decision == "thorough-superset"
 
 
+def test_on_a_list_of_posts_coverage_is_the_share_of_the_largest_posts_words():
+    posts = [STORY[:4], STORY[4:5], STORY[5:6]]
+    tree = fromstring("<html><body>" + "".join(
+        "<article>" + "".join(f"<p>{p}</p>" for p in post) + "</article>" for post in posts) + "</body></html>")
+    page = page_paragraphs(tree)
+    largest = sum(len(p.split()) for p in posts[0])
+    part = Candidate.of("a", "\n".join(posts[0][:2] + posts[1]), page)  # most of its words in the largest post
+    assert part.coverage(page) == sum(len(p.split()) for p in posts[0][:2]) / largest
+    assert Candidate.of("b", "\n".join(posts[0]), page).coverage(page) == 1.0
+
+
 def test_a_short_story_all_held_does_not_take_the_default_modes_extras():
     teaser = STORY[:1]
     tree = _page(story=teaser, extra="<div>" + " ".join(["Market data and quotes."] * 150) + "</div>")

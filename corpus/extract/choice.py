@@ -220,7 +220,10 @@ class Candidate:
         """The share of the page's story words it holds; on a page of several <article>s, of the one holding
         most of its words when that is the page's largest (the other posts of a list are not this story's)."""
         if page.listing:
-            inside = Counter(page.article.get(_key(p), 0) for p in self.paragraphs for _ in p.split())
+            inside: Counter = Counter()  # the words of each <article> (a paragraph's key made once, not per word)
+            for paragraph in self.paragraphs:
+                if words := len(paragraph.split()):
+                    inside[page.article.get(_key(paragraph), 0)] += words
             inside.pop(0, None)
             article = inside.most_common(1)[0][0] if inside else 0
             if article and page.story_by_article[article] >= max(page.story_by_article.values()):
