@@ -55,7 +55,7 @@ def test_template_keys_fold_what_changes_from_page_to_page():
 def test_numbers_are_no_labels_and_vote_for_their_site_only():
     """A footnote list and a year list (the snippet set's) are content; a site's bare dateline is its chrome."""
     assert not [t for t in templates("[1] http://www.gnu.org/philosophy/free-sw.de.html") if t.startswith("p ")]
-    run_wide, site, _ = template_votes(["2010", "17.11.2026 07:05"], 7)
+    run_wide, site, *_ = template_votes(["2010", "17.11.2026 07:05"], 7)
     assert not run_wide and len(site) == 3  # "0", and the dateline's prefix and its shape
     assert not is_heading("2008-2012") and is_heading("Aiheesta lisää")
 

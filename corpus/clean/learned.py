@@ -121,12 +121,14 @@ def title_key(text: str | None) -> int:
 
 
 def template_votes(lines: Iterable[str], site_seed: int | None, open_lines: Collection[str] = (),
-                   ) -> tuple[list[int], list[int], set[int]]:
-    """(run-wide template keys, site template keys) a document's lines vote with (distinct), and every
-    template key of its ``open_lines`` (those a learned rule may take), each line's templates made once."""
+                   ) -> tuple[list[int], list[int], set[int], set[int]]:
+    """(run-wide template keys, site template keys) a document's lines vote with (distinct), and the template
+    keys of its ``open_lines`` (those a learned rule may take): run-wide, then the site's (the two counts a
+    template is chrome by), each line's templates made once."""
     run_wide: set[int] = set()
     site: set[int] = set()
     removable: set[int] = set()
+    removable_here: set[int] = set()
     for line in lines:
         found = templates(line)
         if not found:
@@ -137,8 +139,8 @@ def template_votes(lines: Iterable[str], site_seed: int | None, open_lines: Coll
         site.update(sited)
         if line in open_lines:
             removable.update(keys)
-            removable.update(sited)
-    return sorted(run_wide), sorted(site), removable
+            removable_here.update(sited)
+    return sorted(run_wide), sorted(site), removable, removable_here
 
 
 def _names(text: str, first: int = 1) -> set[str]:

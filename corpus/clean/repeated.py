@@ -103,14 +103,16 @@ def all_keys_of(text: str, title: str | None, url: str | None) -> tuple[np.ndarr
     return np.fromiter(run_wide, dtype=np.uint64), site.votes(site_wide)
 
 
-def doc_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
-    """(run-wide keys, site keys, title key, removable keys, linkable title keys) of a finished document.
+def doc_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]:
+    """(run-wide keys, site keys, title key, removable keys, linkable title keys, removable site templates) of a
+    finished document.
 
     Its lines vote with their exact keys and their templates (:mod:`corpus.clean.learned`); the lines
     page rules removed from it vote for its site too (a footer one page's rule took still counts for the
-    site's other pages). The last two let the main process tell, from keys alone, whether a corpus-level
-    rule could take any of its lines (:meth:`LineEvidence.may_remove`): every line's exact keys, the
-    templates of the lines that are not story text, and the title keys those lines could link by."""
+    site's other pages). The last three let the main process tell, from keys alone, whether a corpus-level
+    rule could take any of its lines (:meth:`LineEvidence.may_remove`): every line's exact run-wide keys and
+    the run-wide templates of the lines that are not story text, the title keys those lines could link by,
+    and those lines' site templates (the site's exact keys are its site keys)."""
     site = SiteLines(doc.url, doc.title, doc.site)
     lines = doc.text.split("\n")
     removed = [part for r in doc.removed for part in r.text.split("\n") if part.strip()]
@@ -121,18 +123,20 @@ def doc_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np
             run_wide.add(key)
             if (site_key := site.key_from(line, key)) is not None:
                 site_wide.add(site_key)
-    removable = run_wide | site_wide
+    removable = set(run_wide)
     for line in removed:
         if (site_key := site.key(line)) is not None:
             site_wide.add(site_key)
     open_lines = {line for line in lines if line.strip() and not is_story_text(line, doc.title)}
-    templates, site_templates, open_templates = template_votes(lines + removed, site.seed, open_lines)
+    templates, site_templates, open_templates, open_site_templates = template_votes(lines + removed, site.seed,
+                                                                                    open_lines)
     run_wide.update(templates)
     site_wide.update(site_templates)
     removable |= open_templates
     linkable = {key for line in open_lines if (key := title_key(line))}
     return (np.fromiter(run_wide, dtype=np.uint64), site.votes(site_wide), title_key(doc.title),
-            np.fromiter(removable, dtype=np.uint64), np.fromiter(linkable, dtype=np.uint64))
+            np.fromiter(removable, dtype=np.uint64), np.fromiter(linkable, dtype=np.uint64),
+            np.fromiter(open_site_templates, dtype=np.uint64))
 
 
 def remove_site_lines(doc: Document, chrome: set[int]) -> Document:
@@ -416,13 +420,20 @@ class LineEvidence:
     def site_chrome(self, site_keys: np.ndarray) -> set[int]:
         return site_chrome(site_keys, self.totals.get(site_keys))
 
-    def may_remove(self, removable: np.ndarray, line_titles: np.ndarray, own_title: int) -> bool:
+    def may_remove(self, removable: np.ndarray, line_titles: np.ndarray, own_title: int,
+                   site_keys: np.ndarray = NO_KEYS, site_templates: np.ndarray = NO_KEYS) -> bool:
         """Whether a corpus-level rule could take a line of a document with these keys (see
         :func:`doc_keys`): a superset of what they find, decided on the keys at once, so that most
-        documents need no second look at their lines."""
-        floor = min([t for t in (self.run_threshold,) if t > 0] + [
-            SITE_REPEATED_LINE_MIN_GROUPS, LEARNED_SITE_MIN_STORIES, LEARNED_TEMPLATE_MIN_STORIES])
+        documents need no second look at their lines. Each kind of key is held to its own rule's count: an
+        exact line or a template run-wide (``run_threshold``, ``LEARNED_TEMPLATE_MIN_STORIES``), the site's
+        exact lines as the site's chrome is found (:func:`site_chrome`), its templates
+        (``LEARNED_SITE_MIN_STORIES``); one floor for all let a quarter of the documents through for nothing."""
+        floor = min(t for t in (self.run_threshold, LEARNED_TEMPLATE_MIN_STORIES) if t > 0)
         if len(removable) and bool((self.totals.get(removable) >= floor).any()):
+            return True
+        if len(site_templates) and bool((self.totals.get(site_templates) >= LEARNED_SITE_MIN_STORIES).any()):
+            return True
+        if len(site_keys) and self.site_chrome(site_keys):
             return True
         titles = line_titles[line_titles != own_title]
         return bool(len(titles)) and bool(self.totals.has(titles).any())

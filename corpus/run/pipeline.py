@@ -275,7 +275,7 @@ class Ingest:
                 if done.title_key:
                     self._titles.append(done.title_key)
                 self._sites.append(int(done.site_keys[0]) if len(done.site_keys) else 0)
-                line_spool.add(done.line_keys, done.site_keys, done.removable, done.line_titles)
+                line_spool.add(done.line_keys, done.site_keys, done.removable, done.line_titles, done.site_templates)
                 count += 1
             kept_of, followers = first.groups(*self._run_identity())
             first.finish_adding()  # its signatures and ids are read once more below, its bands never
@@ -287,12 +287,12 @@ class Ingest:
             held: deque[tuple[int, str, Signature | None]] = deque()  # in input order, until their pass is back
 
             def second_pass(first: Deduplicator) -> Iterator[Rewrite | None]:
-                for index, (line_keys, site_keys, removable, line_titles) in enumerate(line_spool):
+                for index, (line_keys, site_keys, removable, line_titles, site_templates) in enumerate(line_spool):
                     line = spool.readline()  # passed on as it is unless a corpus-level rule changes the text
                     signed = first.signature_of(index)
                     first.release_signatures_before(index)  # the second pass reads each signature once
                     held.append((index, line, signed))
-                    if not self.lines.may_remove(removable, line_titles, own_titles[index]):
+                    if not self.lines.may_remove(removable, line_titles, own_titles[index], site_keys, site_templates):
                         yield None
                         continue
                     yield Rewrite(line.rstrip("\n"), bool(self.repeated_in(repeated, line_keys)),
@@ -366,7 +366,7 @@ class Ingest:
         A copy on another site than the group's voters votes for its own site's lines (its template)."""
         voted = {(kept_of[i], self._sites[i]) for i in kept_of if i not in followers}  # (group, site)
         no_keys = np.empty(0, dtype=np.uint64)
-        for index, (line_keys, site_keys, _, _) in enumerate(line_spool):
+        for index, (line_keys, site_keys, *_) in enumerate(line_spool):
             if index not in followers:
                 self.lines.count(line_keys, site_keys)
             elif self._sites[index] and (kept_of[index], self._sites[index]) not in voted:

@@ -54,6 +54,7 @@ class Processed:
     title_key: int = 0  # its title's key, for links to it from other stories (corpus.clean.learned)
     removable: np.ndarray = field(default_factory=lambda: NO_KEYS)  # see corpus.clean.repeated.doc_keys
     line_titles: np.ndarray = field(default_factory=lambda: NO_KEYS)  # title keys its lines could link by
+    site_templates: np.ndarray = field(default_factory=lambda: NO_KEYS)  # its open lines' site templates (doc_keys)
     story_key: int = 0  # a key of its story lines (corpus.dedup.story.hash_and_sign): unchanged, they keep a signature
 
 
