@@ -174,7 +174,7 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
             draw = _drawing(self.random, rows)
             langprob = np.zeros(len(self.langlist), dtype=np.float64)
             steps = np.empty((5, len(self.langlist)), dtype=np.float64)  # one buffer for every step: no allocation
-            views = {1: (steps[:1], steps[0]), 5: (steps, steps[0])}  # (the step's rows, its first), made once
+            blocks, first = {1: steps[:1], 5: steps}, steps[0]  # a step's rows, and the first of them: views made once
             take, multiply_rows, normalise = self._weights.take, np.multiply.reduce, self._normalize_prob
             self.random.setstate(_seeded(self.seed))  # seed(self.seed), from the state it gives (a third of the cost)
             for _ in range(self.n_trial):
@@ -182,7 +182,7 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
                 alpha = self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH
                 step, done, size = alpha / self.BASE_FREQ, 0, 1  # langdetect normalises after steps 0, 5, 10, ...
                 while True:
-                    block, first = views[size]
+                    block = blocks[size]
                     take(draw(size), axis=0, out=block, mode="clip")  # the rows exist
                     block += step
                     first *= prob  # prob × the first n-gram's weights, then the others one by one

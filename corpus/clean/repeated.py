@@ -420,20 +420,21 @@ class LineEvidence:
     def site_chrome(self, site_keys: np.ndarray) -> set[int]:
         return site_chrome(site_keys, self.totals.get(site_keys))
 
-    def may_remove(self, removable: np.ndarray, line_titles: np.ndarray, own_title: int,
-                   site_keys: np.ndarray = NO_KEYS, site_templates: np.ndarray = NO_KEYS) -> bool:
+    def may_remove(self, removable: np.ndarray, line_titles: np.ndarray, own_title: int, chrome: set[int],
+                   site_templates: np.ndarray) -> bool:
         """Whether a corpus-level rule could take a line of a document with these keys (see
         :func:`doc_keys`): a superset of what they find, decided on the keys at once, so that most
         documents need no second look at their lines. Each kind of key is held to its own rule's count: an
         exact line or a template run-wide (``run_threshold``, ``LEARNED_TEMPLATE_MIN_STORIES``), the site's
-        exact lines as the site's chrome is found (:func:`site_chrome`), its templates
-        (``LEARNED_SITE_MIN_STORIES``); one floor for all let a quarter of the documents through for nothing."""
+        exact lines by its chrome (``chrome``, what :meth:`site_chrome` found among its site keys), its
+        templates (``LEARNED_SITE_MIN_STORIES``); one floor for all let a quarter of the documents through for
+        nothing."""
+        if chrome:
+            return True
         floor = min(t for t in (self.run_threshold, LEARNED_TEMPLATE_MIN_STORIES) if t > 0)
         if len(removable) and bool((self.totals.get(removable) >= floor).any()):
             return True
         if len(site_templates) and bool((self.totals.get(site_templates) >= LEARNED_SITE_MIN_STORIES).any()):
-            return True
-        if len(site_keys) and self.site_chrome(site_keys):
             return True
         titles = line_titles[line_titles != own_title]
         return bool(len(titles)) and bool(self.totals.has(titles).any())

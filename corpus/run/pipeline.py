@@ -292,11 +292,12 @@ class Ingest:
                     signed = first.signature_of(index)
                     first.release_signatures_before(index)  # the second pass reads each signature once
                     held.append((index, line, signed))
-                    if not self.lines.may_remove(removable, line_titles, own_titles[index], site_keys, site_templates):
+                    chrome = self.lines.site_chrome(site_keys)  # what the check reads and the pass removes
+                    if not self.lines.may_remove(removable, line_titles, own_titles[index], chrome, site_templates):
                         yield None
                         continue
-                    yield Rewrite(line.rstrip("\n"), bool(self.repeated_in(repeated, line_keys)),
-                                  self.lines.site_chrome(site_keys) or set(), story_keys[index], signed)
+                    yield Rewrite(line.rstrip("\n"), bool(self.repeated_in(repeated, line_keys)), chrome,
+                                  story_keys[index], signed)
 
             evidence = Evidence(repeated, self._learned, self.options.skip_rules, self.options.minhash)
             for done in rewritten(second_pass(first), evidence, getattr(self.executor, "workers", 1)):
