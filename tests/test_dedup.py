@@ -77,6 +77,10 @@ def test_band_index_finds_exactly_the_documents_sharing_a_key(monkeypatch):
         keys = rng.integers(0, 50_000, size=6, dtype=np.uint32)
         if doc % 10 == 0:  # past every run's last key, and a run's first
             keys[0], keys[1] = np.iinfo(np.uint32).max, 0
+        if doc % 7 == 0:  # one key twice in a document's bands
+            keys[3] = keys[2]
+        if doc % 9 in (1, 2, 3):  # keys of the documents before: one alone has them, then two, three
+            keys[4:] = stored[-1][1][4:]
         expected = {d for d, k in stored if set(k.tolist()) & set(keys.tolist())}
         assert index.query(keys) == expected
         index.add(doc, keys)

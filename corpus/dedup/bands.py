@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, repeat
 from typing import Protocol
 
 import numpy as np
@@ -39,27 +39,30 @@ def _band_seeds(bands: int) -> np.ndarray:
 class BandIndex:
     """Which earlier documents share an LSH band key with a new one.
 
-    Recent documents sit in a dict; every ``BUFFER_DOCS`` they are sorted into a numpy
-    run (4 bytes of key and 4 of document per band), and small runs merge up to
-    ``MAX_RUN_DOCS``. About 340 bytes per document for 42 bands, with no per-key objects.
+    Recent documents sit in two dicts: a key one document has (nearly all) maps to it, a key several share to
+    their list. Every ``BUFFER_DOCS`` they are sorted into a numpy run (4 bytes of key and 4 of document per
+    band), and small runs merge up to ``MAX_RUN_DOCS``. About 340 bytes per document for 42 bands, with no
+    per-key objects.
     """
 
     BUFFER_DOCS = 2048
     MAX_RUN_DOCS = 1 << 16
 
     def __init__(self) -> None:
-        self._buffer: dict[int, list[int]] = {}
+        self._single: dict[int, int] = {}  # a key of the buffer's documents that one of them has: that document
+        self._shared: dict[int, list[int]] = {}  # a key several of them have: those, in order
         self._buffered = 0
         self._runs: list[tuple[np.ndarray, np.ndarray, int]] = []  # (sorted keys, their documents, documents)
 
     def query(self, keys: np.ndarray) -> set[int]:
-        """The documents that share a key with ``keys``. Most keys are in no run: one search per run finds where
+        """The documents that share a key with ``keys``. The buffer's are found by set intersections, from C (a
+        Python test per key cost 19 us a document). Most keys are in no run: one search per run finds where
         each key would stand, and only the keys found there are searched for their ends and read."""
-        found: set[int] = set()
-        buffer = self._buffer
-        for key in keys.tolist():
-            if key in buffer:
-                found.update(buffer[key])
+        listed = keys.tolist()
+        single, shared = self._single, self._shared
+        found = {single[key] for key in single.keys() & listed}
+        for key in shared.keys() & listed:
+            found.update(shared[key])
         for run_keys, run_docs, _ in self._runs:
             lo = np.searchsorted(run_keys, keys, "left")
             hits = np.flatnonzero(run_keys.take(lo, mode="clip") == keys)  # past the end: the last key, smaller
@@ -70,8 +73,21 @@ class BandIndex:
         return found
 
     def add(self, doc: int, keys: np.ndarray) -> None:
-        for key in keys.tolist():
-            self._buffer.setdefault(key, []).append(doc)
+        """The document's new keys go in with one ``update`` from C (``setdefault`` and a list per key cost 36 us a
+        document); a key another document of the buffer has (a few in a hundred) joins the shared ones."""
+        listed = keys.tolist()
+        single, shared = self._single, self._shared
+        known = single.keys() & listed
+        if known:
+            for key in known:
+                shared[key] = [single.pop(key), doc]
+            listed = [key for key in listed if key not in known]
+        known = shared.keys() & listed
+        if known:
+            for key in known:
+                shared[key].append(doc)
+            listed = [key for key in listed if key not in known]
+        single.update(zip(listed, repeat(doc)))
         self._buffered += 1
         if self._buffered >= self.BUFFER_DOCS:
             self._flush()
@@ -79,12 +95,17 @@ class BandIndex:
     def _flush(self) -> None:
         """The buffer as a sorted run: its keys, each repeated for its documents, and the documents in the
         buffer's order, made from C (a slice assignment per key cost 40 us a document, amortised)."""
-        sizes = np.fromiter(map(len, self._buffer.values()), dtype=np.int64, count=len(self._buffer))
-        keys = np.repeat(np.fromiter(self._buffer, dtype=np.uint32, count=len(self._buffer)), sizes)
-        docs = np.fromiter(chain.from_iterable(self._buffer.values()), dtype=np.int32, count=int(sizes.sum()))
+        single, shared = self._single, self._shared
+        sizes = np.fromiter(map(len, shared.values()), dtype=np.int64, count=len(shared))
+        keys = np.concatenate((np.fromiter(single, dtype=np.uint32, count=len(single)),
+                               np.repeat(np.fromiter(shared, dtype=np.uint32, count=len(shared)), sizes)))
+        docs = np.concatenate((np.fromiter(single.values(), dtype=np.int32, count=len(single)),
+                               np.fromiter(chain.from_iterable(shared.values()), dtype=np.int32,
+                                           count=int(sizes.sum()))))
         order = np.argsort(keys, kind="stable")
         self._runs.append((keys[order], docs[order], self._buffered))
-        self._buffer.clear()
+        single.clear()
+        shared.clear()
         self._buffered = 0
         while len(self._runs) >= 2 and self._runs[-2][2] <= self._runs[-1][2] \
                 and self._runs[-2][2] + self._runs[-1][2] <= self.MAX_RUN_DOCS:
