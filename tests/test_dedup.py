@@ -152,6 +152,21 @@ def test_signatures_are_datasketchs_affine32_minhash_bit_for_bit(monkeypatch):
     assert np.array_equal(signature(" ".join(STORY), params).hashvalues, datasketchs(grams))
 
 
+def test_distinct_shingles_and_their_first_places_are_numpys_unique():
+    """A signature's shingles and the place each first stands (its line's tag) are what ``np.unique`` gives,
+    repeats and a single value included."""
+    import numpy as np
+
+    from corpus.dedup.shingles import distinct_first
+
+    rng = np.random.default_rng(11)
+    wide = rng.integers(0, 2**32, 2_000, dtype=np.uint64).astype(np.uint32)
+    for values in (rng.integers(0, 40, 300).astype(np.uint32), np.array([5], dtype=np.uint32),
+                   np.array([7, 7, 7], dtype=np.uint32), wide):
+        ours, theirs = distinct_first(values), np.unique(values, return_index=True)
+        assert all(np.array_equal(o, t) and o.dtype == t.dtype for o, t in zip(ours, theirs, strict=True))
+
+
 def test_a_batch_run_lets_go_of_what_its_second_pass_no_longer_reads(tmp_path, monkeypatch):
     """Main-process memory (issue 25): once the first groups are known, the first signatures' band index
     goes; the second pass lets go of each chunk of first signatures behind it, and the line sketch is gone

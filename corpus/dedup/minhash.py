@@ -32,7 +32,7 @@ import numpy as np
 
 from corpus.dedup.bands import BandIndex, band_keys32
 from corpus.dedup.glue import glued, lines_words, words_by_line
-from corpus.dedup.shingles import min_hashes_at, window_hashes
+from corpus.dedup.shingles import distinct_first, min_hashes_at, window_hashes
 from corpus.identity import is_content_id, redelivered_id
 from corpus.text import latin1_bytes
 
@@ -159,8 +159,10 @@ def text_hash(text: str) -> str:
 
 @lru_cache(maxsize=4)
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch draws these anew for every MinHash object; they depend only on the seed."""
-    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+    """datasketch draws these anew for every MinHash object; they depend only on the seed. Kept as the columns
+    :func:`min_hashes_at` multiplies by (made there from datasketch's own arrays took 6 us a signature)."""
+    return tuple(np.asarray(p, dtype=np.uint32).reshape(-1, 1)
+                 for p in MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations)
 
 
 def signature(text: str, params: MinHashParams) -> Signature | None:
@@ -172,7 +174,7 @@ def signature(text: str, params: MinHashParams) -> Signature | None:
 def signature_of_lines(per_line: Sequence[Sequence[str]], params: MinHashParams) -> Signature | None:
     """:func:`signature` of a text given its lines' words (:func:`lines_words`, or a caller's own)."""
     words, line_of_word, line_tags = words_by_line(per_line)
-    grams, first = np.unique(window_hashes(words[:MAX_SIGNATURE_WORDS], params.shingle_words), return_index=True)
+    grams, first = distinct_first(window_hashes(words[:MAX_SIGNATURE_WORDS], params.shingle_words))
     if not len(grams):
         return None
     values, at = min_hashes_at(grams, _permutations(params.num_perm, params.seed))
