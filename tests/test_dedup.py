@@ -257,3 +257,24 @@ def test_a_story_lines_words_are_its_split_whatever_was_counted_before():
             if counted_first:
                 words_up_to(line, 3)
             assert _words_in(line) == len(line.split()), (line[:20], counted_first)
+
+
+def test_a_documents_hash_and_signature_are_those_of_its_text_and_its_story():
+    """The worker signs each line once (its words and their join serve the text hash, the signature and the
+    line tags): the same hash as the whole text's, the same signature and tags as its story text's, with blank
+    lines, lines of punctuation only, Latin-1 and other scripts among them."""
+    import numpy as np
+
+    from corpus.dedup.minhash import MinHashParams
+    from corpus.dedup.story import hash_and_sign, story_text
+
+    params = MinHashParams()
+    texts = ["\n".join(STORY), "\n".join([STORY[0], "", "— * —", *STORY[1:], "", "Crédit : Agence — Ça va ?"]),
+             "Москва. В пятницу правительство объявило о новых мерах поддержки для малого бизнеса.\n***\n" + STORY[2],
+             "Short line\nAnother short one\n---"]
+    for text in texts:
+        hashed, signed, _ = hash_and_sign(text, params)
+        assert hashed == text_hash(text)
+        expected = signature(story_text(text), params)
+        assert np.array_equal(signed.hashvalues, expected.hashvalues)
+        assert np.array_equal(signed.tags, expected.tags) and signed.words == expected.words

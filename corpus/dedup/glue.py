@@ -54,11 +54,15 @@ def lines_words(text: str) -> list[list[str]]:
     return [_WORD.findall(line) for line in unicodedata.normalize("NFKC", text).casefold().split("\n")]
 
 
-def words_by_line(per_line: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """(the words of ``per_line`` in order, the line of each word, a one-byte tag of each line's words)."""
+def words_by_line(per_line: Sequence[Sequence[str]], joined: Sequence[str] | None = None,
+                  ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """(the words of ``per_line`` in order, the line of each word, a one-byte tag of each line's words);
+    ``joined``: each line's words joined by spaces, when the caller has them."""
     counts = np.fromiter(map(len, per_line), dtype=np.int64, count=len(per_line))
     line_of_word = np.repeat(np.arange(len(per_line), dtype=np.int32), counts)
-    tags = np.fromiter((xxhash.xxh32_intdigest(" ".join(words).encode()) & 0xFF for words in per_line), dtype=np.uint8,
+    if joined is None:
+        joined = [" ".join(words) for words in per_line]
+    tags = np.fromiter((xxhash.xxh32_intdigest(line.encode()) & 0xFF for line in joined), dtype=np.uint8,
                        count=len(per_line))
     return tuple(chain.from_iterable(per_line)), line_of_word, tags
 

@@ -149,7 +149,12 @@ normalise = lru_cache(maxsize=2)(words_of)
 
 
 def hash_of_words(words: Sequence[str]) -> str:
-    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]
+    return hash_of_joined(" ".join(words))
+
+
+def hash_of_joined(joined: str) -> str:
+    """:func:`hash_of_words` of words given joined by single spaces (a text's lines' joins, each once)."""
+    return hashlib.sha256(joined.encode()).hexdigest()[:32]
 
 
 def text_hash(text: str) -> str:
@@ -171,9 +176,11 @@ def signature(text: str, params: MinHashParams) -> Signature | None:
     return signature_of_lines(lines_words(text), params)
 
 
-def signature_of_lines(per_line: Sequence[Sequence[str]], params: MinHashParams) -> Signature | None:
-    """:func:`signature` of a text given its lines' words (:func:`lines_words`, or a caller's own)."""
-    words, line_of_word, line_tags = words_by_line(per_line)
+def signature_of_lines(per_line: Sequence[Sequence[str]], params: MinHashParams,
+                       joined: Sequence[str] | None = None) -> Signature | None:
+    """:func:`signature` of a text given its lines' words (:func:`lines_words`, or a caller's own); ``joined``:
+    each line's words joined by spaces, when the caller has them."""
+    words, line_of_word, line_tags = words_by_line(per_line, joined)
     grams, first = distinct_first(window_hashes(words[:MAX_SIGNATURE_WORDS], params.shingle_words))
     if not len(grams):
         return None

@@ -10,11 +10,9 @@ together). A text with fewer than ``STORY_SIGN_MIN_TOTAL`` such words, or where 
 
 from __future__ import annotations
 
-from itertools import chain
-
 import xxhash
 
-from corpus.dedup.minhash import MinHashParams, Signature, hash_of_words, signature_of_lines, words_of
+from corpus.dedup.minhash import MinHashParams, Signature, hash_of_joined, signature_of_lines, words_of
 from corpus.text import COUNTED_WORDS, SentenceEnd, words_up_to
 
 STORY_SIGN_MIN_WORDS = 6
@@ -71,10 +69,13 @@ def hash_and_sign(text: str, params: MinHashParams, known: tuple[int, Signature 
     signature) of this text before its corpus-level chrome went; the signature stands if the key does."""
     lines = text.split("\n")
     words = [words_of(line) for line in lines]
+    joined = [" ".join(line_words) for line_words in words]  # the hash's and the line tags' (each line once)
     story = story_lines(lines)
     key = xxhash.xxh64_intdigest(story_text(text, lines, story).encode())
     if known is not None and known[0] == key:
         signed = known[1]
+    elif story is None:
+        signed = signature_of_lines(words, params, joined)
     else:
-        signed = signature_of_lines(words if story is None else [words[i] for i in story], params)
-    return hash_of_words(tuple(chain.from_iterable(words))), signed, key
+        signed = signature_of_lines([words[i] for i in story], params, [joined[i] for i in story])
+    return hash_of_joined(" ".join(filter(None, joined))), signed, key  # a line without words adds no space
