@@ -204,3 +204,49 @@ def test_warm_up_runs_once_per_process_and_detector(monkeypatch):
     process.warm_up()
     process.warm_up()
     assert seen == ["warm-up"]
+
+
+_FIRST_PAGE_UNDER_A_TIMER = """
+import sys
+from corpus.dedup.minhash import MinHashParams
+from corpus.document import Source
+from corpus.inputs.files import RawInput
+from corpus.run.process import process_safely, warm_up
+
+def raw(kind, data):
+    return RawInput("x", Source("x." + kind, "", None, None, kind), data, kind)
+
+import signal
+armed_with_extractor = []
+real_setitimer = signal.setitimer
+def setitimer(which, seconds, *rest):
+    if seconds:
+        armed_with_extractor.append("trafilatura" in sys.modules)
+    return real_setitimer(which, seconds, *rest)
+signal.setitimer = setitimer
+
+warm_up()
+text = raw("text", ("The council voted on Tuesday to repair the old bridge before the winter floods. " * 4).encode())
+assert process_safely(text, MinHashParams(), 0).lang == "en"
+print("trafilatura after plain text:", "trafilatura" in sys.modules)
+page = raw("html", b"<html><head><title>Bridge vote</title></head><body><article><p>"
+           + b"The council voted on Tuesday to repair the old bridge before the winter floods. " * 6
+           + b"</p></article></body></html>")
+outcomes = [process_safely(page, MinHashParams(), 1e-6) for _ in range(20)]
+print("every timer armed with the extractor loaded:", all(armed_with_extractor), len(armed_with_extractor))
+print("timeouts:", sum(getattr(o, "reason", None) == "timeout" for o in outcomes))
+print("text:", process_safely(page, MinHashParams(), 0).spool.count("repair the old bridge"))
+"""
+
+
+def test_plain_text_never_loads_the_extractor_and_a_first_page_loads_it_before_its_timer():
+    """A run of plain text does without trafilatura's modules; the first page loads them before its timer
+    starts, so that timeouts from the very first page on leave the extractor whole (a fresh process: this
+    one has loaded them already)."""
+    result = subprocess.run([sys.executable, "-c", _FIRST_PAGE_UNDER_A_TIMER], capture_output=True, text=True,
+                            check=True, timeout=120)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "trafilatura after plain text: False"
+    assert lines[1] == "every timer armed with the extractor loaded: True 20"
+    assert int(lines[2].split(": ")[1]) > 0  # the timer fired on the pages
+    assert int(lines[3].split(": ")[1]) >= 1  # and the extractor works after them

@@ -93,7 +93,7 @@ class RemoteProcessed(Processed):
 
 
 class WarmUp(WorkerPlugin):
-    """Loads language profiles and extractor modules on each worker as it starts."""
+    """Loads the language profiles on each worker as it starts (the extractor loads on its first page)."""
 
     name = "newsclean-warm-up"
 
