@@ -315,7 +315,7 @@ def test_both_kinds_of_key_from_one_pass_over_the_lines():
     """Each line is keyed once for the run-wide and the site keys: the same keys as keying it per kind."""
     import numpy as np
 
-    from corpus.clean.repeated import SiteLines, all_keys_of, keys_of
+    from corpus.clean.document_keys import SiteLines, all_keys_of, keys_of
     from tests.conftest import STORY
 
     title = "Drought forces water limits in the north"

@@ -391,7 +391,7 @@ def clean_all(docs: Iterable[Document]) -> Iterator[Document]:
 def remove_repeated_lines(doc: Document, repeated: set[int], rule: str = "repeated-line",
                           key: Callable[[str], int | None] | None = None) -> Document:
     """Drop the lines the whole run showed to be chrome (see ``REPEATED_LINE_MIN_GROUPS``); ``rule`` and
-    ``key`` are another evidence's (a site's: :class:`corpus.clean.repeated.SiteLines`)."""
+    ``key`` are another evidence's (a site's: :class:`corpus.clean.document_keys.SiteLines`)."""
     if not repeated:
         return doc
     key = key or titled_line_key(doc.title)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from corpus.clean.cleaner import clean
-from corpus.clean.repeated import NO_KEYS, doc_keys
+from corpus.clean.document_keys import NO_KEYS, doc_keys
 from corpus.dedup.minhash import MinHashParams, Signature
 from corpus.dedup.story import hash_and_sign
 from corpus.document import Document, Reject, Source
@@ -52,7 +52,7 @@ class Processed:
     line_keys: np.ndarray
     site_keys: np.ndarray  # its host's story counter, then its lines' keys for that host (empty: no site)
     title_key: int = 0  # its title's key, for links to it from other stories (corpus.clean.learned)
-    removable: np.ndarray = field(default_factory=lambda: NO_KEYS)  # see corpus.clean.repeated.doc_keys
+    removable: np.ndarray = field(default_factory=lambda: NO_KEYS)  # see corpus.clean.document_keys.doc_keys
     line_titles: np.ndarray = field(default_factory=lambda: NO_KEYS)  # title keys its lines could link by
     site_templates: np.ndarray = field(default_factory=lambda: NO_KEYS)  # its open lines' site templates (doc_keys)
     story_key: int = 0  # a key of its story lines (corpus.dedup.story.hash_and_sign): unchanged, they keep a signature
