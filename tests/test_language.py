@@ -71,14 +71,15 @@ def test_vector_detector_gives_langdetects_own_answers():
     from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
     from langdetect.lang_detect_exception import LangDetectException
 
-    from corpus.language import N_TRIALS, SEED, _factory, _vector_detector
+    from corpus.language import N_TRIALS, SEED, _vector_detector
+    from corpus.language.profiles import load_profiles
     from tests.conftest import SEEDS
 
     langdetects_own = DetectorFactory()  # its own loader, given the profiles in the same (sorted) order
     langdetects_own.load_json_profile([(Path(PROFILES_DIRECTORY) / name).read_text(encoding="utf-8")
                                        for name in sorted(os.listdir(PROFILES_DIRECTORY))])
     langdetects_own.set_seed(SEED)
-    profiles = _factory()
+    profiles = load_profiles()
     assert profiles.langlist == langdetects_own.langlist
     assert profiles.word_lang_prob_map.keys() == langdetects_own.word_lang_prob_map.keys()
     grams = list(langdetects_own.word_lang_prob_map)
@@ -162,3 +163,41 @@ def test_the_drawn_rows_are_the_ones_random_choice_gives(monkeypatch, count):
         for size in (1, 5, 5, 3):
             assert draw(size) == [theirs.choice(rows) for _ in range(size)]
         assert ours.random() == theirs.random()  # the generator is left where choice leaves it
+
+
+def test_the_profiles_are_kept_in_the_cache_and_read_back_the_same(tmp_path, monkeypatch):
+    """The weighed profiles are kept under $XDG_CACHE_HOME/newsclean and read back equal (their weights mapped
+    from the file); a file cut short is weighed again and kept whole; a cache home that cannot be a folder keeps
+    nothing and changes nothing."""
+    import numpy as np
+
+    from corpus.language.profiles import load_profiles
+
+    def same(a, b) -> bool:  # noqa: ANN001 - two Profiles
+        return a.langlist == b.langlist and a.word_lang_prob_map == b.word_lang_prob_map \
+            and np.array_equal(a.weights, b.weights)
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    try:
+        load_profiles.cache_clear()
+        weighed = load_profiles()
+        kept = sorted(p.name for p in (tmp_path / "cache" / "newsclean").iterdir())
+        assert [Path(name).suffix for name in kept] == [".json", ".npy"]
+        load_profiles.cache_clear()
+        read_back = load_profiles()
+        assert isinstance(read_back.weights, np.memmap) and same(read_back, weighed)
+
+        weights_file = next((tmp_path / "cache" / "newsclean").glob("*.npy"))
+        whole = weights_file.stat().st_size
+        with open(weights_file, "r+b") as handle:
+            handle.truncate(whole // 2)
+        load_profiles.cache_clear()
+        assert same(load_profiles(), weighed) and weights_file.stat().st_size == whole
+
+        (tmp_path / "not-a-folder").write_text("x")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
+        load_profiles.cache_clear()
+        assert same(load_profiles(), weighed)
+        assert detect(GERMAN)[0] == "de"
+    finally:
+        load_profiles.cache_clear()

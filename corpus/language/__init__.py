@@ -7,17 +7,16 @@ bounded sample taken from the start, middle and end of the text.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from corpus.document import Document
+from corpus.language.profiles import SEED, Profiles, load_profiles
 from corpus.limits import Remembered
 
 if TYPE_CHECKING:
@@ -36,47 +35,6 @@ WORDS_REMEMBERED = 100_000  # words whose n-gram rows the language detector keep
 N_TRIALS = 3
 """langdetect's random restarts (its default is 7). Its cost is mostly this fixed loop, not the
 text length; 3 trials agree with 7 on every benchmark article, at 60% of the time."""
-SEED = 0
-
-
-@dataclass(frozen=True)
-class Profiles:
-    """langdetect's 55 language profiles as one matrix: what a Detector reads from its factory, with
-    ``word_lang_prob_map`` giving each n-gram's row of ``weights`` instead of a list of 55 floats."""
-
-    langlist: list[str]
-    word_lang_prob_map: dict[str, int]
-    weights: np.ndarray  # (n-grams, languages): the n-gram's count over the profile's n-grams of its length
-    seed: int = SEED
-
-
-@lru_cache(maxsize=1)
-def _factory() -> Profiles:
-    """The profiles, read in sorted order (langdetect reads them in directory order, which differs
-    between file systems) and weighed with numpy: 0.19 s where langdetect's loader takes 0.54 s, paid
-    by every command and worker on start-up. The weights are langdetect's own divisions, bit for bit
-    (``tests/test_language.py``). An interrupted load raises and is retried, never half-kept."""
-    import numpy as np
-    from langdetect.detector_factory import PROFILES_DIRECTORY
-
-    profiles = []
-    for name in sorted(n for n in os.listdir(PROFILES_DIRECTORY) if not n.startswith(".")):
-        with open(os.path.join(PROFILES_DIRECTORY, name), encoding="utf-8") as handle:
-            profiles.append(json.load(handle))
-    rows: dict[str, int] = {}
-    for profile in profiles:
-        rows.update(dict.fromkeys(profile["freq"]))
-    rows = {gram: row for row, gram in enumerate(rows)}
-    weights = np.zeros((len(rows), len(profiles)), dtype=np.float64)
-    for column, profile in enumerate(profiles):
-        freq = profile["freq"]
-        at = np.fromiter(map(rows.__getitem__, freq), dtype=np.int64, count=len(freq))
-        lengths = np.fromiter(map(len, freq), dtype=np.int64, count=len(freq))
-        counts = np.fromiter(freq.values(), dtype=np.float64, count=len(freq))
-        n_words = np.asarray(list(profile["n_words"]) + [1], dtype=np.float64)
-        gram = (lengths >= 1) & (lengths <= 3)  # langdetect weighs 1- to 3-grams only
-        weights[at[gram], column] = counts[gram] / n_words[lengths[gram] - 1]
-    return Profiles([p["name"] for p in profiles], rows, weights)
 
 
 @lru_cache(maxsize=1)
@@ -101,7 +59,7 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
             value = self[code] = NGram.normalize(chr(code))
             return value
 
-    normalised, known = Normalised(), _factory().word_lang_prob_map
+    normalised, known = Normalised(), load_profiles().word_lang_prob_map
 
     def word_rows(word: str) -> tuple[int, ...]:
         """The rows of the n-grams langdetect reads in one word (and the space after it, if any): at
@@ -319,7 +277,7 @@ def detect(text: str, backend: str = "langdetect") -> tuple[str | None, float]:
     if backend == "langid":
         lang, prob = _langid().classify(sample(text))
         return lang, round(float(prob), 4)
-    detector = _vector_detector()(_factory())
+    detector = _vector_detector()(load_profiles())
     detector.seed = SEED
     detector.n_trial = N_TRIALS
     detector.append(sample(text))
