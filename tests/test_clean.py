@@ -370,3 +370,24 @@ def test_a_kept_word_count_answers_every_threshold_as_a_split_does() -> None:
     for i in range(text.COUNTS_KEPT + 10):  # the memory is bounded, and a count after a clear is still right
         assert text.words_up_to(f"line {i} of many", 3) == 4
     assert len(text._counts) <= text.COUNTS_KEPT
+
+
+def test_the_command_line_starts_without_compiling_the_rules():
+    """The rules are put together on first use: a fresh process that imports the command line (what
+    ``newsclean --version``, ``state`` and ``report`` run) has the thresholds without the phrase rules; asking
+    for a rule list puts them all together, in the cleaner's order."""
+    import subprocess
+    import sys
+
+    script = ("import sys, cli.main\n"
+              "from corpus import REPEATED_LINE_MIN_GROUPS\n"
+              "print('corpus.clean.rules.phrases' in sys.modules, REPEATED_LINE_MIN_GROUPS)\n"
+              "from corpus.clean.rules import ALL_RULES, BOUNDARY_RULES, BOX_RULES, LINE_RULES\n"
+              "print('corpus.clean.rules.phrases' in sys.modules, ALL_RULES == LINE_RULES + BOX_RULES + BOUNDARY_RULES,"
+              " len(LINE_RULES) > 10)\n")
+    lines = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    lines = lines.split("\n")
+    from corpus.clean.rules import REPEATED_LINE_MIN_GROUPS
+
+    assert lines[0] == f"False {REPEATED_LINE_MIN_GROUPS}"
+    assert lines[1] == "True True True"
