@@ -10,6 +10,7 @@ in the order the cleaner tries them.
 from __future__ import annotations
 
 import hashlib
+import threading
 from typing import TYPE_CHECKING, Any
 
 from corpus.clean.rules.shapes import SHORT_CHROME_CHARS, Rule
@@ -71,20 +72,27 @@ def __getattr__(name: str) -> Any:  # noqa: ANN401 - whichever of the rules' nam
 
 def _put_together() -> tuple[Rule, ...]:
     """The rule lists in the order the cleaner tries them: English's written as code, then every language's
-    phrase rules (the whole list returned)."""
-    from corpus.clean.rules import english, phrases
-
+    phrase rules (the whole list returned). Once, under a lock: a rule list is known by its identity
+    (:mod:`corpus.clean.matching`), and two threads (Dask's) must not each make their own."""
     names = globals()
     if "ALL_RULES" in names:
         return names["ALL_RULES"]
-    names.update({name: getattr(phrases, name) for name in _FROM_PHRASES})
-    names["LINE_RULES"] = english.LINE_RULES + phrases.LINE_RULES
-    names["BOX_RULES"] = english.BOX_RULES + phrases.BOX_RULES
-    names["BOUNDARY_RULES"] = english.BOUNDARY_RULES + phrases.BOUNDARY_RULES
-    all_rules = names["LINE_RULES"] + names["BOX_RULES"] + names["BOUNDARY_RULES"]
-    names["RULE_NAMES"] = frozenset(rule.name for rule in all_rules) | frozenset(STRUCTURAL_RULES)
-    names["ALL_RULES"] = all_rules  # last: its presence says the rest is there
-    return all_rules
+    with _PUTTING_TOGETHER:
+        if "ALL_RULES" in names:
+            return names["ALL_RULES"]
+        from corpus.clean.rules import english, phrases
+
+        names.update({name: getattr(phrases, name) for name in _FROM_PHRASES})
+        names["LINE_RULES"] = english.LINE_RULES + phrases.LINE_RULES
+        names["BOX_RULES"] = english.BOX_RULES + phrases.BOX_RULES
+        names["BOUNDARY_RULES"] = english.BOUNDARY_RULES + phrases.BOUNDARY_RULES
+        all_rules = names["LINE_RULES"] + names["BOX_RULES"] + names["BOUNDARY_RULES"]
+        names["RULE_NAMES"] = frozenset(rule.name for rule in all_rules) | frozenset(STRUCTURAL_RULES)
+        names["ALL_RULES"] = all_rules  # last: its presence says the rest is there
+        return all_rules
+
+
+_PUTTING_TOGETHER = threading.Lock()
 
 
 def languages_of(name: str) -> list[str]:
