@@ -94,13 +94,16 @@ def warm_extractor() -> None:
     global _extractor_warm
     if _extractor_warm:
         return
-    with signals_held():
-        extract(RawInput("warm-up", Source("warm-up", "", None, None, "html"), _WARM_UP_PAGE, "html"))
-    _extractor_warm = True
+    with _WARMING_EXTRACTOR:  # a Dask worker's threads: one warms up (and swaps in the cheaper XPaths), the others wait
+        if not _extractor_warm:
+            with signals_held():
+                extract(RawInput("warm-up", Source("warm-up", "", None, None, "html"), _WARM_UP_PAGE, "html"))
+            _extractor_warm = True
 
 
 _warmed: set[str] = set()
 _extractor_warm = False
+_WARMING_EXTRACTOR = threading.Lock()
 
 _WARM_UP_TEXT = (b"A short paragraph of plain English text, long enough for the cleaner and the language detector to "
                  b"load everything they need.")
