@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -15,6 +16,17 @@ class Removal:
 
     rule: str
     text: str
+
+
+def merged_removals(removals: Iterable[Removal]) -> list[Removal]:
+    """Consecutive lines removed by one rule become one entry."""
+    merged: list[Removal] = []
+    for removal in removals:
+        if merged and merged[-1].rule == removal.rule:
+            merged[-1] = Removal(removal.rule, merged[-1].text + "\n" + removal.text)
+        else:
+            merged.append(removal)
+    return merged
 
 
 _LOCATION_MARKS = (("offset", "@"), ("line", ":"))

@@ -2,8 +2,9 @@
 
 import pytest
 
-from corpus.clean.cleaner import clean_text, remove_repeated_lines
+from corpus.clean.cleaner import clean_text
 from corpus.clean.line_keys import line_keys
+from corpus.clean.repeated import remove_repeated_lines
 from corpus.clean.rules import ALL_RULES, rules_fingerprint
 from corpus.document import Document, Source
 from tests.conftest import STORY

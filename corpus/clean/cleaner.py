@@ -9,16 +9,16 @@ removed under the rule's name:
 3. without a boundary, short fragments at the very end go ("tail-fragment");
 4. calls to action tacked onto the end of a paragraph are cut off it.
 
-The corpus-level pass (:func:`remove_repeated_lines`) runs later, once the
+The corpus-level pass (:func:`corpus.clean.repeated.remove_repeated_lines`) runs later, once the
 whole run has been seen.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
-from corpus.clean.line_keys import LINES_REMEMBERED, REMEMBERED_LINE_CHARS, ShortLines, titled_line_key
+from corpus.clean.line_keys import LINES_REMEMBERED, REMEMBERED_LINE_CHARS, ShortLines
 from corpus.clean.matching import SUFFIX_RULES, matches
 from corpus.clean.rules import (
     BOUNDARY_RULES,
@@ -40,7 +40,7 @@ from corpus.clean.rules import (
     opening_kinds,
     phrase_kinds,
 )
-from corpus.document import Document, Removal
+from corpus.document import Document, Removal, merged_removals
 from corpus.limits import Remembered
 from corpus.text import SentenceEnd, joined_lines, latin_look_alikes_folded, words_up_to
 
@@ -330,17 +330,6 @@ def cut_suffixes(line: str) -> tuple[str, list[Removal]]:
         line = line[:start].rstrip()
 
 
-def _merge(removals: Iterable[Removal]) -> list[Removal]:
-    """Consecutive lines removed by one rule become one entry."""
-    merged: list[Removal] = []
-    for r in removals:
-        if merged and merged[-1].rule == r.rule:
-            merged[-1] = Removal(r.rule, merged[-1].text + "\n" + r.text)
-        else:
-            merged.append(r)
-    return merged
-
-
 def line_outcomes(text: str, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str | None, list[Removal]]]:
     """For each line of ``text``: what of it is kept (None: the whole line went) and what rules took
     from it, in order. ``clean_text`` and ``newsclean explain`` both read the cleaner through this.
@@ -371,7 +360,7 @@ def clean_text(text: str, skip: frozenset[str] = frozenset()) -> tuple[str, list
         removed.extend(cut)
         if line is not None:
             kept.append(line)
-    return joined_lines(kept), _merge(removed)
+    return joined_lines(kept), merged_removals(removed)
 
 
 def clean(doc: Document, skip: frozenset[str] = frozenset()) -> Document:
@@ -384,31 +373,6 @@ def clean(doc: Document, skip: frozenset[str] = frozenset()) -> Document:
 def clean_all(docs: Iterable[Document]) -> Iterator[Document]:
     for doc in docs:
         yield clean(doc)
-
-
-# Corpus-level repetition -------------------------------------------------------------
-
-def remove_repeated_lines(doc: Document, repeated: set[int], rule: str = "repeated-line",
-                          key: Callable[[str], int | None] | None = None) -> Document:
-    """Drop the lines the whole run showed to be chrome (see ``REPEATED_LINE_MIN_GROUPS``); ``rule`` and
-    ``key`` are another evidence's (a site's: :class:`corpus.clean.document_keys.SiteLines`)."""
-    if not repeated:
-        return doc
-    key = key or titled_line_key(doc.title)
-    if doc.title and key(doc.title) in repeated:
-        doc.removed.append(Removal(rule, doc.title))
-        doc.title = None
-    kept: list[str] = []
-    removed: list[Removal] = []
-    for line in doc.text.split("\n"):
-        if line.strip() and key(line) in repeated:
-            removed.append(Removal(rule, line))
-        else:
-            kept.append(line)
-    if removed and any(line.strip() for line in kept):
-        doc.text = joined_lines(kept)
-        doc.removed.extend(_merge(removed))
-    return doc
 
 
 _line_rules = ShortLines(first_line_rule)

@@ -50,7 +50,7 @@ from corpus.clean.rules.thresholds import (
     LEARNED_TEMPLATE_MIN_STORIES,
     LINKED_HEADLINE_MIN_WORDS,
 )
-from corpus.document import Document, Removal
+from corpus.document import Document, Removal, merged_removals
 from corpus.text import SentenceEnd, joined_lines, words_up_to
 
 LEARNED_RULES = ("learned-template", "linked-headline", "learned-heading")
@@ -256,13 +256,6 @@ def apply_verdicts(doc: Document, lines: list[str], verdicts: list[str | None]) 
     kept = [line for line, v in zip(lines, verdicts, strict=True) if v is None]
     if len(kept) == len(lines) or not any(line.strip() for line in kept):
         return
-    removed: list[Removal] = []
-    for line, verdict in zip(lines, verdicts, strict=True):
-        if verdict is None:
-            continue
-        if removed and removed[-1].rule == verdict:
-            removed[-1] = Removal(verdict, removed[-1].text + "\n" + line)
-        else:
-            removed.append(Removal(verdict, line))
     doc.text = joined_lines(kept)
-    doc.removed.extend(removed)
+    doc.removed.extend(merged_removals(Removal(verdict, line) for line, verdict in zip(lines, verdicts, strict=True)
+                                       if verdict is not None))
