@@ -167,8 +167,11 @@ def test_the_drawn_rows_are_the_ones_random_choice_gives(monkeypatch, count):
 
 def test_the_profiles_are_kept_in_the_cache_and_read_back_the_same(tmp_path, monkeypatch):
     """The weighed profiles are kept under $XDG_CACHE_HOME/newsclean and read back equal (their weights mapped
-    from the file); a file cut short is weighed again and kept whole; a cache home that cannot be a folder keeps
-    nothing and changes nothing."""
+    from the file); another langdetect's that nothing read for 30 days go; a file cut short is weighed again and
+    kept whole; a cache home that cannot be a folder keeps nothing and changes nothing."""
+    import os
+    import time
+
     import numpy as np
 
     from corpus.language.profiles import load_profiles
@@ -178,16 +181,26 @@ def test_the_profiles_are_kept_in_the_cache_and_read_back_the_same(tmp_path, mon
             and np.array_equal(a.weights, b.weights)
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "newsclean"
+    folder.mkdir(parents=True)
+    for name, days in (("langdetect-unused", 40), ("langdetect-in-use", 2)):  # another langdetect's
+        for suffix in (".npy", ".json"):
+            (folder / (name + suffix)).write_text("x")
+            os.utime(folder / (name + suffix), (time.time() - days * 86400,) * 2)
     try:
         load_profiles.cache_clear()
         weighed = load_profiles()
-        kept = sorted(p.name for p in (tmp_path / "cache" / "newsclean").iterdir())
-        assert [Path(name).suffix for name in kept] == [".json", ".npy"]
+        kept = sorted(p.name for p in folder.iterdir() if not p.name.startswith("langdetect-in-use"))
+        assert [Path(name).suffix for name in kept] == [".json", ".npy"]  # the one read 40 days ago went
+        assert (folder / "langdetect-in-use.npy").exists() and (folder / "langdetect-in-use.json").exists()
+        own = next(p for p in folder.glob("*.npy") if p.name != "langdetect-in-use.npy")
+        os.utime(own, (time.time() - 40 * 86400,) * 2)
         load_profiles.cache_clear()
         read_back = load_profiles()
         assert isinstance(read_back.weights, np.memmap) and same(read_back, weighed)
+        assert own.stat().st_mtime > time.time() - 600  # read: in use again
 
-        weights_file = next((tmp_path / "cache" / "newsclean").glob("*.npy"))
+        weights_file = own
         whole = weights_file.stat().st_size
         with open(weights_file, "r+b") as handle:
             handle.truncate(whole // 2)

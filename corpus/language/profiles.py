@@ -73,6 +73,9 @@ def _weighed(directory: str, names: list[str]) -> Profiles:
 
 
 CACHE_FORMAT = 1  # part of the cache's name: a change of what is kept makes a new one
+CACHE_UNUSED_DAYS = 30
+"""Another langdetect's kept profiles that no command has read for this long go when new ones are kept (a
+reinstalled langdetect makes a new 38 MB file; two checkouts in use keep theirs)."""
 
 
 def _cached(directory: str, names: list[str]) -> str | None:
@@ -105,6 +108,8 @@ def _read_cache(path: str) -> Profiles | None:
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    with suppress(OSError):
+        os.utime(path + ".npy")  # read now: see CACHE_UNUSED_DAYS
     return Profiles(langlist, dict(zip(grams, range(len(grams)), strict=True)), weights)
 
 
@@ -126,3 +131,21 @@ def _write_cache(path: str, profiles: Profiles) -> None:
         for suffix in (".npy", ".json"):
             with suppress(OSError):
                 os.unlink(temporary + suffix)
+        return
+    _forget_unused(path)
+
+
+def _forget_unused(kept: str) -> None:
+    """Other kept profiles (another langdetect's) that no command has read for ``CACHE_UNUSED_DAYS`` go."""
+    import time
+
+    folder, own = os.path.split(kept)
+    too_old = time.time() - CACHE_UNUSED_DAYS * 86400
+    with suppress(OSError):
+        for entry in os.scandir(folder):
+            stem, suffix = os.path.splitext(entry.name)
+            if entry.name.startswith("langdetect-") and suffix == ".npy" and stem != own \
+                    and entry.stat().st_mtime < too_old:
+                for gone in (".npy", ".json"):
+                    with suppress(OSError):
+                        os.unlink(os.path.join(folder, stem + gone))
