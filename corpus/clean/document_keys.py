@@ -48,6 +48,17 @@ class SiteLines:
             return None
         return xxhash.xxh64_intdigest(line_key.to_bytes(8, "little"), seed=self.seed)
 
+    def exact_keys(self, lines: Iterable[str]) -> tuple[set[int], set[int]]:
+        """(run-wide keys, site keys) of ``lines``, each line keyed once."""
+        run_wide: set[int] = set()
+        site_wide: set[int] = set()
+        for line in lines:
+            if (key := self.line_key(line)) is not None:
+                run_wide.add(key)
+                if (site_key := self.key_from(line, key)) is not None:
+                    site_wide.add(site_key)
+        return run_wide, site_wide
+
     def votes(self, keys: Iterable[int]) -> np.ndarray:
         """The host's story counter first, then the lines' site keys: empty without a host."""
         if self.seed is None:
@@ -58,13 +69,7 @@ class SiteLines:
 def all_keys_of(text: str, title: str | None, url: str | None) -> tuple[np.ndarray, np.ndarray]:
     """(:func:`keys_of`, the site keys) of one document, each line (and the title) keyed once."""
     site = SiteLines(url, title)
-    run_wide: set[int] = set()
-    site_wide: list[int] = []
-    for line in text.split("\n") + ([title] if title else []):
-        if (key := site.line_key(line)) is not None:
-            run_wide.add(key)
-            if (site_key := site.key_from(line, key)) is not None:
-                site_wide.append(site_key)
+    run_wide, site_wide = site.exact_keys(text.split("\n") + ([title] if title else []))
     return np.fromiter(run_wide, dtype=np.uint64), site.votes(site_wide)
 
 
@@ -81,13 +86,7 @@ def doc_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np
     site = SiteLines(doc.url, doc.title, doc.site)
     lines = doc.text.split("\n")
     removed = [part for r in doc.removed for part in r.text.split("\n") if part.strip()]
-    run_wide: set[int] = set()
-    site_wide: set[int] = set()
-    for line in lines + ([doc.title] if doc.title else []):
-        if (key := site.line_key(line)) is not None:
-            run_wide.add(key)
-            if (site_key := site.key_from(line, key)) is not None:
-                site_wide.add(site_key)
+    run_wide, site_wide = site.exact_keys(lines + ([doc.title] if doc.title else []))
     removable = set(run_wide)
     for line in removed:
         if (site_key := site.key(line)) is not None:
