@@ -137,6 +137,19 @@ def test_every_rule_has_a_name_and_reason_and_the_fingerprint_is_stable():
     assert rules_fingerprint() == rules_fingerprint()
 
 
+def test_a_rule_in_parts_has_one_name_kind_and_reason_and_each_part_its_own_fields():
+    """``in_parts``: what the parts share is said once; a part's own fields win over the shared ones."""
+    from corpus.clean.rules.shapes import in_parts, rx
+
+    opening, other = in_parts("credit", "line", "credits", (rx(r"^by\b"), {}),
+                              (rx(r"contributed"), {"needles": ("contributed",), "max_chars": 90}),
+                              max_chars=300, prose_guard=True)
+    assert {(part.name, part.kind, part.reason) for part in (opening, other)} == {("credit", "line", "credits")}
+    assert (opening.pattern.pattern, opening.needles, opening.max_chars) == (r"^by\b", (), 300)
+    assert (other.pattern.pattern, other.needles, other.max_chars) == ("contributed", ("contributed",), 90)
+    assert opening.prose_guard and other.prose_guard and not other.suffix
+
+
 def test_unpunctuated_call_to_action_on_a_paragraph_keeps_the_story_sentence():
     text = "\n\n".join(STORY[:-1]) + "\n\n" + STORY[-1] + " Follow us on Google News and Telegram"
     cleaned, removed = clean_text(text)

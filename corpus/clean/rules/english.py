@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from corpus.clean.rules.shapes import ARROWS, CHANNELS, HEADING_END, SHORT_CHROME_CHARS, Rule, rx
+from corpus.clean.rules.shapes import ARROWS, CHANNELS, HEADING_END, SHORT_CHROME_CHARS, Rule, in_parts, rx
 
 LINE_RULES: tuple[Rule, ...] = (
     Rule(
@@ -78,38 +78,29 @@ LINE_RULES: tuple[Rule, ...] = (
         max_chars=SHORT_CHROME_CHARS,
         needles=("cookie",),
     ),
-    Rule(  # the opening half of the copyright rule: anchored, so it joins the other anchored rules' one pattern
+    *in_parts(
         "copyright",
         "line",
-        rx(r"^\W*(?:©|\(c\)|copyright\b)"),
         "copyright and reproduction footers",
-        max_chars=SHORT_CHROME_CHARS,
-        prose_guard=True,
-    ),
-    Rule(  # its other half, tried only on a line with one of its words ("may" alone was on most lines)
-        "copyright",
-        "line",
-        rx(r"""(?:\ball\s+rights\s+reserved\b|\bmay\s+not\s+be\s+(?:published|reproduced|redistributed)\b.{0,80}$
+        # the opening part: anchored, so it joins the other anchored rules' one pattern
+        (rx(r"^\W*(?:©|\(c\)|copyright\b)"), {}),
+        # the other part, tried only on a line with one of its words ("may" alone was on most lines)
+        (rx(r"""(?:\ball\s+rights\s+reserved\b|\bmay\s+not\s+be\s+(?:published|reproduced|redistributed)\b.{0,80}$
             |\bfor\s+(?:your\s+)?personal,?\s+non-?commercial\s+use\b)"""),
-        "copyright and reproduction footers",
+         {"needles": ("reserved", "published", "reproduced", "redistributed", "commercial")}),
         max_chars=SHORT_CHROME_CHARS,
-        needles=("reserved", "published", "reproduced", "redistributed", "commercial"),
         prose_guard=True,
     ),
-    Rule(  # a credit that opens the line: anchored, so it joins the other anchored rules' one pattern
+    *in_parts(
         "editor-credit",
         "line",
-        rx(r"""^\W*(?:(?:edited|editing|reporting|compiled|translated|produced|additional\s+reporting|fact[\s-]checked)\s+by\b
-            |editor\s*:|(?:writing|reporting)\s+by\b).{0,200}$"""),
         "editor and production credits",
-        prose_guard=True,
-    ),
-    Rule(  # "... contributed reporting": tried only on a line that says "contributed" ("report" was on many)
-        "editor-credit",
-        "line",
-        rx(r"^(?=.{0,300}$).{0,200}\bcontributed\s+(?:reporting|additional\s+reporting|to\s+(?:this|the)\s+(?:report|story|article))\b.{0,120}$"),
-        "editor and production credits",
-        needles=("contributed",),
+        # a credit that opens the line: anchored, so it joins the other anchored rules' one pattern
+        (rx(r"""^\W*(?:(?:edited|editing|reporting|compiled|translated|produced|additional\s+reporting|fact[\s-]checked)\s+by\b
+            |editor\s*:|(?:writing|reporting)\s+by\b).{0,200}$"""), {}),
+        # "... contributed reporting": tried only on a line that says "contributed" ("report" was on many)
+        (rx(r"^(?=.{0,300}$).{0,200}\bcontributed\s+(?:reporting|additional\s+reporting|to\s+(?:this|the)\s+(?:report|story|article))\b.{0,120}$"),
+         {"needles": ("contributed",)}),
         prose_guard=True,
     ),
     Rule(
@@ -126,64 +117,45 @@ LINE_RULES: tuple[Rule, ...] = (
             |^\W*(?:updated|posted|published|last\s+updated|modified)\s*:?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?\W*$"""),
         "relative timestamps and update times ('34 minutes ago', 'Updated at 1:23 p.m.'); a bare time can be a live-blog entry",
     ),
-    Rule(
+    *in_parts(
         "navigation",
         "line",
-        rx(rf"""^\W*(?:skip\s+to\s+(?:main\s+)?content|back\s+to\s+top|main\s+menu|menu|search|home|sections?|next\s+(?:article|post|story)
+        "navigation labels, breadcrumbs, tag and category lists",
+        (rx(rf"""^\W*(?:skip\s+to\s+(?:main\s+)?content|back\s+to\s+top|main\s+menu|menu|search|home|sections?|next\s+(?:article|post|story)
             |previous\s+(?:article|post|story)|prev(?:ious)?|next|toggle\s+navigation|tags|more\s*:|also\s*:|open\s+menu|close|log\s*in|sign\s*in|register|subscribe
             |home\s*{ARROWS}.*|tags?\s*:.{{0,200}}|filed\s+under\s*:?.{{0,200}}
-            |categor(?:y|ies)\s*:.{{0,200}}|topics?\s*:.{{0,200}})\W*$"""),
-        "navigation labels, breadcrumbs, tag and category lists",
-        max_chars=250,
-    ),
-    Rule(  # its breadcrumb ("World › Europe › Politics"), tried only on a line with an arrow: joined with the
+            |categor(?:y|ies)\s*:.{{0,200}}|topics?\s*:.{{0,200}})\W*$"""), {}),
+        # its breadcrumb ("World › Europe › Politics"), tried only on a line with an arrow: joined with the
         # other anchored rules, its backtracking over the first words cost every short line a microsecond
-        "navigation",
-        "line",
-        rx(r"""^\W*(?:[\w'&-]+(?:\s+[\w'&-]+){0,3}\s*[>»›→]\s*){2,}[\w'&-]+(?:\s+[\w'&-]+){0,3}\W*$"""),
-        "navigation labels, breadcrumbs, tag and category lists",
+        (rx(r"""^\W*(?:[\w'&-]+(?:\s+[\w'&-]+){0,3}\s*[>»›→]\s*){2,}[\w'&-]+(?:\s+[\w'&-]+){0,3}\W*$"""),
+         {"needles": (">", "»", "›", "→")}),
         max_chars=250,
-        needles=(">", "»", "›", "→"),
     ),
-    Rule(
+    *in_parts(
         "page-meta",
         "line",
-        rx(r"""^\W*(?:(?:reading\s+time|read\s+time|tempo\s+de\s+leitura|tiempo\s+de\s+lectura|temps\s+de\s+lecture|lesezeit)\s*:?\s*\d{1,3}\s*\w{0,10}
-            |\d{1,3}\s*(?:-\s*)?min(?:ute)?s?\s+read)\W*$"""),
         "reading-time labels and date-and-time stamps (a short line holding a year and a clock time)",
-        max_chars=120,
-    ),
-    Rule(  # its date-and-time stamp, tried only on a line with a year's first digits: joined with the other
+        (rx(r"""^\W*(?:(?:reading\s+time|read\s+time|tempo\s+de\s+leitura|tiempo\s+de\s+lectura|temps\s+de\s+lecture|lesezeit)\s*:?\s*\d{1,3}\s*\w{0,10}
+            |\d{1,3}\s*(?:-\s*)?min(?:ute)?s?\s+read)\W*$"""), {}),
+        # its date-and-time stamp, tried only on a line with a year's first digits: joined with the other
         # anchored rules, its look-aheads cost every short line a microsecond
-        "page-meta",
-        "line",
-        rx(r"^(?=(?:\S+\s+){0,11}\S+\s*$)(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d{2}\b).*$"),
-        "reading-time labels and date-and-time stamps (a short line holding a year and a clock time)",
+        (rx(r"^(?=(?:\S+\s+){0,11}\S+\s*$)(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d{2}\b).*$"),
+         {"needles": ("19", "20")}),
         max_chars=120,
-        needles=("19", "20"),
     ),
-    Rule(
+    *in_parts(
         "cta-engagement",
         "line",
-        rx(r"\bclick\s+here\b"),
         "prompts to click through, share, send tips or letters, or pay after the story",
-        suffix=True,
-        max_chars=SHORT_CHROME_CHARS,
-        needles=("click",),
-        prose_guard=True,
-    ),
-    Rule(
-        "cta-engagement",
-        "line",
-        rx(r"""(?:\bshare\s+(?:it|this(?:\s+(?:story|article))?)\s+with\s+(?:a\s+friend|your\s+friends)\b
+        (rx(r"\bclick\s+here\b"), {"needles": ("click",), "prose_guard": True}),
+        (rx(r"""(?:\bshare\s+(?:it|this(?:\s+(?:story|article))?)\s+with\s+(?:a\s+friend|your\s+friends)\b
             |^\W*if\s+you\s+(?:enjoyed|liked|valued?|appreciate)\s+(?:this|our)\s+(?:article|story|piece|reporting|journalism)\b
             |^\W*(?:have|got)\s+a\s+(?:news\s+)?tip\b|\bletters?\s+to\s+the\s+editor\b.*\b(?:hear|send|submit|write)\b
             |^\W*(?:like|love|enjoy(?:ed)?)\s+this\s+(?:story|article|post)\?)"""),
-        "prompts to click through, share, send tips or letters, or pay after the story",
+         {"needles": ("share", "if you", "tip", "letter", "?"),
+          "also_needles": ("friend", "enjoyed", "liked", "value", "appreciate", "have", "got", "editor", "this")}),
         suffix=True,
         max_chars=SHORT_CHROME_CHARS,
-        needles=("share", "if you", "tip", "letter", "?"),
-        also_needles=("friend", "enjoyed", "liked", "value", "appreciate", "have", "got", "editor", "this"),
     ),
     Rule(
         "advertisement",

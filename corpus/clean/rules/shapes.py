@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,16 @@ class Rule:
 
 def rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.I | re.X)
+
+
+def in_parts(name: str, kind: str, reason: str, *parts: tuple[re.Pattern[str], dict[str, Any]],
+             **shared: Any) -> tuple[Rule, ...]:  # noqa: ANN401 - any of Rule's fields
+    """One rule written as several patterns, each with what is its own (``parts``: a pattern and its fields),
+    and the name, kind, reason and fields they share said once. A rule is split so that each part is tried
+    on its own terms: an anchored part joins the other anchored rules' one pattern, a part with needles is
+    tried only on the lines that hold one (:mod:`corpus.clean.matching`). Records name the rule, whichever
+    part took the line."""
+    return tuple(Rule(name, kind, pattern, reason, **{**shared, **own}) for pattern, own in parts)
 
 
 # Words and shapes shared by several rules.
