@@ -206,6 +206,40 @@ def test_warm_up_runs_once_per_process_and_detector(monkeypatch):
     assert seen == ["warm-up"]
 
 
+def test_threads_at_their_first_pages_warm_the_extractor_once(monkeypatch):
+    """A Dask worker's threads reach their first pages together: one loads the extractor (and swaps in its
+    cheaper XPaths) while the others wait for it, and none goes on before it is done."""
+    import threading
+    import time
+
+    import corpus.run.process as process
+
+    warming: list[float] = []
+    real = process.extract
+
+    def slow_extract(raw):  # noqa: ANN001, ANN202 - a RawInput; what extract gives
+        warming.append(time.monotonic())
+        time.sleep(0.05)  # every thread has asked by the time the first is done
+        return real(raw)
+
+    monkeypatch.setattr(process, "_extractor_warm", False)
+    monkeypatch.setattr(process, "extract", slow_extract)
+    start, went_on = threading.Barrier(8), []
+
+    def first_page() -> None:
+        start.wait()
+        process.warm_extractor()
+        went_on.append(time.monotonic())
+
+    threads = [threading.Thread(target=first_page) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(warming) == 1 and len(went_on) == 8
+    assert min(went_on) >= warming[0] + 0.05  # no thread went on while the extractor was still loading
+
+
 _FIRST_PAGE_UNDER_A_TIMER = """
 import sys
 from corpus.dedup.minhash import MinHashParams

@@ -174,7 +174,7 @@ def test_the_profiles_are_kept_in_the_cache_and_read_back_the_same(tmp_path, mon
 
     import numpy as np
 
-    from corpus.language.profiles import load_profiles
+    from corpus.language.profiles import _loaded, load_profiles
 
     def same(a, b) -> bool:  # noqa: ANN001 - two Profiles
         return a.langlist == b.langlist and a.word_lang_prob_map == b.word_lang_prob_map \
@@ -188,14 +188,14 @@ def test_the_profiles_are_kept_in_the_cache_and_read_back_the_same(tmp_path, mon
             (folder / (name + suffix)).write_text("x")
             os.utime(folder / (name + suffix), (time.time() - days * 86400,) * 2)
     try:
-        load_profiles.cache_clear()
+        _loaded.cache_clear()
         weighed = load_profiles()
         kept = sorted(p.name for p in folder.iterdir() if not p.name.startswith("langdetect-in-use"))
         assert [Path(name).suffix for name in kept] == [".json", ".npy"]  # the one read 40 days ago went
         assert (folder / "langdetect-in-use.npy").exists() and (folder / "langdetect-in-use.json").exists()
         own = next(p for p in folder.glob("*.npy") if p.name != "langdetect-in-use.npy")
         os.utime(own, (time.time() - 40 * 86400,) * 2)
-        load_profiles.cache_clear()
+        _loaded.cache_clear()
         read_back = load_profiles()
         assert isinstance(read_back.weights, np.memmap) and same(read_back, weighed)
         assert own.stat().st_mtime > time.time() - 600  # read: in use again
@@ -204,13 +204,46 @@ def test_the_profiles_are_kept_in_the_cache_and_read_back_the_same(tmp_path, mon
         whole = weights_file.stat().st_size
         with open(weights_file, "r+b") as handle:
             handle.truncate(whole // 2)
-        load_profiles.cache_clear()
+        _loaded.cache_clear()
         assert same(load_profiles(), weighed) and weights_file.stat().st_size == whole
 
         (tmp_path / "not-a-folder").write_text("x")
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
-        load_profiles.cache_clear()
+        _loaded.cache_clear()
         assert same(load_profiles(), weighed)
         assert detect(GERMAN)[0] == "de"
     finally:
-        load_profiles.cache_clear()
+        _loaded.cache_clear()
+
+
+def test_threads_asking_for_the_profiles_at_once_get_one_copy(monkeypatch):
+    """A Dask worker's threads start together: one reads the profiles, the others wait for the same object
+    (each read its own 38 MB before the lock)."""
+    import threading
+    import time
+
+    from corpus.language import profiles
+
+    real = profiles._read_cache
+
+    def slow_read(path: str):  # noqa: ANN202 - what _read_cache gives
+        time.sleep(0.05)  # a slow disk: every thread is waiting by the time the first has read
+        return real(path)
+
+    monkeypatch.setattr(profiles, "_read_cache", slow_read)
+    start, got = threading.Barrier(8), []
+
+    def ask() -> None:
+        start.wait()
+        got.append(profiles.load_profiles())
+
+    profiles._loaded.cache_clear()
+    try:
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        profiles._loaded.cache_clear()
+    assert len(got) == 8 and len({id(loaded) for loaded in got}) == 1

@@ -28,11 +28,20 @@ class Profiles:
     seed: int = SEED
 
 
-@lru_cache(maxsize=1)
 def load_profiles() -> Profiles:
     """The profiles as :func:`_weighed` makes them from langdetect's files, kept in the user's cache (see
     :func:`_cached`) after the first time: 25 ms to open where weighing them takes 0.12 s, paid by every command
-    and worker on start-up, and the weights are mapped from the file, one copy for all of a run's workers."""
+    and worker on start-up, and the weights are mapped from the file, one copy for all of a run's workers.
+    Made once, under a lock: a Dask worker's threads starting together each read their own 38 MB otherwise."""
+    with _LOADING:
+        return _loaded()
+
+
+_LOADING = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _loaded() -> Profiles:
     from langdetect.detector_factory import PROFILES_DIRECTORY
 
     names = sorted(n for n in os.listdir(PROFILES_DIRECTORY) if not n.startswith("."))
