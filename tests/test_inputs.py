@@ -203,3 +203,29 @@ def test_a_warc_record_over_the_time_limit_is_named_by_its_offset(tmp_path):
     found = [json.loads(line) for line in rejects.read_text().split("\n") if line]
     assert [(r["path"], r["reason"], r["file"]) for r in found] == [
         (f"cc.warc.gz@{offset}", "timeout", "cc.warc.gz") for offset in (offsets[0], offsets[3], offsets[4])]
+
+
+def test_a_records_path_relative_to_its_root_is_pathlibs_own(tmp_path, monkeypatch):
+    """``relative_path`` compares normalised strings where pathlib compared parts: the same path shown, for
+    files under the root, the root itself, files outside it, relative and absolute spellings, "..", ".",
+    doubled and trailing slashes, the file system's root and names that are not UTF-8."""
+    import itertools
+    import os
+    from pathlib import Path
+
+    from corpus.inputs.files import relative_path, shown
+
+    def pathlibs(path: Path, root: Path) -> str:
+        try:
+            rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        return shown(path.name if rel == "." else rel)
+
+    monkeypatch.chdir(tmp_path)
+    spellings = ["a/b.txt", "a/c/d.html", "./a/b.txt", "a//c/./d.html", "a/c/../b.txt", "b.txt", "../x.txt", "a",
+                 "a/", ".", "/", "/etc/hosts", str(tmp_path / "a" / "b.txt"), str(tmp_path) + "//a/b.txt",
+                 "a/b\udcff.txt", "ab/c.txt", "//srv/x.txt"]
+    roots = ["a", "a/", "./a", "a/c", "ab", ".", "..", "/", str(tmp_path), str(tmp_path / "a"), "//srv"]
+    for path, root in itertools.product(spellings, roots):
+        assert relative_path(Path(path), Path(root)) == pathlibs(Path(path), Path(root)), (path, root)

@@ -295,7 +295,7 @@ def opening_kinds(lowered: str) -> frozenset[str]:
     """The kinds of chrome whose phrases may open this (lower-cased) line: one dictionary look-up of its
     first word (or first character, in an unspaced script) over every language's phrases, whatever
     their number. A superset: the rule's own pattern decides."""
-    if "\u0307" in lowered:
+    if not lowered.isascii() and "\u0307" in lowered:
         lowered = lowered.replace("\u0307", "")
     return _OPENING_OF.get(_first_unit(lowered), NOTHING)
 
@@ -303,15 +303,17 @@ def opening_kinds(lowered: str) -> frozenset[str]:
 def phrase_kinds(lowered: str) -> frozenset[str]:
     """``opening_kinds``, and on a short line the kinds whose phrases stand anywhere in it (newsletter,
     rights, "our" before a channel): a set intersection of the line's words with the phrases' first
-    words, and a substring test for the few phrases in unspaced scripts when the line has such letters."""
-    if "\u0307" in lowered:
+    words, and a substring test for the few phrases in unspaced scripts when the line has such letters (an
+    ASCII line, two in three, has none: ``isascii`` reads a flag, where the search took 0.56 us a line)."""
+    ascii_only = lowered.isascii()
+    if not ascii_only and "\u0307" in lowered:
         lowered = lowered.replace("\u0307", "")
     kinds = _OPENING_OF.get(_first_unit(lowered), NOTHING)
     if len(lowered) > SHORT_CHROME_CHARS:
         return kinds
     for word in _SPACED_ANYWHERE_WORDS.intersection(word_runs(lowered)):
         kinds = kinds | _SPACED_ANYWHERE[word]
-    if _UNSPACED.search(lowered):
+    if not ascii_only and _UNSPACED.search(lowered):
         for phrase, kind in _UNSPACED_ANYWHERE:
             if phrase in lowered:
                 kinds = kinds | {kind}
