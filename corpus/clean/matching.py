@@ -64,9 +64,16 @@ Plan = tuple[tuple[Step, ...], tuple[Step, ...], "re.Pattern[str] | None"]
 
 
 def _steps(rules: Iterable[Rule]) -> tuple[Step, ...]:
-    return tuple((rule, rule.gate or None, None if rule.gate else rule.needles or None,
-                  None if rule.gate or not rule.needles else rule.also_needles or None, rule.pattern.search,
+    return tuple((rule, rule.gate or None, None if rule.gate else _shortest_first(rule.needles),
+                  None if rule.gate or not rule.needles else _shortest_first(rule.also_needles), rule.pattern.search,
                   rule.lowered) for rule in rules)
+
+
+def _shortest_first(needles: tuple[str, ...]) -> tuple[str, ...] | None:
+    """A group's needles in the order they are looked for: any one found will do, so the likeliest go first,
+    and the shortest are (of the bench's lines, one in 4 holds an ``x``, one in 16 ``get``, one in 28 a ``?``,
+    one in 600 ``telegram``): 210 -> 188 us a document when every line is tried against every group."""
+    return tuple(sorted(needles, key=len)) or None
 
 
 class _Plans(dict):
