@@ -206,6 +206,38 @@ def test_warm_up_runs_once_per_process_and_detector(monkeypatch):
     assert seen == ["warm-up"]
 
 
+def test_threads_starting_together_warm_up_once(monkeypatch):
+    """A Dask worker's threads start together: one warms the detector and the rules up, the others wait."""
+    import threading
+    import time
+
+    import corpus.run.process as process
+
+    warming: list[float] = []
+    real = process.extract
+
+    def slow_extract(raw):  # noqa: ANN001, ANN202 - a RawInput; what extract gives
+        warming.append(time.monotonic())
+        time.sleep(0.05)
+        return real(raw)
+
+    monkeypatch.setattr(process, "_warmed", set())
+    monkeypatch.setattr(process, "extract", slow_extract)
+    start, went_on = threading.Barrier(8), []
+
+    def first_document() -> None:
+        start.wait()
+        process.warm_up()
+        went_on.append(time.monotonic())
+
+    threads = [threading.Thread(target=first_document) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(warming) == 1 and len(went_on) == 8 and min(went_on) >= warming[0] + 0.05
+
+
 def test_threads_at_their_first_pages_warm_the_extractor_once(monkeypatch):
     """A Dask worker's threads reach their first pages together: one loads the extractor (and swaps in its
     cheaper XPaths) while the others wait for it, and none goes on before it is done."""

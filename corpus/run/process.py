@@ -81,10 +81,13 @@ def warm_up(lang_backend: str = "langdetect") -> None:
     Dask task) would pay again."""
     if lang_backend in _warmed:
         return
-    with signals_held():
-        detect_language(clean(extract(RawInput("warm-up", Source("warm-up", "", None, None, "text"),
-                                               _WARM_UP_TEXT, "text"))), lang_backend)
-    _warmed.add(lang_backend)
+    with _WARMING:  # a Dask worker's threads: one warms up, the others wait for it
+        if lang_backend in _warmed:
+            return
+        with signals_held():
+            detect_language(clean(extract(RawInput("warm-up", Source("warm-up", "", None, None, "text"),
+                                                   _WARM_UP_TEXT, "text"))), lang_backend)
+        _warmed.add(lang_backend)
 
 
 def warm_extractor() -> None:
@@ -102,6 +105,7 @@ def warm_extractor() -> None:
 
 
 _warmed: set[str] = set()
+_WARMING = threading.Lock()
 _extractor_warm = False
 _WARMING_EXTRACTOR = threading.Lock()
 
