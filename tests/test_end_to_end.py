@@ -206,8 +206,9 @@ def test_warm_up_runs_once_per_process_and_detector(monkeypatch):
     assert seen == ["warm-up"]
 
 
-def test_threads_starting_together_warm_up_once(monkeypatch):
-    """A Dask worker's threads start together: one warms the detector and the rules up, the others wait."""
+def _eight_threads_at_once(monkeypatch, warm) -> tuple[list[float], list[float]]:  # noqa: ANN001 - a function
+    """(when each slow warm-up extraction started, when each thread went on) for eight threads calling ``warm``
+    at once, each extraction taking 50 ms: every thread has asked by the time the first is done."""
     import threading
     import time
 
@@ -221,13 +222,12 @@ def test_threads_starting_together_warm_up_once(monkeypatch):
         time.sleep(0.05)
         return real(raw)
 
-    monkeypatch.setattr(process, "_warmed", set())
     monkeypatch.setattr(process, "extract", slow_extract)
     start, went_on = threading.Barrier(8), []
 
     def first_document() -> None:
         start.wait()
-        process.warm_up()
+        warm()
         went_on.append(time.monotonic())
 
     threads = [threading.Thread(target=first_document) for _ in range(8)]
@@ -235,39 +235,25 @@ def test_threads_starting_together_warm_up_once(monkeypatch):
         thread.start()
     for thread in threads:
         thread.join()
+    return warming, went_on
+
+
+def test_threads_starting_together_warm_up_once(monkeypatch):
+    """A Dask worker's threads start together: one warms the detector and the rules up, the others wait."""
+    import corpus.run.process as process
+
+    monkeypatch.setattr(process, "_warmed", set())
+    warming, went_on = _eight_threads_at_once(monkeypatch, process.warm_up)
     assert len(warming) == 1 and len(went_on) == 8 and min(went_on) >= warming[0] + 0.05
 
 
 def test_threads_at_their_first_pages_warm_the_extractor_once(monkeypatch):
     """A Dask worker's threads reach their first pages together: one loads the extractor (and swaps in its
     cheaper XPaths) while the others wait for it, and none goes on before it is done."""
-    import threading
-    import time
-
     import corpus.run.process as process
 
-    warming: list[float] = []
-    real = process.extract
-
-    def slow_extract(raw):  # noqa: ANN001, ANN202 - a RawInput; what extract gives
-        warming.append(time.monotonic())
-        time.sleep(0.05)  # every thread has asked by the time the first is done
-        return real(raw)
-
     monkeypatch.setattr(process, "_extractor_warm", False)
-    monkeypatch.setattr(process, "extract", slow_extract)
-    start, went_on = threading.Barrier(8), []
-
-    def first_page() -> None:
-        start.wait()
-        process.warm_extractor()
-        went_on.append(time.monotonic())
-
-    threads = [threading.Thread(target=first_page) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    warming, went_on = _eight_threads_at_once(monkeypatch, process.warm_extractor)
     assert len(warming) == 1 and len(went_on) == 8
     assert min(went_on) >= warming[0] + 0.05  # no thread went on while the extractor was still loading
 
