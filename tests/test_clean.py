@@ -4,7 +4,7 @@ import pytest
 
 from corpus.clean.cleaner import clean_text
 from corpus.clean.line_keys import line_keys
-from corpus.clean.repeated import remove_repeated_lines
+from corpus.clean.repeated import remove_corpus_chrome
 from corpus.clean.rules import ALL_RULES, rules_fingerprint
 from corpus.document import Document, Source
 from tests.conftest import STORY
@@ -127,7 +127,7 @@ def test_repeated_lines_across_stories_are_removed_and_recorded():
     chrome = "Listen to this article on the Courier Player"
     doc = Document(id="x", source=Source("a.txt", "/a.txt", "0", 1, "text"), text=BODY + "\n" + chrome)
     repeated = line_keys(chrome)
-    remove_repeated_lines(doc, repeated)
+    remove_corpus_chrome(doc, set(), repeated, None)
     assert doc.text == BODY and doc.removed[0].rule == "repeated-line"
 
 

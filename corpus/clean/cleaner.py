@@ -9,7 +9,7 @@ removed under the rule's name:
 3. without a boundary, short fragments at the very end go ("tail-fragment");
 4. calls to action tacked onto the end of a paragraph are cut off it.
 
-The corpus-level pass (:func:`corpus.clean.repeated.remove_repeated_lines`) runs later, once the
+The corpus-level pass (:func:`corpus.clean.repeated.remove_corpus_chrome`) runs later, once the
 whole run has been seen.
 """
 

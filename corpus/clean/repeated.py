@@ -20,7 +20,7 @@ counts of the lines seen in at least ``LINE_EVIDENCE_MIN_STORED`` stories are ke
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -36,43 +36,12 @@ from corpus.clean.rules import (
     STORY_LINE_MIN_WORDS,
 )
 from corpus.clean.rules.thresholds import LEARNED_SITE_MIN_STORIES, LEARNED_TEMPLATE_MIN_STORIES
-from corpus.document import Document, Removal, merged_removals
-from corpus.text import joined_lines
+from corpus.document import Document, Removal
 
 SKETCH_WIDTH = 1 << 22  # slots per row
 SKETCH_DEPTH = 2
 SKETCH_SATURATION = 60000  # a slot's count stops here (uint16): far above any threshold, and never wraps
 SKETCH_BATCH_KEYS = 1 << 16  # keys gathered before they are added to the sketch (512 KiB)
-
-
-def remove_repeated_lines(doc: Document, repeated: set[int], rule: str = "repeated-line",
-                          key: Callable[[str], int | None] | None = None) -> Document:
-    """Drop the lines the whole run showed to be chrome (see ``REPEATED_LINE_MIN_GROUPS``); ``rule`` and
-    ``key`` are another evidence's (a site's: :class:`corpus.clean.document_keys.SiteLines`)."""
-    if not repeated:
-        return doc
-    key = key or titled_line_key(doc.title)
-    if doc.title and key(doc.title) in repeated:
-        doc.removed.append(Removal(rule, doc.title))
-        doc.title = None
-    kept: list[str] = []
-    removed: list[Removal] = []
-    for line in doc.text.split("\n"):
-        if line.strip() and key(line) in repeated:
-            removed.append(Removal(rule, line))
-        else:
-            kept.append(line)
-    if removed and any(line.strip() for line in kept):
-        doc.text = joined_lines(kept)
-        doc.removed.extend(merged_removals(removed))
-    return doc
-
-
-def remove_site_lines(doc: Document, chrome: set[int]) -> Document:
-    """Drop the lines its site showed to be chrome (see ``SITE_REPEATED_LINE_MIN_GROUPS``)."""
-    if chrome:
-        remove_repeated_lines(doc, chrome, "site-repeated-line", SiteLines(doc.url, doc.title, doc.site).key)
-    return doc
 
 
 def remove_corpus_chrome(doc: Document, site_chrome: set[int], repeated: set[int], learned: Learned | None,
