@@ -293,14 +293,14 @@ def test_a_worker_that_dies_is_replaced_and_its_document_rejected(tmp_path, monk
     import corpus.run.process
     from cli.main import main
 
-    real = corpus.run.process.process
+    first, *rest = corpus.run.process.STAGES
 
-    def fragile(raw, params, lang_backend="langdetect", skip=frozenset()):
+    def fragile(raw, *args):
         if b"poison" in raw.data:
             os._exit(1)
-        return real(raw, params, lang_backend, skip)
+        return first(raw, *args)
 
-    monkeypatch.setattr(corpus.run.process, "process", fragile)
+    monkeypatch.setattr(corpus.run.process, "STAGES", (fragile, *rest))
     for i in range(6):
         write(tmp_path / "in" / f"{i}.txt", f"Story number {i} tonight\n\n" + "\n\n".join(STORY)
               + ("\n\npoison" if i == 2 else ""))

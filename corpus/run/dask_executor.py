@@ -33,11 +33,10 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from corpus.document import Reject
 from corpus.inputs import work
-from corpus.inputs.files import RawInput
 from corpus.inputs.units import is_unit, ranges, read_units, scan_jsonl, scan_warc_gz
 from corpus.inputs.work import Container, Noted
 from corpus.run.dask_wait import ClusterFailed, result, scattered
-from corpus.run.process import Job, Processed, died, failed, from_record, process_safely, warm_up
+from corpus.run.process import Job, Processed, died, from_record, in_batches, warm_up
 from corpus.run.workers import chunks
 
 if TYPE_CHECKING:
@@ -105,21 +104,10 @@ class WarmUp(WorkerPlugin):
 
 
 def run_partition(jobs: list[Job], options: IngestOptions, identify: bool = False) -> list[Processed | Reject]:
-    """One task: every job of a partition, in order (a worker runs the same code as a local process);
-    work descriptions are read here (``identify``: say what each input hashed to, for the manifest)."""
-    results: list[Any] = []
-    for item in read_units(jobs, options.max_bytes, identify):
-        if isinstance(item, RawInput):
-            try:
-                results.append(process_safely(item, options.minhash, options.timeout, options.lang_backend,
-                                              options.skip_rules))
-            except BaseException as err:  # noqa: BLE001 - past process_safely's own net
-                if isinstance(err, KeyboardInterrupt):
-                    raise
-                results.append(failed((item, options), err))
-        else:
-            results.append(item)
-    return results
+    """One task: every job of a partition, in order (a worker runs the same code as a local process, in the
+    same batches); work descriptions are read here (``identify``: say what each input hashed to, for the
+    manifest)."""
+    return list(in_batches((item, options) for item in read_units(jobs, options.max_bytes, identify)))
 
 
 def run_warm(jobs: list[Job], options: IngestOptions, identify: bool) -> list[Processed | Reject]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from corpus.document import Reject
-from corpus.run.process import Job, Processed, died, failed, read_and_process, run_alone, warm_up
+from corpus.run.process import Job, Processed, died, failed, read_and_process, read_and_process_many, run_alone, warm_up
 from corpus.run.workers import OrderedPool
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class LocalExecutor:
         # Each worker warms up as it starts (before any timer). The main process only routes: it never
         # loads the language profiles (70 MB) nor the extractor, which forked workers would inherit.
         pool = OrderedPool(self.workers, functools.partial(warm_up, self.lang_backend), chunk=JOBS_PER_MESSAGE)
-        yield from pool.map(read_and_process, jobs, on_death=died, on_error=failed)
+        yield from pool.map(read_and_process, jobs, on_death=died, on_error=failed, many=read_and_process_many)
 
     def close(self) -> None:
         """Nothing outlives a run: the pool stops when its map ends."""

@@ -50,8 +50,9 @@ def _worker_start(warm_up: Callable[[], None] | None, parent: int) -> None:
         warm_up()
 
 
-def _run_chunk(fn: Callable[[Job], Result], chunk: list[Job]) -> list[Result]:
-    return [fn(job) for job in chunk]
+def _run_chunk(fn: Callable[[Job], Result], many: Callable[[list[Job]], list[Result]] | None,
+               chunk: list[Job]) -> list[Result]:
+    return many(chunk) if many is not None else [fn(job) for job in chunk]
 
 
 class OrderedPool:
@@ -68,15 +69,19 @@ class OrderedPool:
         self._warm_up = warm_up
         self._context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         self._executor: ProcessPoolExecutor | None = None
+        self._many: Callable[[list[Any]], list[Any]] | None = None
 
     def _start(self, workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(workers, mp_context=self._context, initializer=_worker_start,
                                    initargs=(self._warm_up, os.getpid()))
 
     def map(self, fn: Callable[[Job], Result], jobs: Iterable[Job],
-            on_death: Callable[[Job], Result], on_error: Callable[[Job, BaseException], Result]) -> Iterator[Result]:
+            on_death: Callable[[Job], Result], on_error: Callable[[Job, BaseException], Result],
+            many: Callable[[list[Job]], list[Result]] | None = None) -> Iterator[Result]:
         """``fn(job)`` for every job, in order. A job whose process died gives ``on_death(job)``; one
-        that raised past ``fn`` (even a BaseException) gives ``on_error(job, exc)``."""
+        that raised past ``fn`` (even a BaseException) gives ``on_error(job, exc)``. ``many``: ``fn`` of
+        a chunk's jobs at once (the same results, in order), run instead of ``fn`` on each."""
+        self._many = many
         self._executor = self._start(self.workers)
         pending: deque[tuple[list[Job], Future]] = deque()
         try:
@@ -121,7 +126,7 @@ class OrderedPool:
         killing documents in one window ended the run with BrokenProcessPool."""
         assert self._executor is not None
         try:
-            return self._executor.submit(_run_chunk, fn, chunk)
+            return self._executor.submit(_run_chunk, fn, self._many, chunk)
         except BrokenProcessPool as broken:
             failed: Future = Future()
             failed.set_exception(broken)
