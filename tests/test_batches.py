@@ -85,7 +85,7 @@ def test_each_document_has_its_own_time_limit_over_all_its_stages(monkeypatch):
             return stage(value, *args)
         return run
 
-    monkeypatch.setattr(process, "STAGES", (stages[0], napping(stages[1], 0), napping(stages[2], 1), stages[3]))
+    monkeypatch.setattr(process, "STAGES", (stages[0], napping(stages[1], 0), napping(stages[2], 1), *stages[3:]))
     raws = [named("once.txt", STORY * 3), named("twice.txt", STORY * 3), named("after.txt", STORY * 3)]
     results = process_batch(raws, MinHashParams(), 1.0)
     assert isinstance(results[0], Processed) and isinstance(results[2], Processed)
