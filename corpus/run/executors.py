@@ -22,11 +22,13 @@ if TYPE_CHECKING:
 
 EXECUTORS = ("local", "dask")
 DASK_HINT = "--executor dask needs Dask: pip install -e '.[dask]' in the checkout"
-JOBS_PER_MESSAGE = 8
-"""Documents a message carries to a worker and back. Each message costs the main process's threads a pickle, a
-pipe's round trip and a wake-up; at 4 they took 0.25 ms of CPU a document beside the two workers, and the main
-process's CPU fell from 0.73 to 0.61 ms a page at 8 (HTML, 2 workers; plain text 0.58 to 0.49). More gives little
-(0.56 at 16) and makes the last message of a run longer to wait for."""
+JOBS_PER_MESSAGE = 16
+"""Documents a message carries to a worker and back, which the worker takes through the stages as one batch
+(:func:`corpus.run.process.in_batches`). Each message costs the main process's threads a pickle, a pipe's
+round trip and a wake-up: at 4 they took 0.25 ms of CPU a document beside the two workers, 0.61 ms a page at 8
+(HTML, 2 workers). With batches, 2 workers read (thirteenth session, 3 rounds, taking turns) 582 / 623 / 652
+plain-text documents a second at 8 / 16 / 32 and 159.7 / 163.6 / 158.4 HTML pages (1,000): 32 pages are a
+third of a second's work, and the last message of a run keeps one worker busy while the other waits."""
 
 
 class Executor(Protocol):
