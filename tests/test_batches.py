@@ -156,3 +156,26 @@ def test_a_stream_goes_one_document_at_a_time(monkeypatch):
             yield RawInput(str(i), Source(str(i), "", None, None, "text"), b"x", "text"), options
 
     assert list(in_batches(items())) == ["0", "1", "2", "3", "4"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_the_pool_sends_a_stream_one_document_a_message(monkeypatch, stream):
+    """A batch run's worker gets JOBS_PER_MESSAGE documents a message (and takes them through the stages
+    together); a stream's gets one, so that a record does not wait for inputs still to come."""
+    from corpus.run import executors
+
+    made: list[int] = []
+
+    class Pool:
+        def __init__(self, workers: int, warm_up: object, chunk: int) -> None:
+            made.append(chunk)
+
+        def map(self, fn, jobs, **how):  # noqa: ANN001, ANN003, ANN202
+            return [how["many"](list(jobs))]
+
+    monkeypatch.setattr(executors, "OrderedPool", Pool)
+    monkeypatch.setattr(executors, "read_and_process_many", lambda jobs: [job for job, _ in jobs])
+    jobs = [(named(f"{i}.txt", STORY), IngestOptions(stream=stream)) for i in range(3)]
+    assert len(list(executors.LocalExecutor(2).map(iter(jobs)))) == 1
+    assert made == [1 if stream else executors.JOBS_PER_MESSAGE]
+    assert list(executors.LocalExecutor(2).map(iter([]))) == [] and len(made) == 1  # no input: no pool

@@ -10,6 +10,7 @@ it batch dedup runs on the cluster too (:mod:`corpus.run.dask_dedup`).
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
@@ -57,8 +58,15 @@ class LocalExecutor:
             return
         # Each worker warms up as it starts (before any timer). The main process only routes: it never
         # loads the language profiles (70 MB) nor the extractor, which forked workers would inherit.
-        pool = OrderedPool(self.workers, functools.partial(warm_up, self.lang_backend), chunk=JOBS_PER_MESSAGE)
-        yield from pool.map(read_and_process, jobs, on_death=died, on_error=failed, many=read_and_process_many)
+        jobs = iter(jobs)
+        first = next(jobs, None)
+        if first is None:
+            return
+        # --stream: a record is not to wait for 16 more inputs (a pipe may bring them slowly)
+        chunk = 1 if first[1].stream else JOBS_PER_MESSAGE
+        pool = OrderedPool(self.workers, functools.partial(warm_up, self.lang_backend), chunk=chunk)
+        yield from pool.map(read_and_process, itertools.chain([first], jobs), on_death=died, on_error=failed,
+                            many=read_and_process_many)
 
     def close(self) -> None:
         """Nothing outlives a run: the pool stops when its map ends."""
