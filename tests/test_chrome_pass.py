@@ -23,7 +23,11 @@ def test_results_come_in_input_order_and_a_dead_workers_document_runs_here(monke
             os._exit(1)  # the worker process dies on this document; here it goes through
         return spool.upper(), None
 
+    def upper_batch(jobs, evidence):  # noqa: ANN001, ANN202 - run_batch's place
+        return [None if j is None else upper(j.spool) for j in jobs]
+
     monkeypatch.setattr(chrome_pass, "cleaned_of_chrome", upper)  # forked workers inherit it
+    monkeypatch.setattr(chrome_pass, "run_batch", upper_batch)  # a message's documents, and a lone worker's
     jobs = [None, None, job("a"), None, job("dies"), job("b"), None] * 6 + [None]
     expected = [None if j is None else (j.spool.upper(), None) for j in jobs]
     assert list(rewritten(jobs, EVIDENCE, workers=1)) == expected
@@ -85,3 +89,39 @@ def _shout(word: str) -> str:
     if word == "kill" and os.getpid() != _HERE:
         os._exit(1)  # kills the worker process that runs it
     return word.upper()
+
+
+def test_a_batch_of_second_passes_gives_what_each_alone_gives():
+    """``run_batch`` takes the chrome out of every document, then signs the changed ones again: the same spools
+    and signatures as each job's own ``run``, for documents it changes, leaves alone, and None."""
+    import json
+
+    import numpy as np
+
+    from corpus.clean.line_keys import line_key
+    from corpus.dedup.story import hash_and_sign
+    from corpus.document import Document, Source
+
+    story = ["The council voted on Tuesday to repair the old bridge before the winter floods arrive in town.",
+             "Engineers said the work would take two years and cost the town some twelve million euro in all.",
+             "Residents who cross the river each day to reach the market will have to take the ferry instead."]
+    chrome = "Follow us on every network for more"
+    params = MinHashParams()
+    evidence = Evidence({line_key(chrome)}, None, frozenset(), params)
+
+    def rewrite(lines: list[str], i: int) -> Rewrite:
+        text = "\n".join(lines)
+        doc = Document(f"d{i}", Source(f"d{i}.txt", "", None, None, "text"), text=text, title=f"Bridge {i}")
+        doc.text_hash, signed, key = hash_and_sign(text, params)
+        return Rewrite(json.dumps(doc.to_spool(), ensure_ascii=False), True, set(), key, signed)
+
+    jobs = [rewrite(story + [chrome], 0), None, rewrite(story[:2], 1), rewrite([chrome, *story[1:]], 2),
+            rewrite(story[::-1], 3)]
+    together = chrome_pass.run_batch(jobs, evidence)
+    alone = [None if j is None else j.run(evidence) for j in jobs]
+    assert [None if r is None else r[0] for r in together] == [None if r is None else r[0] for r in alone]
+    assert all(chrome not in json.loads(together[i][0])["text"] for i in (0, 3))  # the pass did take the line
+    assert chrome in json.loads(jobs[0].spool)["text"]
+    for mine, its in zip(together, alone, strict=True):
+        if mine is not None:
+            assert np.array_equal(mine[1].hashvalues, its[1].hashvalues)

@@ -23,7 +23,8 @@ from corpus.clean.repeated import remove_corpus_chrome
 from corpus.dedup.minhash import MinHashParams, Signature
 from corpus.dedup.story import hash_and_sign
 from corpus.document import Document
-from corpus.run.workers import OrderedPool
+from corpus.run.process import BATCH_DOCUMENTS
+from corpus.run.workers import OrderedPool, chunks
 from corpus.text import forget_word_counts
 
 CHUNK = 8
@@ -37,14 +38,35 @@ def cleaned_of_chrome(spool: str, chrome: set[int], repeated: set[int], learned:
     its signature), the given ones when the rules took nothing. A changed text is signed again on its story
     (the signature stands if its story lines did not change); ``doc_id``: the id its spool is to carry."""
     forget_word_counts()
+    return _signed_again(_chrome_taken(spool, chrome, repeated, learned, skip, doc_id), params, story_key, signed)
+
+
+@dataclass
+class _Taken:
+    """A document whose corpus-level chrome is gone, and what it was before (to tell what changed)."""
+
+    spool: str
+    doc: Document
+    before: str
+    removals: int
+
+
+def _chrome_taken(spool: str, chrome: set[int], repeated: set[int], learned: Learned | None,
+                  skip: frozenset[str], doc_id: str | None = None) -> _Taken:
     doc = Document.from_spool(json.loads(spool))
     if doc_id is not None:
         doc.id = doc_id
-    before, removals = doc.text, len(doc.removed)
+    taken = _Taken(spool, doc, doc.text, len(doc.removed))
     remove_corpus_chrome(doc, chrome, repeated, learned, skip)
-    if doc.text != before:
+    return taken
+
+
+def _signed_again(taken: _Taken, params: MinHashParams, story_key: int, signed: Signature | None,
+                  ) -> tuple[str, Signature | None]:
+    doc, spool = taken.doc, taken.spool
+    if doc.text != taken.before:
         doc.text_hash, signed, _ = hash_and_sign(doc.text, params, known=(story_key, signed))
-    if len(doc.removed) != removals:  # its title may have gone with its text unchanged
+    if len(doc.removed) != taken.removals:  # its title may have gone with its text unchanged
         spool = json.dumps(doc.to_spool(), ensure_ascii=False)
     return spool, signed
 
@@ -73,6 +95,19 @@ class Rewrite:
         return cleaned_of_chrome(self.spool, self.chrome, evidence.repeated if self.repeats else set(),
                                  evidence.learned, evidence.skip, evidence.params, self.story_key, self.signed)
 
+    def taken(self, evidence: Evidence) -> _Taken:
+        return _chrome_taken(self.spool, self.chrome, evidence.repeated if self.repeats else set(),
+                             evidence.learned, evidence.skip)
+
+
+def run_batch(jobs: list[Rewrite | None], evidence: Evidence) -> list[tuple[str, Signature | None] | None]:
+    """``job.run(evidence)`` for each job (None for None), a stage at a time over all of them: the chrome out of
+    every document, then each changed one signed again (see ``corpus.run.process.BATCH_DOCUMENTS``)."""
+    forget_word_counts()
+    taken = [None if job is None else job.taken(evidence) for job in jobs]
+    return [None if job is None or done is None else _signed_again(done, evidence.params, job.story_key, job.signed)
+            for job, done in zip(jobs, taken, strict=True)]
+
 
 _held: Evidence | None = None  # a worker's evidence, given once as it starts
 
@@ -87,6 +122,11 @@ def _run_held(job: Rewrite | None) -> tuple[str, Signature | None] | None:
     return None if job is None else job.run(_held)
 
 
+def _run_held_batch(jobs: list[Rewrite | None]) -> list[tuple[str, Signature | None] | None]:
+    assert _held is not None, "a second-pass worker starts with the run's evidence"
+    return run_batch(jobs, _held)
+
+
 def rewritten(jobs: Iterable[Rewrite | None], evidence: Evidence, workers: int = 1,
               ) -> Iterator[tuple[str, Signature | None] | None]:
     """``job.run(evidence)`` for each job, in order (None for None: a document the pass leaves alone, which
@@ -97,7 +137,8 @@ def rewritten(jobs: Iterable[Rewrite | None], evidence: Evidence, workers: int =
         return None if job is None else job.run(evidence)
 
     if workers <= 1 or os.name != "posix":
-        yield from map(here, jobs)
+        for batch in chunks(jobs, BATCH_DOCUMENTS):
+            yield from run_batch(batch, evidence)
         return
     pending = iter(jobs)
     for job in pending:  # no pool until a document needs the pass (none may: a run with no chrome to learn)
@@ -107,4 +148,4 @@ def rewritten(jobs: Iterable[Rewrite | None], evidence: Evidence, workers: int =
     else:
         return
     pool = OrderedPool(workers, functools.partial(_hold, evidence), chunk=CHUNK)
-    yield from pool.map(_run_held, chain([job], pending), on_death=here, on_error=here)
+    yield from pool.map(_run_held, chain([job], pending), on_death=here, on_error=here, many=_run_held_batch)
