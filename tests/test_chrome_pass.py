@@ -18,16 +18,15 @@ def job(spool: str) -> Rewrite:
 def test_results_come_in_input_order_and_a_dead_workers_document_runs_here(monkeypatch):
     parent = os.getpid()
 
-    def upper(spool, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202 - cleaned_of_chrome's place
+    def upper(spool: str) -> tuple[str, None]:
         if spool == "dies" and os.getpid() != parent:
             os._exit(1)  # the worker process dies on this document; here it goes through
         return spool.upper(), None
 
-    def upper_batch(jobs, evidence):  # noqa: ANN001, ANN202 - run_batch's place
+    def upper_batch(jobs, evidence):  # noqa: ANN001, ANN202 - run_batch's place (a job's run is a batch of one)
         return [None if j is None else upper(j.spool) for j in jobs]
 
-    monkeypatch.setattr(chrome_pass, "cleaned_of_chrome", upper)  # forked workers inherit it
-    monkeypatch.setattr(chrome_pass, "run_batch", upper_batch)  # a message's documents, and a lone worker's
+    monkeypatch.setattr(chrome_pass, "run_batch", upper_batch)  # forked workers inherit it
     jobs = [None, None, job("a"), None, job("dies"), job("b"), None] * 6 + [None]
     expected = [None if j is None else (j.spool.upper(), None) for j in jobs]
     assert list(rewritten(jobs, EVIDENCE, workers=1)) == expected
