@@ -5,6 +5,11 @@ import numpy as np
 from corpus.dedup.minhash import Deduplicator, normalise, signature, text_hash
 from tests.conftest import STORY
 
+
+def encoded(words: tuple[str, ...]) -> list[bytes]:
+    return [word.encode() for word in words]
+
+
 OTHER_STORY_SAME_EVENT = [
     "Reservoir levels in the region have dropped to a thirty-year low, the water authority announced, "
     "prompting an emergency meeting of the regional council on Tuesday evening.",
@@ -119,7 +124,7 @@ def test_word_hashes_are_xxh32_of_each_words_utf8():
 
     words = [*normalise(" ".join(STORY)), "naïve", "Дума", "東京", "🙂"]
     fresh = np.array([xxhash.xxh32_intdigest(w.encode("utf-8")) for w in words], dtype=np.uint64)
-    assert (word_hashes(words) == fresh).all()
+    assert (word_hashes([w.encode() for w in words]) == fresh).all()
     assert word_hashes([]).shape == (0,)
 
 
@@ -144,11 +149,11 @@ def test_signatures_are_datasketchs_affine32_minhash_bit_for_bit(monkeypatch):
     permutations = dedup_module._permutations(params.num_perm, params.seed)
     for grams in (rng.integers(0, 2**32, 5_000, dtype=np.uint64).astype(np.uint32),
                   np.array([0, 1, 2**32 - 1], dtype=np.uint32),
-                  shingle_hashes(normalise(" ".join(STORY + OTHER_STORY_SAME_EVENT)), params.shingle_words)):
+                  shingle_hashes(encoded(normalise(" ".join(STORY + OTHER_STORY_SAME_EVENT))), params.shingle_words)):
         ours = min_hashes(grams, permutations)
         assert ours.dtype == datasketchs(grams).dtype and np.array_equal(ours, datasketchs(grams))
     monkeypatch.setattr(shingles_module, "BATCH", 7)  # several steps: the minimum carries over
-    grams = shingle_hashes(normalise(" ".join(STORY)), params.shingle_words)
+    grams = shingle_hashes(encoded(normalise(" ".join(STORY))), params.shingle_words)
     assert np.array_equal(signature(" ".join(STORY), params).hashvalues, datasketchs(grams))
 
 
@@ -219,7 +224,7 @@ def test_latin1_lines_take_a_shortcut_to_the_same_words():
     import re
     import unicodedata
 
-    from corpus.dedup.minhash import _as_latin1, words_of
+    from corpus.dedup.minhash import _as_latin1, word_bytes, words_of
     from corpus.text import TYPOGRAPHY
 
     def by_regex(text: str) -> tuple[str, ...]:
@@ -237,6 +242,7 @@ def test_latin1_lines_take_a_shortcut_to_the_same_words():
                 "“Ja”, sagte Müller – «très» bien… 5 €", "e\u0301té", "¿Qué? ¡Sí!", "a?b’c", "Œuvre"]
     for text in samples:
         assert words_of(text) == by_regex(text), repr(text)
+        assert word_bytes(text) == encoded(by_regex(text)), repr(text)  # the signature's words, in UTF-8
     assert _as_latin1("“Ja”, sagte Müller – «très» bien… 5 €") is not None  # the shortcut does serve such lines
     assert _as_latin1("Straße") is None and _as_latin1("Путин сказал") is None
     assert words_of("Straße FINE") == ("strasse", "fine")

@@ -48,21 +48,22 @@ GLUE_COMMON_SHARE = 0.2
 _WORD = re.compile(r"\w+")
 
 
-def lines_words(text: str) -> list[list[str]]:
-    """Each line's words as :func:`corpus.dedup.minhash.normalise` gives them: the same NFKC and case
-    folding, read line by line (a word never spans a line break, so the words are the same)."""
-    return [_WORD.findall(line) for line in unicodedata.normalize("NFKC", text).casefold().split("\n")]
+def lines_words(text: str) -> list[list[bytes]]:
+    """Each line's words as :func:`corpus.dedup.minhash.normalise` gives them, in UTF-8 (what is hashed): the
+    same NFKC and case folding, read line by line (a word never spans a line break, so the words are the same)."""
+    return [[word.encode() for word in _WORD.findall(line)]
+            for line in unicodedata.normalize("NFKC", text).casefold().split("\n")]
 
 
-def words_by_line(per_line: Sequence[Sequence[str]], joined: Sequence[str] | None = None,
-                  ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """(the words of ``per_line`` in order, the line of each word, a one-byte tag of each line's words);
-    ``joined``: each line's words joined by spaces, when the caller has them."""
+def words_by_line(per_line: Sequence[Sequence[bytes]], joined: Sequence[bytes] | None = None,
+                  ) -> tuple[tuple[bytes, ...], np.ndarray, np.ndarray]:
+    """(the words of ``per_line`` in order, the line of each word, a one-byte tag of each line's words), in
+    UTF-8; ``joined``: each line's words joined by spaces, when the caller has them."""
     counts = np.fromiter(map(len, per_line), dtype=np.int64, count=len(per_line))
     line_of_word = np.repeat(np.arange(len(per_line), dtype=np.int32), counts)
     if joined is None:
-        joined = [" ".join(words) for words in per_line]
-    tags = np.fromiter((xxhash.xxh32_intdigest(line.encode()) & 0xFF for line in joined), dtype=np.uint8,
+        joined = [b" ".join(words) for words in per_line]
+    tags = np.fromiter((xxhash.xxh32_intdigest(line) & 0xFF for line in joined), dtype=np.uint8,
                        count=len(per_line))
     return tuple(chain.from_iterable(per_line)), line_of_word, tags
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import xxhash
 
-from corpus.dedup.minhash import MinHashParams, Signature, hash_of_joined, signature_of_lines, words_of
+from corpus.dedup.minhash import MinHashParams, Signature, hash_of_encoded, signature_of_lines, word_bytes
 from corpus.text import COUNTED_WORDS, SentenceEnd, words_up_to
 
 STORY_SIGN_MIN_WORDS = 6
@@ -68,8 +68,8 @@ def hash_and_sign(text: str, params: MinHashParams, known: tuple[int, Signature 
     whole, then its story again, cost a quarter of a plain-text document's time. ``known``: (key,
     signature) of this text before its corpus-level chrome went; the signature stands if the key does."""
     lines = text.split("\n")
-    words = [words_of(line) for line in lines]
-    joined = [" ".join(line_words) for line_words in words]  # the hash's and the line tags' (each line once)
+    words = [word_bytes(line) for line in lines]
+    joined = [b" ".join(line_words) for line_words in words]  # the hash's and the line tags' (each line once)
     story = story_lines(lines)
     key = xxhash.xxh64_intdigest(story_text(text, lines, story).encode())
     if known is not None and known[0] == key:
@@ -78,4 +78,4 @@ def hash_and_sign(text: str, params: MinHashParams, known: tuple[int, Signature 
         signed = signature_of_lines(words, params, joined)
     else:
         signed = signature_of_lines([words[i] for i in story], params, [joined[i] for i in story])
-    return hash_of_joined(" ".join(filter(None, joined))), signed, key  # a line without words adds no space
+    return hash_of_encoded(b" ".join(filter(None, joined))), signed, key  # a line without words adds no space
