@@ -111,7 +111,7 @@ def test_a_batch_of_second_passes_gives_what_each_alone_gives():
     def rewrite(lines: list[str], i: int) -> Rewrite:
         text = "\n".join(lines)
         doc = Document(f"d{i}", Source(f"d{i}.txt", "", None, None, "text"), text=text, title=f"Bridge {i}")
-        doc.text_hash, signed, key = hash_and_sign(text, params)
+        doc.text_hash, signed, key, _ = hash_and_sign(text, params)
         return Rewrite(json.dumps(doc.to_spool(), ensure_ascii=False), True, set(), key, signed)
 
     jobs = [rewrite(story + [chrome], 0), None, rewrite(story[:2], 1), rewrite([chrome, *story[1:]], 2),

@@ -21,7 +21,7 @@ from itertools import chain
 from corpus.clean.learned import Learned
 from corpus.clean.repeated import remove_corpus_chrome
 from corpus.dedup.minhash import MinHashParams, Signature
-from corpus.dedup.story import hash_and_sign
+from corpus.dedup.story import earlier_words, hash_and_sign
 from corpus.document import Document
 from corpus.run.process import BATCH_DOCUMENTS
 from corpus.run.workers import OrderedPool, chunks
@@ -62,10 +62,13 @@ def _chrome_taken(spool: str, chrome: set[int], repeated: set[int], learned: Lea
 
 
 def _signed_again(taken: _Taken, params: MinHashParams, story_key: int, signed: Signature | None,
-                  ) -> tuple[str, Signature | None]:
+                  line_words: bytes = b"") -> tuple[str, Signature | None]:
+    """``line_words``: the words of the lines before (the first pass's ``Hashed.words``), if it sent them."""
     doc, spool = taken.doc, taken.spool
     if doc.text != taken.before:
-        doc.text_hash, signed, _ = hash_and_sign(doc.text, params, known=(story_key, signed))
+        hashed = hash_and_sign(doc.text, params, known=(story_key, signed),
+                               earlier=earlier_words(taken.before, line_words) if line_words else None)
+        doc.text_hash, signed = hashed.text_hash, hashed.signature
     if len(doc.removed) != taken.removals:  # its title may have gone with its text unchanged
         spool = json.dumps(doc.to_spool(), ensure_ascii=False)
     return spool, signed
@@ -90,6 +93,7 @@ class Rewrite:
     chrome: set[int]  # its site's chrome
     story_key: int
     signed: Signature | None
+    line_words: bytes = b""  # its lines' words as the first pass worked them out (corpus.dedup.story.Hashed.words)
 
     def run(self, evidence: Evidence) -> tuple[str, Signature | None]:
         return run_batch([self], evidence)[0]  # type: ignore[return-value] - a job gives a result
@@ -104,7 +108,8 @@ def run_batch(jobs: list[Rewrite | None], evidence: Evidence) -> list[tuple[str,
     every document, then each changed one signed again (see ``corpus.run.process.BATCH_DOCUMENTS``)."""
     forget_word_counts()
     taken = [None if job is None else job.taken(evidence) for job in jobs]
-    return [None if job is None or done is None else _signed_again(done, evidence.params, job.story_key, job.signed)
+    return [None if job is None or done is None
+            else _signed_again(done, evidence.params, job.story_key, job.signed, job.line_words)
             for job, done in zip(jobs, taken, strict=True)]
 
 

@@ -261,12 +261,14 @@ class Ingest:
         story (the run's final groups, and what the state keeps); then write."""
         with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool, \
                 tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as cleaned, \
-                KeySpool() as line_spool:
+                tempfile.TemporaryFile(prefix="newsclean-words-") as words, KeySpool() as line_spool:
             count = 0
             first = Deduplicator(self.options.minhash)  # the votes' groups: chrome in, no earlier nights
-            story_keys, own_titles = array("Q"), array("Q")
+            story_keys, own_titles, words_sizes = array("Q"), array("Q"), array("Q")
             for index, done in enumerate(documents):
                 spool.write(done.spool + "\n")
+                words.write(done.line_words)  # what the second pass need not work out again for the lines it keeps
+                words_sizes.append(len(done.line_words))
                 story_keys.append(done.story_key)
                 own_titles.append(done.title_key)
                 self.fingerprint.add(done.id)
@@ -284,11 +286,13 @@ class Ingest:
             self._learn()
             repeated = self.lines.repeated()
             spool.seek(0)
+            words.seek(0)
             held: deque[tuple[int, str, Signature | None]] = deque()  # in input order, until their pass is back
 
             def second_pass(first: Deduplicator) -> Iterator[Rewrite | None]:
                 for index, (line_keys, site_keys, removable, line_titles, site_templates) in enumerate(line_spool):
                     line = spool.readline()  # passed on as it is unless a corpus-level rule changes the text
+                    line_words = words.read(words_sizes[index])
                     signed = first.signature_of(index)
                     first.release_signatures_before(index)  # the second pass reads each signature once
                     held.append((index, line, signed))
@@ -297,7 +301,7 @@ class Ingest:
                         yield None
                         continue
                     yield Rewrite(line.rstrip("\n"), bool(self.repeated_in(repeated, line_keys)), chrome,
-                                  story_keys[index], signed)
+                                  story_keys[index], signed, line_words)
 
             evidence = Evidence(repeated, self._learned, self.options.skip_rules, self.options.minhash)
             for done in rewritten(second_pass(first), evidence, getattr(self.executor, "workers", 1)):

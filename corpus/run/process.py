@@ -57,6 +57,7 @@ class Processed:
     line_titles: np.ndarray = field(default_factory=lambda: NO_KEYS)  # title keys its lines could link by
     site_templates: np.ndarray = field(default_factory=lambda: NO_KEYS)  # its open lines' site templates (doc_keys)
     story_key: int = 0  # a key of its story lines (corpus.dedup.story.hash_and_sign): unchanged, they keep a signature
+    line_words: bytes = b""  # its lines' words (corpus.dedup.story.Hashed.words), for the second pass's signing
 
 
 class DocumentTimeout(BaseException):
@@ -130,15 +131,16 @@ class _Signed:
     doc: Document
     signature: Signature | None
     story_key: int
+    line_words: bytes
     keys: tuple[np.ndarray, ...] = ()
 
 
 def _sign(doc: Document, params: MinHashParams, rehash: bool) -> _Signed:
     doc.find_site()
-    hashed, signed, story = hash_and_sign(doc.text, params)
+    hashed = hash_and_sign(doc.text, params)
     if rehash:
-        doc.text_hash = hashed
-    return _Signed(doc, signed, story)
+        doc.text_hash = hashed.text_hash
+    return _Signed(doc, hashed.signature, hashed.story_key, hashed.words)
 
 
 def _keyed(signed: _Signed) -> _Signed:
@@ -150,7 +152,7 @@ def _serialised(signed: _Signed) -> Processed:
     doc = signed.doc
     return Processed(doc.id, doc.source.location, doc.source.path, doc.lang, not doc.text.strip(),
                      json.dumps(doc.to_spool(), ensure_ascii=False), signed.signature, *signed.keys,
-                     story_key=signed.story_key)
+                     story_key=signed.story_key, line_words=signed.line_words)
 
 
 def from_record(where: str, record: dict, params: MinHashParams) -> Processed | Reject:
