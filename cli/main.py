@@ -57,13 +57,13 @@ Examples:
 
 
 def _paths_from(args: tuple[str, ...], stdin_format: str, command: str = "ingest") -> Iterator[str | Reject]:
-    from corpus import STDIN_RECORDS, path_list
+    from corpus import STDIN_RECORDS, path_list, stdin_lines
 
     for arg in args:
         if arg == "-" and stdin_format == "jsonl":
             yield STDIN_RECORDS
         elif arg == "-":
-            yield from _hinted(path_list(sys.stdin.buffer), command)
+            yield from _hinted(path_list(stdin_lines()), command)  # type: ignore[arg-type] - readline is all it reads
         else:
             yield arg
 

@@ -54,6 +54,7 @@ _FACE: dict[str, tuple[str, str]] = {
     "own_outputs": ("corpus.inputs.records", "own_outputs"),
     "STDIN_RECORDS": ("corpus.inputs.records", "STDIN_RECORDS"),
     "describe": ("corpus.inputs.streams", "describe"),
+    "stdin_lines": ("corpus.inputs.stdin", "stdin_lines"),
     "MissingBackend": ("corpus.inputs.storage", "MissingBackend"),
     "check_backend": ("corpus.inputs.storage", "check_backend"),
     "is_url": ("corpus.inputs.storage", "is_url"),
@@ -163,6 +164,7 @@ if TYPE_CHECKING:  # what type checkers (and the import-graph test) see of the t
     from corpus.extract.page import extract as extract_page
     from corpus.inputs.files import RawInput, common_base, walk
     from corpus.inputs.records import STDIN_RECORDS, newsclean_records, own_outputs, path_list, read_inputs
+    from corpus.inputs.stdin import stdin_lines
     from corpus.inputs.storage import MissingBackend, check_backend, is_url, local, with_roots
     from corpus.inputs.streams import describe
     from corpus.language import BACKENDS, backend_available, detect_language, expand_languages

@@ -22,6 +22,7 @@ from corpus.inputs.files import (
     shown,
     walk,
 )
+from corpus.inputs.stdin import stdin_lines
 from corpus.inputs.storage import RemoteFile, check_backend, is_url
 from corpus.inputs.streams import (
     Skip,
@@ -64,7 +65,7 @@ def read_inputs(paths: Iterable[str | Reject], max_bytes: int = DEFAULT_MAX_BYTE
             continue
         if arg == STDIN_RECORDS:
             notify("<stdin>", None)
-            yield from jsonl_records(sys.stdin.buffer, "<stdin>", "<stdin>", "jsonl", max_bytes)
+            yield from jsonl_records(stdin_lines(), "<stdin>", "<stdin>", "jsonl", max_bytes)  # type: ignore[arg-type]
             continue
         if is_url(arg):  # an object store: the same kinds and rules, read through fsspec
             from corpus.inputs.objects import url_inputs

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from corpus.document import Reject
+from corpus.inputs.stdin import input_waits
 from corpus.run.process import Job, Processed, died, failed, read_and_process, read_and_process_many, run_alone, warm_up
 from corpus.run.workers import OrderedPool
 
@@ -62,11 +63,12 @@ class LocalExecutor:
         first = next(jobs, None)
         if first is None:
             return
-        # --stream: a record is not to wait for 16 more inputs (a pipe may bring them slowly)
-        chunk = 1 if first[1].stream else JOBS_PER_MESSAGE
-        pool = OrderedPool(self.workers, functools.partial(warm_up, self.lang_backend), chunk=chunk)
+        # --stream: a record is not to wait for 16 more inputs, nor for the next on a pipe that brings them slowly
+        stream = first[1].stream
+        pool = OrderedPool(self.workers, functools.partial(warm_up, self.lang_backend),
+                           chunk=1 if stream else JOBS_PER_MESSAGE)
         yield from pool.map(read_and_process, itertools.chain([first], jobs), on_death=died, on_error=failed,
-                            many=read_and_process_many)
+                            many=read_and_process_many, idle=input_waits if stream else None)
 
     def close(self) -> None:
         """Nothing outlives a run: the pool stops when its map ends."""

@@ -14,12 +14,15 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")
+
+IDLE_POLL = 0.05
+"""Seconds between two looks at whether the next job has come, while results are handed back as they are done."""
 
 
 def _die_with_parent(parent: int) -> None:
@@ -77,10 +80,13 @@ class OrderedPool:
 
     def map(self, fn: Callable[[Job], Result], jobs: Iterable[Job],
             on_death: Callable[[Job], Result], on_error: Callable[[Job, BaseException], Result],
-            many: Callable[[list[Job]], list[Result]] | None = None) -> Iterator[Result]:
+            many: Callable[[list[Job]], list[Result]] | None = None,
+            idle: Callable[[], bool] | None = None) -> Iterator[Result]:
         """``fn(job)`` for every job, in order. A job whose process died gives ``on_death(job)``; one
         that raised past ``fn`` (even a BaseException) gives ``on_error(job, exc)``. ``many``: ``fn`` of
-        a chunk's jobs at once (the same results, in order), run instead of ``fn`` on each."""
+        a chunk's jobs at once (the same results, in order), run instead of ``fn`` on each. ``idle``: True
+        when taking the next job would wait for it (an open pipe): the results done meanwhile are handed
+        back first, rather than held until it comes."""
         self._many = many
         self._executor = self._start(self.workers)
         pending: deque[tuple[list[Job], Future]] = deque()
@@ -89,6 +95,9 @@ class OrderedPool:
                 pending.append((chunk, self._submit(fn, chunk)))
                 if len(pending) >= self.window:
                     yield from self._next(fn, pending, on_death, on_error)
+                while idle is not None and pending and idle():
+                    if wait([pending[0][1]], timeout=IDLE_POLL).done:
+                        yield from self._next(fn, pending, on_death, on_error)
             while pending:
                 yield from self._next(fn, pending, on_death, on_error)
             self._executor.shutdown(wait=True)  # all done: let the workers exit on their own
