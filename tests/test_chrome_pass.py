@@ -124,3 +124,37 @@ def test_a_batch_of_second_passes_gives_what_each_alone_gives():
     for mine, its in zip(together, alone, strict=True):
         if mine is not None:
             assert np.array_equal(mine[1].hashvalues, its[1].hashvalues)
+
+
+def test_the_second_pass_takes_the_same_lines_with_the_first_passs_keys_as_without():
+    """The second pass reads each line's run-wide and site keys from the first pass (``keys_in_order``) rather
+    than working them out again: the same lines go, under the same rules, with the site's chrome and the run's
+    repeated lines both set or one of them, with a headline repeated in the text (keyed apart as a title)."""
+    import random
+
+    from corpus.clean.document_keys import SiteLines, doc_keys, keys_by_text_line
+    from corpus.clean.repeated import remove_corpus_chrome
+    from corpus.document import Document, Source
+    from tests.conftest import STORY
+
+    rng = random.Random(11)
+    chrome = ["Follow us on every network", "Sign up for the morning briefing", "Share this story", "Advertisement",
+              "  Indented line of the footer", "© 2026 The Paper"]
+    for trial in range(40):
+        lines = rng.sample(STORY + chrome, rng.randrange(4, len(STORY) + len(chrome)))
+        title = rng.choice([None, "Reservoirs hit a thirty-year low", lines[0]])
+        url = rng.choice([None, "https://news.example.com/a/1"])
+
+        def doc(lines: list[str] = lines, title: str | None = title, url: str | None = url) -> Document:
+            return Document("d", Source("d.txt", "", None, None, "text"), text="\n".join(lines), title=title, url=url)
+
+        keys = doc_keys(doc())[-1]
+        site = SiteLines(url, title)
+        site_chrome = {site.key(line) for line in chrome if rng.random() < 0.5} - {None}
+        repeated = {site.line_key(line) for line in chrome if rng.random() < 0.5} - {None}
+        for chosen in ((site_chrome, repeated), (site_chrome, set()), (set(), repeated)):
+            fresh, reused = doc(), doc()
+            remove_corpus_chrome(fresh, *chosen, None)
+            remove_corpus_chrome(reused, *chosen, None, known=keys_by_text_line(reused.text, keys))
+            assert (reused.text, reused.title, reused.removed) == (fresh.text, fresh.title, fresh.removed), trial
+    assert keys_by_text_line("one\ntwo", keys[:2]) is None  # keys of other lines are not used

@@ -11,7 +11,7 @@ from corpus.clean.repeated import SKETCH_BATCH_KEYS, SKETCH_SATURATION, Repeated
 def test_the_key_spool_gives_back_each_documents_arrays_in_order_every_time_it_is_read() -> None:
     rng = np.random.default_rng(3)
     docs = [tuple(rng.integers(0, 2**64 - 1, size=n, dtype=np.uint64) for n in sizes)
-            for sizes in [(3, 0, 2, 1, 4), (0, 0, 0, 0, 0), (40, 7, 0, 5, 0), (1, 1, 1, 1, 1)]]
+            for sizes in [(3, 0, 2, 1, 4, 6), (0, 0, 0, 0, 0, 0), (40, 7, 0, 5, 0, 2), (1, 1, 1, 1, 1, 1)]]
     with KeySpool() as spool:
         for arrays in docs:
             spool.add(*arrays)

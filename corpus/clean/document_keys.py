@@ -50,14 +50,13 @@ class SiteLines:
 
     def exact_keys(self, lines: Iterable[str]) -> tuple[set[int], set[int]]:
         """(run-wide keys, site keys) of ``lines``, each line keyed once."""
-        run_wide: set[int] = set()
-        site_wide: set[int] = set()
-        for line in lines:
-            if (key := self.line_key(line)) is not None:
-                run_wide.add(key)
-                if (site_key := self.key_from(line, key)) is not None:
-                    site_wide.add(site_key)
-        return run_wide, site_wide
+        run_wide, site_wide = self.keys_by_line(list(lines))
+        return {key for key in run_wide if key is not None}, {key for key in site_wide if key is not None}
+
+    def keys_by_line(self, lines: list[str]) -> tuple[list[int | None], list[int | None]]:
+        """(each line's run-wide key, each line's site key)."""
+        run_wide = [self.line_key(line) for line in lines]
+        return run_wide, [self.key_from(line, key) for line, key in zip(lines, run_wide, strict=True)]
 
     def votes(self, keys: Iterable[int]) -> np.ndarray:
         """The host's story counter first, then the lines' site keys: empty without a host."""
@@ -73,20 +72,24 @@ def all_keys_of(text: str, title: str | None, url: str | None) -> tuple[np.ndarr
     return np.fromiter(run_wide, dtype=np.uint64), site.votes(site_wide)
 
 
-def doc_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]:
-    """(run-wide keys, site keys, title key, removable keys, linkable title keys, removable site templates) of a
-    finished document.
+def doc_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(run-wide keys, site keys, title key, removable keys, linkable title keys, removable site templates, its
+    lines' keys in order) of a finished document.
 
     Its lines vote with their exact keys and their templates (:mod:`corpus.clean.learned`); the lines
     page rules removed from it vote for its site too (a footer one page's rule took still counts for the
-    site's other pages). The last three let the main process tell, from keys alone, whether a corpus-level
+    site's other pages). The next three let the main process tell, from keys alone, whether a corpus-level
     rule could take any of its lines (:meth:`corpus.clean.repeated.LineEvidence.may_remove`): every line's
     exact run-wide keys and the run-wide templates of the lines that are not story text, the title keys those
-    lines could link by, and those lines' site templates (the site's exact keys are its site keys)."""
+    lines could link by, and those lines' site templates (the site's exact keys are its site keys). The last
+    is :func:`keys_in_order`, for the second pass."""
     site = SiteLines(doc.url, doc.title, doc.site)
     lines = doc.text.split("\n")
     removed = [part for r in doc.removed for part in r.text.split("\n") if part.strip()]
-    run_wide, site_wide = site.exact_keys(lines + ([doc.title] if doc.title else []))
+    by_line = site.keys_by_line(lines)
+    run_wide, site_wide = site.exact_keys([doc.title] if doc.title else [])
+    run_wide.update(key for key in by_line[0] if key is not None)
+    site_wide.update(key for key in by_line[1] if key is not None)
     removable = set(run_wide)
     for line in removed:
         if (site_key := site.key(line)) is not None:
@@ -100,4 +103,24 @@ def doc_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np
     linkable = {key for line in open_lines if (key := title_key(line))}
     return (np.fromiter(run_wide, dtype=np.uint64), site.votes(site_wide), title_key(doc.title),
             np.fromiter(removable, dtype=np.uint64), np.fromiter(linkable, dtype=np.uint64),
-            np.fromiter(open_site_templates, dtype=np.uint64))
+            np.fromiter(open_site_templates, dtype=np.uint64), keys_in_order(*by_line))
+
+
+def keys_in_order(run_wide: list[int | None], site_wide: list[int | None]) -> np.ndarray:
+    """A document's lines' run-wide keys, then their site keys, in line order, 0 for none: the second pass of a
+    batch run finds its lines' keys there (:func:`keys_by_text_line`) instead of working them out again (half
+    of a changed document's corpus-level rules). NO_KEYS when a key is 0 itself (one in 2**64)."""
+    keys = run_wide + site_wide
+    if 0 in keys:
+        return NO_KEYS
+    return np.array([0 if key is None else key for key in keys], dtype=np.uint64)
+
+
+def keys_by_text_line(text: str, keys: np.ndarray) -> dict[str, tuple[int | None, int | None]] | None:
+    """``text``'s lines with their (run-wide key, site key), from :func:`keys_in_order` of that text; None when
+    the keys are not of these lines."""
+    lines = text.split("\n")
+    if len(keys) != 2 * len(lines):
+        return None
+    listed = [key or None for key in keys.tolist()]
+    return dict(zip(lines, zip(listed[: len(lines)], listed[len(lines):], strict=True), strict=True))

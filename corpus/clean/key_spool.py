@@ -1,7 +1,7 @@
 """Each document's line keys on disk between a batch run's passes (see ``corpus.run.pipeline``).
 
 A batch run counts the lines of every document once all have been seen, then looks again at those a
-corpus-level rule may touch: the keys (:func:`corpus.clean.document_keys.doc_keys`, five arrays a document)
+corpus-level rule may touch: the keys (:func:`corpus.clean.document_keys.doc_keys`, six arrays a document)
 wait in a temporary file, not in memory, so that the main process holds no more per document than
 their sizes (20 bytes). A document's arrays go out in one write and come back in one read: a read and a
 write per array, through numpy's file calls, cost a tenth of a plain-text document's main-process time.
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-KEY_ARRAYS = 5  # line keys, site keys, removable keys, line titles, site templates (document_keys.doc_keys)
+KEY_ARRAYS = 6  # line keys, site keys, removable keys, line titles, site templates, keys by line (doc_keys)
 
 
 class KeySpool:

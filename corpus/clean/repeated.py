@@ -20,7 +20,7 @@ counts of the lines seen in at least ``LINE_EVIDENCE_MIN_STORED`` stories are ke
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -45,18 +45,27 @@ SKETCH_BATCH_KEYS = 1 << 16  # keys gathered before they are added to the sketch
 
 
 def remove_corpus_chrome(doc: Document, site_chrome: set[int], repeated: set[int], learned: Learned | None,
-                         skip: frozenset[str] = frozenset()) -> Document:
+                         skip: frozenset[str] = frozenset(),
+                         known: Mapping[str, tuple[int | None, int | None]] | None = None) -> Document:
     """Every corpus-level rule in one pass over the lines: site chrome (never a story line, see
-    :func:`corpus.clean.learned.is_story_text`), run-wide repeated lines, then what was learned."""
+    :func:`corpus.clean.learned.is_story_text`), run-wide repeated lines, then what was learned. ``known``:
+    lines' (run-wide key, site key) as the first pass found them (:func:`~corpus.clean.document_keys.keys_in_order`),
+    where the others are worked out."""
     site = SiteLines(doc.url, doc.title, doc.site)
     run_key = titled_line_key(doc.title)
     site_chrome = set() if "site-repeated-line" in skip else site_chrome
     repeated = set() if "repeated-line" in skip else repeated
+    known = known or {}
 
     def exact(line: str) -> str | None:
-        if site_chrome and site.key(line) in site_chrome and not is_story_text(line, doc.title, STORY_LINE_MIN_WORDS):
+        if not (site_chrome or repeated):
+            return None
+        if (keys := known.get(line)) is None:  # a line's site key is its run-wide key's, hashed with its host
+            key = run_key(line)
+            keys = key, site.key_from(line, key) if site_chrome else None
+        if site_chrome and keys[1] in site_chrome and not is_story_text(line, doc.title, STORY_LINE_MIN_WORDS):
             return "site-repeated-line"
-        if repeated and run_key(line) in repeated:
+        if repeated and keys[0] in repeated:
             return "repeated-line"
         return None
 

@@ -15,9 +15,12 @@ import functools
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 
+import numpy as np
+
+from corpus.clean.document_keys import NO_KEYS, keys_by_text_line
 from corpus.clean.learned import Learned
 from corpus.clean.repeated import remove_corpus_chrome
 from corpus.dedup.minhash import MinHashParams, Signature
@@ -52,12 +55,13 @@ class _Taken:
 
 
 def _chrome_taken(spool: str, chrome: set[int], repeated: set[int], learned: Learned | None,
-                  skip: frozenset[str], doc_id: str | None = None) -> _Taken:
+                  skip: frozenset[str], doc_id: str | None = None, keys_by_line: np.ndarray = NO_KEYS) -> _Taken:
     doc = Document.from_spool(json.loads(spool))
     if doc_id is not None:
         doc.id = doc_id
     taken = _Taken(spool, doc, doc.text, len(doc.removed))
-    remove_corpus_chrome(doc, chrome, repeated, learned, skip)
+    known = keys_by_text_line(doc.text, keys_by_line) if len(keys_by_line) else None
+    remove_corpus_chrome(doc, chrome, repeated, learned, skip, known)
     return taken
 
 
@@ -94,13 +98,14 @@ class Rewrite:
     story_key: int
     signed: Signature | None
     line_words: bytes = b""  # its lines' words as the first pass worked them out (corpus.dedup.story.Hashed.words)
+    keys_by_line: np.ndarray = field(default_factory=lambda: NO_KEYS)  # its lines' keys (document_keys.keys_in_order)
 
     def run(self, evidence: Evidence) -> tuple[str, Signature | None]:
         return run_batch([self], evidence)[0]  # type: ignore[return-value] - a job gives a result
 
     def taken(self, evidence: Evidence) -> _Taken:
         return _chrome_taken(self.spool, self.chrome, evidence.repeated if self.repeats else set(),
-                             evidence.learned, evidence.skip)
+                             evidence.learned, evidence.skip, keys_by_line=self.keys_by_line)
 
 
 def run_batch(jobs: list[Rewrite | None], evidence: Evidence) -> list[tuple[str, Signature | None] | None]:

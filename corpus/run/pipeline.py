@@ -277,7 +277,8 @@ class Ingest:
                 if done.title_key:
                     self._titles.append(done.title_key)
                 self._sites.append(int(done.site_keys[0]) if len(done.site_keys) else 0)
-                line_spool.add(done.line_keys, done.site_keys, done.removable, done.line_titles, done.site_templates)
+                line_spool.add(done.line_keys, done.site_keys, done.removable, done.line_titles, done.site_templates,
+                               done.keys_by_line)
                 count += 1
             kept_of, followers = first.groups(*self._run_identity())
             first.finish_adding()  # its signatures and ids are read once more below, its bands never
@@ -290,7 +291,8 @@ class Ingest:
             held: deque[tuple[int, str, Signature | None]] = deque()  # in input order, until their pass is back
 
             def second_pass(first: Deduplicator) -> Iterator[Rewrite | None]:
-                for index, (line_keys, site_keys, removable, line_titles, site_templates) in enumerate(line_spool):
+                for index, keys in enumerate(line_spool):
+                    line_keys, site_keys, removable, line_titles, site_templates, by_line = keys
                     line = spool.readline()  # passed on as it is unless a corpus-level rule changes the text
                     line_words = words.read(words_sizes[index])
                     signed = first.signature_of(index)
@@ -301,7 +303,7 @@ class Ingest:
                         yield None
                         continue
                     yield Rewrite(line.rstrip("\n"), bool(self.repeated_in(repeated, line_keys)), chrome,
-                                  story_keys[index], signed, line_words)
+                                  story_keys[index], signed, line_words, by_line)
 
             evidence = Evidence(repeated, self._learned, self.options.skip_rules, self.options.minhash)
             for done in rewritten(second_pass(first), evidence, getattr(self.executor, "workers", 1)):

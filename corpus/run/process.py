@@ -56,6 +56,7 @@ class Processed:
     removable: np.ndarray = field(default_factory=lambda: NO_KEYS)  # see corpus.clean.document_keys.doc_keys
     line_titles: np.ndarray = field(default_factory=lambda: NO_KEYS)  # title keys its lines could link by
     site_templates: np.ndarray = field(default_factory=lambda: NO_KEYS)  # its open lines' site templates (doc_keys)
+    keys_by_line: np.ndarray = field(default_factory=lambda: NO_KEYS)  # its lines' keys, in order (doc_keys)
     story_key: int = 0  # a key of its story lines (corpus.dedup.story.hash_and_sign): unchanged, they keep a signature
     line_words: bytes = b""  # its lines' words (corpus.dedup.story.Hashed.words), for the second pass's signing
 
