@@ -29,9 +29,10 @@ class WatchedLines:
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self._held = bytearray()
-        self._ended = False
+        self._read = self._ended = False
 
     def readline(self, limit: int = -1) -> bytes:
+        self._read = True
         searched = 0
         while True:
             end = self._held.find(b"\n", searched)
@@ -54,8 +55,9 @@ class WatchedLines:
         return line
 
     def waits(self) -> bool:
-        """True when ``readline`` would wait for more to arrive: no whole line held, nothing new on the pipe."""
-        if self._ended or b"\n" in self._held:
+        """True when ``readline`` would wait for more to arrive: no whole line held, nothing new on the pipe. False
+        before the first ``readline`` (what reads it has not begun: the run's jobs come from elsewhere)."""
+        if not self._read or self._ended or b"\n" in self._held:
             return False
         readable, _, _ = select.select([self._fd], [], [], 0)
         return not readable
