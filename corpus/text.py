@@ -12,7 +12,8 @@ Indic scripts and emoji sequences; they are removed only beside a Latin letter, 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 from corpus.limits import Remembered
 
@@ -102,6 +103,17 @@ def word_runs(text: str) -> list[str]:
     if raw is None:
         return _WORD_RUN.findall(text)
     return raw.translate(_WORD_CHAR_BYTES).decode("latin-1").split()
+
+
+Value = TypeVar("Value")
+
+
+def by_line(text: str, values: Sequence[Value]) -> dict[str, Value] | None:
+    """``text``'s lines with what was worked out for each of them before (``values``, in line order): a batch
+    run's second pass reads its first pass's words and keys of the lines a document kept so. None when
+    ``values`` are not of these lines."""
+    lines = text.split("\n")
+    return dict(zip(lines, values, strict=True)) if len(lines) == len(values) else None
 
 
 _BLANK_RUN = re.compile(r"\n{3,}")

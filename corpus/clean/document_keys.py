@@ -14,7 +14,7 @@ from corpus.clean.learned import is_story_text, template_votes, title_key
 from corpus.clean.line_keys import line_keys, titled_line_key
 from corpus.clean.rules import SITE_REPEATED_LINE_MAX_WORDS
 from corpus.document import Document, host_of
-from corpus.text import words_up_to
+from corpus.text import by_line, words_up_to
 
 NO_KEYS = np.empty(0, dtype=np.uint64)
 _STORIES = b"\x00stories\x00"  # the host's story counter (9 bytes: never a line key's 8)
@@ -119,8 +119,8 @@ def keys_in_order(run_wide: list[int | None], site_wide: list[int | None]) -> np
 def keys_by_text_line(text: str, keys: np.ndarray) -> dict[str, tuple[int | None, int | None]] | None:
     """``text``'s lines with their (run-wide key, site key), from :func:`keys_in_order` of that text; None when
     the keys are not of these lines."""
-    lines = text.split("\n")
-    if len(keys) != 2 * len(lines):
+    if len(keys) % 2:
         return None
     listed = [key or None for key in keys.tolist()]
-    return dict(zip(lines, zip(listed[: len(lines)], listed[len(lines):], strict=True), strict=True))
+    half = len(listed) // 2
+    return by_line(text, list(zip(listed[:half], listed[half:], strict=True)))

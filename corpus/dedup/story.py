@@ -16,7 +16,7 @@ from typing import NamedTuple
 import xxhash
 
 from corpus.dedup.minhash import MinHashParams, Signature, hash_of_encoded, signature_of_lines, word_bytes
-from corpus.text import COUNTED_WORDS, SentenceEnd, words_up_to
+from corpus.text import COUNTED_WORDS, SentenceEnd, by_line, words_up_to
 
 STORY_SIGN_MIN_WORDS = 6
 """A sentence-ended line this long is story prose: labels, credits and headlines are shorter or unended."""
@@ -103,6 +103,5 @@ def hash_and_sign(text: str, params: MinHashParams, known: tuple[int, Signature 
 
 def earlier_words(text: str, words: bytes) -> dict[str, bytes] | None:
     """``text``'s lines with their words (:attr:`Hashed.words` of that text), for :func:`hash_and_sign`'s
-    ``earlier``; None when ``words`` is not of these lines."""
-    lines, joins = text.split("\n"), words.split(b"\n")
-    return dict(zip(lines, joins, strict=True)) if words and len(lines) == len(joins) else None
+    ``earlier``; None when ``words`` is not of these lines, or none were sent (b"")."""
+    return by_line(text, words.split(b"\n")) if words else None

@@ -60,8 +60,7 @@ def _chrome_taken(spool: str, chrome: set[int], repeated: set[int], learned: Lea
     if doc_id is not None:
         doc.id = doc_id
     taken = _Taken(spool, doc, doc.text, len(doc.removed))
-    known = keys_by_text_line(doc.text, keys_by_line) if len(keys_by_line) else None
-    remove_corpus_chrome(doc, chrome, repeated, learned, skip, known)
+    remove_corpus_chrome(doc, chrome, repeated, learned, skip, keys_by_text_line(doc.text, keys_by_line))
     return taken
 
 
@@ -70,8 +69,7 @@ def _signed_again(taken: _Taken, params: MinHashParams, story_key: int, signed: 
     """``line_words``: the words of the lines before (the first pass's ``Hashed.words``), if it sent them."""
     doc, spool = taken.doc, taken.spool
     if doc.text != taken.before:
-        hashed = hash_and_sign(doc.text, params, known=(story_key, signed),
-                               earlier=earlier_words(taken.before, line_words) if line_words else None)
+        hashed = hash_and_sign(doc.text, params, (story_key, signed), earlier_words(taken.before, line_words))
         doc.text_hash, signed = hashed.text_hash, hashed.signature
     if len(doc.removed) != taken.removals:  # its title may have gone with its text unchanged
         spool = json.dumps(doc.to_spool(), ensure_ascii=False)
