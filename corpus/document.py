@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -179,6 +180,17 @@ class Document:
         data["source"] = Source(**data["source"])
         data["removed"] = [Removal(rule, text) for rule, text in data["removed"]]
         return cls(**data)
+
+    def spooled(self) -> bytes:
+        """:meth:`to_spool` as bytes, for a batch run's temporary files and the pipes between processes. Never
+        written anywhere a later Python reads it: ``marshal`` (its format is this Python's), which took a plain-text
+        document 3 us out and 9 back where JSON took 47 and 16, and a document is spooled out and read back two or
+        three times in a run."""
+        return marshal.dumps(self.to_spool())
+
+    @classmethod
+    def from_spooled(cls, data: bytes) -> Document:
+        return cls.from_spool(marshal.loads(data))
 
 
 @dataclass

@@ -261,7 +261,7 @@ def test_threads_at_their_first_pages_warm_the_extractor_once(monkeypatch):
 _FIRST_PAGE_UNDER_A_TIMER = """
 import sys
 from corpus.dedup.minhash import MinHashParams
-from corpus.document import Source
+from corpus.document import Document, Source
 from corpus.inputs.files import RawInput
 from corpus.run.process import process_safely, warm_up
 
@@ -287,7 +287,8 @@ page = raw("html", b"<html><head><title>Bridge vote</title></head><body><article
 outcomes = [process_safely(page, MinHashParams(), 1e-6) for _ in range(20)]
 print("every timer armed with the extractor loaded:", all(armed_with_extractor), len(armed_with_extractor))
 print("timeouts:", sum(getattr(o, "reason", None) == "timeout" for o in outcomes))
-print("text:", process_safely(page, MinHashParams(), 0).spool.count("repair the old bridge"))
+done = process_safely(page, MinHashParams(), 0)
+print("text:", Document.from_spooled(done.spool).text.count("repair the old bridge"))
 """
 
 

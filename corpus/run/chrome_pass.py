@@ -12,7 +12,6 @@ its workers (:mod:`corpus.run.dask_write`).
 from __future__ import annotations
 
 import functools
-import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,9 +33,9 @@ CHUNK = 8
 """Documents a message carries to a worker: a document's second pass is about half a millisecond."""
 
 
-def cleaned_of_chrome(spool: str, chrome: set[int], repeated: set[int], learned: Learned | None,
+def cleaned_of_chrome(spool: bytes, chrome: set[int], repeated: set[int], learned: Learned | None,
                       skip: frozenset[str], params: MinHashParams, story_key: int, signed: Signature | None,
-                      doc_id: str | None = None) -> tuple[str, Signature | None]:
+                      doc_id: str | None = None) -> tuple[bytes, Signature | None]:
     """A spooled document with the corpus-level rules applied (:func:`remove_corpus_chrome`): (its spool,
     its signature), the given ones when the rules took nothing. A changed text is signed again on its story
     (the signature stands if its story lines did not change); ``doc_id``: the id its spool is to carry."""
@@ -48,15 +47,15 @@ def cleaned_of_chrome(spool: str, chrome: set[int], repeated: set[int], learned:
 class _Taken:
     """A document whose corpus-level chrome is gone, and what it was before (to tell what changed)."""
 
-    spool: str
+    spool: bytes
     doc: Document
     before: str
     removals: int
 
 
-def _chrome_taken(spool: str, chrome: set[int], repeated: set[int], learned: Learned | None,
+def _chrome_taken(spool: bytes, chrome: set[int], repeated: set[int], learned: Learned | None,
                   skip: frozenset[str], doc_id: str | None = None, keys_by_line: np.ndarray = NO_KEYS) -> _Taken:
-    doc = Document.from_spool(json.loads(spool))
+    doc = Document.from_spooled(spool)
     if doc_id is not None:
         doc.id = doc_id
     taken = _Taken(spool, doc, doc.text, len(doc.removed))
@@ -65,14 +64,14 @@ def _chrome_taken(spool: str, chrome: set[int], repeated: set[int], learned: Lea
 
 
 def _signed_again(taken: _Taken, params: MinHashParams, story_key: int, signed: Signature | None,
-                  line_words: bytes = b"") -> tuple[str, Signature | None]:
+                  line_words: bytes = b"") -> tuple[bytes, Signature | None]:
     """``line_words``: the words of the lines before (the first pass's ``Hashed.words``), if it sent them."""
     doc, spool = taken.doc, taken.spool
     if doc.text != taken.before:
         hashed = hash_and_sign(doc.text, params, (story_key, signed), earlier_words(taken.before, line_words))
         doc.text_hash, signed = hashed.text_hash, hashed.signature
     if len(doc.removed) != taken.removals:  # its title may have gone with its text unchanged
-        spool = json.dumps(doc.to_spool(), ensure_ascii=False)
+        spool = doc.spooled()
     return spool, signed
 
 
@@ -88,9 +87,9 @@ class Evidence:
 
 @dataclass
 class Rewrite:
-    """One document's second pass: its spool line (without the newline) and what only it needs."""
+    """One document's second pass: its spool (``Document.spooled``) and what only it needs."""
 
-    spool: str
+    spool: bytes
     repeats: bool  # one of its line keys is a repeated line (else the repeated keys need not be looked at)
     chrome: set[int]  # its site's chrome
     story_key: int
@@ -98,7 +97,7 @@ class Rewrite:
     line_words: bytes = b""  # its lines' words as the first pass worked them out (corpus.dedup.story.Hashed.words)
     keys_by_line: np.ndarray = field(default_factory=lambda: NO_KEYS)  # its lines' keys (document_keys.keys_in_order)
 
-    def run(self, evidence: Evidence) -> tuple[str, Signature | None]:
+    def run(self, evidence: Evidence) -> tuple[bytes, Signature | None]:
         return run_batch([self], evidence)[0]  # type: ignore[return-value] - a job gives a result
 
     def taken(self, evidence: Evidence) -> _Taken:
@@ -106,7 +105,7 @@ class Rewrite:
                              evidence.learned, evidence.skip, keys_by_line=self.keys_by_line)
 
 
-def run_batch(jobs: list[Rewrite | None], evidence: Evidence) -> list[tuple[str, Signature | None] | None]:
+def run_batch(jobs: list[Rewrite | None], evidence: Evidence) -> list[tuple[bytes, Signature | None] | None]:
     """``job.run(evidence)`` for each job (None for None), a stage at a time over all of them: the chrome out of
     every document, then each changed one signed again (see ``corpus.run.process.BATCH_DOCUMENTS``)."""
     forget_word_counts()
@@ -124,23 +123,23 @@ def _hold(evidence: Evidence) -> None:
     _held = evidence
 
 
-def _run_held(job: Rewrite | None) -> tuple[str, Signature | None] | None:
+def _run_held(job: Rewrite | None) -> tuple[bytes, Signature | None] | None:
     assert _held is not None, "a second-pass worker starts with the run's evidence"
     return None if job is None else job.run(_held)
 
 
-def _run_held_batch(jobs: list[Rewrite | None]) -> list[tuple[str, Signature | None] | None]:
+def _run_held_batch(jobs: list[Rewrite | None]) -> list[tuple[bytes, Signature | None] | None]:
     assert _held is not None, "a second-pass worker starts with the run's evidence"
     return run_batch(jobs, _held)
 
 
 def rewritten(jobs: Iterable[Rewrite | None], evidence: Evidence, workers: int = 1,
-              ) -> Iterator[tuple[str, Signature | None] | None]:
+              ) -> Iterator[tuple[bytes, Signature | None] | None]:
     """``job.run(evidence)`` for each job, in order (None for None: a document the pass leaves alone, which
     keeps its place), on ``workers`` processes forked when the first document needs the pass; here with
     one worker, or where processes cannot be forked (a spawned worker would need the evidence pickled). A
     job whose worker died or failed runs again here, where a failure is the run's, as without workers."""
-    def here(job: Rewrite | None, _error: BaseException | None = None) -> tuple[str, Signature | None] | None:
+    def here(job: Rewrite | None, _error: BaseException | None = None) -> tuple[bytes, Signature | None] | None:
         return None if job is None else job.run(evidence)
 
     if workers <= 1 or os.name != "posix":

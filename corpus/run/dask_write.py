@@ -15,7 +15,6 @@ the records are the local executor's, byte for byte, in input order.
 
 from __future__ import annotations
 
-import json
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -131,7 +130,7 @@ def finish_group(parts: list[Chosen], decisions: dict[int, Decision], finisher: 
 def _finished(done: Processed, doc_id: str, copy_of: str | None, finisher: Finisher,
               written: Written) -> dict[str, Any] | None:
     """As ``Ingest._finish`` with ``cleaned``: the duplicate mark, the counts, the record."""
-    doc = Document.from_spool(json.loads(done.spool))
+    doc = Document.from_spooled(done.spool)
     doc.id = doc_id
     written.documents += 1
     path = doc.source.path

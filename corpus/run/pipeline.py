@@ -9,7 +9,6 @@ groups and corpus-wide repeated lines are known and the spool is streamed out.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from array import array
 from collections import Counter, deque
@@ -212,7 +211,7 @@ class Ingest:
 
     @staticmethod
     def _restore(done: Processed) -> Document:
-        doc = Document.from_spool(json.loads(done.spool))
+        doc = Document.from_spooled(done.spool)
         doc.id = done.id  # the run's final id (a second byte-identical copy gets its own)
         return doc
 
@@ -259,15 +258,16 @@ class Ingest:
         """Three passes: route and sign; count the lines (one vote per group of the first signatures) and
         take the corpus-level chrome out, signing again what changed, so that copies are grouped on their
         story (the run's final groups, and what the state keeps); then write."""
-        with tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as spool, \
-                tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="newsclean-spool-") as cleaned, \
-                tempfile.TemporaryFile(prefix="newsclean-words-") as words, KeySpool() as line_spool:
+        with tempfile.TemporaryFile(prefix="newsclean-spool-") as spool, \
+                tempfile.TemporaryFile(prefix="newsclean-spool-") as cleaned, KeySpool() as line_spool:
             count = 0
             first = Deduplicator(self.options.minhash)  # the votes' groups: chrome in, no earlier nights
-            story_keys, own_titles, words_sizes = array("Q"), array("Q"), array("Q")
+            story_keys, own_titles = array("Q"), array("Q")
+            spool_sizes, words_sizes, cleaned_sizes = array("Q"), array("Q"), array("Q")
             for index, done in enumerate(documents):
-                spool.write(done.spool + "\n")
-                words.write(done.line_words)  # what the second pass need not work out again for the lines it keeps
+                spool.write(done.spool)
+                spool.write(done.line_words)  # what the second pass need not work out again for the lines it keeps
+                spool_sizes.append(len(done.spool))
                 words_sizes.append(len(done.line_words))
                 story_keys.append(done.story_key)
                 own_titles.append(done.title_key)
@@ -287,39 +287,39 @@ class Ingest:
             self._learn()
             repeated = self.lines.repeated()
             spool.seek(0)
-            words.seek(0)
-            held: deque[tuple[int, str, Signature | None]] = deque()  # in input order, until their pass is back
+            held: deque[tuple[int, bytes, Signature | None]] = deque()  # in input order, until their pass is back
 
             def second_pass(first: Deduplicator) -> Iterator[Rewrite | None]:
                 for index, keys in enumerate(line_spool):
                     line_keys, site_keys, removable, line_titles, site_templates, by_line = keys
-                    line = spool.readline()  # passed on as it is unless a corpus-level rule changes the text
-                    line_words = words.read(words_sizes[index])
+                    spooled = spool.read(spool_sizes[index])  # passed on as it is unless a corpus-level rule changes it
+                    line_words = spool.read(words_sizes[index])
                     signed = first.signature_of(index)
                     first.release_signatures_before(index)  # the second pass reads each signature once
-                    held.append((index, line, signed))
+                    held.append((index, spooled, signed))
                     chrome = self.lines.site_chrome(site_keys)  # what the check reads and the pass removes
                     if not self.lines.may_remove(removable, line_titles, own_titles[index], chrome, site_templates):
                         yield None
                         continue
-                    yield Rewrite(line.rstrip("\n"), bool(self.repeated_in(repeated, line_keys)), chrome,
+                    yield Rewrite(spooled, bool(self.repeated_in(repeated, line_keys)), chrome,
                                   story_keys[index], signed, line_words, by_line)
 
             evidence = Evidence(repeated, self._learned, self.options.skip_rules, self.options.minhash)
             for done in rewritten(second_pass(first), evidence, getattr(self.executor, "workers", 1)):
                 raise_if_stopped()
-                index, line, signed = held.popleft()
+                index, spooled, signed = held.popleft()
                 if done is not None:
-                    line, signed = done[0] + "\n", done[1]
+                    spooled, signed = done
                 # the run's id (a second byte-identical copy got its own); the record takes its final one below
                 self._dedup.add(index, signed, first.id_of(index))
-                cleaned.write(line)
+                cleaned.write(spooled)
+                cleaned_sizes.append(len(spooled))
             del first
             kept_of, _ = self._dedup.groups(*self._run_identity())
             cleaned.seek(0)
             for index in range(count):
                 raise_if_stopped()
-                doc = Document.from_spool(json.loads(cleaned.readline()))
+                doc = Document.from_spooled(cleaned.read(cleaned_sizes[index]))
                 doc.id = self._dedup.id_of(index)
                 yield from self._finish(doc, kept_of.get(index, index), index, set(), None, cleaned=True)
 

@@ -7,7 +7,6 @@ document, and libraries are loaded (``warm_up``) before any timer can fire.
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 import time
@@ -48,7 +47,7 @@ class Processed:
     input: str  # the input file it came from
     lang: str | None
     empty: bool
-    spool: str  # the Document as one JSON line
+    spool: bytes  # the Document, spooled (Document.spooled)
     signature: Signature | None
     line_keys: np.ndarray
     site_keys: np.ndarray  # its host's story counter, then its lines' keys for that host (empty: no site)
@@ -152,7 +151,7 @@ def _keyed(signed: _Signed) -> _Signed:
 def _serialised(signed: _Signed) -> Processed:
     doc = signed.doc
     return Processed(doc.id, doc.source.location, doc.source.path, doc.lang, not doc.text.strip(),
-                     json.dumps(doc.to_spool(), ensure_ascii=False), signed.signature, *signed.keys,
+                     doc.spooled(), signed.signature, *signed.keys,
                      story_key=signed.story_key, line_words=signed.line_words)
 
 
