@@ -157,19 +157,29 @@ def test_signatures_are_datasketchs_affine32_minhash_bit_for_bit(monkeypatch):
     assert np.array_equal(signature(" ".join(STORY), params).hashvalues, datasketchs(grams))
 
 
-def test_distinct_shingles_and_their_first_places_are_numpys_unique():
-    """A signature's shingles and the place each first stands (its line's tag) are what ``np.unique`` gives,
-    repeats and a single value included."""
+def test_minima_over_every_shingle_are_those_over_the_distinct_ones_at_their_first_place(monkeypatch):
+    """A signature is taken over every shingle, repeats included: the same minima as over the distinct shingles
+    (what datasketch hashes), each found at the first place its shingle stands (its line's tag), across the
+    batches a long text is cut into; and the count of distinct shingles is ``np.unique``'s."""
     import numpy as np
 
-    from corpus.dedup.shingles import distinct_first
+    from corpus.dedup import shingles as shingles_module
+    from corpus.dedup.minhash import _permutations
+    from corpus.dedup.shingles import distinct_count, min_hashes_at
 
+    permutations = _permutations(128, 1)
     rng = np.random.default_rng(11)
     wide = rng.integers(0, 2**32, 2_000, dtype=np.uint64).astype(np.uint32)
-    for values in (rng.integers(0, 40, 300).astype(np.uint32), np.array([5], dtype=np.uint32),
-                   np.array([7, 7, 7], dtype=np.uint32), wide):
-        ours, theirs = distinct_first(values), np.unique(values, return_index=True)
-        assert all(np.array_equal(o, t) and o.dtype == t.dtype for o, t in zip(ours, theirs, strict=True))
+    for batch in (50_000, 7):
+        monkeypatch.setattr(shingles_module, "BATCH", batch)
+        for values in (rng.integers(0, 40, 300).astype(np.uint32), np.array([5], dtype=np.uint32),
+                       np.array([7, 7, 7], dtype=np.uint32), wide, np.concatenate((wide[:50], wide[:50]))):
+            distinct, first = np.unique(values, return_index=True)
+            assert distinct_count(values) == len(distinct)
+            expected, at = min_hashes_at(distinct, permutations)
+            minima, where = min_hashes_at(values, permutations)
+            assert np.array_equal(minima, expected) and np.array_equal(where, first[at])
+    assert distinct_count(np.empty(0, dtype=np.uint32)) == 0
 
 
 def test_a_batch_run_lets_go_of_what_its_second_pass_no_longer_reads(tmp_path, monkeypatch):

@@ -32,7 +32,7 @@ import numpy as np
 
 from corpus.dedup.bands import BandIndex, band_keys32
 from corpus.dedup.glue import glued, lines_words, words_by_line
-from corpus.dedup.shingles import distinct_first, min_hashes_at, window_hashes
+from corpus.dedup.shingles import distinct_count, min_hashes_at, window_hashes
 from corpus.identity import is_content_id, redelivered_id
 from corpus.text import latin1_bytes
 
@@ -183,8 +183,11 @@ def text_hash(text: str) -> str:
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch draws these anew for every MinHash object; they depend only on the seed. Kept as the columns
     :func:`min_hashes_at` multiplies by (made there from datasketch's own arrays took 6 us a signature)."""
-    return tuple(np.asarray(p, dtype=np.uint32).reshape(-1, 1)
-                 for p in MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations)
+    a, b = (np.asarray(p, dtype=np.uint32).reshape(-1, 1)
+            for p in MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations)
+    if not (a & 1).all():  # signature_of_lines finds each minimum's first place among repeated shingles
+        raise ValueError(f"the {SCHEME} permutations are to be bijections (odd multipliers)")
+    return a, b
 
 
 def signature(text: str, params: MinHashParams) -> Signature | None:
@@ -198,11 +201,14 @@ def signature_of_lines(per_line: Sequence[Sequence[bytes]], params: MinHashParam
     """:func:`signature` of a text given its lines' words (:func:`lines_words`, or a caller's own); ``joined``:
     each line's words joined by spaces, when the caller has them."""
     words, line_of_word, line_tags = words_by_line(per_line, joined)
-    grams, first = distinct_first(window_hashes(words[:MAX_SIGNATURE_WORDS], params.shingle_words))
-    if not len(grams):
+    shingles = window_hashes(words[:MAX_SIGNATURE_WORDS], params.shingle_words)
+    if not len(shingles):
         return None
-    values, at = min_hashes_at(grams, _permutations(params.num_perm, params.seed))
-    return Signature(hashvalues=values, shingles=len(grams), words=len(words), tags=line_tags[line_of_word[first[at]]])
+    # Every shingle, repeats included: a permutation is a bijection (its a is odd, as datasketch's affine32 draws
+    # it), so two distinct shingles never tie, and a repeat only ties with itself, whose first place argmin finds.
+    values, at = min_hashes_at(shingles, _permutations(params.num_perm, params.seed))
+    return Signature(hashvalues=values, shingles=distinct_count(shingles), words=len(words),
+                     tags=line_tags[line_of_word[at]])
 
 
 def estimated_jaccard(a: Signature, b: Signature) -> float:

@@ -50,15 +50,11 @@ def window_hashes(words: Sequence[bytes], size: int) -> np.ndarray:
     return (h >> np.uint64(32)).astype(np.uint32)
 
 
-def distinct_first(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(values, return_index=True)``: the distinct values, sorted, and where each first stands. The
-    same stable sort and comparison of neighbours, without ``np.unique``'s set-up around them (12 us a text)."""
-    order = values.argsort(kind="stable")
-    ordered = values[order]
-    first = np.empty(len(ordered), dtype=bool)
-    first[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    return ordered[first], order[first]
+def distinct_count(values: np.ndarray) -> int:
+    """How many distinct values (a signature's shingles, for the containment estimate): a sort and a comparison
+    of neighbours, 5 us a text where the stable sort that also gave each value's first place took 34."""
+    ordered = np.sort(values)
+    return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + bool(len(ordered))
 
 
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
