@@ -156,6 +156,25 @@ def test_look_alike_letters_are_folded_only_inside_otherwise_latin_words():
         assert latin_look_alikes_folded(text) is text
 
 
+def test_look_alike_folding_skips_only_lines_where_every_word_folds_to_itself():
+    """The folding tries a line's words only when a Latin letter stands beside a letter of another script: it
+    gives what trying every word gives, on random lines of Latin, look-alike, other Cyrillic and Greek letters,
+    the Latin range's non-letters (× ÷), digits, underscores, combining marks and punctuation."""
+    import random
+
+    from corpus.text import _WORD, _folded_word, latin_look_alikes_folded
+
+    alphabet = "aFkoeé ÿž×÷аеорсБжлοναλΩ19_\u0301 .,«»’-"
+    rng = random.Random(5)
+    folded = 0
+    for _ in range(20_000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        expected = _WORD.sub(_folded_word, line)
+        assert latin_look_alikes_folded(line) == expected, line
+        folded += expected != line
+    assert folded > 1_000  # the lines did mix scripts inside words
+
+
 def test_chrome_spelled_with_look_alike_letters_is_removed_and_other_scripts_stay(tmp_path):
     text = "\n\n".join([STORY[0], STORY[1], "Sign up for our n\u0435wsletter", STORY[2],
                         "Share on Faceb\u043eok", STORY[3], STORY[4]])
