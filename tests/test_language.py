@@ -131,11 +131,12 @@ def test_the_detectors_text_preparation_is_langdetects_own():
 
     from corpus.language import _vector_detector
 
-    pieces = [" ", "  ", "a", "Z", "[", "`", "é", "\u0300", "\u1e00", "\u1ef9", "ệ", "д", "中", "ا", "\U0001f600",
-              "http://x.example/a b", "me@mail.example", "\ud800", "Tiếng Việt", "\n", "\t"]
+    pieces = [" ", "  ", "a", "Z", "[", "`", "é", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "\u02ff", "\u07ff",
+              "\u0800", "\u1e00", "\u1ef9", "ệ", "д", "中", "ا", "\U0001f600", "http://x.example/a b", "https://y.ex",
+              "://", "me@mail.example", "@", "\ud800", "Tiếng Việt", "\n", "\t"]
     rng = random.Random(11)
     ours = _vector_detector()
-    for _ in range(3000):
+    for _ in range(6000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
         theirs, mine = Detector.__new__(Detector), ours.__new__(ours)
         for detector in (theirs, mine):

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 _WORD_AND_SPACE = re.compile("[^ ]+ ?")
 _SPACE_RUN = re.compile(" {2,}")
 _LATIN_RANGE = re.compile("[A-z]")  # langdetect's 'A' <= ch <= 'z' (with [\\]^_` between the cases)
-_FROM_U0300 = re.compile("[\u0300-\U0010ffff]")
+_NOT_LATIN_RANGE = bytes(b for b in range(256) if not ord("A") <= b <= ord("z"))
+_NOT_FROM_U0300_LEAD = bytes(b for b in range(256) if not 0xCC <= b <= 0xF7)  # U+0300 is b"\xcc\x80"
 
 SAMPLE_CHARS = 500
 """Characters langdetect reads: snippets from the start, middle and end of the text. On the
@@ -105,16 +106,29 @@ def _vector_detector():  # noqa: ANN202 - a langdetect Detector class
             self._weights = profiles.weights
 
         def append(self, text: str) -> None:
-            """langdetect's ``append``, its character loop (drop a space after a space) as one substitution."""
-            text = NGram.normalize_vi(self.MAIL_RE.sub(" ", self.URL_RE.sub(" ", text)))
-            self.text += _SPACE_RUN.sub(" ", text[: self.max_text_length])
+            """langdetect's ``append``, its character loop (drop a space after a space) as one substitution. Each
+            pattern runs only on a text that holds what it needs (an address's ``://`` or ``@``, a Vietnamese
+            mark, two spaces): a pattern's scan of a 500-character sample costs microseconds."""
+            if "://" in text:
+                text = self.URL_RE.sub(" ", text)
+            if "@" in text:
+                text = self.MAIL_RE.sub(" ", text)
+            if any(mark in text for mark in NGram.DMARK_CLASS):
+                text = NGram.normalize_vi(text)
+            text = text[: self.max_text_length]
+            self.text += _SPACE_RUN.sub(" ", text) if "  " in text else text
 
         def cleaning_text(self) -> None:
             """langdetect's ``cleaning_text`` with its loops as patterns: Latin letters (``'A' <= ch <= 'z'``)
             dropped when they are less than half as many as the characters from U+0300 on (its test for
-            "Latin Extended Additional" compares a block number with a name, so it never excludes any)."""
+            "Latin Extended Additional" compares a block number with a name, so it never excludes any). Both
+            are counted in the text's UTF-8: a letter is its own byte, a character from U+0300 on has one
+            leading byte from 0xCC on (two lists of every such character took 9 us a sample)."""
             text = self.text
-            if not text.isascii() and 2 * len(_LATIN_RANGE.findall(text)) < len(_FROM_U0300.findall(text)):
+            if text.isascii():
+                return
+            raw = text.encode("utf-8", "surrogatepass")
+            if 2 * len(raw.translate(None, _NOT_LATIN_RANGE)) < len(raw.translate(None, _NOT_FROM_U0300_LEAD)):
                 self.text = _LATIN_RANGE.sub("", text)
 
         def _init_probability(self) -> np.ndarray:
