@@ -109,7 +109,7 @@ def test_a_batch_of_second_passes_gives_what_each_alone_gives():
     def rewrite(lines: list[str], i: int) -> Rewrite:
         text = "\n".join(lines)
         doc = Document(f"d{i}", Source(f"d{i}.txt", "", None, None, "text"), text=text, title=f"Bridge {i}")
-        doc.text_hash, signed, key, _ = hash_and_sign(text, params)
+        doc.text_hash, signed, key, _, _ = hash_and_sign(text, params)
         return Rewrite(doc.spooled(), True, set(), key, signed)
 
     jobs = [rewrite(story + [chrome], 0), None, rewrite(story[:2], 1), rewrite([chrome, *story[1:]], 2),
@@ -125,22 +125,29 @@ def test_a_batch_of_second_passes_gives_what_each_alone_gives():
 
 
 def test_the_second_pass_takes_the_same_lines_with_the_first_passs_keys_as_without():
-    """The second pass reads each line's run-wide and site keys from the first pass (``keys_in_order``) rather
-    than working them out again: the same lines go, under the same rules, with the site's chrome and the run's
-    repeated lines both set or one of them, with a headline repeated in the text (keyed apart as a title)."""
+    """The second pass reads each line's run-wide and site keys, and whether it is story text, from the first pass
+    (``keys_in_order``) rather than working them out again: the same lines go, under the same rules, with the
+    site's chrome and the run's repeated lines both set or one of them, with a headline repeated in the text
+    (keyed apart as a title), with every template learned as chrome or nothing learned, and with a title that
+    goes as chrome itself (a short line naming two of its names was story text only beside it)."""
     import random
 
+    import numpy as np
+
     from corpus.clean.document_keys import SiteLines, doc_keys, keys_by_text_line
+    from corpus.clean.learned import Learned
     from corpus.clean.repeated import remove_corpus_chrome
     from corpus.document import Document, Source
     from tests.conftest import STORY
 
     rng = random.Random(11)
     chrome = ["Follow us on every network", "Sign up for the morning briefing", "Share this story", "Advertisement",
-              "  Indented line of the footer", "© 2026 The Paper"]
-    for trial in range(40):
-        lines = rng.sample(STORY + chrome, rng.randrange(4, len(STORY) + len(chrome)))
-        title = rng.choice([None, "Reservoirs hit a thirty-year low", lines[0]])
+              "  Indented line of the footer", "© 2026 The Paper", "Jo Smith meets Ann Lee"]
+    everywhere = Learned(lambda keys: np.full(len(keys), 100), lambda key: False)
+    went_with_title = 0
+    for trial in range(80):
+        lines = rng.sample(STORY + chrome, rng.randrange(4, len(STORY) + len(chrome))) + ["Jo Smith and Ann Lee"]
+        title = rng.choice([None, "Reservoirs hit a thirty-year low", lines[0], "Jo Smith meets Ann Lee"])
         url = rng.choice([None, "https://news.example.com/a/1"])
 
         def doc(lines: list[str] = lines, title: str | None = title, url: str | None = url) -> Document:
@@ -151,8 +158,11 @@ def test_the_second_pass_takes_the_same_lines_with_the_first_passs_keys_as_witho
         site_chrome = {site.key(line) for line in chrome if rng.random() < 0.5} - {None}
         repeated = {site.line_key(line) for line in chrome if rng.random() < 0.5} - {None}
         for chosen in ((site_chrome, repeated), (site_chrome, set()), (set(), repeated)):
-            fresh, reused = doc(), doc()
-            remove_corpus_chrome(fresh, *chosen, None)
-            remove_corpus_chrome(reused, *chosen, None, known=keys_by_text_line(reused.text, keys))
-            assert (reused.text, reused.title, reused.removed) == (fresh.text, fresh.title, fresh.removed), trial
+            for learned in (None, everywhere):
+                fresh, reused = doc(), doc()
+                remove_corpus_chrome(fresh, *chosen, learned)
+                remove_corpus_chrome(reused, *chosen, learned, known=keys_by_text_line(reused.text, keys))
+                assert (reused.text, reused.title, reused.removed) == (fresh.text, fresh.title, fresh.removed), trial
+                went_with_title += title == "Jo Smith meets Ann Lee" and fresh.title is None and learned is not None
+    assert went_with_title  # the case where the first pass's story text no longer holds did come
     assert keys_by_text_line("one\ntwo", keys[:2]) is None  # keys of other lines are not used

@@ -289,7 +289,7 @@ def test_a_documents_hash_and_signature_are_those_of_its_text_and_its_story():
              "Москва. В пятницу правительство объявило о новых мерах поддержки для малого бизнеса.\n***\n" + STORY[2],
              "Short line\nAnother short one\n---"]
     for text in texts:
-        hashed, signed, _, _ = hash_and_sign(text, params)
+        hashed, signed, _, _, _ = hash_and_sign(text, params)
         assert hashed == text_hash(text)
         expected = signature(story_text(text), params)
         assert np.array_equal(signed.hashvalues, expected.hashvalues)
@@ -297,10 +297,11 @@ def test_a_documents_hash_and_signature_are_those_of_its_text_and_its_story():
 
 
 def test_a_text_that_lost_lines_signs_alike_from_the_words_its_lines_had():
-    """The second pass signs a text that lost lines, reading the words of the lines it kept from its first
-    pass (``earlier``): the same hash, signature, tags and story key as reading every line again, whichever
-    lines went (a first line with its spaces stripped, repeated lines, blank runs, other scripts, a ß), and
-    with the signature known before or not. Words that do not fit the lines are not used."""
+    """The second pass signs a text that lost lines, reading the words and story marks of the lines it kept from
+    its first pass (``earlier``): the same hash, signature, tags, story key and marks as reading every line again,
+    whichever lines went (a first line with its spaces stripped, repeated lines, blank runs, other scripts, a ß,
+    a short line that is prose or not, a long one without an end), and with the signature known before or not.
+    Words and marks that do not fit the lines are not used."""
     import numpy as np
 
     from corpus.dedup.minhash import MinHashParams
@@ -310,7 +311,8 @@ def test_a_text_that_lost_lines_signs_alike_from_the_words_its_lines_had():
     params = MinHashParams()
     lines = [*STORY, "", "", "Follow us for more — every day.", "  Indented line of Straße news, with ß.",
              "Москва. В пятницу правительство объявило о новых мерах поддержки для малого бизнеса.", STORY[1],
-             "Share this", "“Quoted,” she said… 5 €", "東京で会議が開かれた。"]
+             "Share this", "“Quoted,” she said… 5 €", "東京で会議が開かれた。", "It rained all day long.",
+             " ".join(["word"] * 30), "Six words but no end here"]
     rng = random.Random(3)
     for trial in range(60):
         before = "\n".join(rng.sample(lines, rng.randrange(3, len(lines))))
@@ -319,11 +321,13 @@ def test_a_text_that_lost_lines_signs_alike_from_the_words_its_lines_had():
         after = joined_lines(kept)  # what a corpus-level rule leaves (apply_verdicts)
         for known in (None, (first.story_key, first.signature)):
             fresh = hash_and_sign(after, params, known)
-            reused = hash_and_sign(after, params, known, earlier_words(before, first.words))
-            assert (reused.text_hash, reused.story_key, reused.words) == (fresh.text_hash, fresh.story_key, fresh.words)
+            reused = hash_and_sign(after, params, known, earlier_words(before, first.words, first.marks))
+            assert (reused.text_hash, reused.story_key, reused.words, reused.marks) \
+                == (fresh.text_hash, fresh.story_key, fresh.words, fresh.marks)
             assert (reused.signature is None) == (fresh.signature is None), trial
             if fresh.signature is not None:
                 assert np.array_equal(reused.signature.hashvalues, fresh.signature.hashvalues)
                 assert np.array_equal(reused.signature.tags, fresh.signature.tags)
                 assert reused.signature.words == fresh.signature.words
-    assert earlier_words("one\ntwo", b"one") is None and earlier_words("one", b"") is None
+    assert earlier_words("one\ntwo", b"one", [2]) is None and earlier_words("one", b"", []) is None
+    assert earlier_words("one\ntwo", b"one\ntwo", [2]) is None  # marks of other lines

@@ -94,7 +94,8 @@ def doc_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np
     for line in removed:
         if (site_key := site.key(line)) is not None:
             site_wide.add(site_key)
-    open_lines = {line for line in lines if line.strip() and not is_story_text(line, doc.title)}
+    story = [bool(line.strip()) and is_story_text(line, doc.title) for line in lines]
+    open_lines = {line for line, is_story in zip(lines, story, strict=True) if line.strip() and not is_story}
     templates, site_templates, open_templates, open_site_templates = template_votes(lines + removed, site.seed,
                                                                                     open_lines)
     run_wide.update(templates)
@@ -103,24 +104,32 @@ def doc_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np
     linkable = {key for line in open_lines if (key := title_key(line))}
     return (np.fromiter(run_wide, dtype=np.uint64), site.votes(site_wide), title_key(doc.title),
             np.fromiter(removable, dtype=np.uint64), np.fromiter(linkable, dtype=np.uint64),
-            np.fromiter(open_site_templates, dtype=np.uint64), keys_in_order(*by_line))
+            np.fromiter(open_site_templates, dtype=np.uint64), keys_in_order(*by_line, story))
 
 
-def keys_in_order(run_wide: list[int | None], site_wide: list[int | None]) -> np.ndarray:
-    """A document's lines' run-wide keys, then their site keys, in line order, 0 for none: the second pass of a
-    batch run finds its lines' keys there (:func:`keys_by_text_line`) instead of working them out again (half
-    of a changed document's corpus-level rules). NO_KEYS when a key is 0 itself (one in 2**64)."""
+def keys_in_order(run_wide: list[int | None], site_wide: list[int | None], story: list[bool]) -> np.ndarray:
+    """A document's lines' run-wide keys, then their site keys, 0 for none, then whether each is story text with
+    the document's title (:func:`~corpus.clean.learned.is_story_text`, 1 or 0), each in line order: the second
+    pass of a batch run finds them there (:func:`keys_by_text_line`) instead of working them out again (half of
+    a changed document's corpus-level rules for the keys, a third of the rest for story text). NO_KEYS when a
+    key is 0 itself (one in 2**64)."""
     keys = run_wide + site_wide
     if 0 in keys:
         return NO_KEYS
-    return np.array([0 if key is None else key for key in keys], dtype=np.uint64)
+    return np.array([0 if key is None else key for key in keys] + story, dtype=np.uint64)
 
 
-def keys_by_text_line(text: str, keys: np.ndarray) -> dict[str, tuple[int | None, int | None]] | None:
-    """``text``'s lines with their (run-wide key, site key), from :func:`keys_in_order` of that text; None when
-    the keys are not of these lines."""
-    if len(keys) % 2:
+LineKeys = tuple["int | None", "int | None", bool]
+"""A line's (run-wide key, site key, whether it is story text with its document's title) from the first pass."""
+
+
+def keys_by_text_line(text: str, keys: np.ndarray) -> dict[str, LineKeys] | None:
+    """``text``'s lines with their :data:`LineKeys`, from :func:`keys_in_order` of that text; None when the keys
+    are not of these lines."""
+    if len(keys) % 3:
         return None
-    listed = [key or None for key in keys.tolist()]
-    half = len(listed) // 2
-    return by_line(text, list(zip(listed[:half], listed[half:], strict=True)))
+    listed = keys.tolist()
+    third = len(listed) // 3
+    return by_line(text, list(zip([key or None for key in listed[:third]],
+                                  [key or None for key in listed[third: 2 * third]],
+                                  [bool(flag) for flag in listed[2 * third:]], strict=True)))

@@ -208,14 +208,15 @@ Verdict = Callable[[str], "str | None"]
 
 
 def corpus_verdicts(lines: list[str], title: str | None, exact: Verdict, learned: Learned | None,
-                    site_seed: int | None) -> list[str | None]:
+                    site_seed: int | None, story: Callable[[str], bool] | None = None) -> list[str | None]:
     """The rule (or None) that removes each line: ``exact`` gives the exact-line rules' verdict
-    (site, run-wide); then templates, linked headlines, and the headlines under a chrome heading."""
+    (site, run-wide); then templates, linked headlines, and the headlines under a chrome heading. ``story``:
+    :func:`is_story_text` of a line with ``title``, as the caller knows it."""
     own_title = title_key(title)
     verdicts = [exact(line) if line.strip() else None for line in lines]
     if learned is not None:
-        open_lines = [i for i, line in enumerate(lines)
-                      if verdicts[i] is None and line.strip() and not is_story_text(line, title)]
+        story = story or (lambda line: is_story_text(line, title))
+        open_lines = [i for i, line in enumerate(lines) if verdicts[i] is None and line.strip() and not story(line)]
         templated = [False] * len(open_lines)
         if "learned-template" not in learned.skip:
             templated = learned.template_chrome([lines[i] for i in open_lines], site_seed)

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from corpus.clean.document_keys import NO_KEYS, SiteLines, doc_keys, keys_of
+from corpus.clean.document_keys import NO_KEYS, LineKeys, SiteLines, doc_keys, keys_of
 from corpus.clean.learned import Learned, apply_verdicts, corpus_verdicts, is_story_text
 from corpus.clean.line_keys import titled_line_key
 from corpus.clean.rules import (
@@ -46,11 +46,11 @@ SKETCH_BATCH_KEYS = 1 << 16  # keys gathered before they are added to the sketch
 
 def remove_corpus_chrome(doc: Document, site_chrome: set[int], repeated: set[int], learned: Learned | None,
                          skip: frozenset[str] = frozenset(),
-                         known: Mapping[str, tuple[int | None, int | None]] | None = None) -> Document:
+                         known: Mapping[str, LineKeys] | None = None) -> Document:
     """Every corpus-level rule in one pass over the lines: site chrome (never a story line, see
     :func:`corpus.clean.learned.is_story_text`), run-wide repeated lines, then what was learned. ``known``:
-    lines' (run-wide key, site key) as the first pass found them (:func:`~corpus.clean.document_keys.keys_in_order`),
-    where the others are worked out."""
+    lines' keys and whether they are story text as the first pass found them
+    (:func:`~corpus.clean.document_keys.keys_in_order`), where the others are worked out."""
     site = SiteLines(doc.url, doc.title, doc.site)
     run_key = titled_line_key(doc.title)
     site_chrome = set() if "site-repeated-line" in skip else site_chrome
@@ -69,11 +69,16 @@ def remove_corpus_chrome(doc: Document, site_chrome: set[int], repeated: set[int
             return "repeated-line"
         return None
 
+    story = None
     if doc.title and (rule := exact(doc.title)) is not None:
         doc.removed.append(Removal(rule, doc.title))
-        doc.title = None
+        doc.title = None  # story text was told with the title: the first pass's word on it no longer holds
+    elif known:
+        def story(line: str) -> bool:
+            keys = known.get(line)
+            return is_story_text(line, doc.title) if keys is None else keys[2]
     lines = doc.text.split("\n")
-    apply_verdicts(doc, lines, corpus_verdicts(lines, doc.title, exact, learned, site.seed))
+    apply_verdicts(doc, lines, corpus_verdicts(lines, doc.title, exact, learned, site.seed, story))
     return doc
 
 

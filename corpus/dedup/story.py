@@ -45,12 +45,21 @@ def _words_in(line: str) -> int:
     return counted if counted <= COUNTED_WORDS else len(line.split())
 
 
-def story_lines(lines: list[str]) -> list[int] | None:
-    """Which of ``lines`` a signature is taken on (see the module's docstring); None: all of them."""
-    sizes = [_words_in(line) for line in lines]
-    prose = [i for i, line in enumerate(lines) if is_prose(line, sizes[i])]
-    words = sum(sizes[i] for i in prose)
-    if words < STORY_SIGN_MIN_TOTAL or words < STORY_SIGN_MIN_SHARE * sum(sizes):
+def story_mark(line: str) -> int:
+    """What :func:`story_lines` reads of a line, as one number: its words, shifted, and whether it is prose (the
+    last bit). A batch run's second pass reads the marks of the lines a document kept from its first pass."""
+    words = _words_in(line)
+    return words << 1 | is_prose(line, words)
+
+
+def story_lines(lines: list[str], marks: list[int] | None = None) -> list[int] | None:
+    """Which of ``lines`` a signature is taken on (see the module's docstring); None: all of them. ``marks``: the
+    lines' :func:`story_mark`, when the caller has them."""
+    if marks is None:
+        marks = [story_mark(line) for line in lines]
+    prose = [i for i, mark in enumerate(marks) if mark & 1]
+    words = sum(marks[i] >> 1 for i in prose)
+    if words < STORY_SIGN_MIN_TOTAL or words < STORY_SIGN_MIN_SHARE * sum(mark >> 1 for mark in marks):
         return None
     return prose
 
@@ -71,25 +80,29 @@ class Hashed(NamedTuple):
     signature: Signature | None  # of its story lines
     story_key: int  # a key of those lines: where it is unchanged, the signature stands
     words: bytes  # each line's words joined by spaces, the lines' joins one to a line (see :func:`earlier_words`)
+    marks: list[int]  # each line's story_mark
 
 
 def hash_and_sign(text: str, params: MinHashParams, known: tuple[int, Signature | None] | None = None,
-                  earlier: Mapping[str, bytes] | None = None) -> Hashed:
+                  earlier: Mapping[str, tuple[bytes, int]] | None = None) -> Hashed:
     """The text hash, the signature of its story lines and a key of those lines, with each line normalised
     once: the hash needs every line's words and the signature the story's, and normalising the text
     whole, then its story again, cost a quarter of a plain-text document's time. ``known``: (key,
     signature) of this text before its corpus-level chrome went; the signature stands if the key does.
-    ``earlier``: the words of lines worked out before, by line (:func:`earlier_words`): a batch run's second
-    pass signs a text that lost lines its first pass had signed, and those it kept need not be read again
-    (the second pass of a changed plain-text document: 312 -> 231 us)."""
+    ``earlier``: the words and story marks of lines worked out before, by line (:func:`earlier_words`): a batch
+    run's second pass signs a text that lost lines its first pass had signed, and those it kept need not be read
+    again (the second pass of a changed plain-text document: 312 -> 231 us with the words)."""
     lines = text.split("\n")
     words: list[list[bytes]] | None = None
     if earlier is None:
         words = [word_bytes(line) for line in lines]
         joined = [b" ".join(line_words) for line_words in words]  # the hash's and the line tags' (each line once)
+        marks = [story_mark(line) for line in lines]
     else:
-        joined = [earlier[line] if line in earlier else b" ".join(word_bytes(line)) for line in lines]
-    story = story_lines(lines)
+        found = [(line, earlier.get(line)) for line in lines]
+        joined = [b" ".join(word_bytes(line)) if seen is None else seen[0] for line, seen in found]
+        marks = [story_mark(line) if seen is None else seen[1] for line, seen in found]
+    story = story_lines(lines, marks)
     key = xxhash.xxh64_intdigest(story_text(text, lines, story).encode())
     if known is not None and known[0] == key:
         signed = known[1]
@@ -98,10 +111,13 @@ def hash_and_sign(text: str, params: MinHashParams, known: tuple[int, Signature 
         per_line = [joined[i].split() for i in chosen] if words is None else [words[i] for i in chosen]
         signed = signature_of_lines(per_line, params, [joined[i] for i in chosen])
     # a line without words adds no space to the hash's join
-    return Hashed(hash_of_encoded(b" ".join(filter(None, joined))), signed, key, b"\n".join(joined))
+    return Hashed(hash_of_encoded(b" ".join(filter(None, joined))), signed, key, b"\n".join(joined), marks)
 
 
-def earlier_words(text: str, words: bytes) -> dict[str, bytes] | None:
-    """``text``'s lines with their words (:attr:`Hashed.words` of that text), for :func:`hash_and_sign`'s
-    ``earlier``; None when ``words`` is not of these lines, or none were sent (b"")."""
-    return by_line(text, words.split(b"\n")) if words else None
+def earlier_words(text: str, words: bytes, marks: list[int]) -> dict[str, tuple[bytes, int]] | None:
+    """``text``'s lines with their words and story marks (:attr:`Hashed.words` and :attr:`Hashed.marks` of that
+    text), for :func:`hash_and_sign`'s ``earlier``; None when they are not of these lines, or none were sent."""
+    if not words:
+        return None
+    split = words.split(b"\n")
+    return by_line(text, list(zip(split, marks, strict=True))) if len(split) == len(marks) else None

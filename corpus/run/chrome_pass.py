@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -64,11 +65,13 @@ def _chrome_taken(spool: bytes, chrome: set[int], repeated: set[int], learned: L
 
 
 def _signed_again(taken: _Taken, params: MinHashParams, story_key: int, signed: Signature | None,
-                  line_words: bytes = b"") -> tuple[bytes, Signature | None]:
-    """``line_words``: the words of the lines before (the first pass's ``Hashed.words``), if it sent them."""
+                  line_words: bytes = b"", line_marks: bytes = b"") -> tuple[bytes, Signature | None]:
+    """``line_words`` and ``line_marks``: the words and story marks of the lines before (the first pass's
+    ``Hashed.words`` and ``Hashed.marks``), if it sent them."""
     doc, spool = taken.doc, taken.spool
     if doc.text != taken.before:
-        hashed = hash_and_sign(doc.text, params, (story_key, signed), earlier_words(taken.before, line_words))
+        earlier = earlier_words(taken.before, line_words, array("Q", line_marks).tolist())
+        hashed = hash_and_sign(doc.text, params, (story_key, signed), earlier)
         doc.text_hash, signed = hashed.text_hash, hashed.signature
     if len(doc.removed) != taken.removals:  # its title may have gone with its text unchanged
         spool = doc.spooled()
@@ -95,6 +98,7 @@ class Rewrite:
     story_key: int
     signed: Signature | None
     line_words: bytes = b""  # its lines' words as the first pass worked them out (corpus.dedup.story.Hashed.words)
+    line_marks: bytes = b""  # ...and their story marks (Hashed.marks, an array("Q"))
     keys_by_line: np.ndarray = field(default_factory=lambda: NO_KEYS)  # its lines' keys (document_keys.keys_in_order)
 
     def run(self, evidence: Evidence) -> tuple[bytes, Signature | None]:
@@ -111,7 +115,7 @@ def run_batch(jobs: list[Rewrite | None], evidence: Evidence) -> list[tuple[byte
     forget_word_counts()
     taken = [None if job is None else job.taken(evidence) for job in jobs]
     return [None if job is None or done is None
-            else _signed_again(done, evidence.params, job.story_key, job.signed, job.line_words)
+            else _signed_again(done, evidence.params, job.story_key, job.signed, job.line_words, job.line_marks)
             for job, done in zip(jobs, taken, strict=True)]
 
 

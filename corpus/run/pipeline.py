@@ -263,12 +263,14 @@ class Ingest:
             count = 0
             first = Deduplicator(self.options.minhash)  # the votes' groups: chrome in, no earlier nights
             story_keys, own_titles = array("Q"), array("Q")
-            spool_sizes, words_sizes, cleaned_sizes = array("Q"), array("Q"), array("Q")
+            spool_sizes, words_sizes, marks_sizes, cleaned_sizes = array("Q"), array("Q"), array("Q"), array("Q")
             for index, done in enumerate(documents):
                 spool.write(done.spool)
                 spool.write(done.line_words)  # what the second pass need not work out again for the lines it keeps
+                spool.write(done.line_marks)
                 spool_sizes.append(len(done.spool))
                 words_sizes.append(len(done.line_words))
+                marks_sizes.append(len(done.line_marks))
                 story_keys.append(done.story_key)
                 own_titles.append(done.title_key)
                 self.fingerprint.add(done.id)
@@ -294,6 +296,7 @@ class Ingest:
                     line_keys, site_keys, removable, line_titles, site_templates, by_line = keys
                     spooled = spool.read(spool_sizes[index])  # passed on as it is unless a corpus-level rule changes it
                     line_words = spool.read(words_sizes[index])
+                    line_marks = spool.read(marks_sizes[index])
                     signed = first.signature_of(index)
                     first.release_signatures_before(index)  # the second pass reads each signature once
                     held.append((index, spooled, signed))
@@ -302,7 +305,7 @@ class Ingest:
                         yield None
                         continue
                     yield Rewrite(spooled, bool(self.repeated_in(repeated, line_keys)), chrome,
-                                  story_keys[index], signed, line_words, by_line)
+                                  story_keys[index], signed, line_words, line_marks, by_line)
 
             evidence = Evidence(repeated, self._learned, self.options.skip_rules, self.options.minhash)
             for done in rewritten(second_pass(first), evidence, getattr(self.executor, "workers", 1)):

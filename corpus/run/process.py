@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ class Processed:
     keys_by_line: np.ndarray = field(default_factory=lambda: NO_KEYS)  # its lines' keys, in order (doc_keys)
     story_key: int = 0  # a key of its story lines (corpus.dedup.story.hash_and_sign): unchanged, they keep a signature
     line_words: bytes = b""  # its lines' words (corpus.dedup.story.Hashed.words), for the second pass's signing
+    line_marks: bytes = b""  # ...and their story marks (Hashed.marks, an array("Q"))
 
 
 class DocumentTimeout(BaseException):
@@ -132,6 +134,7 @@ class _Signed:
     signature: Signature | None
     story_key: int
     line_words: bytes
+    line_marks: list[int]
     keys: tuple[np.ndarray, ...] = ()
 
 
@@ -140,7 +143,7 @@ def _sign(doc: Document, params: MinHashParams, rehash: bool) -> _Signed:
     hashed = hash_and_sign(doc.text, params)
     if rehash:
         doc.text_hash = hashed.text_hash
-    return _Signed(doc, hashed.signature, hashed.story_key, hashed.words)
+    return _Signed(doc, hashed.signature, hashed.story_key, hashed.words, hashed.marks)
 
 
 def _keyed(signed: _Signed) -> _Signed:
@@ -152,7 +155,8 @@ def _serialised(signed: _Signed) -> Processed:
     doc = signed.doc
     return Processed(doc.id, doc.source.location, doc.source.path, doc.lang, not doc.text.strip(),
                      doc.spooled(), signed.signature, *signed.keys,
-                     story_key=signed.story_key, line_words=signed.line_words)
+                     story_key=signed.story_key, line_words=signed.line_words,
+                     line_marks=array("Q", signed.line_marks).tobytes())
 
 
 def from_record(where: str, record: dict, params: MinHashParams) -> Processed | Reject:
