@@ -325,6 +325,24 @@ def test_word_runs_are_the_regular_expressions_words() -> None:
         assert word_runs(line) == re.findall(r"\w+", line), repr(line)
 
 
+def test_latin1_bytes_are_the_line_with_its_typography_as_spaces_or_none() -> None:
+    """What every byte-table shortcut starts from: the line in Latin-1 with each typographic mark a space, or None
+    when another character Latin-1 lacks is in it, wherever the marks and that character stand."""
+    import random
+
+    from corpus.text import TYPOGRAPHY, latin1_bytes
+
+    def spelled_out(line: str) -> bytes | None:
+        spaced = "".join(" " if char in TYPOGRAPHY else char for char in line)
+        return spaced.encode("latin-1") if all(ord(char) < 256 for char in spaced) else None
+
+    rng = random.Random(9)
+    alphabet = [*"aZ ß9é\xff\x00", *TYPOGRAPHY, "й", "東", "\u0301", "\u2028", "\U0001f600", "\ud800"]
+    for _ in range(5000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+        assert latin1_bytes(line) == spelled_out(line), repr(line)
+
+
 def test_joined_lines_keep_one_blank_line_as_the_pattern_did() -> None:
     """joined_lines folds runs of line breaks with ``str.replace``: on random lines, blank or not, it must give
     what ``re.sub(r"\\n{3,}", "\\n\\n", ...).strip()`` gave on every text."""
