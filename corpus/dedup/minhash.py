@@ -30,7 +30,7 @@ from typing import Protocol
 
 import numpy as np
 
-from corpus.dedup.bands import BandIndex, band_keys32
+from corpus.dedup.bands import BandIndex, band_keys32, band_keys32_many
 from corpus.dedup.glue import glued, lines_words, words_by_line
 from corpus.dedup.shingles import distinct_count, min_hashes_at, window_hashes
 from corpus.identity import is_content_id, redelivered_id
@@ -431,9 +431,29 @@ class Deduplicator:
         """After :meth:`finish_adding`: documents before ``index`` will not be asked for their signatures."""
         self._store.release_before(index)
 
-    def add(self, index: int, sig: Signature | None, doc_id: str) -> list[int]:
+    def add_many(self, documents: list[tuple[int, Signature | None, str]]) -> None:
+        """:meth:`add` of consecutive documents (index, signature, id), with their band keys and their look-ups in
+        the sorted runs made for all of them at once (a batch run's two passes add every document)."""
+        signed = [row for row, (_, sig, _) in enumerate(documents) if sig is not None]
+        if not signed:
+            keys, in_runs = np.empty((0, self.params.bands), np.uint32), []
+        else:
+            keys = band_keys32_many(np.array([documents[row][1].hashvalues for row in signed]), self.params)
+            in_runs = self._bands.in_runs(keys)
+        at, flushes = {row: k for k, row in enumerate(signed)}, self._bands.flushes
+        for row, (index, sig, doc_id) in enumerate(documents):
+            if (k := at.get(row)) is None:
+                self.add(index, sig, doc_id)
+                continue
+            if self._bands.flushes != flushes:  # the buffer became a run: the rest are looked up in it again
+                in_runs[k:], flushes = self._bands.in_runs(keys[k:]), self._bands.flushes
+            self.add(index, sig, doc_id, keys[k], in_runs[k])
+
+    def add(self, index: int, sig: Signature | None, doc_id: str, keys: np.ndarray | None = None,
+            in_runs: set[int] | None = None) -> list[int]:
         """Record a document (indices must come in order 0, 1, 2, ...); returns the earlier
-        documents of this run it matches."""
+        documents of this run it matches. ``keys`` and ``in_runs``: its band keys and the documents of the
+        band index's sorted runs that share one, when :meth:`add_many` found them."""
         assert index == self._store.count, "documents must be added in input order"
         if is_content_id(doc_id):
             self._ids += bytes.fromhex(doc_id)
@@ -448,9 +468,10 @@ class Deduplicator:
                        if self.is_match(sig, rec.signature)]
             if matches:
                 self._earlier[index] = matches
-        keys = band_keys32(sig.hashvalues, self.params)
+        if keys is None:
+            keys = band_keys32(sig.hashvalues, self.params)
         matches = []
-        for other in sorted(self._bands.query(keys)):
+        for other in sorted(self._bands.query(keys, in_runs)):
             other_sig = self._store.get(other)
             if other_sig is None:
                 continue

@@ -55,6 +55,9 @@ class RunStats:
         return sum(self.rejects.values())
 
 
+DEDUP_BATCH = 32
+"""Documents a batch run adds to a deduplicator at once (:meth:`~corpus.dedup.minhash.Deduplicator.add_many`): their
+band keys and their look-ups in the band index's sorted runs are made together."""
 SKIP_REASONS = {"hidden", "unsupported-type"}  # not news files: listed, but --strict ignores them
 
 
@@ -264,6 +267,7 @@ class Ingest:
             first = Deduplicator(self.options.minhash)  # the votes' groups: chrome in, no earlier nights
             story_keys, own_titles = array("Q"), array("Q")
             spool_sizes, words_sizes, marks_sizes, cleaned_sizes = array("Q"), array("Q"), array("Q"), array("Q")
+            adding: list[tuple[int, Signature | None, str]] = []  # documents not yet added to a deduplicator
             for index, done in enumerate(documents):
                 spool.write(done.spool)
                 spool.write(done.line_words)  # what the second pass need not work out again for the lines it keeps
@@ -274,7 +278,10 @@ class Ingest:
                 story_keys.append(done.story_key)
                 own_titles.append(done.title_key)
                 self.fingerprint.add(done.id)
-                first.add(index, done.signature, done.id)
+                adding.append((index, done.signature, done.id))
+                if len(adding) >= DEDUP_BATCH:
+                    first.add_many(adding)
+                    adding.clear()
                 self.lines.sketch(done.line_keys, done.site_keys)
                 if done.title_key:
                     self._titles.append(done.title_key)
@@ -282,6 +289,8 @@ class Ingest:
                 line_spool.add(done.line_keys, done.site_keys, done.removable, done.line_titles, done.site_templates,
                                done.keys_by_line)
                 count += 1
+            first.add_many(adding)
+            adding.clear()
             kept_of, followers = first.groups(*self._run_identity())
             first.finish_adding()  # its signatures and ids are read once more below, its bands never
             self.lines.set_earlier(self.earlier_lines())
@@ -314,9 +323,13 @@ class Ingest:
                 if done is not None:
                     spooled, signed = done
                 # the run's id (a second byte-identical copy got its own); the record takes its final one below
-                self._dedup.add(index, signed, first.id_of(index))
+                adding.append((index, signed, first.id_of(index)))
+                if len(adding) >= DEDUP_BATCH:
+                    self._dedup.add_many(adding)
+                    adding.clear()
                 cleaned.write(spooled)
                 cleaned_sizes.append(len(spooled))
+            self._dedup.add_many(adding)
             del first
             kept_of, _ = self._dedup.groups(*self._run_identity())
             cleaned.seek(0)
