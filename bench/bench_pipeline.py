@@ -39,7 +39,8 @@ from syndicate import build_bench_corpus  # noqa: E402
 
 from corpus import Ingest, IngestOptions  # noqa: E402
 from corpus.clean.cleaner import clean  # noqa: E402
-from corpus.dedup.minhash import Deduplicator, MinHashParams, signature  # noqa: E402
+from corpus.dedup.deduplicator import Deduplicator  # noqa: E402
+from corpus.dedup.minhash import MinHashParams, signature  # noqa: E402
 from corpus.extract.page import extract  # noqa: E402
 from corpus.inputs.files import read_file  # noqa: E402
 from corpus.language import detect_language  # noqa: E402

@@ -28,7 +28,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from corpus.dedup.minhash import Deduplicator, MinHashParams, Signature  # noqa: E402
+from corpus.dedup.deduplicator import Deduplicator  # noqa: E402
+from corpus.dedup.minhash import MinHashParams, Signature  # noqa: E402
 from corpus.dedup.state import TAGS_AFTER, StateIndex  # noqa: E402
 from corpus.dedup.state_layout import add_records, entry_keys  # noqa: E402
 

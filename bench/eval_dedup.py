@@ -27,8 +27,8 @@ sys.path.insert(0, str(HERE))
 from syndicate import build, load_stories  # noqa: E402
 
 from corpus import Ingest, IngestOptions  # noqa: E402
+from corpus.dedup.deduplicator import Deduplicator  # noqa: E402
 from corpus.dedup.minhash import (  # noqa: E402
-    Deduplicator,
     MinHashParams,
     estimated_containment,
     estimated_jaccard,

@@ -78,7 +78,7 @@ _FACE: dict[str, tuple[str, str]] = {
     "expand_languages": ("corpus.language", "expand_languages"),
     # dedup and the state
     "MinHashParams": ("corpus.dedup.minhash", "MinHashParams"),
-    "Deduplicator": ("corpus.dedup.minhash", "Deduplicator"),
+    "Deduplicator": ("corpus.dedup.deduplicator", "Deduplicator"),
     "signature": ("corpus.dedup.minhash", "signature"),
     "StateError": ("corpus.dedup.state", "StateError"),
     "StateIndex": ("corpus.dedup.state", "StateIndex"),
@@ -155,7 +155,8 @@ if TYPE_CHECKING:  # what type checkers (and the import-graph test) see of the t
         languages_of,
         rules_fingerprint,
     )
-    from corpus.dedup.minhash import Deduplicator, MinHashParams, signature
+    from corpus.dedup.deduplicator import Deduplicator
+    from corpus.dedup.minhash import MinHashParams, signature
     from corpus.dedup.parquet_state import META as PARQUET_STATE_META
     from corpus.dedup.parquet_state import ParquetState, is_parquet_state, state_refusal
     from corpus.dedup.state import StateError, StateIndex, integrity_problem, locked, stored_params, utc_instant

@@ -11,7 +11,8 @@ import pytest
 pytest.importorskip("dask")
 import dask  # noqa: E402
 
-from corpus.dedup.minhash import Deduplicator, MinHashParams, signature  # noqa: E402
+from corpus.dedup.deduplicator import Deduplicator  # noqa: E402
+from corpus.dedup.minhash import MinHashParams, signature  # noqa: E402
 from corpus.run import dask_dedup, dask_pairs  # noqa: E402
 
 STORY = ("The regional water authority said on Monday that reservoir levels had fallen to their lowest point in "

@@ -2,7 +2,8 @@ import random
 
 import numpy as np
 
-from corpus.dedup.minhash import Deduplicator, normalise, signature, text_hash
+from corpus.dedup.deduplicator import Deduplicator
+from corpus.dedup.minhash import normalise, signature, text_hash
 from tests.conftest import STORY
 
 
@@ -72,7 +73,7 @@ def test_ties_go_to_the_earliest_input_and_empty_texts_stand_alone():
 def test_band_index_finds_exactly_the_documents_sharing_a_key(monkeypatch):
     import numpy as np
 
-    from corpus.dedup.minhash import BandIndex
+    from corpus.dedup.deduplicator import BandIndex
 
     monkeypatch.setattr(BandIndex, "BUFFER_DOCS", 8)  # force many sorted runs and merges
     monkeypatch.setattr(BandIndex, "MAX_RUN_DOCS", 32)
@@ -101,8 +102,8 @@ def test_a_batch_of_documents_is_added_as_one_by_one(monkeypatch):
     a run in the middle of a batch (after which the batch's other documents find the documents it holds)."""
     import numpy as np
 
-    from corpus.dedup.bands import band_keys32, band_keys32_many
-    from corpus.dedup.minhash import BandIndex, MinHashParams
+    from corpus.dedup.deduplicator import BandIndex, band_keys32, band_keys32_many
+    from corpus.dedup.minhash import MinHashParams
 
     monkeypatch.setattr(BandIndex, "BUFFER_DOCS", 5)
     monkeypatch.setattr(BandIndex, "MAX_RUN_DOCS", 20)
@@ -225,6 +226,7 @@ def test_a_batch_run_lets_go_of_what_its_second_pass_no_longer_reads(tmp_path, m
     before it starts. The records are those of a run that keeps everything."""
     import json
 
+    import corpus.dedup.deduplicator as deduplicator
     import corpus.dedup.minhash as minhash
     from corpus import Ingest, IngestOptions
     from corpus.clean.repeated import RepeatedLines
@@ -236,14 +238,14 @@ def test_a_batch_run_lets_go_of_what_its_second_pass_no_longer_reads(tmp_path, m
         story = stories[i % len(stories)] if i < 20 else stories[i % 5] + " updated"
         (tmp_path / f"{i:02d}.txt").write_text(f"Sign up for the Harbour Times newsletter today\n{story}\n")
     monkeypatch.setattr(minhash.SignatureStore, "CHUNK", 4)
-    made: list[minhash.Deduplicator] = []
-    original = minhash.Deduplicator.__init__
+    made: list[deduplicator.Deduplicator] = []
+    original = deduplicator.Deduplicator.__init__
 
     def tracked(self, *args, **kwargs):  # noqa: ANN002, ANN003 - Deduplicator's own
         original(self, *args, **kwargs)
         made.append(self)
 
-    monkeypatch.setattr(minhash.Deduplicator, "__init__", tracked)
+    monkeypatch.setattr(deduplicator.Deduplicator, "__init__", tracked)
 
     def records() -> tuple[list[str], Ingest]:
         made.clear()
@@ -258,7 +260,7 @@ def test_a_batch_run_lets_go_of_what_its_second_pass_no_longer_reads(tmp_path, m
     assert sum(json.loads(r)["duplicate_of"] is not None for r in lean) >= 10
     assert not any("newsletter" in json.loads(r)["text"] for r in lean)  # the line was counted, taken out
     for name in ("finish_adding", "release_signatures_before"):
-        monkeypatch.setattr(minhash.Deduplicator, name, lambda self, *args: None)
+        monkeypatch.setattr(deduplicator.Deduplicator, name, lambda self, *args: None)
     monkeypatch.setattr(RepeatedLines, "release_sketch", lambda self: None)
     kept_all, _ = records()
     assert lean == kept_all

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from corpus.dedup.minhash import Deduplicator, MinHashParams, Signature, is_match, signature
+from corpus.dedup.deduplicator import Deduplicator
+from corpus.dedup.minhash import MinHashParams, Signature, is_match, signature
 from tests.conftest import STORY
 from tests.test_hostile_round3 import WIRE_BLOCK, WIRE_BODIES
 

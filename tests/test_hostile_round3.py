@@ -363,12 +363,12 @@ def test_right_to_left_text_with_bidi_marks_at_line_ends_keeps_its_paragraphs(tm
 
 @pytest.mark.parametrize("near", [False, True], ids=["identical", "near-identical"])
 def test_copies_of_one_story_are_compared_with_the_group_not_with_each_other(monkeypatch, near):
-    from corpus.dedup import minhash
+    from corpus.dedup import deduplicator, minhash
 
     calls = []
-    real = minhash.estimated_jaccard
-    monkeypatch.setattr(minhash, "estimated_jaccard", lambda a, b: calls.append(1) or real(a, b))
-    dedup = minhash.Deduplicator()
+    real = deduplicator.estimated_jaccard
+    monkeypatch.setattr(deduplicator, "estimated_jaccard", lambda a, b: calls.append(1) or real(a, b))
+    dedup = deduplicator.Deduplicator()
     text = "\n".join(STORY)
     copies = 300
     for index in range(copies):

@@ -52,7 +52,7 @@ def test_the_case_a_roundup_matches_each_story_and_the_stories_do_not_match(roun
 
 @pytest.mark.parametrize("order", [("A", "B", "AB"), ("AB", "A", "B")], ids="-".join)
 def test_a_roundup_of_two_stories_does_not_join_them_in_one_group(roundup, order):
-    from corpus.dedup.minhash import Deduplicator
+    from corpus.dedup.deduplicator import Deduplicator
 
     sigs = signatures(roundup)
     batch, stream = Deduplicator(), Deduplicator()
@@ -121,11 +121,10 @@ def test_the_walk_over_all_confirmed_pairs_gives_the_deduplicators_groups(seed, 
     import dask
     import numpy as np
 
+    from corpus.dedup.deduplicator import Deduplicator, band_keys32
     from corpus.dedup.minhash import (
-        Deduplicator,
         MinHashParams,
         UnionFind,
-        band_keys32,
         confirmed,
         estimated_jaccard,
     )

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from corpus.clean.cleaner import line_outcomes
-from corpus.dedup.minhash import Deduplicator, MinHashParams, signature
+from corpus.dedup.deduplicator import Deduplicator
+from corpus.dedup.minhash import MinHashParams, signature
 from corpus.dedup.story import story_text
 from corpus.document import Document, Reject
 from corpus.extract.page import extract

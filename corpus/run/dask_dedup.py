@@ -35,12 +35,12 @@ from distributed import Future
 
 from corpus.clean.repeated import Counts, LineEvidence, votes
 from corpus.dedup.cluster_graph import frame_of, meta_of
+from corpus.dedup.deduplicator import band_keys32
 from corpus.dedup.minhash import (
     Earlier,
     MinHashParams,
     Signature,
     UnionFind,
-    band_keys32,
     confirmed,
     is_match,
     join,

@@ -22,7 +22,8 @@ import numpy as np
 from corpus.clean.key_spool import KeySpool
 from corpus.clean.learned import Learned
 from corpus.clean.repeated import Counts, LineEvidence, learned_from, remove_corpus_chrome
-from corpus.dedup.minhash import Deduplicator, Signature, text_hash
+from corpus.dedup.deduplicator import Deduplicator
+from corpus.dedup.minhash import Signature, text_hash
 from corpus.dedup.state import StateIndex
 from corpus.document import Document, Reject
 from corpus.identity import RunFingerprint, RunIdentities
@@ -59,8 +60,8 @@ SPOOL_BUFFER = 1 << 20
 """Bytes a spool gathers before it writes (or reads) them: a plain-text document's 12 KB went out in a system call or
 two, which cost 21 us a document where a buffer of this size costs 6.5."""
 DEDUP_BATCH = 32
-"""Documents a batch run adds to a deduplicator at once (:meth:`~corpus.dedup.minhash.Deduplicator.add_many`): their
-band keys and their look-ups in the band index's sorted runs are made together."""
+"""Documents a batch run adds to a deduplicator at once (:meth:`~corpus.dedup.deduplicator.Deduplicator.add_many`):
+their band keys and their look-ups in the band index's sorted runs are made together."""
 SKIP_REASONS = {"hidden", "unsupported-type"}  # not news files: listed, but --strict ignores them
 
 
