@@ -38,20 +38,14 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 def band_keys32(hashvalues: np.ndarray, params: Banding) -> np.ndarray:
     """One 32-bit key per LSH band, in memory. Two documents share a key when their rows in
-    that band are equal; a rare accidental collision only adds a candidate to confirm. (Whole-array
-    integer arithmetic wraps without a warning: no ``np.errstate`` needed, whose set-up cost a third.)"""
-    rows = hashvalues[: params.bands * params.rows].astype(np.uint64).reshape(params.bands, params.rows)
-    h = _band_seeds(params.bands).copy()
-    for r in range(params.rows):
-        h ^= rows[:, r]
-        h *= _MIX
-        h ^= h >> np.uint64(29)
-    return (h >> np.uint64(32)).astype(np.uint32)
+    that band are equal; a rare accidental collision only adds a candidate to confirm."""
+    return band_keys32_many(hashvalues[None], params)[0]
 
 
 def band_keys32_many(hashvalues: np.ndarray, params: Banding) -> np.ndarray:
     """:func:`band_keys32` of each row of ``hashvalues`` (documents x permutations), for all at once: the same
-    dozen array operations for a batch of documents as for one (9 us a document, one at a time)."""
+    dozen array operations for a batch of documents as for one (9 us a document, one at a time). (Whole-array
+    integer arithmetic wraps without a warning: no ``np.errstate`` needed, whose set-up cost a third.)"""
     count = len(hashvalues)
     rows = hashvalues[:, : params.bands * params.rows].astype(np.uint64).reshape(count, params.bands, params.rows)
     h = np.broadcast_to(_band_seeds(params.bands), (count, params.bands)).copy()
@@ -84,20 +78,16 @@ class BandIndex:
         self._shared: dict[int, list[int]] = {}  # a key several of them have: those, in order
         self._buffered = 0
         self._runs: list[tuple[np.ndarray, np.ndarray, int]] = []  # (sorted keys, their documents, documents)
-        self._asked: tuple[np.ndarray, list[int], set[int], set[int]] | None = None  # the last query, for add
         self.flushes = 0  # times the buffer became a run: what :meth:`in_runs` found before then is out of date
 
     def query(self, keys: np.ndarray, in_runs: set[int] | None = None) -> set[int]:
         """The documents that share a key with ``keys``. The buffer's are found by set intersections, from C (a
         Python test per key cost 19 us a document); ``in_runs``: those of the sorted runs, if the caller found them
-        (:meth:`in_runs`). What it found in the buffer waits for :meth:`add` of the same keys (a document is
-        looked up, then added)."""
+        (:meth:`in_runs`)."""
         listed = keys.tolist()
         single, shared = self._single, self._shared
-        in_single, in_shared = single.keys() & listed, shared.keys() & listed
-        self._asked = (keys, listed, in_single, in_shared)
-        found = {single[key] for key in in_single}
-        for key in in_shared:
+        found = {single[key] for key in single.keys() & listed}
+        for key in shared.keys() & listed:
             found.update(shared[key])
         found.update(self.in_runs(keys[None])[0] if in_runs is None else in_runs)
         return found
@@ -120,23 +110,19 @@ class BandIndex:
 
     def add(self, doc: int, keys: np.ndarray) -> None:
         """The document's new keys go in with one ``update`` from C (``setdefault`` and a list per key cost 36 us a
-        document); a key another document of the buffer has (a few in a hundred) joins the shared ones. The keys
-        just queried are not looked up again (the buffer has not changed since)."""
+        document); a key another document of the buffer has (a few in a hundred) joins the shared ones."""
+        listed = keys.tolist()
         single, shared = self._single, self._shared
-        asked, self._asked = self._asked, None
-        if asked is not None and asked[0] is keys:
-            _, listed, in_single, in_shared = asked
-        else:
-            listed = keys.tolist()
-            in_single, in_shared = single.keys() & listed, shared.keys() & listed
-        if in_single:
-            for key in in_single:
+        known = single.keys() & listed
+        if known:
+            for key in known:
                 shared[key] = [single.pop(key), doc]
-        if in_shared:
-            for key in in_shared:
+            listed = [key for key in listed if key not in known]
+        known = shared.keys() & listed
+        if known:
+            for key in known:
                 shared[key].append(doc)
-        if in_single or in_shared:
-            listed = [key for key in listed if key not in in_single and key not in in_shared]
+            listed = [key for key in listed if key not in known]
         single.update(zip(listed, repeat(doc)))
         self._buffered += 1
         if self._buffered >= self.BUFFER_DOCS:
