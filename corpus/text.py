@@ -59,6 +59,12 @@ def _folded_word(match: re.Match[str]) -> str:
     return word
 
 
+def has_look_alikes(text: str) -> bool:
+    """Whether :func:`latin_look_alikes_folded` could change any part of ``text``: one scan of a whole text that
+    has none spares each of its lines a call and a scan of its own."""
+    return not text.isascii() and _LOOK_ALIKE.search(text) is not None
+
+
 def latin_look_alikes_folded(text: str) -> str:
     """``text`` with the Cyrillic and Greek letters that look Latin spelled in Latin inside mixed-script words
     ("Facebоok" with a Cyrillic о), so that a rule's pattern sees the word a reader sees. Words wholly in

@@ -358,6 +358,34 @@ def test_joined_lines_keep_one_blank_line_as_the_pattern_did() -> None:
         assert joined_lines(lines) == re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), lines
 
 
+def test_the_cleaner_keeps_one_blank_line_of_a_run_as_joining_every_kept_line_did() -> None:
+    """clean_text keeps one blank line of a run as it goes (a run left where chrome lines went took joined_lines'
+    folding loop several passes over the text): on random texts of story lines, chrome lines, blank lines and
+    lines of spaces, its text must be joined_lines of every line the cleaner kept, and the look-alike letters of
+    a line must fold whether or not the rest of the text has any."""
+    import random
+
+    from corpus.clean.cleaner import clean_text, line_outcomes
+    from corpus.text import has_look_alikes, joined_lines, latin_look_alikes_folded
+
+    rng = random.Random(11)
+    pieces = ["", "", "", " ", "\u3000", "Follow us on Facebook", "Follow us on Facebоok",
+              "© 2026 The Daily. All rights reserved.", "Related stories",
+              "The minister said the plan would be published on Monday after a long debate in the chamber.",
+              "Ministr řekl, že plán zveřejní v pondělí po dlouhé debatě v komoře.",
+              "Министр сказал, что план опубликуют в понедельник.", "Share this article"]
+    blanks_folded = folded = 0
+    for _ in range(1500):
+        text = "\n".join(rng.choice(pieces) for _ in range(rng.randrange(1, 16)))
+        every_kept = [line for line, _ in line_outcomes(text) if line is not None]
+        assert clean_text(text)[0] == joined_lines(every_kept), text
+        blanks_folded += "\n\n\n" in "\n".join(every_kept)
+        lines_fold = any(latin_look_alikes_folded(line) != line for line in text.split("\n"))
+        assert has_look_alikes(text) or not lines_fold, text
+        folded += lines_fold
+    assert blanks_folded > 100 and folded > 100  # the texts did have runs of blank lines, and words to fold
+
+
 def test_sentences_break_where_the_look_behind_split_puts_them() -> None:
     """The cleaner finds a paragraph's first and last sentences with a pattern that takes the full stop into
     its match; they must be where a split on the same break with the stop looked behind puts them (the

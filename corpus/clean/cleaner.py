@@ -42,7 +42,7 @@ from corpus.clean.rules import (
 )
 from corpus.document import Document, Removal, merged_removals
 from corpus.limits import Remembered
-from corpus.text import SentenceEnd, joined_lines, latin_look_alikes_folded, words_up_to
+from corpus.text import SentenceEnd, has_look_alikes, joined_lines, latin_look_alikes_folded, words_up_to
 
 _SENTENCE_END = SentenceEnd(".!?…。！？؟।", "\"'”’»)]」』）")
 _TEXT_END = re.compile(r"""(?:[.!?…;。！？؟।]["'”’»)\]」』）]*|[♦■□▪◆◇●∎★☐✦]|\d\)|https?://\S+|www\.\S+|[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?)\s*$""")
@@ -335,7 +335,8 @@ def line_outcomes(text: str, skip: frozenset[str] = frozenset()) -> Iterator[tup
     from it, in order. ``clean_text`` and ``newsclean explain`` both read the cleaner through this.
     Rules named in ``skip`` (``--skip-rule``) decide nothing: what they would remove stays."""
     lines = text.split("\n")
-    seen = [latin_look_alikes_folded(line) for line in lines]  # what the rules match: "Facebоok" as "Facebook"
+    # what the rules match: "Facebоok" as "Facebook"; a text with no letter to fold has nothing to fold in any line
+    seen = [latin_look_alikes_folded(line) for line in lines] if has_look_alikes(text) else lines
     for line, look, verdict in zip(lines, seen, line_verdicts(seen), strict=False):
         if verdict is not None and verdict not in skip:
             yield None, [Removal(verdict, line.strip())]
@@ -358,7 +359,7 @@ def clean_text(text: str, skip: frozenset[str] = frozenset()) -> tuple[str, list
     removed: list[Removal] = []
     for line, cut in line_outcomes(text, skip):
         removed.extend(cut)
-        if line is not None:
+        if line is not None and (line or not kept or kept[-1]):  # a blank line once: joined_lines keeps one of a run
             kept.append(line)
     return joined_lines(kept), merged_removals(removed)
 
