@@ -118,8 +118,34 @@ def test_remembered_words_are_bounded_and_change_no_answer(monkeypatch):
     words = language._vector_detector().remembered_words
     monkeypatch.setattr(words, "limit", 3)
     words.clear()  # every word a miss now: the bound is what keeps it small
+    language._answers.clear()  # and every text detected again, not answered from the kept samples
     assert [detect(text) for text in texts] == remembered
     assert 0 < len(words) <= 3
+
+
+def test_a_repeated_sample_is_answered_from_the_kept_answers_which_are_bounded(monkeypatch):
+    """A text whose sample was seen is answered without detecting it again, with the answer a detection gives
+    (for both backends, a text with no features included); past the bound every answer is forgotten at once."""
+    import corpus.language as language
+
+    texts = [" ".join(STORY), GERMAN, "Правительство объявило о новых мерах.", "USA AND NATO LEADERS MET", "1234 !!"]
+    detected: list[tuple[str, str]] = []
+
+    def counted(asked: tuple[str, str]) -> tuple[str | None, float]:
+        detected.append(asked)
+        return language._detected(asked)
+
+    monkeypatch.setattr(language._answers, "compute", counted)
+    monkeypatch.setattr(language._answers, "limit", 6)
+    language._answers.clear()
+    for backend in ("langdetect", "langid"):
+        first = [detect(text, backend) for text in texts[:3]]
+        again = [detect(text, backend) for text in texts[:3]]
+        assert first == again == [language._detected((backend, language.sample(text))) for text in texts[:3]]
+    assert len(detected) == 6  # each sample detected once a backend
+    assert detect(texts[3]) == language._detected(("langdetect", texts[3]))
+    assert detect(texts[4]) == (None, 0.0)  # nothing to go on: never asked
+    assert len(detected) == 7 and len(language._answers) == 1  # the seventh sample: the six kept ones forgotten
 
 
 def test_the_detectors_text_preparation_is_langdetects_own():
