@@ -148,6 +148,26 @@ def test_a_repeated_sample_is_answered_from_the_kept_answers_which_are_bounded(m
     assert len(detected) == 7 and len(language._answers) == 1  # the seventh sample: the six kept ones forgotten
 
 
+def test_the_kept_answers_serve_the_copies_inside_a_run_not_a_second_run(monkeypatch, tmp_path):
+    """Two copies of a story in one run are detected once; a second run of the same files in the same process
+    detects them again (a benchmark's rounds, a library user's reruns: a run's time is its own), with the
+    same records."""
+    import corpus.language as language
+    from corpus import Ingest, IngestOptions
+    from corpus.run.process import warm_up
+
+    warm_up()  # its text is detected once a process, not a run's
+    for name, text in (("a.txt", GERMAN), ("b.txt", GERMAN), ("c.txt", " ".join(STORY))):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    detected: list[tuple[str, str]] = []
+    real = language._answers.compute
+    monkeypatch.setattr(language._answers, "compute", lambda asked: detected.append(asked) or real(asked))
+    paths = [str(p) for p in sorted(tmp_path.glob("*.txt"))]
+    runs = [list(Ingest(IngestOptions(workers=1, keep_duplicates=True)).records(paths)) for _ in range(2)]
+    assert len(detected) == 4 and len(set(detected)) == 2  # each run: the two stories, the copy answered
+    assert runs[0] == runs[1] and [r["lang"] for r in runs[0]] == ["de", "de", "en"]
+
+
 def test_the_detectors_text_preparation_is_langdetects_own():
     """append and cleaning_text without their character loops: the same text as langdetect's own methods,
     on texts of spaces, Latin, the characters between the cases, accents, Vietnamese, Cyrillic, CJK, URLs."""

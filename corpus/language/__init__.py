@@ -317,6 +317,12 @@ so a kept one is the one the detector would give: 189 of the bench's 5,000 plain
 _answers = Remembered(_detected, ANSWERS_REMEMBERED)
 
 
+def forget_answers() -> None:
+    """A new run (:class:`corpus.run.executors.LocalExecutor`): the answers are kept for the copies inside one run,
+    not for a second run of the same pages in a long-lived process, whose time would then not be a run's."""
+    _answers.clear()
+
+
 def detect_language(doc: Document, backend: str = "langdetect") -> Document:
     doc.lang, doc.lang_prob = detect(doc.text, backend)
     return doc

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from corpus.document import Reject
 from corpus.inputs.stdin import input_waits
+from corpus.language import forget_answers
 from corpus.run.process import Job, Processed, died, failed, read_and_process, read_and_process_many, run_alone, warm_up
 from corpus.run.workers import OrderedPool
 
@@ -53,6 +54,7 @@ class LocalExecutor:
         self.lang_backend = lang_backend
 
     def map(self, jobs: Iterable[tuple[Job, IngestOptions]]) -> Iterator[Processed | Reject]:
+        forget_answers()  # a run's own: a second run of the same pages in this process (or its forked workers) detects
         if self.workers <= 1:
             warm_up(self.lang_backend)  # before any timer
             yield from run_alone(jobs)
