@@ -70,7 +70,7 @@ def latin_look_alikes_folded(text: str) -> str:
     ("Facebоok" with a Cyrillic о), so that a rule's pattern sees the word a reader sees. Words wholly in
     Cyrillic or Greek are left alone, and each letter stays one letter: the result has ``text``'s length (a
     caller maps positions back). The same object when there is nothing to fold."""
-    if text.isascii() or not _LOOK_ALIKE.search(text) or not _LATIN_BESIDE_OTHER.search(text):
+    if not has_look_alikes(text) or not _LATIN_BESIDE_OTHER.search(text):
         return text
     folded = _WORD.sub(_folded_word, text)
     return text if folded == text else folded

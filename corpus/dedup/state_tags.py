@@ -118,11 +118,10 @@ class TagIndex:
         """For each key, a number of stored entries never below the number with that key; None when
         every one is 0 (no stored entry has any of these keys)."""
         block, value = self._where(keys)
-        return self._counts(block, value, self._slots.take(block, axis=0))
-
-    def _counts(self, block: np.ndarray, value: np.ndarray, slots: np.ndarray) -> np.ndarray | None:
-        """:meth:`counts`, given the keys' blocks, values and the blocks' slots."""
+        slots = self._slots.take(block, axis=0)
         same = slots == value[:, None]
+        # count_nonzero and add.reduce, where ndarray.any and sum went through numpy's Python wrappers: a microsecond
+        # each, three a lookup
         spilled = slots[:, -1]
         if not np.count_nonzero(spilled):
             return np.add.reduce(same, axis=1) if np.count_nonzero(same) else None
@@ -140,17 +139,8 @@ class TagIndex:
         see :meth:`corpus.dedup.state.StateIndex.lookup`. A band whose count is 1 is read first when there is
         one, its bucket and its record in one query (:data:`ONE_ENTRY`): a near-copy's usual case. Written
         for few numpy calls: a lookup's arrays are small, each call costs more than its work."""
-        block, value = self._where(keys)
-        slots = self._slots.take(block, axis=0)
-        same = slots == value[:, None]
-        # count_nonzero where ndarray.any() went through numpy's Python wrapper: a microsecond each, three a lookup
-        if np.count_nonzero(slots[:, -1]):  # a full block: its spilled entries counted too
-            counts = self._counts(block, value, slots)
-            if counts is None:
-                return []
-        elif np.count_nonzero(same):
-            counts = np.add.reduce(same, axis=1)
-        else:
+        counts = self.counts(keys)
+        if counts is None:
             return []
         width = params.bands * params.rows
         band = f"V{4 * params.rows}"  # a band's values as one item: bands compared in one step
